@@ -1,0 +1,13 @@
+//! The pure domain: the registry's rules over plain types. No Leptos, no database, no clock, no I/O;
+//! compiled for the server and the browser alike.
+pub mod access;
+pub mod credit_code;
+pub mod mobile;
+pub mod registry;
+pub mod types;
+
+pub use access::{CustodianAccess, Viewer};
+pub use credit_code::{CreditCode, CreditCodeError};
+pub use mobile::{Mobile, MobileError};
+pub use registry::{RegistryQuery, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+pub use types::{AccountStatus, Role, UnitKind};

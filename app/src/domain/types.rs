@@ -1,0 +1,115 @@
+//! The closed sets of codes the registry uses: roles, unit kinds, account statuses. Stored as their
+//! `as_str` codes (the migrations hold the same lists in CHECK constraints).
+use serde::{Deserialize, Serialize};
+
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The value for a stored or submitted code; `None` for anything else.
+            pub fn parse(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// What a signed-in person may do. The county office's separation of duties keeps deciding
+    /// (reviewer) apart from administering (admin) and auditing (auditor).
+    Role {
+        /// Unit staff; files requests for their own unit only.
+        Submitter => "submitter",
+        /// County government office staff; decides filings.
+        Reviewer => "reviewer",
+        /// Units, users, platforms, calendar, settings. Decides nothing.
+        Admin => "admin",
+        /// Reads the audit trail and reports. Changes nothing.
+        Auditor => "auditor",
+    }
+);
+
+code_enum!(
+    /// The kinds of unit in a county.
+    UnitKind {
+        CountyOffice => "county_office",
+        Department => "department",
+        Township => "township",
+        Subdistrict => "subdistrict",
+        PublicInstitution => "public_institution",
+        /// 内设机构: Art. 9 forbids accounts in their name.
+        InternalDivision => "internal_division",
+    }
+);
+
+code_enum!(
+    /// Where an account stands in the registry.
+    AccountStatus {
+        Active => "active",
+        /// 关停
+        Suspended => "suspended",
+        /// 注销
+        Deregistered => "deregistered",
+    }
+);
+
+impl UnitKind {
+    /// Art. 9: no accounts in the name of internal sub-units.
+    pub fn may_host_accounts(self) -> bool {
+        self != UnitKind::InternalDivision
+    }
+}
+
+impl AccountStatus {
+    /// Live accounts count towards Art. 9's one account per unit per platform.
+    pub fn is_live(self) -> bool {
+        self != AccountStatus::Deregistered
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_parses_back_to_its_value() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
+        }
+        for kind in UnitKind::ALL {
+            assert_eq!(UnitKind::parse(kind.as_str()), Some(*kind));
+        }
+        for status in AccountStatus::ALL {
+            assert_eq!(AccountStatus::parse(status.as_str()), Some(*status));
+        }
+    }
+
+    #[test]
+    fn unknown_codes_are_refused() {
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(UnitKind::parse(""), None);
+        assert_eq!(AccountStatus::parse("Active"), None);
+    }
+
+    #[test]
+    fn internal_divisions_may_not_host_accounts() {
+        assert!(!UnitKind::InternalDivision.may_host_accounts());
+        assert!(UnitKind::Township.may_host_accounts());
+    }
+}

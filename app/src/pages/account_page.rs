@@ -1,0 +1,91 @@
+//! One account's registry entry, with its custodian as far as the viewer may see it.
+use crate::api::fetch_account;
+use crate::components::error_notice::ErrorNotice;
+use crate::error::AppError;
+use crate::i18n::{Locale, Msg, use_locale};
+use crate::labels;
+use crate::model::{AccountDetail, CustodianView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let locale = use_locale();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i32>().ok()));
+    let data = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => fetch_account(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+
+    view! {
+        <p class="back"><A href="/">{locale.t(Msg::AccountBack)}</A></p>
+        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(account) => view! { <Account account locale /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Account(account: AccountDetail, locale: Locale) -> impl IntoView {
+    let none = || locale.t(Msg::CommonNone).to_string();
+    let rows: Vec<(Msg, String)> = vec![
+        (Msg::AccountUnit, account.unit_name.clone()),
+        (Msg::AccountUnitKind, locale.t(labels::unit_kind(account.unit_kind)).into()),
+        (Msg::AccountCreditCode, account.unit_credit_code.clone().unwrap_or_else(none)),
+        (Msg::AccountPlatform, account.platform.in_locale(locale).into()),
+        (Msg::AccountPlatformAccountId, account.platform_account_id.clone().unwrap_or_else(none)),
+        (Msg::AccountVerificationSubject, account.verification_subject.clone()),
+        (Msg::AccountOperatingUnit, account.operating_unit.clone()),
+        (Msg::AccountOutsourced, locale.t(labels::yes_no(account.outsourced)).into()),
+        (Msg::AccountPurpose, account.purpose.clone()),
+        (Msg::AccountOpenedOn, account.opened_on.to_string()),
+        (Msg::AccountStatus, locale.t(labels::status(account.status)).into()),
+        (Msg::AccountInNationalSystem, locale.t(labels::yes_no(account.in_national_system)).into()),
+        (
+            Msg::AccountPasswordRotatedOn,
+            account.password_rotated_on.map(|d| d.to_string()).unwrap_or_else(none),
+        ),
+    ];
+    let custodian = match account.custodian {
+        CustodianView::Shown { name, mobile, masked } => view! {
+            <dl>
+                <div><dt>{locale.t(Msg::AccountCustodianName)}</dt><dd>{name}</dd></div>
+                <div><dt>{locale.t(Msg::AccountCustodianMobile)}</dt><dd>{mobile}</dd></div>
+            </dl>
+            {masked.then(|| view! { <p class="hint">{locale.t(Msg::AccountCustodianMasked)}</p> })}
+        }
+        .into_any(),
+        CustodianView::Withheld => {
+            view! { <p class="hint">{locale.t(Msg::AccountCustodianWithheld)}</p> }.into_any()
+        }
+    };
+    view! {
+        <Title text=format!("{} · {}", account.name, locale.t(Msg::AppTitle)) />
+        <h1>{account.name.clone()} <span class="subtitle">{account.platform.in_locale(locale).to_string()}</span></h1>
+        <section aria-labelledby="account-details" class="card">
+            <h2 id="account-details">{locale.t(Msg::AccountDetails)}</h2>
+            <dl class="details">
+                {rows.into_iter().map(|(label, value)| view! {
+                    <div><dt>{locale.t(label)}</dt><dd>{value}</dd></div>
+                }).collect_view()}
+            </dl>
+        </section>
+        <section aria-labelledby="account-custodian" class="card" data-testid="custodian">
+            <h2 id="account-custodian">{locale.t(Msg::AccountCustodian)}</h2>
+            {custodian}
+        </section>
+    }
+}

@@ -1,0 +1,5 @@
+//! Pages, one per file, each named `*Page`.
+pub mod account_page;
+pub mod login_page;
+pub mod not_found_page;
+pub mod registry_page;

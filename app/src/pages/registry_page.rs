@@ -1,0 +1,182 @@
+//! The registry: every account with filters, counts and paging. The whole state lives in the URL, so
+//! a filtered page can be bookmarked or sent, and the GET form works without JavaScript.
+use crate::api::fetch_registry;
+use crate::components::error_notice::ErrorNotice;
+use crate::domain::{AccountStatus, RegistryQuery};
+use crate::i18n::{Locale, Msg, use_locale};
+use crate::labels;
+use crate::model::RegistryView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn RegistryPage() -> impl IntoView {
+    let locale = use_locale();
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let params = params.read();
+        RegistryQuery::from_params(|key| params.get(key))
+    });
+    let data = Resource::new(move || query.get(), fetch_registry);
+
+    view! {
+        <Title text=format!("{} · {}", locale.t(Msg::RegistryTitle), locale.t(Msg::AppTitle)) />
+        <h1>{locale.t(Msg::RegistryTitle)}</h1>
+        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
+            {move || Suspend::new(async move {
+                let q = query.get_untracked();
+                match data.await {
+                    Ok(view) => view! { <Registry view q locale /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Registry(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoView {
+    let pages = q.page_count(view.total);
+    let total = view.total.to_string();
+    view! {
+        <Filters view=view.clone() q=q.clone() locale />
+        <p class="total" data-testid="registry-total" role="status">
+            {locale.tf(Msg::RegistryTotal, &[("count", &total)])}
+        </p>
+        <div class="counts">
+            <section aria-labelledby="counts-platform" data-testid="counts-by-platform">
+                <h2 id="counts-platform">{locale.t(Msg::RegistryCountsPlatform)}</h2>
+                <dl>
+                    {view.by_platform.iter().map(|c| view! {
+                        <div><dt>{c.platform.in_locale(locale).to_string()}</dt><dd>{c.count}</dd></div>
+                    }).collect_view()}
+                </dl>
+            </section>
+            <section aria-labelledby="counts-status" data-testid="counts-by-status">
+                <h2 id="counts-status">{locale.t(Msg::RegistryCountsStatus)}</h2>
+                <dl>
+                    {view.by_status.iter().map(|c| view! {
+                        <div><dt>{locale.t(labels::status(c.status))}</dt><dd>{c.count}</dd></div>
+                    }).collect_view()}
+                </dl>
+            </section>
+        </div>
+        {if view.rows.is_empty() {
+            view! { <p class="empty">{locale.t(Msg::RegistryEmpty)}</p> }.into_any()
+        } else {
+            view! { <AccountTable view=view.clone() locale /> }.into_any()
+        }}
+        <Pagination q pages locale />
+    }
+}
+
+#[component]
+fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoView {
+    let selected_unit = q.unit.clone().unwrap_or_default();
+    let selected_platform = q.platform.clone().unwrap_or_default();
+    let selected_status = q.status.map(|s| s.as_str()).unwrap_or_default();
+    view! {
+        <Form method="GET" action="/" attr:class="filters" attr:data-testid="registry-filters" attr:aria-label=locale.t(Msg::RegistryFilters)>
+            <div class="field">
+                <label for="filter-unit">{locale.t(Msg::RegistryFilterUnit)}</label>
+                <select id="filter-unit" name="unit">
+                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
+                    {view.units.into_iter().map(|u| {
+                        let selected = u.code == selected_unit;
+                        view! { <option value=u.code selected=selected>{u.name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-platform">{locale.t(Msg::RegistryFilterPlatform)}</label>
+                <select id="filter-platform" name="platform">
+                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
+                    {view.platforms.into_iter().map(|p| {
+                        let selected = p.code == selected_platform;
+                        let name = p.in_locale(locale).to_string();
+                        view! { <option value=p.code selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-status">{locale.t(Msg::RegistryFilterStatus)}</label>
+                <select id="filter-status" name="status">
+                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
+                    {AccountStatus::ALL.iter().map(|s| {
+                        let selected = s.as_str() == selected_status;
+                        view! { <option value=s.as_str() selected=selected>{locale.t(labels::status(*s))}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-text">{locale.t(Msg::RegistryFilterText)}</label>
+                <input id="filter-text" name="q" type="search" maxlength="64" value=q.text.clone().unwrap_or_default() />
+            </div>
+            <div class="actions">
+                <button type="submit" data-testid="apply-filters">{locale.t(Msg::RegistryFilterApply)}</button>
+                <A href="/" attr:class="button secondary">{locale.t(Msg::RegistryFilterReset)}</A>
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+fn AccountTable(view: RegistryView, locale: Locale) -> impl IntoView {
+    view! {
+        <table class="registry" data-testid="registry-table">
+            <caption class="visually-hidden">{locale.t(Msg::RegistryCaption)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{locale.t(Msg::RegistryColName)}</th>
+                    <th scope="col">{locale.t(Msg::RegistryColUnit)}</th>
+                    <th scope="col">{locale.t(Msg::RegistryColPlatform)}</th>
+                    <th scope="col">{locale.t(Msg::RegistryColStatus)}</th>
+                    <th scope="col">{locale.t(Msg::RegistryColOpened)}</th>
+                    <th scope="col">{locale.t(Msg::RegistryColNational)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {view.rows.into_iter().map(|row| {
+                    let href = format!("/accounts/{}", row.id);
+                    let platform = row.platform.in_locale(locale).to_string();
+                    view! {
+                        <tr>
+                            <th scope="row"><A href=href attr:data-testid="account-link">{row.name}</A></th>
+                            <td>{row.unit_name}</td>
+                            <td data-testid="row-platform" data-code=row.platform.code.clone()>{platform}</td>
+                            <td><span class=format!("status status-{}", row.status.as_str())>{locale.t(labels::status(row.status))}</span></td>
+                            <td>{row.opened_on.to_string()}</td>
+                            <td>{locale.t(labels::yes_no(row.in_national_system))}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn Pagination(q: RegistryQuery, pages: u64, locale: Locale) -> impl IntoView {
+    let page = q.page.min(pages);
+    let prev = (page > 1).then(|| {
+        let href = format!("/{}", q.href_for_page(page - 1));
+        view! { <A href=href attr:rel="prev" attr:data-testid="page-prev">{locale.t(Msg::RegistryPrev)}</A> }
+    });
+    let next = (page < pages).then(|| {
+        let href = format!("/{}", q.href_for_page(page + 1));
+        view! { <A href=href attr:rel="next" attr:data-testid="page-next">{locale.t(Msg::RegistryNext)}</A> }
+    });
+    let label = locale.tf(
+        Msg::RegistryPage,
+        &[("page", &page.to_string()), ("pages", &pages.to_string())],
+    );
+    view! {
+        <nav class="pagination" aria-label=locale.t(Msg::RegistryPagination)>
+            {prev}
+            <span aria-current="page">{label}</span>
+            {next}
+        </nav>
+    }
+}

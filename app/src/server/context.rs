@@ -1,0 +1,79 @@
+//! What server functions take from the request: the database, the signed-in person, the source address.
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use crate::model::SessionUser;
+use http::request::Parts;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use sea_orm::DatabaseConnection;
+
+/// Shared state the server provides to every render and server function.
+#[derive(Clone, Debug)]
+pub struct AppContext {
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+}
+
+/// The time, as the server sees it. Tests fix it; nothing else reads the system clock.
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Clock(std::sync::Arc::new(Utc::now))
+    }
+
+    pub fn fixed(at: DateTime<Utc>) -> Self {
+        Clock(std::sync::Arc::new(move || at))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+/// Who made the request, as recorded in audit events.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub source_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+pub fn db() -> Result<DatabaseConnection, AppError> {
+    use_context::<AppContext>()
+        .map(|ctx| ctx.db)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppContext provided")))
+}
+
+/// The session layer puts the signed-in person into the request's extensions.
+pub fn session_user() -> Option<SessionUser> {
+    use_context::<Parts>()?.extensions.get::<SessionUser>().cloned()
+}
+
+pub fn require_user() -> Result<SessionUser, AppError> {
+    session_user().ok_or(AppError::Unauthenticated)
+}
+
+pub fn request_meta() -> RequestMeta {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestMeta>().cloned())
+        .unwrap_or_default()
+}
+
+/// Runs a server function's body and gives a failure its HTTP status.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(error) = &result
+        && let Some(response) = use_context::<ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(error.status())
+    {
+        response.set_status(status);
+    }
+    result
+}

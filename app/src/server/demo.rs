@@ -1,0 +1,252 @@
+//! Demo data for Shizhu County (石柱土家族自治县, Chongqing): the county office, departments, towns and
+//! sub-districts, a public institution, an internal division, the platform catalogue, about thirty
+//! accounts and one user per role. Loaded once: a database that already has units is left alone.
+use super::audit::{self, Actor, Event};
+use super::auth::{self, NewUser};
+use super::db::begin_write;
+use super::entities::{account, platform, unit};
+use super::units::{self, NewUnit};
+use crate::domain::credit_code::check_character;
+use crate::error::AppError;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
+
+/// Every demo user's password (printed by `server serve --demo`).
+pub const DEMO_PASSWORD: &str = "shizhu-demo-2026";
+
+/// The demo sign-ins: (username, role, unit code).
+pub const DEMO_USERS: [(&str, &str, Option<&str>); 4] = [
+    ("submitter", "submitter", Some("education")),
+    ("reviewer", "reviewer", Some("county-office")),
+    ("admin", "admin", None),
+    ("auditor", "auditor", None),
+];
+
+/// (code, kind, full legal name, short name, organisation-code seed; None for internal divisions).
+const UNITS: &[(&str, &str, &str, &str, Option<u32>)] = &[
+    ("county-office", "county_office", "石柱土家族自治县人民政府办公室", "县政府办", Some(1)),
+    ("development", "department", "石柱土家族自治县发展和改革委员会", "县发展改革委", Some(2)),
+    ("education", "department", "石柱土家族自治县教育委员会", "县教委", Some(3)),
+    ("public-security", "department", "石柱土家族自治县公安局", "县公安局", Some(4)),
+    ("civil-affairs", "department", "石柱土家族自治县民政局", "县民政局", Some(5)),
+    ("human-resources", "department", "石柱土家族自治县人力资源和社会保障局", "县人力社保局", Some(6)),
+    ("ecology", "department", "石柱土家族自治县生态环境局", "县生态环境局", Some(7)),
+    ("transport", "department", "石柱土家族自治县交通运输委员会", "县交通运输委", Some(8)),
+    ("agriculture", "department", "石柱土家族自治县农业农村委员会", "县农业农村委", Some(9)),
+    ("culture-tourism", "department", "石柱土家族自治县文化和旅游发展委员会", "县文化旅游委", Some(10)),
+    ("health", "department", "石柱土家族自治县卫生健康委员会", "县卫生健康委", Some(11)),
+    ("emergency", "department", "石柱土家族自治县应急管理局", "县应急局", Some(12)),
+    ("market-regulation", "department", "石柱土家族自治县市场监督管理局", "县市场监管局", Some(13)),
+    ("nanbin", "subdistrict", "石柱土家族自治县南宾街道办事处", "南宾街道", Some(14)),
+    ("wan-an", "subdistrict", "石柱土家族自治县万安街道办事处", "万安街道", Some(15)),
+    ("xituo", "township", "石柱土家族自治县西沱镇人民政府", "西沱镇", Some(16)),
+    ("huangshui", "township", "石柱土家族自治县黄水镇人民政府", "黄水镇", Some(17)),
+    ("yuelai", "township", "石柱土家族自治县悦来镇人民政府", "悦来镇", Some(18)),
+    ("linxi", "township", "石柱土家族自治县临溪镇人民政府", "临溪镇", Some(19)),
+    ("media-center", "public_institution", "石柱土家族自治县融媒体中心", "县融媒体中心", Some(20)),
+    ("office-openness", "internal_division", "石柱土家族自治县人民政府办公室政务公开科", "政务公开科", None),
+];
+
+/// (code, Chinese name, English name, nationally approved, has a platform account ID).
+const PLATFORMS: &[(&str, &str, &str, bool, bool)] = &[
+    ("wechat_oa", "微信公众号", "WeChat Official Account", true, true),
+    ("wechat_channels", "微信视频号", "WeChat Channels", true, true),
+    ("weibo", "新浪微博", "Weibo", true, true),
+    ("douyin", "抖音", "Douyin", true, true),
+    ("toutiao", "今日头条", "Toutiao", true, true),
+    ("kuaishou", "快手", "Kuaishou", true, true),
+    ("bilibili", "哔哩哔哩", "Bilibili", true, true),
+    ("xiaohongshu", "小红书", "Xiaohongshu", true, true),
+    ("app", "自建移动客户端", "Self-built app", true, false),
+    ("mini_program", "微信小程序", "Mini program", true, true),
+];
+
+/// (unit code, platform code, account name, status, in the national reporting system).
+const ACCOUNTS: &[(&str, &str, &str, &str, bool)] = &[
+    ("county-office", "wechat_oa", "石柱发布", "active", true),
+    ("county-office", "weibo", "石柱发布", "active", true),
+    ("county-office", "douyin", "石柱发布", "active", true),
+    ("county-office", "toutiao", "石柱发布", "active", true),
+    ("county-office", "app", "石柱政务", "active", true),
+    ("development", "wechat_oa", "石柱发展改革", "active", true),
+    ("education", "wechat_oa", "石柱教育", "active", true),
+    ("education", "douyin", "石柱教育", "active", false),
+    ("education", "wechat_channels", "石柱教育", "suspended", false),
+    ("public-security", "wechat_oa", "平安石柱", "active", true),
+    ("public-security", "weibo", "平安石柱", "active", true),
+    ("public-security", "douyin", "平安石柱", "active", true),
+    ("public-security", "kuaishou", "平安石柱", "active", false),
+    ("civil-affairs", "wechat_oa", "石柱民政", "active", true),
+    ("human-resources", "wechat_oa", "石柱人社", "active", true),
+    ("human-resources", "mini_program", "石柱人社服务", "active", false),
+    ("ecology", "wechat_oa", "石柱生态环境", "active", true),
+    ("transport", "wechat_oa", "石柱交通", "deregistered", false),
+    ("agriculture", "wechat_oa", "石柱农业农村", "active", true),
+    ("culture-tourism", "wechat_oa", "黄水旅游", "active", true),
+    ("culture-tourism", "douyin", "黄水旅游", "active", false),
+    ("culture-tourism", "xiaohongshu", "黄水旅游", "active", false),
+    ("culture-tourism", "bilibili", "黄水旅游", "active", false),
+    ("health", "wechat_oa", "健康石柱", "active", true),
+    ("emergency", "wechat_oa", "石柱应急", "active", true),
+    ("market-regulation", "wechat_oa", "石柱市场监管", "suspended", true),
+    ("nanbin", "wechat_oa", "南宾街道", "active", false),
+    ("xituo", "wechat_oa", "西沱古镇", "active", false),
+    ("huangshui", "douyin", "黄水镇", "active", false),
+    ("media-center", "wechat_oa", "石柱融媒", "active", true),
+    ("media-center", "douyin", "石柱融媒", "active", true),
+];
+
+const SURNAMES: [&str; 8] = ["谭", "马", "秦", "冉", "向", "陈", "刘", "崔"];
+const GIVEN: [&str; 8] = ["明", "丽", "强", "芳", "勇", "静", "军", "燕"];
+
+/// A valid unified social credit code for a demo unit: 11 (government organ) or 12 (public
+/// institution), Shizhu's region code 500240, a made-up organisation code, and the GB 32100 check.
+fn demo_credit_code(kind: &str, seed: u32) -> String {
+    let category = if kind == "public_institution" { "12" } else { "11" };
+    let body = format!("{category}500240MB{:07}", 1_520_000 + seed);
+    let check = check_character(&body).expect("demo codes use the code alphabet");
+    format!("{body}{check}")
+}
+
+/// What happened when asked to load the demo data.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DemoLoad {
+    Loaded { units: usize, accounts: usize, users: usize },
+    AlreadyPresent,
+}
+
+pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoad, AppError> {
+    if unit::Entity::find().count(db).await? > 0 {
+        return Ok(DemoLoad::AlreadyPresent);
+    }
+    let actor = Actor::operator("demo");
+    let txn = begin_write(db).await?;
+    let mut unit_ids = std::collections::HashMap::new();
+    for (code, kind, name, short, seed) in UNITS {
+        let created = units::insert(
+            &txn,
+            &actor,
+            &NewUnit {
+                code: code.to_string(),
+                kind: kind.to_string(),
+                name: name.to_string(),
+                short_name: Some(short.to_string()),
+                credit_code: seed.map(|s| demo_credit_code(kind, s)),
+                parent_code: (*kind == "internal_division").then(|| "county-office".to_string()),
+            },
+            now,
+        )
+        .await?;
+        unit_ids.insert(*code, (created.id, created.name));
+    }
+    let mut platform_ids = std::collections::HashMap::new();
+    for (order, (code, zh, en, approved, has_id)) in PLATFORMS.iter().enumerate() {
+        let created = platform::ActiveModel {
+            code: Set(code.to_string()),
+            name_zh: Set(zh.to_string()),
+            name_en: Set(en.to_string()),
+            nationally_approved: Set(*approved),
+            has_account_id: Set(*has_id),
+            sort_order: Set(order as i32),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        platform_ids.insert(*code, (created.id, *has_id));
+    }
+    let epoch = NaiveDate::from_ymd_opt(2019, 3, 1).expect("valid date");
+    for (i, (unit_code, platform_code, name, status, national)) in ACCOUNTS.iter().enumerate() {
+        let (unit_id, unit_name) = unit_ids[unit_code].clone();
+        let (platform_id, has_id) = platform_ids[platform_code];
+        let i32i = i as i32;
+        account::ActiveModel {
+            host_unit_id: Set(unit_id),
+            platform_id: Set(platform_id),
+            name: Set(name.to_string()),
+            platform_account_id: Set(if has_id {
+                Some(format!("gh_sz{:06}", 100_000 + i * 7919))
+            } else {
+                Some(format!("https://app.shizhu.gov.cn/{unit_code}"))
+            }),
+            verification_subject: Set(unit_name.clone()),
+            operating_unit: Set(if i % 5 == 3 { "重庆某文化传媒有限公司".into() } else { unit_name }),
+            outsourced: Set(i % 5 == 3),
+            purpose: Set("政务信息发布、政策解读与便民服务".into()),
+            opened_on: Set(epoch + chrono::Days::new((i as u64) * 53)),
+            status: Set(status.to_string()),
+            in_national_system: Set(*national),
+            custodian_name: Set(format!("{}{}", SURNAMES[i % 8], GIVEN[(i * 3) % 8])),
+            custodian_mobile: Set(format!("13{}{:08}", 5 + i % 5, 23_450_000 + i32i * 137)),
+            password_rotated_on: Set(Some(
+                NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date")
+                    + chrono::Days::new((i as u64) * 9),
+            )),
+            art9_waiver: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        &actor,
+        Event {
+            action: "demo.loaded",
+            entity_type: "registry",
+            entity_id: None,
+            before: None,
+            after: Some(serde_json::json!({
+                "units": UNITS.len(), "platforms": PLATFORMS.len(), "accounts": ACCOUNTS.len(),
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+
+    for (username, role, unit) in DEMO_USERS {
+        auth::create_user(
+            db,
+            &actor,
+            NewUser {
+                username: username.to_string(),
+                display_name: None,
+                role: role.to_string(),
+                unit_code: unit.map(str::to_string),
+                email: None,
+                password: DEMO_PASSWORD.to_string(),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(DemoLoad::Loaded { units: UNITS.len(), accounts: ACCOUNTS.len(), users: DEMO_USERS.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CreditCode;
+
+    #[test]
+    fn every_demo_credit_code_is_valid_and_distinct() {
+        let codes: std::collections::HashSet<String> = UNITS
+            .iter()
+            .filter_map(|(_, kind, _, _, seed)| seed.map(|s| demo_credit_code(kind, s)))
+            .inspect(|code| assert!(CreditCode::parse(code).is_ok(), "{code}"))
+            .collect();
+        assert_eq!(codes.len(), UNITS.len() - 1);
+    }
+
+    #[test]
+    fn demo_accounts_respect_art9_one_live_account_per_unit_and_platform() {
+        let mut seen = std::collections::HashSet::new();
+        for (unit, platform, _, status, _) in ACCOUNTS {
+            if *status != "deregistered" {
+                assert!(seen.insert((unit, platform)), "{unit} has two live {platform} accounts");
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! sea-orm entities, one per table, mirroring the migrations. Codes (roles, kinds, statuses) are kept
+//! as strings here and become domain types in the services.
+pub mod account;
+pub mod audit_event;
+pub mod platform;
+pub mod session;
+pub mod unit;
+pub mod user;

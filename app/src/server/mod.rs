@@ -1,0 +1,9 @@
+//! Server-only code: entities, services and the glue server functions use. Compiled with `ssr` only.
+pub mod audit;
+pub mod auth;
+pub mod context;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod registry;
+pub mod units;

@@ -1,0 +1,205 @@
+//! Reading the registry: the filtered, paged list with its counts, and one account's entry.
+use super::entities::{account, platform, unit};
+use crate::domain::{AccountStatus, CustodianAccess, Mobile, RegistryQuery, UnitKind, Viewer};
+use crate::error::AppError;
+use crate::model::{
+    AccountDetail, AccountRow, CustodianView, PlatformCount, PlatformName, RegistryView,
+    StatusCount, UnitOption,
+};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+
+fn platform_name(p: &platform::Model) -> PlatformName {
+    PlatformName { code: p.code.clone(), zh: p.name_zh.clone(), en: p.name_en.clone() }
+}
+
+fn status_of(code: &str) -> Result<AccountStatus, AppError> {
+    AccountStatus::parse(code)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown account status {code}")))
+}
+
+/// The filter as a condition on accounts. A filter naming an unknown unit or platform matches nothing.
+fn condition(
+    query: &RegistryQuery,
+    units: &[unit::Model],
+    platforms: &[platform::Model],
+) -> Condition {
+    let mut cond = Condition::all();
+    if let Some(code) = &query.unit {
+        let id = units.iter().find(|u| &u.code == code).map_or(-1, |u| u.id);
+        cond = cond.add(account::Column::HostUnitId.eq(id));
+    }
+    if let Some(code) = &query.platform {
+        let id = platforms.iter().find(|p| &p.code == code).map_or(-1, |p| p.id);
+        cond = cond.add(account::Column::PlatformId.eq(id));
+    }
+    if let Some(status) = query.status {
+        cond = cond.add(account::Column::Status.eq(status.as_str()));
+    }
+    if let Some(text) = &query.text {
+        cond = cond.add(
+            Condition::any()
+                .add(account::Column::Name.contains(text))
+                .add(account::Column::PlatformAccountId.contains(text)),
+        );
+    }
+    cond
+}
+
+/// One page of the registry. The registry itself (names, platforms, statuses) is open to every
+/// signed-in role; custodians are not part of it.
+pub async fn page(
+    db: &DatabaseConnection,
+    _viewer: &Viewer,
+    query: &RegistryQuery,
+) -> Result<RegistryView, AppError> {
+    let units = unit::Entity::find().order_by_asc(unit::Column::Id).all(db).await?;
+    let platforms = platform::Entity::find()
+        .order_by_asc(platform::Column::SortOrder)
+        .order_by_asc(platform::Column::Id)
+        .all(db)
+        .await?;
+    let cond = condition(query, &units, &platforms);
+
+    let total = account::Entity::find().filter(cond.clone()).count(db).await?;
+    let rows = account::Entity::find()
+        .filter(cond.clone())
+        .order_by_asc(account::Column::HostUnitId)
+        .order_by_asc(account::Column::PlatformId)
+        .order_by_asc(account::Column::Id)
+        .offset(query.offset())
+        .limit(query.per_page)
+        .all(db)
+        .await?;
+    let by_platform_raw: Vec<(i32, i64)> = account::Entity::find()
+        .filter(cond.clone())
+        .select_only()
+        .column(account::Column::PlatformId)
+        .column_as(account::Column::Id.count(), "n")
+        .group_by(account::Column::PlatformId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let by_status_raw: Vec<(String, i64)> = account::Entity::find()
+        .filter(cond)
+        .select_only()
+        .column(account::Column::Status)
+        .column_as(account::Column::Id.count(), "n")
+        .group_by(account::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+
+    let unit_by_id: HashMap<i32, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
+    let platform_by_id: HashMap<i32, &platform::Model> = platforms.iter().map(|p| (p.id, p)).collect();
+    let platform_of = |id: i32| {
+        platform_by_id
+            .get(&id)
+            .map(|p| platform_name(p))
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("account refers to platform {id}")))
+    };
+
+    let rows = rows
+        .into_iter()
+        .map(|a| {
+            Ok(AccountRow {
+                id: a.id,
+                unit_name: unit_by_id.get(&a.host_unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+                platform: platform_of(a.platform_id)?,
+                status: status_of(&a.status)?,
+                opened_on: a.opened_on,
+                in_national_system: a.in_national_system,
+                name: a.name,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let counts: HashMap<i32, u64> = by_platform_raw.into_iter().map(|(id, n)| (id, n as u64)).collect();
+    let by_platform = platforms
+        .iter()
+        .filter_map(|p| counts.get(&p.id).map(|n| PlatformCount { platform: platform_name(p), count: *n }))
+        .collect();
+    let statuses: HashMap<String, u64> = by_status_raw.into_iter().map(|(s, n)| (s, n as u64)).collect();
+    let by_status = AccountStatus::ALL
+        .iter()
+        .map(|s| StatusCount { status: *s, count: statuses.get(s.as_str()).copied().unwrap_or(0) })
+        .collect();
+
+    Ok(RegistryView {
+        rows,
+        total,
+        by_platform,
+        by_status,
+        units: units
+            .iter()
+            .filter(|u| UnitKind::parse(&u.kind).is_some_and(UnitKind::may_host_accounts))
+            .map(|u| UnitOption { code: u.code.clone(), name: u.name.clone() })
+            .collect(),
+        platforms: platforms.iter().map(platform_name).collect(),
+    })
+}
+
+/// The custodian as the viewer may see it (Art. 29 data is non-public: a unit sees only its own).
+fn custodian_view(viewer: &Viewer, a: &account::Model) -> CustodianView {
+    let mobile = || Mobile::parse(&a.custodian_mobile).ok();
+    match viewer.custodian_access(a.host_unit_id) {
+        CustodianAccess::Full => CustodianView::Shown {
+            name: a.custodian_name.clone(),
+            mobile: a.custodian_mobile.clone(),
+            masked: false,
+        },
+        CustodianAccess::Masked => CustodianView::Shown {
+            name: a.custodian_name.clone(),
+            mobile: mobile().map(|m| m.masked()).unwrap_or_else(|| "****".into()),
+            masked: true,
+        },
+        CustodianAccess::Withheld => CustodianView::Withheld,
+    }
+}
+
+async fn find_account(db: &DatabaseConnection, id: i32) -> Result<account::Model, AppError> {
+    account::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn detail(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<AccountDetail, AppError> {
+    let a = find_account(db, id).await?;
+    let host = unit::Entity::find_by_id(a.host_unit_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("account {id} without unit")))?;
+    let p = platform::Entity::find_by_id(a.platform_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("account {id} without platform")))?;
+    Ok(AccountDetail {
+        custodian: custodian_view(viewer, &a),
+        id: a.id,
+        unit_name: host.name,
+        unit_code: host.code,
+        unit_kind: UnitKind::parse(&host.kind)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unit kind {}", host.kind)))?,
+        unit_credit_code: host.credit_code,
+        platform: platform_name(&p),
+        platform_account_id: a.platform_account_id,
+        verification_subject: a.verification_subject,
+        operating_unit: a.operating_unit,
+        outsourced: a.outsourced,
+        purpose: a.purpose,
+        opened_on: a.opened_on,
+        status: status_of(&a.status)?,
+        in_national_system: a.in_national_system,
+        password_rotated_on: a.password_rotated_on,
+        name: a.name,
+    })
+}
+
+/// The custodian alone; refused outright to a viewer who may not see it.
+pub async fn custodian(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<CustodianView, AppError> {
+    let a = find_account(db, id).await?;
+    match custodian_view(viewer, &a) {
+        CustodianView::Withheld => Err(AppError::Forbidden),
+        shown => Ok(shown),
+    }
+}

@@ -1,0 +1,116 @@
+//! Units (主办单位): creating them with a checked unified social credit code.
+use super::audit::{self, Actor, Event};
+use super::db::begin_write;
+use super::entities::unit;
+use crate::domain::{CreditCode, UnitKind};
+use crate::error::{AppError, Problem};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, SqlErr,
+};
+use serde::{Deserialize, Serialize};
+
+/// A unit as typed into a form or a seed file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewUnit {
+    pub code: String,
+    pub kind: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub credit_code: Option<String>,
+    pub parent_code: Option<String>,
+}
+
+/// Checks a new unit and turns it into a row, without touching the database.
+fn check(new: &NewUnit) -> Result<(UnitKind, Option<CreditCode>), AppError> {
+    let kind = UnitKind::parse(new.kind.trim()).ok_or(AppError::invalid("kind", Problem::Required))?;
+    for (field, value, max) in [("code", &new.code, 32), ("name", &new.name, 128)] {
+        if value.trim().is_empty() {
+            return Err(AppError::invalid(field, Problem::Required));
+        }
+        if value.trim().chars().count() > max {
+            return Err(AppError::invalid(field, Problem::TooLong));
+        }
+    }
+    let credit_code = match new.credit_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => {
+            Some(CreditCode::parse(code).map_err(|e| AppError::invalid("credit_code", e.into()))?)
+        }
+        // Internal divisions (内设机构) have no code of their own; every other unit does.
+        None if kind == UnitKind::InternalDivision => None,
+        None => return Err(AppError::invalid("credit_code", Problem::Required)),
+    };
+    Ok((kind, credit_code))
+}
+
+/// Inserts a unit and its audit event on an open transaction.
+pub async fn insert<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    new: &NewUnit,
+    now: DateTime<Utc>,
+) -> Result<unit::Model, AppError> {
+    let (kind, credit_code) = check(new)?;
+    let parent_id = match new.parent_code.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => Some(
+            unit::Entity::find()
+                .filter(unit::Column::Code.eq(code))
+                .one(txn)
+                .await?
+                .ok_or(AppError::invalid("parent", Problem::UnknownUnit))?
+                .id,
+        ),
+        None => None,
+    };
+    let created = unit::ActiveModel {
+        code: Set(new.code.trim().to_string()),
+        kind: Set(kind.as_str().to_string()),
+        name: Set(new.name.trim().to_string()),
+        short_name: Set(new.short_name.clone()),
+        credit_code: Set(credit_code.map(String::from)),
+        parent_id: Set(parent_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        // The code and the credit code are unique (held by the database).
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict,
+        _ => AppError::from(e),
+    })?;
+    audit::record(
+        txn,
+        actor,
+        Event {
+            action: "unit.created",
+            entity_type: "unit",
+            entity_id: Some(created.id.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "code": created.code,
+                "kind": created.kind,
+                "name": created.name,
+                "credit_code": created.credit_code,
+            })),
+        },
+        now,
+    )
+    .await?;
+    Ok(created)
+}
+
+/// Creates one unit in its own transaction.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: &NewUnit,
+    now: DateTime<Utc>,
+) -> Result<unit::Model, AppError> {
+    check(new)?;
+    let txn = begin_write(db).await?;
+    let created = insert(&txn, actor, new, now).await?;
+    txn.commit().await?;
+    Ok(created)
+}

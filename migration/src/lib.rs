@@ -1,0 +1,14 @@
+//! Database migrations. Each one is self-contained and immutable once merged; rules the database can
+//! hold (uniqueness, foreign keys, allowed values, the Art. 9 one-account-per-platform rule) live here.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,106 @@
+//! The command line: what operators and scripts run.
+use crate::config::Config;
+use crate::startup::{Application, connect_and_migrate};
+use anyhow::Context as _;
+use app::server::audit::{self, Actor, ChainCheck};
+use app::server::auth::{self, NewUser};
+use app::server::context::Clock;
+use app::server::demo::{self, DEMO_PASSWORD, DEMO_USERS, DemoLoad};
+use clap::{Parser, Subcommand};
+use std::io::Read as _;
+
+#[derive(Debug, Parser)]
+#[command(name = "server", about = "Government new-media account registry")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database and serve the application on LEPTOS_SITE_ADDR.
+    Serve {
+        /// Load the Shizhu County demo data (once) and print the demo sign-ins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Create a user; the password is read from standard input.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// submitter, reviewer, admin or auditor.
+        #[arg(long)]
+        role: String,
+        /// The unit code (required for submitters).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Check the audit trail's hash chain; exits non-zero at the first broken event.
+    VerifyAudit,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let config = Config::from_env()?;
+    let clock = Clock::system();
+    match cli.command {
+        Command::Serve { demo } => {
+            let db = connect_and_migrate(&config.database_url).await?;
+            if demo {
+                match demo::load(&db, clock.now()).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                    DemoLoad::Loaded { units, accounts, users } => tracing::info!(
+                        units, accounts, users, "demo data loaded"
+                    ),
+                    DemoLoad::AlreadyPresent => tracing::info!("demo data already present"),
+                }
+            }
+            let app = Application::build_with_db(config, db, clock).await?;
+            let addr = app.local_addr();
+            println!("Serving on http://{addr}");
+            if demo {
+                println!("Demo sign-ins (password for all: {DEMO_PASSWORD}):");
+                for (username, role, unit) in DEMO_USERS {
+                    println!("  {username:<10} {role:<10} {}", unit.unwrap_or("-"));
+                }
+            }
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            connect_and_migrate(&config.database_url).await?;
+            println!("migrations applied");
+        }
+        Command::CreateUser { username, role, unit, display_name, email, password_stdin: _ } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let db = connect_and_migrate(&config.database_url).await?;
+            let new = NewUser { username, display_name, role, unit_code: unit, email, password };
+            match auth::create_user(&db, &Actor::operator("create-user"), new, clock.now()).await {
+                Ok(user) => println!("created user {} ({}) with id {}", user.username, user.role, user.id),
+                Err(error) => {
+                    eprintln!("{}", error.message(app::i18n::Locale::En));
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
+        Command::VerifyAudit => {
+            let db = connect_and_migrate(&config.database_url).await?;
+            match audit::verify(&db).await? {
+                ChainCheck::Intact { events } => println!("OK: {events} events, chain intact"),
+                ChainCheck::BrokenAt { id } => {
+                    println!("BROKEN at event {id}");
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

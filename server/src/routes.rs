@@ -1,0 +1,179 @@
+//! Routes outside Leptos: sign-in, sign-out and the language switch (plain form posts that work the
+//! same with and without JavaScript), and the operations endpoints.
+use crate::middleware::{app_error_response, urlencode};
+use crate::startup::AppState;
+use app::error::AppError;
+use app::i18n::{LOCALE_COOKIE, Locale, Msg};
+use app::model::SessionUser;
+use app::server::auth::{self, SESSION_COOKIE, SessionToken};
+use app::server::context::RequestMeta;
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+/// A small translated page for errors met outside the Leptos app.
+pub fn error_page(status: StatusCode, locale: Locale, message: &str) -> Response {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    };
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><link rel=\"stylesheet\" href=\"/pkg/registry.css\"></head>\
+         <body><main id=\"main\"><h1>{title}</h1><p role=\"alert\">{message}</p>\
+         <p><a href=\"/\">{back}</a></p></main></body></html>",
+        lang = locale.tag(),
+        title = escape(locale.t(Msg::AppTitle)),
+        message = escape(message),
+        back = escape(locale.t(Msg::NotfoundBack)),
+    );
+    (status, Html(body)).into_response()
+}
+
+/// Only same-site paths are followed after sign-in or a language change (no open redirect).
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') =>
+        {
+            path
+        }
+        _ => "/",
+    }
+}
+
+fn cookie_header(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("cookie values are ascii")
+}
+
+fn redirect_with_cookie(location: &str, cookie: HeaderValue) -> Response {
+    let mut response = Redirect::to(location).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// `POST /login`. A wrong password and an unknown user get the very same redirect.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let locale = Locale::from_headers(&headers);
+    // After signing in, going back to the sign-in page would be a dead end.
+    let next = match safe_next(form.next.as_deref()) {
+        path if path.starts_with("/login") => "/".to_string(),
+        path => path.to_string(),
+    };
+    if form.username.len() > 256 || form.password.len() > 1024 {
+        return redirect_back_failed(&next);
+    }
+    let now = state.clock.now();
+    match auth::sign_in(&state.db, &form.username, &form.password, &meta, state.config.sessions, now).await
+    {
+        Ok((SessionToken(token), user)) => {
+            tracing::info!(user_id = user.id, role = %user.role, "signed in");
+            let max_age = state.config.sessions.absolute.num_seconds();
+            redirect_with_cookie(
+                &next,
+                cookie_header(SESSION_COOKIE, &token, max_age, state.config.secure_cookies),
+            )
+        }
+        Err(AppError::Unauthenticated) => redirect_back_failed(&next),
+        Err(error) => app_error_response(&error, locale),
+    }
+}
+
+fn redirect_back_failed(next: &str) -> Response {
+    let location = if next == "/" {
+        "/login?error=1".to_string()
+    } else {
+        format!("/login?error=1&next={}", urlencode(next))
+    };
+    Redirect::to(&location).into_response()
+}
+
+/// `POST /logout`: ends this session and clears its cookie.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
+    user: Option<Extension<SessionUser>>,
+    token: Option<Extension<SessionToken>>,
+    headers: HeaderMap,
+) -> Response {
+    if let (Some(Extension(user)), Some(Extension(SessionToken(token)))) = (user, token) {
+        let now = state.clock.now();
+        if let Err(error) = auth::sign_out(&state.db, &token, &user, &meta, now).await {
+            return app_error_response(&error, Locale::from_headers(&headers));
+        }
+    }
+    redirect_with_cookie(
+        "/login?signed_out=1",
+        cookie_header(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// `POST /lang`: keeps the chosen language in a cookie for a year.
+pub async fn switch_language(State(state): State<AppState>, Form(form): Form<LanguageForm>) -> Response {
+    let locale = Locale::parse(&form.lang).unwrap_or_default();
+    let mut response = redirect_with_cookie(
+        safe_next(form.next.as_deref()),
+        cookie_header(LOCALE_COOKIE, locale.tag(), 365 * 24 * 3600, state.config.secure_cookies),
+    );
+    // Lets the browser re-render in the new language instead of reusing a cached page.
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Cookie"));
+    response
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/accounts/3?x=1")), "/accounts/3?x=1");
+        for hostile in ["//evil.example", "https://evil.example", "/\\evil", "javascript:alert(1)"] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,157 @@
+//! Sign-in, sessions and the cross-site check.
+use crate::helpers::{TestApp, location};
+use app::server::demo::DEMO_PASSWORD;
+use app::server::entities::{audit_event, session};
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let wrong_password = app.post_login(&app.client(), "reviewer", "not-the-password").await;
+    let unknown_user = app.post_login(&app.client(), "nobody-by-this-name", "not-the-password").await;
+
+    assert_eq!(wrong_password.status(), 303);
+    assert_eq!(wrong_password.status(), unknown_user.status());
+    assert_eq!(location(&wrong_password), "/login?error=1");
+    assert_eq!(location(&wrong_password), location(&unknown_user));
+    assert!(wrong_password.headers().get("set-cookie").is_none());
+    assert!(unknown_user.headers().get("set-cookie").is_none());
+    assert_eq!(app.count(session::Entity).await, 0);
+    assert_eq!(app.audit_actions("auth.sign_in_failed").await.len(), 2);
+}
+
+#[tokio::test]
+async fn signing_in_opens_a_session_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("reviewer").await;
+
+    let page = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-testid=\"current-user\""));
+    assert!(html.contains(">reviewer<"), "the page names the signed-in user");
+    let events = app.audit_actions("auth.signed_in").await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].actor_username.as_deref(), Some("reviewer"));
+    assert!(events[0].source_ip.is_some(), "the source address is recorded");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site() {
+    let app = TestApp::spawn().await;
+    let response = app.post_login(&app.client(), "auditor", DEMO_PASSWORD).await;
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.starts_with("registry_session="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+}
+
+#[tokio::test]
+async fn a_signed_out_reader_is_sent_to_sign_in() {
+    let app = TestApp::spawn().await;
+    let response = app.client().get(app.url("/accounts/1")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login?next=/accounts/1");
+}
+
+#[tokio::test]
+async fn server_functions_refuse_a_signed_out_caller() {
+    let app = TestApp::spawn().await;
+    let response = app.client().post(app.url("/api/account")).form(&[("id", "1")]).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("admin").await;
+    let response = client.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login?signed_out=1");
+    assert_eq!(app.count(session::Entity).await, 0);
+    let after = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(location(&after), "/login");
+    assert_eq!(app.audit_actions("auth.signed_out").await.len(), 1);
+}
+
+#[tokio::test]
+async fn sessions_survive_a_server_restart() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("submitter").await;
+    let test_db = app.stop().await;
+
+    let restarted = TestApp::spawn_on(test_db, false).await;
+    // The same cookie jar, now talking to the new process.
+    let page = client.get(restarted.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 200, "still signed in after the restart");
+    assert!(page.text().await.unwrap().contains(">submitter<"));
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("reviewer").await;
+    let events_before = app.count(audit_event::Entity).await;
+
+    // A form on another site posting to sign-out, and one posting a sign-in (login CSRF).
+    let logout = client
+        .post(app.url("/logout"))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    let login = app
+        .client()
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("username", "auditor"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    // A sandboxed page (Origin: null) calling a server function.
+    let server_fn = client
+        .post(app.url("/api/registry"))
+        .header("origin", "null")
+        .form(&[("query[page]", "1"), ("query[per_page]", "10")])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(logout.status(), 403);
+    assert_eq!(login.status(), 403);
+    assert_eq!(server_fn.status(), 403);
+    assert!(login.headers().get("set-cookie").is_none());
+    assert_eq!(app.count(session::Entity).await, 1, "the reviewer's session is untouched");
+    assert_eq!(app.count(audit_event::Entity).await, events_before, "nothing was recorded");
+    let still = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(still.status(), 200);
+}
+
+#[tokio::test]
+async fn a_same_origin_post_passes_the_cross_site_check() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let response = client
+        .post(app.url("/login"))
+        .header("origin", format!("http://{}", app.addr))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("username", "auditor"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/");
+}
+
+#[tokio::test]
+async fn the_next_page_after_sign_in_must_be_on_this_site() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("username", "auditor"), ("password", DEMO_PASSWORD), ("next", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/");
+}

@@ -1,0 +1,198 @@
+//! `TestApp`: one running application per test on its own database, with a fixed clock.
+use app::server::context::Clock;
+use app::server::demo::{self, DEMO_PASSWORD};
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+use server::config::Config;
+use server::startup::{Application, connect_and_migrate};
+use std::net::SocketAddr;
+
+/// 2026-11-27 09:30 in Shizhu (UTC+8).
+pub fn fixed_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 1, 30, 0).unwrap()
+}
+
+/// A database of the test's own, SQLite or PostgreSQL.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let admin = sea_orm::Database::connect(&admin_url).await.expect("connecting to TEST_DATABASE_URL");
+                let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("creating a test database (the role needs CREATEDB)");
+                let base = admin_url.rsplit_once('/').expect("a database URL has a path").0;
+                TestDb { url: format!("{base}/{name}"), _dir: None }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("a temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("registry.db").display());
+                TestDb { url, _dir: Some(dir) }
+            }
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        if self.url.starts_with("postgres") { "postgres" } else { "sqlite" }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: DatabaseConnection,
+    pub test_db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+}
+
+pub fn config(database_url: &str) -> Config {
+    let mut config = Config::from_env().expect("default configuration");
+    config.database_url = database_url.to_string();
+    config.site_addr = "127.0.0.1:0".parse().unwrap();
+    config
+}
+
+impl TestApp {
+    /// A running app with the demo data.
+    pub async fn spawn() -> TestApp {
+        let test_db = TestDb::new().await;
+        TestApp::spawn_on(test_db, true).await
+    }
+
+    pub async fn spawn_on(test_db: TestDb, with_demo: bool) -> TestApp {
+        let db = connect_and_migrate(&test_db.url).await.expect("migrating the test database");
+        if with_demo {
+            demo::load(&db, fixed_now()).await.expect("loading demo data");
+        }
+        let app = Application::build_with_db(config(&test_db.url), db.clone(), Clock::fixed(fixed_now()))
+            .await
+            .expect("building the app");
+        let addr = app.local_addr();
+        let server = tokio::spawn(async move {
+            app.run_until_stopped().await.expect("serving");
+        });
+        TestApp { addr, db, test_db, server }
+    }
+
+    /// Stops serving and hands back the database, as a server shutdown would.
+    pub async fn stop(self) -> TestDb {
+        self.server.abort();
+        let _ = self.server.await;
+        self.db.close().await.ok();
+        self.test_db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn post_login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+        client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .expect("posting /login")
+    }
+
+    /// A client signed in as one of the demo users.
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = self.client();
+        let response = self.post_login(&client, username, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), 303, "signing in as {username}");
+        assert_eq!(location(&response), "/");
+        client
+    }
+
+    pub async fn count<E>(&self, _entity: E) -> u64
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        E::find().count(&self.db).await.unwrap()
+    }
+
+    /// Audit events with this action.
+    pub async fn audit_actions(&self, action: &str) -> Vec<app::server::entities::audit_event::Model> {
+        use app::server::entities::audit_event;
+        use sea_orm::{ColumnTrait, QueryFilter};
+        audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq(action))
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// The id of a demo account by its unit code and platform code.
+    pub async fn account_id(&self, unit_code: &str, platform_code: &str) -> i32 {
+        use app::server::entities::{account, platform, unit};
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let unit = unit::Entity::find().filter(unit::Column::Code.eq(unit_code)).one(&self.db).await.unwrap().unwrap();
+        let platform =
+            platform::Entity::find().filter(platform::Column::Code.eq(platform_code)).one(&self.db).await.unwrap().unwrap();
+        account::Entity::find()
+            .filter(account::Column::HostUnitId.eq(unit.id))
+            .filter(account::Column::PlatformId.eq(platform.id))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// The text content of the element carrying `data-testid="{id}"` (first match, tags stripped).
+pub fn testid_text(html: &str, id: &str) -> Option<String> {
+    let marker = format!("data-testid=\"{id}\"");
+    let start = html.find(&marker)?;
+    let after = &html[start..];
+    let open_end = after.find('>')? + 1;
+    let rest = &after[open_end..];
+    let mut depth = 0usize;
+    let mut text = String::new();
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '<' {
+            let tag = &rest[i..];
+            if tag.starts_with("</") {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            } else if !tag.starts_with("<!") {
+                depth += 1;
+            }
+            for (_, c) in chars.by_ref() {
+                if c == '>' {
+                    break;
+                }
+            }
+        } else {
+            text.push(c);
+        }
+    }
+    Some(text)
+}

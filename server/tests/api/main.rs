@@ -1,0 +1,10 @@
+//! The integration suite: the real application on a real database (a fresh SQLite file per test, or a
+//! fresh PostgreSQL database per test when TEST_DATABASE_URL is set), driven over HTTP.
+mod helpers;
+
+mod auth;
+mod cli;
+mod i18n;
+mod operations;
+mod registry;
+mod units;
