@@ -7,4 +7,6 @@ mod cli;
 mod i18n;
 mod operations;
 mod registry;
+mod schema;
+mod shutdown;
 mod units;

@@ -1,0 +1,10 @@
+// Removes this run's SQLite database (and its WAL/SHM files).
+const fs = require('node:fs');
+
+module.exports = async () => {
+  const db = process.env.REGISTRY_E2E_DB;
+  if (!db) return;
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    fs.rmSync(db + suffix, { force: true });
+  }
+};

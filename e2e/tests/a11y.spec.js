@@ -1,0 +1,41 @@
+// @ts-check
+// Accessibility: axe-core on the main pages (js project only). Fails on serious or critical violations.
+const { test, expect, jsEnabled, gotoReady, waitReady, signIn } = require('./fixtures');
+
+const AXE = require.resolve('axe-core/axe.min.js');
+
+async function checkA11y(page, label) {
+  await page.addScriptTag({ path: AXE });
+  const results = await page.evaluate(() =>
+    // @ts-ignore -- injected above
+    window.axe.run(document, { resultTypes: ['violations'] }));
+  const describe = (v) =>
+    `[${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n` +
+    v.nodes.map((n) => `    at ${n.target.join(' ')}: ${n.failureSummary || ''}`.replace(/\n/g, ' ')).join('\n');
+  const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const other = results.violations.filter((v) => !blocking.includes(v));
+  if (other.length) console.log(`axe on ${label}: ${other.length} minor/moderate:\n${other.map(describe).join('\n')}`);
+  if (blocking.length) console.log(`axe on ${label}: ${blocking.length} serious/critical:\n${blocking.map(describe).join('\n')}`);
+  expect(blocking.map(describe), `serious/critical axe violations on ${label}`).toEqual([]);
+}
+
+test.describe('accessibility (axe-core)', () => {
+  test.beforeEach(() => {
+    test.skip(!jsEnabled(), 'axe-core runs in the js project only');
+  });
+
+  test('login page', async ({ page }) => {
+    await gotoReady(page, '/login');
+    await checkA11y(page, '/login');
+  });
+
+  test('registry and account pages', async ({ page }) => {
+    await signIn(page, 'reviewer');
+    await checkA11y(page, 'the registry page');
+    await page.locator('[data-testid=registry-table] tbody tr a[data-testid=account-link]').first().click();
+    await page.waitForURL(/\/accounts\/[^/?#]+$/);
+    await waitReady(page);
+    await expect(page.locator('[data-testid=custodian]')).toBeVisible();
+    await checkA11y(page, 'an account page');
+  });
+});

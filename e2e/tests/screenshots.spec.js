@@ -1,0 +1,30 @@
+// @ts-check
+// Screenshots of the main pages in both languages, saved under e2e/test-results/screenshots/.
+const { test, expect, gotoReady, signIn, switchLanguage, screenshot } = require('./fixtures');
+
+test('screenshots: login, registry, account page in zh-CN and en', async ({ page }) => {
+  const html = page.locator('html');
+
+  await gotoReady(page, '/login');
+  await expect(html).toHaveAttribute('lang', 'zh-CN');
+  await screenshot(page, 'login-zh-CN');
+  await switchLanguage(page, 'en');
+  await screenshot(page, 'login-en');
+
+  await signIn(page, 'submitter');
+  await expect(html).toHaveAttribute('lang', 'en');
+  await screenshot(page, 'registry-en');
+  const href = await page.locator('[data-testid=registry-table] tbody tr a[data-testid=account-link]')
+    .first().getAttribute('href');
+  expect(href).toMatch(/^\/accounts\/[^/?#]+$/);
+  await gotoReady(page, /** @type {string} */ (href));
+  await expect(page.locator('[data-testid=custodian]')).toBeVisible();
+  await screenshot(page, 'account-en');
+
+  await switchLanguage(page, 'zh-CN');
+  await expect(page.locator('[data-testid=custodian]')).toBeVisible();
+  await screenshot(page, 'account-zh-CN');
+  await gotoReady(page, '/');
+  await expect(html).toHaveAttribute('lang', 'zh-CN');
+  await screenshot(page, 'registry-zh-CN');
+});
