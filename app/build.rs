@@ -21,7 +21,8 @@ fn parse(path: &str) -> BTreeMap<String, String> {
             .unwrap_or_else(|| panic!("{path}:{}: expected `key = text`", n + 1));
         let key = key.trim().to_string();
         assert!(
-            key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'),
+            key.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'),
             "{path}:{}: key `{key}` must be lower-case ascii, digits, `.` and `_`",
             n + 1
         );
@@ -45,12 +46,20 @@ fn variant(key: &str) -> String {
 }
 
 fn main() {
-    let tables: Vec<(&str, BTreeMap<String, String>)> =
-        LOCALES.iter().map(|(name, path)| (*name, parse(path))).collect();
+    let tables: Vec<(&str, BTreeMap<String, String>)> = LOCALES
+        .iter()
+        .map(|(name, path)| (*name, parse(path)))
+        .collect();
     let keys: Vec<&String> = tables[0].1.keys().collect();
     for (name, table) in &tables[1..] {
-        let missing: Vec<_> = keys.iter().filter(|k| !table.contains_key(k.as_str())).collect();
-        let extra: Vec<_> = table.keys().filter(|k| !tables[0].1.contains_key(k.as_str())).collect();
+        let missing: Vec<_> = keys
+            .iter()
+            .filter(|k| !table.contains_key(k.as_str()))
+            .collect();
+        let extra: Vec<_> = table
+            .keys()
+            .filter(|k| !tables[0].1.contains_key(k.as_str()))
+            .collect();
         assert!(
             missing.is_empty() && extra.is_empty(),
             "locale {name} differs from {}: missing {missing:?}, extra {extra:?}",
@@ -60,7 +69,9 @@ fn main() {
 
     let mut out = String::new();
     out.push_str("/// Every user-visible message; its text per language is in `app/locales/`.\n");
-    out.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n#[repr(u16)]\npub enum Msg {\n");
+    out.push_str(
+        "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n#[repr(u16)]\npub enum Msg {\n",
+    );
     for key in &keys {
         writeln!(out, "    /// `{key}`\n    {},", variant(key)).unwrap();
     }

@@ -43,7 +43,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, problem: Problem) -> Self {
-        AppError::Invalid { field: field.to_string(), problem }
+        AppError::Invalid {
+            field: field.to_string(),
+            problem,
+        }
     }
 
     pub fn status(&self) -> u16 {

@@ -48,9 +48,15 @@ impl Locale {
         let mut best: Option<(f32, Locale)> = None;
         for item in header.split(',') {
             let mut parts = item.split(';');
-            let Some(locale) = parts.next().and_then(Locale::parse) else { continue };
+            let Some(locale) = parts.next().and_then(Locale::parse) else {
+                continue;
+            };
             let q = parts
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
                 best = Some((q, locale));
@@ -77,7 +83,9 @@ impl Locale {
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(name, _)| *name == LOCALE_COOKIE)
             .map(|(_, value)| value.to_string());
-        let accept = headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        let accept = headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
         Locale::resolve(cookie.as_deref(), accept)
     }
 
@@ -117,7 +125,10 @@ mod tests {
     #[test]
     fn accept_language_is_honoured_by_quality() {
         assert_eq!(Locale::resolve(None, Some("en-US,en;q=0.9")), Locale::En);
-        assert_eq!(Locale::resolve(None, Some("en;q=0.5,zh-CN;q=0.9")), Locale::ZhCn);
+        assert_eq!(
+            Locale::resolve(None, Some("en;q=0.5,zh-CN;q=0.9")),
+            Locale::ZhCn
+        );
         assert_eq!(Locale::resolve(None, Some("fr,en;q=0.3")), Locale::En);
     }
 
@@ -129,7 +140,15 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert!(Locale::En.tf(Msg::RegistryTotal, &[("count", "31")]).contains("31"));
-        assert!(Locale::ZhCn.tf(Msg::RegistryTotal, &[("count", "31")]).contains("31"));
+        assert!(
+            Locale::En
+                .tf(Msg::RegistryTotal, &[("count", "31")])
+                .contains("31")
+        );
+        assert!(
+            Locale::ZhCn
+                .tf(Msg::RegistryTotal, &[("count", "31")])
+                .contains("31")
+        );
     }
 }

@@ -17,7 +17,10 @@ pub struct SessionUser {
 
 impl SessionUser {
     pub fn viewer(&self) -> Viewer {
-        Viewer { role: self.role, unit_id: self.unit_id }
+        Viewer {
+            role: self.role,
+            unit_id: self.unit_id,
+        }
     }
 }
 
@@ -81,7 +84,11 @@ pub struct RegistryView {
 /// An account's custodian (Art. 29), as far as the viewer may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CustodianView {
-    Shown { name: String, mobile: String, masked: bool },
+    Shown {
+        name: String,
+        mobile: String,
+        masked: bool,
+    },
     Withheld,
 }
 

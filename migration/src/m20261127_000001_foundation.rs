@@ -82,10 +82,10 @@ impl MigrationTrait for Migration {
                     .col(boolean("outsourced"))
                     .col(text("purpose"))
                     .col(date("opened_on"))
-                    .col(string_len("status", 16).check(one_of(
-                        "status",
-                        &["active", "suspended", "deregistered"],
-                    )))
+                    .col(
+                        string_len("status", 16)
+                            .check(one_of("status", &["active", "suspended", "deregistered"])),
+                    )
                     .col(boolean("in_national_system"))
                     .col(string_len("custodian_name", 64))
                     .col(string_len("custodian_mobile", 11))
@@ -252,7 +252,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["audit_events", "sessions", "users", "accounts", "platforms", "units"] {
+        for table in [
+            "audit_events",
+            "sessions",
+            "users",
+            "accounts",
+            "platforms",
+            "units",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

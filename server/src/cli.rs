@@ -55,10 +55,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Serve { demo } => {
             let db = connect_and_migrate(&config.database_url).await?;
             if demo {
-                match demo::load(&db, clock.now()).await.map_err(|e| anyhow::anyhow!("{e}"))? {
-                    DemoLoad::Loaded { units, accounts, users } => tracing::info!(
-                        units, accounts, users, "demo data loaded"
-                    ),
+                match demo::load(&db, clock.now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                {
+                    DemoLoad::Loaded {
+                        units,
+                        accounts,
+                        users,
+                    } => tracing::info!(units, accounts, users, "demo data loaded"),
                     DemoLoad::AlreadyPresent => tracing::info!("demo data already present"),
                 }
             }
@@ -77,14 +82,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             connect_and_migrate(&config.database_url).await?;
             println!("migrations applied");
         }
-        Command::CreateUser { username, role, unit, display_name, email, password_stdin: _ } => {
+        Command::CreateUser {
+            username,
+            role,
+            unit,
+            display_name,
+            email,
+            password_stdin: _,
+        } => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password")?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let db = connect_and_migrate(&config.database_url).await?;
-            let new = NewUser { username, display_name, role, unit_code: unit, email, password };
+            let new = NewUser {
+                username,
+                display_name,
+                role,
+                unit_code: unit,
+                email,
+                password,
+            };
             match auth::create_user(&db, &Actor::operator("create-user"), new, clock.now()).await {
-                Ok(user) => println!("created user {} ({}) with id {}", user.username, user.role, user.id),
+                Ok(user) => println!(
+                    "created user {} ({}) with id {}",
+                    user.username, user.role, user.id
+                ),
                 Err(error) => {
                     eprintln!("{}", error.message(app::i18n::Locale::En));
                     return Ok(std::process::ExitCode::from(2));

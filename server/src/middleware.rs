@@ -36,7 +36,10 @@ pub async fn request_meta(mut req: Request, next: Next) -> Response {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    req.extensions_mut().insert(RequestMeta { source_ip, request_id });
+    req.extensions_mut().insert(RequestMeta {
+        source_ip,
+        request_id,
+    });
     next.run(req).await
 }
 
@@ -92,7 +95,11 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
 }
 
 /// Resolves the session cookie to the signed-in person and puts both into the request's extensions.
-pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn resolve_session(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
         let now = state.clock.now();
         match auth::resolve_session(&state.db, &token, state.config.sessions, now).await {
@@ -103,7 +110,11 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
             Ok(None) => {}
             Err(error) => {
                 let locale = Locale::from_headers(req.headers());
-                return error_page(StatusCode::SERVICE_UNAVAILABLE, locale, &error.message(locale));
+                return error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    locale,
+                    &error.message(locale),
+                );
             }
         }
     }
@@ -112,8 +123,10 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
 
 /// Paths anyone may fetch without signing in.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/healthz" | "/metrics" | "/favicon.ico" | "/favicon.svg")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/login" | "/healthz" | "/metrics" | "/favicon.ico" | "/favicon.svg"
+    ) || path.starts_with("/pkg/")
         || path.starts_with("/api/")
 }
 
@@ -122,7 +135,11 @@ pub async fn require_sign_in(req: Request, next: Next) -> Response {
     let signed_in = req.extensions().get::<app::model::SessionUser>().is_some();
     let path = req.uri().path();
     if req.method() == Method::GET && !signed_in && !is_public(path) {
-        let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         let location = if target == "/" {
             "/login".to_string()
         } else {
@@ -170,8 +187,14 @@ mod tests {
 
     #[test]
     fn same_origin_requests_pass() {
-        assert!(!is_cross_site(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_cross_site(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
         assert!(!is_cross_site(&headers(&[])));
     }
 
@@ -179,8 +202,14 @@ mod tests {
     fn cross_site_null_and_mismatched_origins_are_refused() {
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])));
-        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ])));
     }
 
     #[test]

@@ -7,16 +7,19 @@ use app::i18n::{LOCALE_COOKIE, Locale, Msg};
 use app::model::SessionUser;
 use app::server::auth::{self, SESSION_COOKIE, SessionToken};
 use app::server::context::RequestMeta;
+use axum::Form;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 /// A small translated page for errors met outside the Leptos app.
 pub fn error_page(status: StatusCode, locale: Locale, message: &str) -> Response {
     let escape = |s: &str| {
-        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
     };
     let body = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
@@ -35,9 +38,7 @@ pub fn error_page(status: StatusCode, locale: Locale, message: &str) -> Response
 /// Only same-site paths are followed after sign-in or a language change (no open redirect).
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') =>
-        {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
             path
         }
         _ => "/",
@@ -82,7 +83,15 @@ pub async fn sign_in(
         return redirect_back_failed(&next);
     }
     let now = state.clock.now();
-    match auth::sign_in(&state.db, &form.username, &form.password, &meta, state.config.sessions, now).await
+    match auth::sign_in(
+        &state.db,
+        &form.username,
+        &form.password,
+        &meta,
+        state.config.sessions,
+        now,
+    )
+    .await
     {
         Ok((SessionToken(token), user)) => {
             tracing::info!(user_id = user.id, role = %user.role, "signed in");
@@ -133,14 +142,24 @@ pub struct LanguageForm {
 }
 
 /// `POST /lang`: keeps the chosen language in a cookie for a year.
-pub async fn switch_language(State(state): State<AppState>, Form(form): Form<LanguageForm>) -> Response {
+pub async fn switch_language(
+    State(state): State<AppState>,
+    Form(form): Form<LanguageForm>,
+) -> Response {
     let locale = Locale::parse(&form.lang).unwrap_or_default();
     let mut response = redirect_with_cookie(
         safe_next(form.next.as_deref()),
-        cookie_header(LOCALE_COOKIE, locale.tag(), 365 * 24 * 3600, state.config.secure_cookies),
+        cookie_header(
+            LOCALE_COOKIE,
+            locale.tag(),
+            365 * 24 * 3600,
+            state.config.secure_cookies,
+        ),
     );
     // Lets the browser re-render in the new language instead of reusing a cached page.
-    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Cookie"));
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Cookie"));
     response
 }
 
@@ -158,7 +177,10 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()
@@ -171,7 +193,12 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next(Some("/accounts/3?x=1")), "/accounts/3?x=1");
-        for hostile in ["//evil.example", "https://evil.example", "/\\evil", "javascript:alert(1)"] {
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "javascript:alert(1)",
+        ] {
             assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
         }
         assert_eq!(safe_next(None), "/");

@@ -38,14 +38,19 @@ impl FromRef<AppState> for LeptosOptions {
 /// Connects and brings the schema up to date.
 pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
     let db = app::server::db::connect(url).await?;
-    Migrator::up(&db, None).await.context("running migrations")?;
+    Migrator::up(&db, None)
+        .await
+        .context("running migrations")?;
     Ok(db)
 }
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let context = AppContext { db: state.db.clone(), clock: state.clock.clone() };
+    let context = AppContext {
+        db: state.db.clone(),
+        clock: state.clock.clone(),
+    };
     let leptos = state.leptos.clone();
     let fallback_context = context.clone();
 
@@ -95,7 +100,11 @@ impl Application {
         Self::build_with_db(config, db, clock).await
     }
 
-    pub async fn build_with_db(config: Config, db: DatabaseConnection, clock: Clock) -> anyhow::Result<Self> {
+    pub async fn build_with_db(
+        config: Config,
+        db: DatabaseConnection,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.site_addr)
             .await
             .with_context(|| format!("binding {}", config.site_addr))?;
@@ -106,18 +115,24 @@ impl Application {
             clock,
             metrics: telemetry::metrics(),
         };
-        Ok(Application { listener, router: router(state) })
+        Ok(Application {
+            listener,
+            router: router(state),
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await

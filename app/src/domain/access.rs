@@ -43,19 +43,34 @@ mod tests {
 
     #[test]
     fn a_submitter_sees_its_own_units_custodian_in_full() {
-        let viewer = Viewer { role: Role::Submitter, unit_id: Some(OWN_UNIT) };
+        let viewer = Viewer {
+            role: Role::Submitter,
+            unit_id: Some(OWN_UNIT),
+        };
         assert_eq!(viewer.custodian_access(OWN_UNIT), CustodianAccess::Full);
     }
 
     #[test]
     fn a_submitter_gets_nothing_of_another_units_custodian() {
-        let viewer = Viewer { role: Role::Submitter, unit_id: Some(OWN_UNIT) };
-        assert_eq!(viewer.custodian_access(OTHER_UNIT), CustodianAccess::Withheld);
+        let viewer = Viewer {
+            role: Role::Submitter,
+            unit_id: Some(OWN_UNIT),
+        };
+        assert_eq!(
+            viewer.custodian_access(OTHER_UNIT),
+            CustodianAccess::Withheld
+        );
     }
 
     #[test]
     fn reviewers_see_all_custodians_and_admins_and_auditors_see_them_masked() {
-        let at = |role| Viewer { role, unit_id: None }.custodian_access(OTHER_UNIT);
+        let at = |role| {
+            Viewer {
+                role,
+                unit_id: None,
+            }
+            .custodian_access(OTHER_UNIT)
+        };
         assert_eq!(at(Role::Reviewer), CustodianAccess::Full);
         assert_eq!(at(Role::Admin), CustodianAccess::Masked);
         assert_eq!(at(Role::Auditor), CustodianAccess::Masked);

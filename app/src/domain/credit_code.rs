@@ -6,7 +6,9 @@ use std::fmt;
 /// The code alphabet: digits and capital letters without I, O, Z, S, V.
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1..=17 (3^(i-1) mod 31).
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CreditCodeError {
@@ -52,7 +54,9 @@ impl CreditCode {
         }
         let not_allowed = |c: char| !c.is_ascii() || value_of(c as u8).is_none();
         if let Some(position) = code.chars().position(not_allowed) {
-            return Err(CreditCodeError::BadCharacter { position: position + 1 });
+            return Err(CreditCodeError::BadCharacter {
+                position: position + 1,
+            });
         }
         let expected = check_character(&code[..17]).expect("17 symbols of the alphabet");
         if code.as_bytes()[17] as char != expected {
@@ -120,8 +124,14 @@ mod tests {
 
     #[test]
     fn a_short_code_is_refused() {
-        assert_eq!(CreditCode::parse("9135010"), Err(CreditCodeError::WrongLength));
-        assert_eq!(CreditCode::parse("中华人民共和国中华人民共和国中华人"), Err(CreditCodeError::WrongLength));
+        assert_eq!(
+            CreditCode::parse("9135010"),
+            Err(CreditCodeError::WrongLength)
+        );
+        assert_eq!(
+            CreditCode::parse("中华人民共和国中华人民共和国中华人"),
+            Err(CreditCodeError::WrongLength)
+        );
     }
 
     #[test]

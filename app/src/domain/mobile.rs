@@ -21,7 +21,11 @@ impl Mobile {
             && bytes.iter().all(u8::is_ascii_digit)
             && bytes[0] == b'1'
             && (b'3'..=b'9').contains(&bytes[1]);
-        if well_formed { Ok(Self(digits)) } else { Err(MobileError::Malformed) }
+        if well_formed {
+            Ok(Self(digits))
+        } else {
+            Err(MobileError::Malformed)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -53,17 +57,30 @@ mod tests {
 
     #[test]
     fn a_number_is_masked_to_its_first_three_and_last_four_digits() {
-        assert_eq!(Mobile::parse("13812341234").unwrap().masked(), "138****1234");
+        assert_eq!(
+            Mobile::parse("13812341234").unwrap().masked(),
+            "138****1234"
+        );
     }
 
     #[test]
     fn spaces_and_hyphens_are_ignored() {
-        assert_eq!(Mobile::parse("138-1234 1234").unwrap().as_str(), "13812341234");
+        assert_eq!(
+            Mobile::parse("138-1234 1234").unwrap().as_str(),
+            "13812341234"
+        );
     }
 
     #[test]
     fn landlines_short_numbers_and_letters_are_refused() {
-        for bad in ["02388881234", "1381234123", "138123412345", "1381234123a", "12812341234", ""] {
+        for bad in [
+            "02388881234",
+            "1381234123",
+            "138123412345",
+            "1381234123a",
+            "12812341234",
+            "",
+        ] {
             assert_eq!(Mobile::parse(bad), Err(MobileError::Malformed), "{bad}");
         }
     }

@@ -9,5 +9,5 @@ pub mod types;
 pub use access::{CustodianAccess, Viewer};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use mobile::{Mobile, MobileError};
-pub use registry::{RegistryQuery, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+pub use registry::{DEFAULT_PER_PAGE, MAX_PER_PAGE, RegistryQuery};
 pub use types::{AccountStatus, Role, UnitKind};

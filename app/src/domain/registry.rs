@@ -60,8 +60,10 @@ impl RegistryQuery {
             pairs.push(("per_page", self.per_page.to_string()));
         }
         pairs.push(("page", page.to_string()));
-        let encoded: Vec<String> =
-            pairs.into_iter().map(|(k, v)| format!("{k}={}", encode(&v))).collect();
+        let encoded: Vec<String> = pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect();
         format!("?{}", encoded.join("&"))
     }
 
@@ -80,7 +82,9 @@ fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -93,26 +97,48 @@ mod tests {
     use std::collections::HashMap;
 
     fn query(pairs: &[(&str, &str)]) -> RegistryQuery {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         RegistryQuery::from_params(|k| map.get(k).cloned())
     }
 
     #[test]
     fn an_empty_url_is_the_first_page_of_everything() {
         let q = query(&[]);
-        assert_eq!(q, RegistryQuery { page: 1, per_page: DEFAULT_PER_PAGE, ..Default::default() });
+        assert_eq!(
+            q,
+            RegistryQuery {
+                page: 1,
+                per_page: DEFAULT_PER_PAGE,
+                ..Default::default()
+            }
+        );
     }
 
     #[test]
     fn malformed_paging_and_unknown_statuses_fall_back_to_defaults() {
-        let q = query(&[("page", "0"), ("per_page", "100000"), ("status", "gone"), ("q", "   ")]);
-        assert_eq!((q.page, q.per_page, q.status, q.text), (1, DEFAULT_PER_PAGE, None, None));
+        let q = query(&[
+            ("page", "0"),
+            ("per_page", "100000"),
+            ("status", "gone"),
+            ("q", "   "),
+        ]);
+        assert_eq!(
+            (q.page, q.per_page, q.status, q.text),
+            (1, DEFAULT_PER_PAGE, None, None)
+        );
     }
 
     #[test]
     fn the_page_link_keeps_every_filter_and_encodes_chinese_text() {
-        let q = query(&[("platform", "weibo"), ("status", "active"), ("q", "石柱"), ("page", "2")]);
+        let q = query(&[
+            ("platform", "weibo"),
+            ("status", "active"),
+            ("q", "石柱"),
+            ("page", "2"),
+        ]);
         assert_eq!(
             q.href_for_page(3),
             "?platform=weibo&status=active&q=%E7%9F%B3%E6%9F%B1&page=3"

@@ -14,7 +14,12 @@ use leptos_router::hooks::use_params_map;
 pub fn AccountPage() -> impl IntoView {
     let locale = use_locale();
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i32>().ok()));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i32>().ok())
+    });
     let data = Resource::new(
         move || id.get(),
         |id| async move {
@@ -43,24 +48,55 @@ fn Account(account: AccountDetail, locale: Locale) -> impl IntoView {
     let none = || locale.t(Msg::CommonNone).to_string();
     let rows: Vec<(Msg, String)> = vec![
         (Msg::AccountUnit, account.unit_name.clone()),
-        (Msg::AccountUnitKind, locale.t(labels::unit_kind(account.unit_kind)).into()),
-        (Msg::AccountCreditCode, account.unit_credit_code.clone().unwrap_or_else(none)),
-        (Msg::AccountPlatform, account.platform.in_locale(locale).into()),
-        (Msg::AccountPlatformAccountId, account.platform_account_id.clone().unwrap_or_else(none)),
-        (Msg::AccountVerificationSubject, account.verification_subject.clone()),
+        (
+            Msg::AccountUnitKind,
+            locale.t(labels::unit_kind(account.unit_kind)).into(),
+        ),
+        (
+            Msg::AccountCreditCode,
+            account.unit_credit_code.clone().unwrap_or_else(none),
+        ),
+        (
+            Msg::AccountPlatform,
+            account.platform.in_locale(locale).into(),
+        ),
+        (
+            Msg::AccountPlatformAccountId,
+            account.platform_account_id.clone().unwrap_or_else(none),
+        ),
+        (
+            Msg::AccountVerificationSubject,
+            account.verification_subject.clone(),
+        ),
         (Msg::AccountOperatingUnit, account.operating_unit.clone()),
-        (Msg::AccountOutsourced, locale.t(labels::yes_no(account.outsourced)).into()),
+        (
+            Msg::AccountOutsourced,
+            locale.t(labels::yes_no(account.outsourced)).into(),
+        ),
         (Msg::AccountPurpose, account.purpose.clone()),
         (Msg::AccountOpenedOn, account.opened_on.to_string()),
-        (Msg::AccountStatus, locale.t(labels::status(account.status)).into()),
-        (Msg::AccountInNationalSystem, locale.t(labels::yes_no(account.in_national_system)).into()),
+        (
+            Msg::AccountStatus,
+            locale.t(labels::status(account.status)).into(),
+        ),
+        (
+            Msg::AccountInNationalSystem,
+            locale.t(labels::yes_no(account.in_national_system)).into(),
+        ),
         (
             Msg::AccountPasswordRotatedOn,
-            account.password_rotated_on.map(|d| d.to_string()).unwrap_or_else(none),
+            account
+                .password_rotated_on
+                .map(|d| d.to_string())
+                .unwrap_or_else(none),
         ),
     ];
     let custodian = match account.custodian {
-        CustodianView::Shown { name, mobile, masked } => view! {
+        CustodianView::Shown {
+            name,
+            mobile,
+            masked,
+        } => view! {
             <dl>
                 <div><dt>{locale.t(Msg::AccountCustodianName)}</dt><dd>{name}</dd></div>
                 <div><dt>{locale.t(Msg::AccountCustodianMobile)}</dt><dd>{mobile}</dd></div>

@@ -37,7 +37,10 @@ impl Actor {
 
     /// An operator at the server's command line.
     pub fn operator(what: &str) -> Self {
-        Actor { username: Some(format!("cli:{what}")), ..Default::default() }
+        Actor {
+            username: Some(format!("cli:{what}")),
+            ..Default::default()
+        }
     }
 }
 
@@ -139,14 +142,21 @@ pub async fn record<C: ConnectionTrait>(
 /// The outcome of walking the chain.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChainCheck {
-    Intact { events: u64 },
+    Intact {
+        events: u64,
+    },
     /// The first event whose stored hash or predecessor link does not match.
-    BrokenAt { id: i64 },
+    BrokenAt {
+        id: i64,
+    },
 }
 
 /// Recomputes every hash in order.
 pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<ChainCheck, DbErr> {
-    let events = audit_event::Entity::find().order_by_asc(audit_event::Column::Id).all(db).await?;
+    let events = audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Id)
+        .all(db)
+        .await?;
     let mut prev = GENESIS.to_string();
     for event in &events {
         if event.prev_hash != prev || chain_hash(&prev, event) != event.hash {
@@ -154,5 +164,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<ChainCheck, DbErr> {
         }
         prev = event.hash.clone();
     }
-    Ok(ChainCheck::Intact { events: events.len() as u64 })
+    Ok(ChainCheck::Intact {
+        events: events.len() as u64,
+    })
 }

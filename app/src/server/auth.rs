@@ -10,9 +10,7 @@ use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
 /// The session cookie's name.
@@ -31,7 +29,10 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        SessionPolicy { idle: Duration::minutes(30), absolute: Duration::hours(12) }
+        SessionPolicy {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(12),
+        }
     }
 }
 
@@ -48,8 +49,12 @@ async fn hash_password(password: String) -> anyhow::Result<String> {
 }
 
 async fn password_matches(password: String, hash: String) -> anyhow::Result<bool> {
-    Ok(tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-        .await?)
+    Ok(
+        tokio::task::spawn_blocking(move || {
+            password_auth::verify_password(password, &hash).is_ok()
+        })
+        .await?,
+    )
 }
 
 /// A hash of no one's password, verified against when the username is unknown so that an unknown
@@ -95,8 +100,12 @@ pub async fn sign_in(
         .filter(user::Column::Active.eq(true))
         .one(db)
         .await?;
-    let hash = found.as_ref().map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
-    let matches = password_matches(password.to_string(), hash).await.map_err(AppError::internal)?;
+    let hash = found
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
+    let matches = password_matches(password.to_string(), hash)
+        .await
+        .map_err(AppError::internal)?;
 
     let txn = begin_write(db).await?;
     let actor = Actor {
@@ -162,7 +171,10 @@ pub async fn resolve_session(
     policy: SessionPolicy,
     now: DateTime<Utc>,
 ) -> Result<Option<SessionUser>, AppError> {
-    let Some(found) = session::Entity::find_by_id(token_hash(token)).one(db).await? else {
+    let Some(found) = session::Entity::find_by_id(token_hash(token))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if found.expires_at <= now || found.last_seen_at + policy.idle <= now {
@@ -194,7 +206,9 @@ pub async fn sign_out(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let txn = begin_write(db).await?;
-    session::Entity::delete_by_id(token_hash(token)).exec(&txn).await?;
+    session::Entity::delete_by_id(token_hash(token))
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         &Actor::user(user, meta),
@@ -237,11 +251,17 @@ pub async fn create_user(
     if username.chars().count() > 64 {
         return Err(AppError::invalid("username", Problem::TooLong));
     }
-    let role = Role::parse(new.role.trim()).ok_or(AppError::invalid("role", Problem::UnknownRole))?;
+    let role =
+        Role::parse(new.role.trim()).ok_or(AppError::invalid("role", Problem::UnknownRole))?;
     if new.password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid("password", Problem::PasswordTooShort));
     }
-    let unit = match new.unit_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let unit = match new
+        .unit_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         Some(code) => Some(
             unit::Entity::find()
                 .filter(unit::Column::Code.eq(code))
@@ -254,10 +274,15 @@ pub async fn create_user(
     if role == Role::Submitter && unit.is_none() {
         return Err(AppError::invalid("unit", Problem::SubmitterNeedsUnit));
     }
-    let password_hash = hash_password(new.password).await.map_err(AppError::internal)?;
+    let password_hash = hash_password(new.password)
+        .await
+        .map_err(AppError::internal)?;
 
     let txn = begin_write(db).await?;
-    let taken = user::Entity::find().filter(user::Column::Username.eq(&username)).one(&txn).await?;
+    let taken = user::Entity::find()
+        .filter(user::Column::Username.eq(&username))
+        .one(&txn)
+        .await?;
     if taken.is_some() {
         return Err(AppError::invalid("username", Problem::UsernameTaken));
     }

@@ -1,7 +1,7 @@
 //! What server functions take from the request: the database, the signed-in person, the source address.
 use crate::error::AppError;
-use chrono::{DateTime, Utc};
 use crate::model::SessionUser;
+use chrono::{DateTime, Utc};
 use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -53,7 +53,10 @@ pub fn db() -> Result<DatabaseConnection, AppError> {
 
 /// The session layer puts the signed-in person into the request's extensions.
 pub fn session_user() -> Option<SessionUser> {
-    use_context::<Parts>()?.extensions.get::<SessionUser>().cloned()
+    use_context::<Parts>()?
+        .extensions
+        .get::<SessionUser>()
+        .cloned()
 }
 
 pub fn require_user() -> Result<SessionUser, AppError> {

@@ -24,7 +24,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode = WAL").await.context("enabling WAL")?;
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .context("enabling WAL")?;
     }
     Ok(db)
 }
@@ -41,7 +43,9 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 /// The file path of a `sqlite://path?...` URL (none for in-memory databases or other backends).
 fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
@@ -66,13 +70,22 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(redact("postgres://u:secret@127.0.0.1/db"), "postgres://u:***@127.0.0.1/db");
-        assert_eq!(redact("sqlite://data/registry.db?mode=rwc"), "sqlite://data/registry.db?mode=rwc");
+        assert_eq!(
+            redact("postgres://u:secret@127.0.0.1/db"),
+            "postgres://u:***@127.0.0.1/db"
+        );
+        assert_eq!(
+            redact("sqlite://data/registry.db?mode=rwc"),
+            "sqlite://data/registry.db?mode=rwc"
+        );
     }
 
     #[test]
     fn the_sqlite_file_path_is_found() {
-        assert_eq!(sqlite_path("sqlite://data/registry.db?mode=rwc").as_deref(), Some("data/registry.db"));
+        assert_eq!(
+            sqlite_path("sqlite://data/registry.db?mode=rwc").as_deref(),
+            Some("data/registry.db")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://x"), None);
     }

@@ -24,33 +24,171 @@ pub const DEMO_USERS: [(&str, &str, Option<&str>); 4] = [
 
 /// (code, kind, full legal name, short name, organisation-code seed; None for internal divisions).
 const UNITS: &[(&str, &str, &str, &str, Option<u32>)] = &[
-    ("county-office", "county_office", "石柱土家族自治县人民政府办公室", "县政府办", Some(1)),
-    ("development", "department", "石柱土家族自治县发展和改革委员会", "县发展改革委", Some(2)),
-    ("education", "department", "石柱土家族自治县教育委员会", "县教委", Some(3)),
-    ("public-security", "department", "石柱土家族自治县公安局", "县公安局", Some(4)),
-    ("civil-affairs", "department", "石柱土家族自治县民政局", "县民政局", Some(5)),
-    ("human-resources", "department", "石柱土家族自治县人力资源和社会保障局", "县人力社保局", Some(6)),
-    ("ecology", "department", "石柱土家族自治县生态环境局", "县生态环境局", Some(7)),
-    ("transport", "department", "石柱土家族自治县交通运输委员会", "县交通运输委", Some(8)),
-    ("agriculture", "department", "石柱土家族自治县农业农村委员会", "县农业农村委", Some(9)),
-    ("culture-tourism", "department", "石柱土家族自治县文化和旅游发展委员会", "县文化旅游委", Some(10)),
-    ("health", "department", "石柱土家族自治县卫生健康委员会", "县卫生健康委", Some(11)),
-    ("emergency", "department", "石柱土家族自治县应急管理局", "县应急局", Some(12)),
-    ("market-regulation", "department", "石柱土家族自治县市场监督管理局", "县市场监管局", Some(13)),
-    ("nanbin", "subdistrict", "石柱土家族自治县南宾街道办事处", "南宾街道", Some(14)),
-    ("wan-an", "subdistrict", "石柱土家族自治县万安街道办事处", "万安街道", Some(15)),
-    ("xituo", "township", "石柱土家族自治县西沱镇人民政府", "西沱镇", Some(16)),
-    ("huangshui", "township", "石柱土家族自治县黄水镇人民政府", "黄水镇", Some(17)),
-    ("yuelai", "township", "石柱土家族自治县悦来镇人民政府", "悦来镇", Some(18)),
-    ("linxi", "township", "石柱土家族自治县临溪镇人民政府", "临溪镇", Some(19)),
-    ("media-center", "public_institution", "石柱土家族自治县融媒体中心", "县融媒体中心", Some(20)),
-    ("office-openness", "internal_division", "石柱土家族自治县人民政府办公室政务公开科", "政务公开科", None),
+    (
+        "county-office",
+        "county_office",
+        "石柱土家族自治县人民政府办公室",
+        "县政府办",
+        Some(1),
+    ),
+    (
+        "development",
+        "department",
+        "石柱土家族自治县发展和改革委员会",
+        "县发展改革委",
+        Some(2),
+    ),
+    (
+        "education",
+        "department",
+        "石柱土家族自治县教育委员会",
+        "县教委",
+        Some(3),
+    ),
+    (
+        "public-security",
+        "department",
+        "石柱土家族自治县公安局",
+        "县公安局",
+        Some(4),
+    ),
+    (
+        "civil-affairs",
+        "department",
+        "石柱土家族自治县民政局",
+        "县民政局",
+        Some(5),
+    ),
+    (
+        "human-resources",
+        "department",
+        "石柱土家族自治县人力资源和社会保障局",
+        "县人力社保局",
+        Some(6),
+    ),
+    (
+        "ecology",
+        "department",
+        "石柱土家族自治县生态环境局",
+        "县生态环境局",
+        Some(7),
+    ),
+    (
+        "transport",
+        "department",
+        "石柱土家族自治县交通运输委员会",
+        "县交通运输委",
+        Some(8),
+    ),
+    (
+        "agriculture",
+        "department",
+        "石柱土家族自治县农业农村委员会",
+        "县农业农村委",
+        Some(9),
+    ),
+    (
+        "culture-tourism",
+        "department",
+        "石柱土家族自治县文化和旅游发展委员会",
+        "县文化旅游委",
+        Some(10),
+    ),
+    (
+        "health",
+        "department",
+        "石柱土家族自治县卫生健康委员会",
+        "县卫生健康委",
+        Some(11),
+    ),
+    (
+        "emergency",
+        "department",
+        "石柱土家族自治县应急管理局",
+        "县应急局",
+        Some(12),
+    ),
+    (
+        "market-regulation",
+        "department",
+        "石柱土家族自治县市场监督管理局",
+        "县市场监管局",
+        Some(13),
+    ),
+    (
+        "nanbin",
+        "subdistrict",
+        "石柱土家族自治县南宾街道办事处",
+        "南宾街道",
+        Some(14),
+    ),
+    (
+        "wan-an",
+        "subdistrict",
+        "石柱土家族自治县万安街道办事处",
+        "万安街道",
+        Some(15),
+    ),
+    (
+        "xituo",
+        "township",
+        "石柱土家族自治县西沱镇人民政府",
+        "西沱镇",
+        Some(16),
+    ),
+    (
+        "huangshui",
+        "township",
+        "石柱土家族自治县黄水镇人民政府",
+        "黄水镇",
+        Some(17),
+    ),
+    (
+        "yuelai",
+        "township",
+        "石柱土家族自治县悦来镇人民政府",
+        "悦来镇",
+        Some(18),
+    ),
+    (
+        "linxi",
+        "township",
+        "石柱土家族自治县临溪镇人民政府",
+        "临溪镇",
+        Some(19),
+    ),
+    (
+        "media-center",
+        "public_institution",
+        "石柱土家族自治县融媒体中心",
+        "县融媒体中心",
+        Some(20),
+    ),
+    (
+        "office-openness",
+        "internal_division",
+        "石柱土家族自治县人民政府办公室政务公开科",
+        "政务公开科",
+        None,
+    ),
 ];
 
 /// (code, Chinese name, English name, nationally approved, has a platform account ID).
 const PLATFORMS: &[(&str, &str, &str, bool, bool)] = &[
-    ("wechat_oa", "微信公众号", "WeChat Official Account", true, true),
-    ("wechat_channels", "微信视频号", "WeChat Channels", true, true),
+    (
+        "wechat_oa",
+        "微信公众号",
+        "WeChat Official Account",
+        true,
+        true,
+    ),
+    (
+        "wechat_channels",
+        "微信视频号",
+        "WeChat Channels",
+        true,
+        true,
+    ),
     ("weibo", "新浪微博", "Weibo", true, true),
     ("douyin", "抖音", "Douyin", true, true),
     ("toutiao", "今日头条", "Toutiao", true, true),
@@ -71,24 +209,48 @@ const ACCOUNTS: &[(&str, &str, &str, &str, bool)] = &[
     ("development", "wechat_oa", "石柱发展改革", "active", true),
     ("education", "wechat_oa", "石柱教育", "active", true),
     ("education", "douyin", "石柱教育", "active", false),
-    ("education", "wechat_channels", "石柱教育", "suspended", false),
+    (
+        "education",
+        "wechat_channels",
+        "石柱教育",
+        "suspended",
+        false,
+    ),
     ("public-security", "wechat_oa", "平安石柱", "active", true),
     ("public-security", "weibo", "平安石柱", "active", true),
     ("public-security", "douyin", "平安石柱", "active", true),
     ("public-security", "kuaishou", "平安石柱", "active", false),
     ("civil-affairs", "wechat_oa", "石柱民政", "active", true),
     ("human-resources", "wechat_oa", "石柱人社", "active", true),
-    ("human-resources", "mini_program", "石柱人社服务", "active", false),
+    (
+        "human-resources",
+        "mini_program",
+        "石柱人社服务",
+        "active",
+        false,
+    ),
     ("ecology", "wechat_oa", "石柱生态环境", "active", true),
     ("transport", "wechat_oa", "石柱交通", "deregistered", false),
     ("agriculture", "wechat_oa", "石柱农业农村", "active", true),
     ("culture-tourism", "wechat_oa", "黄水旅游", "active", true),
     ("culture-tourism", "douyin", "黄水旅游", "active", false),
-    ("culture-tourism", "xiaohongshu", "黄水旅游", "active", false),
+    (
+        "culture-tourism",
+        "xiaohongshu",
+        "黄水旅游",
+        "active",
+        false,
+    ),
     ("culture-tourism", "bilibili", "黄水旅游", "active", false),
     ("health", "wechat_oa", "健康石柱", "active", true),
     ("emergency", "wechat_oa", "石柱应急", "active", true),
-    ("market-regulation", "wechat_oa", "石柱市场监管", "suspended", true),
+    (
+        "market-regulation",
+        "wechat_oa",
+        "石柱市场监管",
+        "suspended",
+        true,
+    ),
     ("nanbin", "wechat_oa", "南宾街道", "active", false),
     ("xituo", "wechat_oa", "西沱古镇", "active", false),
     ("huangshui", "douyin", "黄水镇", "active", false),
@@ -102,7 +264,11 @@ const GIVEN: [&str; 8] = ["明", "丽", "强", "芳", "勇", "静", "军", "燕"
 /// A valid unified social credit code for a demo unit: 11 (government organ) or 12 (public
 /// institution), Shizhu's region code 500240, a made-up organisation code, and the GB 32100 check.
 fn demo_credit_code(kind: &str, seed: u32) -> String {
-    let category = if kind == "public_institution" { "12" } else { "11" };
+    let category = if kind == "public_institution" {
+        "12"
+    } else {
+        "11"
+    };
     let body = format!("{category}500240MB{:07}", 1_520_000 + seed);
     let check = check_character(&body).expect("demo codes use the code alphabet");
     format!("{body}{check}")
@@ -111,7 +277,11 @@ fn demo_credit_code(kind: &str, seed: u32) -> String {
 /// What happened when asked to load the demo data.
 #[derive(Debug, PartialEq, Eq)]
 pub enum DemoLoad {
-    Loaded { units: usize, accounts: usize, users: usize },
+    Loaded {
+        units: usize,
+        accounts: usize,
+        users: usize,
+    },
     AlreadyPresent,
 }
 
@@ -169,7 +339,11 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
                 Some(format!("https://app.shizhu.gov.cn/{unit_code}"))
             }),
             verification_subject: Set(unit_name.clone()),
-            operating_unit: Set(if i % 5 == 3 { "重庆某文化传媒有限公司".into() } else { unit_name }),
+            operating_unit: Set(if i % 5 == 3 {
+                "重庆某文化传媒有限公司".into()
+            } else {
+                unit_name
+            }),
             outsourced: Set(i % 5 == 3),
             purpose: Set("政务信息发布、政策解读与便民服务".into()),
             opened_on: Set(epoch + chrono::Days::new((i as u64) * 53)),
@@ -222,7 +396,11 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
         )
         .await?;
     }
-    Ok(DemoLoad::Loaded { units: UNITS.len(), accounts: ACCOUNTS.len(), users: DEMO_USERS.len() })
+    Ok(DemoLoad::Loaded {
+        units: UNITS.len(),
+        accounts: ACCOUNTS.len(),
+        users: DEMO_USERS.len(),
+    })
 }
 
 #[cfg(test)]
@@ -245,7 +423,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (unit, platform, _, status, _) in ACCOUNTS {
             if *status != "deregistered" {
-                assert!(seen.insert((unit, platform)), "{unit} has two live {platform} accounts");
+                assert!(
+                    seen.insert((unit, platform)),
+                    "{unit} has two live {platform} accounts"
+                );
             }
         }
     }

@@ -13,7 +13,11 @@ use sea_orm::{
 use std::collections::HashMap;
 
 fn platform_name(p: &platform::Model) -> PlatformName {
-    PlatformName { code: p.code.clone(), zh: p.name_zh.clone(), en: p.name_en.clone() }
+    PlatformName {
+        code: p.code.clone(),
+        zh: p.name_zh.clone(),
+        en: p.name_en.clone(),
+    }
 }
 
 fn status_of(code: &str) -> Result<AccountStatus, AppError> {
@@ -33,7 +37,10 @@ fn condition(
         cond = cond.add(account::Column::HostUnitId.eq(id));
     }
     if let Some(code) = &query.platform {
-        let id = platforms.iter().find(|p| &p.code == code).map_or(-1, |p| p.id);
+        let id = platforms
+            .iter()
+            .find(|p| &p.code == code)
+            .map_or(-1, |p| p.id);
         cond = cond.add(account::Column::PlatformId.eq(id));
     }
     if let Some(status) = query.status {
@@ -56,7 +63,10 @@ pub async fn page(
     _viewer: &Viewer,
     query: &RegistryQuery,
 ) -> Result<RegistryView, AppError> {
-    let units = unit::Entity::find().order_by_asc(unit::Column::Id).all(db).await?;
+    let units = unit::Entity::find()
+        .order_by_asc(unit::Column::Id)
+        .all(db)
+        .await?;
     let platforms = platform::Entity::find()
         .order_by_asc(platform::Column::SortOrder)
         .order_by_asc(platform::Column::Id)
@@ -64,7 +74,10 @@ pub async fn page(
         .await?;
     let cond = condition(query, &units, &platforms);
 
-    let total = account::Entity::find().filter(cond.clone()).count(db).await?;
+    let total = account::Entity::find()
+        .filter(cond.clone())
+        .count(db)
+        .await?;
     let rows = account::Entity::find()
         .filter(cond.clone())
         .order_by_asc(account::Column::HostUnitId)
@@ -94,7 +107,8 @@ pub async fn page(
         .await?;
 
     let unit_by_id: HashMap<i32, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
-    let platform_by_id: HashMap<i32, &platform::Model> = platforms.iter().map(|p| (p.id, p)).collect();
+    let platform_by_id: HashMap<i32, &platform::Model> =
+        platforms.iter().map(|p| (p.id, p)).collect();
     let platform_of = |id: i32| {
         platform_by_id
             .get(&id)
@@ -107,7 +121,10 @@ pub async fn page(
         .map(|a| {
             Ok(AccountRow {
                 id: a.id,
-                unit_name: unit_by_id.get(&a.host_unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+                unit_name: unit_by_id
+                    .get(&a.host_unit_id)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
                 platform: platform_of(a.platform_id)?,
                 status: status_of(&a.status)?,
                 opened_on: a.opened_on,
@@ -116,15 +133,29 @@ pub async fn page(
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    let counts: HashMap<i32, u64> = by_platform_raw.into_iter().map(|(id, n)| (id, n as u64)).collect();
+    let counts: HashMap<i32, u64> = by_platform_raw
+        .into_iter()
+        .map(|(id, n)| (id, n as u64))
+        .collect();
     let by_platform = platforms
         .iter()
-        .filter_map(|p| counts.get(&p.id).map(|n| PlatformCount { platform: platform_name(p), count: *n }))
+        .filter_map(|p| {
+            counts.get(&p.id).map(|n| PlatformCount {
+                platform: platform_name(p),
+                count: *n,
+            })
+        })
         .collect();
-    let statuses: HashMap<String, u64> = by_status_raw.into_iter().map(|(s, n)| (s, n as u64)).collect();
+    let statuses: HashMap<String, u64> = by_status_raw
+        .into_iter()
+        .map(|(s, n)| (s, n as u64))
+        .collect();
     let by_status = AccountStatus::ALL
         .iter()
-        .map(|s| StatusCount { status: *s, count: statuses.get(s.as_str()).copied().unwrap_or(0) })
+        .map(|s| StatusCount {
+            status: *s,
+            count: statuses.get(s.as_str()).copied().unwrap_or(0),
+        })
         .collect();
 
     Ok(RegistryView {
@@ -135,7 +166,10 @@ pub async fn page(
         units: units
             .iter()
             .filter(|u| UnitKind::parse(&u.kind).is_some_and(UnitKind::may_host_accounts))
-            .map(|u| UnitOption { code: u.code.clone(), name: u.name.clone() })
+            .map(|u| UnitOption {
+                code: u.code.clone(),
+                name: u.name.clone(),
+            })
             .collect(),
         platforms: platforms.iter().map(platform_name).collect(),
     })
@@ -152,7 +186,9 @@ fn custodian_view(viewer: &Viewer, a: &account::Model) -> CustodianView {
         },
         CustodianAccess::Masked => CustodianView::Shown {
             name: a.custodian_name.clone(),
-            mobile: mobile().map(|m| m.masked()).unwrap_or_else(|| "****".into()),
+            mobile: mobile()
+                .map(|m| m.masked())
+                .unwrap_or_else(|| "****".into()),
             masked: true,
         },
         CustodianAccess::Withheld => CustodianView::Withheld,
@@ -160,10 +196,17 @@ fn custodian_view(viewer: &Viewer, a: &account::Model) -> CustodianView {
 }
 
 async fn find_account(db: &DatabaseConnection, id: i32) -> Result<account::Model, AppError> {
-    account::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)
+    account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
-pub async fn detail(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<AccountDetail, AppError> {
+pub async fn detail(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<AccountDetail, AppError> {
     let a = find_account(db, id).await?;
     let host = unit::Entity::find_by_id(a.host_unit_id)
         .one(db)
@@ -196,7 +239,11 @@ pub async fn detail(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result
 }
 
 /// The custodian alone; refused outright to a viewer who may not see it.
-pub async fn custodian(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<CustodianView, AppError> {
+pub async fn custodian(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<CustodianView, AppError> {
     let a = find_account(db, id).await?;
     match custodian_view(viewer, &a) {
         CustodianView::Withheld => Err(AppError::Forbidden),

@@ -24,7 +24,8 @@ pub struct NewUnit {
 
 /// Checks a new unit and turns it into a row, without touching the database.
 fn check(new: &NewUnit) -> Result<(UnitKind, Option<CreditCode>), AppError> {
-    let kind = UnitKind::parse(new.kind.trim()).ok_or(AppError::invalid("kind", Problem::Required))?;
+    let kind =
+        UnitKind::parse(new.kind.trim()).ok_or(AppError::invalid("kind", Problem::Required))?;
     for (field, value, max) in [("code", &new.code, 32), ("name", &new.name, 128)] {
         if value.trim().is_empty() {
             return Err(AppError::invalid(field, Problem::Required));
@@ -33,7 +34,12 @@ fn check(new: &NewUnit) -> Result<(UnitKind, Option<CreditCode>), AppError> {
             return Err(AppError::invalid(field, Problem::TooLong));
         }
     }
-    let credit_code = match new.credit_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let credit_code = match new
+        .credit_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         Some(code) => {
             Some(CreditCode::parse(code).map_err(|e| AppError::invalid("credit_code", e.into()))?)
         }

@@ -6,8 +6,12 @@ use app::server::entities::{audit_event, session};
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
     let app = TestApp::spawn().await;
-    let wrong_password = app.post_login(&app.client(), "reviewer", "not-the-password").await;
-    let unknown_user = app.post_login(&app.client(), "nobody-by-this-name", "not-the-password").await;
+    let wrong_password = app
+        .post_login(&app.client(), "reviewer", "not-the-password")
+        .await;
+    let unknown_user = app
+        .post_login(&app.client(), "nobody-by-this-name", "not-the-password")
+        .await;
 
     assert_eq!(wrong_password.status(), 303);
     assert_eq!(wrong_password.status(), unknown_user.status());
@@ -28,18 +32,32 @@ async fn signing_in_opens_a_session_and_is_audited() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("data-testid=\"current-user\""));
-    assert!(html.contains(">reviewer<"), "the page names the signed-in user");
+    assert!(
+        html.contains(">reviewer<"),
+        "the page names the signed-in user"
+    );
     let events = app.audit_actions("auth.signed_in").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor_username.as_deref(), Some("reviewer"));
-    assert!(events[0].source_ip.is_some(), "the source address is recorded");
+    assert!(
+        events[0].source_ip.is_some(),
+        "the source address is recorded"
+    );
 }
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_same_site() {
     let app = TestApp::spawn().await;
-    let response = app.post_login(&app.client(), "auditor", DEMO_PASSWORD).await;
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    let response = app
+        .post_login(&app.client(), "auditor", DEMO_PASSWORD)
+        .await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("registry_session="));
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
@@ -48,7 +66,12 @@ async fn the_session_cookie_is_http_only_and_same_site() {
 #[tokio::test]
 async fn a_signed_out_reader_is_sent_to_sign_in() {
     let app = TestApp::spawn().await;
-    let response = app.client().get(app.url("/accounts/1")).send().await.unwrap();
+    let response = app
+        .client()
+        .get(app.url("/accounts/1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/login?next=/accounts/1");
 }
@@ -56,7 +79,13 @@ async fn a_signed_out_reader_is_sent_to_sign_in() {
 #[tokio::test]
 async fn server_functions_refuse_a_signed_out_caller() {
     let app = TestApp::spawn().await;
-    let response = app.client().post(app.url("/api/account")).form(&[("id", "1")]).send().await.unwrap();
+    let response = app
+        .client()
+        .post(app.url("/api/account"))
+        .form(&[("id", "1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
 }
 
@@ -121,8 +150,16 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
     assert_eq!(login.status(), 403);
     assert_eq!(server_fn.status(), 403);
     assert!(login.headers().get("set-cookie").is_none());
-    assert_eq!(app.count(session::Entity).await, 1, "the reviewer's session is untouched");
-    assert_eq!(app.count(audit_event::Entity).await, events_before, "nothing was recorded");
+    assert_eq!(
+        app.count(session::Entity).await,
+        1,
+        "the reviewer's session is untouched"
+    );
+    assert_eq!(
+        app.count(audit_event::Entity).await,
+        events_before,
+        "nothing was recorded"
+    );
     let still = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(still.status(), 200);
 }
@@ -149,7 +186,11 @@ async fn the_next_page_after_sign_in_must_be_on_this_site() {
     let response = app
         .client()
         .post(app.url("/login"))
-        .form(&[("username", "auditor"), ("password", DEMO_PASSWORD), ("next", "//evil.example/")])
+        .form(&[
+            ("username", "auditor"),
+            ("password", DEMO_PASSWORD),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();

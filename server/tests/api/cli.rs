@@ -15,7 +15,12 @@ fn create_user(database_url: &str, args: &[&str], password: &str) -> std::proces
         .stderr(Stdio::piped())
         .spawn()
         .expect("running the server binary");
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -25,13 +30,30 @@ async fn an_operator_creates_a_submitter_who_can_then_sign_in() {
     let app = TestApp::spawn_on(test_db, true).await;
     let url = app.test_db.url.clone();
     let output = tokio::task::spawn_blocking(move || {
-        create_user(&url, &["--username", "tan.ming", "--role", "submitter", "--unit", "health"], "a long enough secret")
+        create_user(
+            &url,
+            &[
+                "--username",
+                "tan.ming",
+                "--role",
+                "submitter",
+                "--unit",
+                "health",
+            ],
+            "a long enough secret",
+        )
     })
     .await
     .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
-    let response = app.post_login(&app.client(), "tan.ming", "a long enough secret").await;
+    let response = app
+        .post_login(&app.client(), "tan.ming", "a long enough secret")
+        .await;
     assert_eq!(location(&response), "/");
     assert!(!app.audit_actions("user.created").await.is_empty());
 }
@@ -42,12 +64,18 @@ async fn a_submitter_without_a_unit_is_refused_with_a_clear_message() {
     let app = TestApp::spawn_on(test_db, true).await;
     let url = app.test_db.url.clone();
     let output = tokio::task::spawn_blocking(move || {
-        create_user(&url, &["--username", "no.unit", "--role", "submitter"], "a long enough secret")
+        create_user(
+            &url,
+            &["--username", "no.unit", "--role", "submitter"],
+            "a long enough secret",
+        )
     })
     .await
     .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("must belong to a unit"));
-    let response = app.post_login(&app.client(), "no.unit", "a long enough secret").await;
+    let response = app
+        .post_login(&app.client(), "no.unit", "a long enough secret")
+        .await;
     assert_eq!(location(&response), "/login?error=1");
 }

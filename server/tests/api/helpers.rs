@@ -20,27 +20,48 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> TestDb {
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(admin_url) => {
-                let admin = sea_orm::Database::connect(&admin_url).await.expect("connecting to TEST_DATABASE_URL");
+                let admin = sea_orm::Database::connect(&admin_url)
+                    .await
+                    .expect("connecting to TEST_DATABASE_URL");
                 let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await
                     .expect("creating a test database (the role needs CREATEDB)");
-                let base = admin_url.rsplit_once('/').expect("a database URL has a path").0;
-                TestDb { url: format!("{base}/{name}"), _dir: None }
+                let base = admin_url
+                    .rsplit_once('/')
+                    .expect("a database URL has a path")
+                    .0;
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                }
             }
             None => {
                 let dir = tempfile::tempdir().expect("a temp dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("registry.db").display());
-                TestDb { url, _dir: Some(dir) }
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("registry.db").display()
+                );
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                }
             }
         }
     }
 
     pub fn backend(&self) -> &'static str {
-        if self.url.starts_with("postgres") { "postgres" } else { "sqlite" }
+        if self.url.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     }
 }
 
@@ -66,18 +87,28 @@ impl TestApp {
     }
 
     pub async fn spawn_on(test_db: TestDb, with_demo: bool) -> TestApp {
-        let db = connect_and_migrate(&test_db.url).await.expect("migrating the test database");
-        if with_demo {
-            demo::load(&db, fixed_now()).await.expect("loading demo data");
-        }
-        let app = Application::build_with_db(config(&test_db.url), db.clone(), Clock::fixed(fixed_now()))
+        let db = connect_and_migrate(&test_db.url)
             .await
-            .expect("building the app");
+            .expect("migrating the test database");
+        if with_demo {
+            demo::load(&db, fixed_now())
+                .await
+                .expect("loading demo data");
+        }
+        let app =
+            Application::build_with_db(config(&test_db.url), db.clone(), Clock::fixed(fixed_now()))
+                .await
+                .expect("building the app");
         let addr = app.local_addr();
         let server = tokio::spawn(async move {
             app.run_until_stopped().await.expect("serving");
         });
-        TestApp { addr, db, test_db, server }
+        TestApp {
+            addr,
+            db,
+            test_db,
+            server,
+        }
     }
 
     /// Stops serving and hands back the database, as a server shutdown would.
@@ -101,10 +132,19 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn post_login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+    pub async fn post_login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
         client
             .post(self.url("/login"))
-            .form(&[("username", username), ("password", password), ("next", "/")])
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ])
             .send()
             .await
             .expect("posting /login")
@@ -128,7 +168,10 @@ impl TestApp {
     }
 
     /// Audit events with this action.
-    pub async fn audit_actions(&self, action: &str) -> Vec<app::server::entities::audit_event::Model> {
+    pub async fn audit_actions(
+        &self,
+        action: &str,
+    ) -> Vec<app::server::entities::audit_event::Model> {
         use app::server::entities::audit_event;
         use sea_orm::{ColumnTrait, QueryFilter};
         audit_event::Entity::find()
@@ -142,9 +185,18 @@ impl TestApp {
     pub async fn account_id(&self, unit_code: &str, platform_code: &str) -> i32 {
         use app::server::entities::{account, platform, unit};
         use sea_orm::{ColumnTrait, QueryFilter};
-        let unit = unit::Entity::find().filter(unit::Column::Code.eq(unit_code)).one(&self.db).await.unwrap().unwrap();
-        let platform =
-            platform::Entity::find().filter(platform::Column::Code.eq(platform_code)).one(&self.db).await.unwrap().unwrap();
+        let unit = unit::Entity::find()
+            .filter(unit::Column::Code.eq(unit_code))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let platform = platform::Entity::find()
+            .filter(platform::Column::Code.eq(platform_code))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
         account::Entity::find()
             .filter(account::Column::HostUnitId.eq(unit.id))
             .filter(account::Column::PlatformId.eq(platform.id))

@@ -38,7 +38,12 @@ async fn the_language_switch_persists_in_a_cookie_and_returns_to_the_page() {
         .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/login?x=1");
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(cookie.starts_with("lang=en;"));
     // The cookie beats a Chinese browser.
     let page = login_page(&app, &client, "zh-CN").await;

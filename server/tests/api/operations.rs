@@ -19,7 +19,12 @@ async fn metrics_are_served_in_prometheus_text_format() {
     reqwest::get(app.url("/healthz")).await.unwrap();
     let response = reqwest::get(app.url("/metrics")).await.unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let body = response.text().await.unwrap();
     assert!(body.contains("http_requests_total{"), "{body}");
 }
@@ -46,7 +51,14 @@ async fn the_audit_chain_of_a_working_day_verifies() {
 async fn the_database_refuses_to_edit_or_delete_audit_events() {
     use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
-    let update = app.db.execute_unprepared("UPDATE audit_events SET action = 'x'").await;
+    let update = app
+        .db
+        .execute_unprepared("UPDATE audit_events SET action = 'x'")
+        .await;
     let delete = app.db.execute_unprepared("DELETE FROM audit_events").await;
-    assert!(update.is_err() && delete.is_err(), "{}", app.test_db.backend());
+    assert!(
+        update.is_err() && delete.is_err(),
+        "{}",
+        app.test_db.backend()
+    );
 }

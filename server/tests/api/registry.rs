@@ -6,7 +6,14 @@ use app::model::CustodianView;
 async fn the_registry_lists_every_demo_account_ten_to_a_page() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("auditor").await;
-    let html = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let html = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let total = testid_text(&html, "registry-total").unwrap();
     assert!(total.contains("31"), "{total}");
     assert_eq!(html.matches("data-testid=\"account-link\"").count(), 10);
@@ -18,13 +25,31 @@ async fn the_registry_lists_every_demo_account_ten_to_a_page() {
 async fn filters_and_paging_travel_in_the_url() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("reviewer").await;
-    let html = client.get(app.url("/?platform=douyin&status=active")).send().await.unwrap().text().await.unwrap();
+    let html = client
+        .get(app.url("/?platform=douyin&status=active"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let total = testid_text(&html, "registry-total").unwrap();
     assert!(total.contains('6'), "six live Douyin accounts: {total}");
     assert_eq!(html.matches("data-code=\"douyin\"").count(), 6);
 
-    let page4 = client.get(app.url("/?page=4")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(page4.matches("data-testid=\"account-link\"").count(), 1, "31 accounts: page 4 has one");
+    let page4 = client
+        .get(app.url("/?page=4"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page4.matches("data-testid=\"account-link\"").count(),
+        1,
+        "31 accounts: page 4 has one"
+    );
     assert!(page4.contains("data-testid=\"page-prev\""));
     assert!(!page4.contains("data-testid=\"page-next\""));
 }
@@ -33,12 +58,24 @@ async fn filters_and_paging_travel_in_the_url() {
 async fn a_text_filter_matches_account_names() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("reviewer").await;
-    let html = client.get(app.url("/?q=%E5%B9%B3%E5%AE%89")).send().await.unwrap().text().await.unwrap(); // 平安
+    let html = client
+        .get(app.url("/?q=%E5%B9%B3%E5%AE%89"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap(); // 平安
     assert_eq!(html.matches("data-testid=\"account-link\"").count(), 4);
 }
 
 async fn custodian(app: &TestApp, client: &reqwest::Client, id: i32) -> reqwest::Response {
-    client.post(app.url("/api/account_custodian")).form(&[("id", id.to_string())]).send().await.unwrap()
+    client
+        .post(app.url("/api/account_custodian"))
+        .form(&[("id", id.to_string())])
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -51,11 +88,23 @@ async fn a_submitter_asking_for_another_units_custodian_is_refused() {
     assert_eq!(response.status(), 403);
 
     // The account page itself does not carry the other unit's custodian either.
-    let detail = client.post(app.url("/api/account")).form(&[("id", other.to_string())]).send().await.unwrap();
+    let detail = client
+        .post(app.url("/api/account"))
+        .form(&[("id", other.to_string())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(detail.status(), 200);
     let detail: serde_json::Value = detail.json().await.unwrap();
     assert_eq!(detail["custodian"], serde_json::json!("Withheld"));
-    let html = client.get(app.url(&format!("/accounts/{other}"))).send().await.unwrap().text().await.unwrap();
+    let html = client
+        .get(app.url(&format!("/accounts/{other}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("custodian_mobile") && !html.contains("****"));
 }
 
@@ -80,7 +129,12 @@ async fn an_auditor_sees_custodian_mobiles_masked() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("auditor").await;
     let id = app.account_id("education", "wechat_oa").await;
-    match custodian(&app, &client, id).await.json::<CustodianView>().await.unwrap() {
+    match custodian(&app, &client, id)
+        .await
+        .json::<CustodianView>()
+        .await
+        .unwrap()
+    {
         CustodianView::Shown { mobile, masked, .. } => {
             assert!(masked);
             assert_eq!(&mobile[3..7], "****");
@@ -93,6 +147,11 @@ async fn an_auditor_sees_custodian_mobiles_masked() {
 async fn an_unknown_account_is_not_found() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("reviewer").await;
-    let response = client.post(app.url("/api/account")).form(&[("id", "99999")]).send().await.unwrap();
+    let response = client
+        .post(app.url("/api/account"))
+        .form(&[("id", "99999")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
 }

@@ -20,20 +20,28 @@ async fn serve_migrates_answers_and_shuts_down_gracefully_on_sigterm() {
             .expect("starting server serve");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().expect("a first line").unwrap();
-        let addr = first.strip_prefix("Serving on http://").expect(&first).to_string();
+        let addr = first
+            .strip_prefix("Serving on http://")
+            .expect(&first)
+            .to_string();
         let demo_lines: Vec<String> = lines.by_ref().take(5).map(Result::unwrap).collect();
         assert!(demo_lines[0].contains("shizhu-demo-2026"), "{demo_lines:?}");
 
         let health = std::net::TcpStream::connect(&addr).map(|mut stream| {
             use std::io::{Read as _, Write as _};
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
             let mut answer = String::new();
             stream.read_to_string(&mut answer).unwrap();
             answer
         });
         assert!(health.unwrap().starts_with("HTTP/1.1 200"));
 
-        let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(killed.success());
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
@@ -41,7 +49,10 @@ async fn serve_migrates_answers_and_shuts_down_gracefully_on_sigterm() {
                 assert!(status.success(), "exit status after SIGTERM: {status:?}");
                 break;
             }
-            assert!(std::time::Instant::now() < deadline, "still running 20 s after SIGTERM");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still running 20 s after SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     })
