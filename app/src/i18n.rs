@@ -27,10 +27,11 @@ impl Locale {
 
     /// The language's own name, for the switch.
     pub fn endonym(self) -> &'static str {
-        match self {
-            Locale::ZhCn => "中文",
-            Locale::En => "English",
-        }
+        // Endonyms read the same in every locale file.
+        self.t(match self {
+            Locale::ZhCn => Msg::LangNameZhCn,
+            Locale::En => Msg::LangNameEn,
+        })
     }
 
     /// Exact tags and their common spellings (`zh`, `zh-Hans`, `en-US`, ...).

@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn eighteen_characters_that_are_not_code_symbols_are_refused_by_position() {
         assert_eq!(
-            CreditCode::parse("9135中华人民共和国中华人民共和"),
+            CreditCode::parse("9135中华人民共和国中华人民共和国"),
             Err(CreditCodeError::BadCharacter { position: 5 })
         );
     }

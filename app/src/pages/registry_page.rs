@@ -1,5 +1,6 @@
 //! The registry: every account with filters, counts and paging. The whole state lives in the URL, so
-//! a filtered page can be bookmarked or sent, and the GET form works without JavaScript.
+//! a filtered page can be bookmarked or sent; the filter form is a plain GET form (it needs no
+//! JavaScript, and leaving out the router's form handling keeps the browser bundle small).
 use crate::api::fetch_registry;
 use crate::components::error_notice::ErrorNotice;
 use crate::domain::{AccountStatus, RegistryQuery};
@@ -8,7 +9,7 @@ use crate::labels;
 use crate::model::RegistryView;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Form};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -78,7 +79,8 @@ fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVie
     let selected_platform = q.platform.clone().unwrap_or_default();
     let selected_status = q.status.map(|s| s.as_str()).unwrap_or_default();
     view! {
-        <Form method="GET" action="/" attr:class="filters" attr:data-testid="registry-filters" attr:aria-label=locale.t(Msg::RegistryFilters)>
+        // A plain GET form: the same request with or without JavaScript, and the URL carries the state.
+        <form method="get" action="/" class="filters" data-testid="registry-filters" aria-label=locale.t(Msg::RegistryFilters)>
             <div class="field">
                 <label for="filter-unit">{locale.t(Msg::RegistryFilterUnit)}</label>
                 <select id="filter-unit" name="unit">
@@ -118,7 +120,7 @@ fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVie
                 <button type="submit" data-testid="apply-filters">{locale.t(Msg::RegistryFilterApply)}</button>
                 <A href="/" attr:class="button secondary">{locale.t(Msg::RegistryFilterReset)}</A>
             </div>
-        </Form>
+        </form>
     }
 }
 

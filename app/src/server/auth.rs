@@ -48,17 +48,17 @@ async fn hash_password(password: String) -> anyhow::Result<String> {
     Ok(tokio::task::spawn_blocking(move || password_auth::generate_hash(password)).await?)
 }
 
-async fn password_matches(password: String, hash: String) -> anyhow::Result<bool> {
-    Ok(
-        tokio::task::spawn_blocking(move || {
-            password_auth::verify_password(password, &hash).is_ok()
-        })
-        .await?,
-    )
+/// Verifies a password against a stored hash, or against a decoy when there is no user, so that an
+/// unknown user costs the same time as a wrong password. Runs on the blocking pool.
+async fn password_matches(password: String, hash: Option<String>) -> anyhow::Result<bool> {
+    Ok(tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
+        password_auth::verify_password(password, &hash).is_ok()
+    })
+    .await?)
 }
 
-/// A hash of no one's password, verified against when the username is unknown so that an unknown
-/// user costs the same time as a wrong password.
+/// A hash of no one's password (computed once, on the blocking pool).
 fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| password_auth::generate_hash("decoy: no account has this password"))
@@ -100,9 +100,7 @@ pub async fn sign_in(
         .filter(user::Column::Active.eq(true))
         .one(db)
         .await?;
-    let hash = found
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
+    let hash = found.as_ref().map(|u| u.password_hash.clone());
     let matches = password_matches(password.to_string(), hash)
         .await
         .map_err(AppError::internal)?;
