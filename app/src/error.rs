@@ -1,5 +1,6 @@
 //! The one error type users meet. It crosses the server-function boundary as JSON, maps to an HTTP
 //! status, and is shown translated; internal failures reach users only as a reference id.
+use crate::domain::filing::{Field, Issue, Refusal};
 use crate::i18n::{Locale, Msg};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -33,6 +34,15 @@ pub enum AppError {
     Invalid { field: String, problem: Problem },
     #[error("conflict")]
     Conflict,
+    /// A filing step this person may not take, or not now.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    /// The filing's form has problems that block submission, field by field.
+    #[error("incomplete filing: {0:?}")]
+    Incomplete(Vec<(Field, Issue)>),
+    /// Art. 9: the unit already has a live account, or a pending open request, on this platform.
+    #[error("art. 9 duplicate: {existing}")]
+    Art9Duplicate { existing: String },
     /// Logged on the server with its cause chain under this reference.
     #[error("internal error, reference {reference}")]
     Internal { reference: String },
@@ -55,7 +65,10 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Invalid { .. } => 400,
-            AppError::Conflict => 409,
+            AppError::Conflict | AppError::Art9Duplicate { .. } => 409,
+            AppError::Refused(Refusal::WrongState | Refusal::CompletionNotApplicable) => 409,
+            AppError::Refused(_) => 403,
+            AppError::Incomplete(_) => 400,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -67,12 +80,45 @@ impl AppError {
             AppError::Forbidden => locale.t(Msg::ErrorForbidden).into(),
             AppError::NotFound => locale.t(Msg::ErrorNotFound).into(),
             AppError::Conflict => locale.t(Msg::ErrorConflict).into(),
+            AppError::Refused(refusal) => locale.t(refusal_msg(*refusal)).into(),
+            AppError::Incomplete(issues) => locale.tf(
+                Msg::ErrorIncomplete,
+                &[("count", &issues.len().to_string())],
+            ),
+            AppError::Art9Duplicate { existing } => {
+                locale.tf(Msg::ErrorArt9Duplicate, &[("existing", existing)])
+            }
             AppError::Invalid { problem, .. } => locale.t(problem.msg()).into(),
             AppError::Internal { reference } => {
                 locale.tf(Msg::ErrorInternal, &[("reference", reference)])
             }
             AppError::Transport(_) => locale.t(Msg::ErrorTransport).into(),
         }
+    }
+}
+
+pub fn refusal_msg(refusal: Refusal) -> Msg {
+    match refusal {
+        Refusal::WrongRole => Msg::RefusalWrongRole,
+        Refusal::OtherUnit => Msg::RefusalOtherUnit,
+        Refusal::OwnFiling => Msg::RefusalOwnFiling,
+        Refusal::WrongState => Msg::RefusalWrongState,
+        Refusal::CompletionNotApplicable => Msg::RefusalCompletion,
+    }
+}
+
+pub fn issue_msg(issue: Issue) -> Msg {
+    match issue {
+        Issue::Required => Msg::IssueRequired,
+        Issue::TooLong => Msg::IssueTooLong,
+        Issue::BadDate => Msg::IssueBadDate,
+        Issue::FutureDate => Msg::IssueFutureDate,
+        Issue::BadMobile => Msg::IssueBadMobile,
+        Issue::SubjectNotUnitName => Msg::IssueSubjectNotUnitName,
+        Issue::UnitMayNotHost => Msg::IssueUnitMayNotHost,
+        Issue::PlatformNotApproved => Msg::IssuePlatformNotApproved,
+        Issue::NothingChanged => Msg::IssueNothingChanged,
+        Issue::OutsourcingPapersMissing => Msg::IssueOutsourcingPapersMissing,
     }
 }
 

@@ -2,6 +2,7 @@
 //! compiled for the server and the browser alike.
 pub mod access;
 pub mod credit_code;
+pub mod filing;
 pub mod mobile;
 pub mod registry;
 pub mod types;

@@ -5,5 +5,6 @@ pub mod context;
 pub mod db;
 pub mod demo;
 pub mod entities;
+pub mod filings;
 pub mod registry;
 pub mod units;

@@ -2,6 +2,8 @@
 //! as strings here and become domain types in the services.
 pub mod account;
 pub mod audit_event;
+pub mod filing;
+pub mod filing_attachment;
 pub mod platform;
 pub mod session;
 pub mod unit;

@@ -1,0 +1,648 @@
+//! Filings (备案申请) under Art. 11: their kinds, their states, who may take which step, and the
+//! checks a filing's form must pass before it is submitted (Art. 9, 10).
+use super::types::Role;
+use super::{Mobile, UnitKind};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+macro_rules! codes {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $code),+ } }
+            pub fn parse(code: &str) -> Option<Self> { match code { $($code => Some($name::$variant),)+ _ => None } }
+        }
+    };
+}
+
+codes!(
+    /// What a filing asks for (Art. 11: open, change, suspend 关停, deregister 注销).
+    FilingKind { Open => "open", Change => "change", Suspend => "suspend", Deregister => "deregister" }
+);
+
+codes!(
+    /// DESIGN §4: draft → submitted → approved | returned | rejected; returned → submitted;
+    /// draft | returned → withdrawn; approved → completed (Art. 12 cases).
+    FilingState {
+        Draft => "draft",
+        Submitted => "submitted",
+        Returned => "returned",
+        Approved => "approved",
+        Rejected => "rejected",
+        Withdrawn => "withdrawn",
+        Completed => "completed",
+    }
+);
+
+codes!(
+    /// A step someone may take on a filing.
+    FilingAction {
+        Edit => "edit",
+        Submit => "submit",
+        Withdraw => "withdraw",
+        Approve => "approve",
+        Return => "return",
+        Reject => "reject",
+        GrantWaiver => "grant_waiver",
+        RecordReport => "record_report",
+        RecordCompletion => "record_completion",
+        ConfirmCompletion => "confirm_completion",
+    }
+);
+
+impl FilingKind {
+    /// Every kind but `open` acts on an account already in the registry.
+    pub fn needs_account(self) -> bool {
+        self != FilingKind::Open
+    }
+}
+
+/// Why a step was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// The role never takes this step (administrators and auditors decide nothing).
+    WrongRole,
+    /// A submitter acting on another unit's filing.
+    OtherUnit,
+    /// A reviewer deciding a filing they submitted themselves.
+    OwnFiling,
+    /// The filing's state does not allow the step.
+    WrongState,
+    /// Art. 12 evidence is missing, or the filing does not need it.
+    CompletionNotApplicable,
+}
+
+/// The facts about a filing that decide who may act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilingFacts {
+    pub state: FilingState,
+    pub unit_id: i32,
+    /// The user who created it (and submits it).
+    pub created_by: i32,
+    /// Art. 12: approval leads to "awaiting completion" instead of changing the registry.
+    pub completion_required: bool,
+    /// Art. 12 evidence (platform completion date, announcement) has been recorded.
+    pub completion_recorded: bool,
+}
+
+impl FilingFacts {
+    /// Approved, in the national system, and the registry not yet changed.
+    pub fn awaiting_completion(&self) -> bool {
+        self.state == FilingState::Approved && self.completion_required
+    }
+}
+
+/// Whether `actor` (a user with `role`, bound to `unit_id` if a submitter) may take `action`.
+pub fn check(
+    action: FilingAction,
+    role: Role,
+    actor_id: i32,
+    actor_unit: Option<i32>,
+    filing: &FilingFacts,
+) -> Result<(), Refusal> {
+    use FilingAction::*;
+    use FilingState::*;
+    let submitter_step = matches!(action, Edit | Submit | Withdraw | RecordCompletion);
+    let reviewer_step = !submitter_step;
+    match role {
+        Role::Admin | Role::Auditor => return Err(Refusal::WrongRole),
+        Role::Submitter if reviewer_step => return Err(Refusal::WrongRole),
+        Role::Reviewer if submitter_step => return Err(Refusal::WrongRole),
+        Role::Submitter if actor_unit != Some(filing.unit_id) => return Err(Refusal::OtherUnit),
+        // Art. 11 review is the county office's; nobody decides a filing they submitted.
+        Role::Reviewer if filing.created_by == actor_id => return Err(Refusal::OwnFiling),
+        _ => {}
+    }
+    let state_allows = match action {
+        Edit | Submit | Withdraw => matches!(filing.state, Draft | Returned),
+        Approve | Return | Reject => filing.state == Submitted,
+        GrantWaiver => matches!(filing.state, Draft | Returned | Submitted),
+        RecordReport => matches!(filing.state, Approved | Completed),
+        RecordCompletion | ConfirmCompletion => filing.state == Approved,
+    };
+    if !state_allows {
+        return Err(Refusal::WrongState);
+    }
+    match action {
+        RecordCompletion if !filing.completion_required => Err(Refusal::CompletionNotApplicable),
+        ConfirmCompletion if !(filing.completion_required && filing.completion_recorded) => {
+            Err(Refusal::CompletionNotApplicable)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Every step `role` could take now (for showing the right buttons).
+pub fn available(
+    role: Role,
+    actor_id: i32,
+    actor_unit: Option<i32>,
+    filing: &FilingFacts,
+) -> Vec<FilingAction> {
+    FilingAction::ALL
+        .iter()
+        .copied()
+        .filter(|a| check(*a, role, actor_id, actor_unit, filing).is_ok())
+        .collect()
+}
+
+/// A form field of a filing (the 备案表's boxes), for inline errors and change lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Account,
+    AccountName,
+    Platform,
+    PlatformAccountId,
+    VerificationSubject,
+    OperatingUnit,
+    Outsourced,
+    Purpose,
+    CustodianName,
+    CustodianMobile,
+    LeaderName,
+    LeaderConsentOn,
+    CollectiveDecisionOn,
+    Reason,
+    Attachments,
+}
+
+/// What is wrong with a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Issue {
+    Required,
+    TooLong,
+    BadDate,
+    FutureDate,
+    BadMobile,
+    /// Art. 10: the verification subject must be the host unit's full legal name.
+    SubjectNotUnitName,
+    /// Art. 9: no accounts for internal divisions.
+    UnitMayNotHost,
+    /// Art. 9: only nationally approved platforms.
+    PlatformNotApproved,
+    /// A change filing that changes nothing.
+    NothingChanged,
+    /// Outsourced operation needs the contract and the confidentiality agreement.
+    OutsourcingPapersMissing,
+}
+
+/// Something the reviewer and the unit should look at, which does not block submission (Art. 10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Warning {
+    /// The unit's accounts on other platforms carry another name.
+    NameDiffersFromOtherPlatforms { other_names: Vec<String> },
+    /// The account name shares no character with the unit's name.
+    NameUnrelatedToUnit,
+}
+
+/// A filing's form as typed (a draft may be incomplete).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingForm {
+    pub account_name: String,
+    pub platform_account_id: String,
+    pub verification_subject: String,
+    pub operating_unit: String,
+    pub outsourced: bool,
+    pub purpose: String,
+    pub custodian_name: String,
+    pub custodian_mobile: String,
+    pub leader_name: String,
+    pub leader_consent_on: String,
+    pub collective_decision_on: String,
+    pub reason: String,
+}
+
+/// What the checks need to know besides the form.
+#[derive(Debug, Clone)]
+pub struct FilingContext<'a> {
+    pub kind: FilingKind,
+    pub unit_name: &'a str,
+    pub unit_kind: UnitKind,
+    /// None when no platform is chosen.
+    pub platform_approved: Option<bool>,
+    pub has_target_account: bool,
+    pub has_contract: bool,
+    pub has_confidentiality_agreement: bool,
+    /// The date today in China, for "not in the future".
+    pub today: NaiveDate,
+}
+
+const MAX_TEXT: usize = 128;
+const MAX_LONG_TEXT: usize = 2000;
+
+fn date(value: &str) -> Result<NaiveDate, Issue> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| Issue::BadDate)
+}
+
+fn need(found: &mut Vec<(Field, Issue)>, field: Field, value: &str, max: usize) {
+    if value.trim().is_empty() {
+        found.push((field, Issue::Required));
+    } else if value.trim().chars().count() > max {
+        found.push((field, Issue::TooLong));
+    }
+}
+
+fn dated(
+    found: &mut Vec<(Field, Issue)>,
+    field: Field,
+    value: &str,
+    required: bool,
+    today: NaiveDate,
+) {
+    if value.trim().is_empty() {
+        if required {
+            found.push((field, Issue::Required));
+        }
+        return;
+    }
+    match date(value) {
+        Err(issue) => found.push((field, issue)),
+        Ok(d) if d > today => found.push((field, Issue::FutureDate)),
+        Ok(_) => {}
+    }
+}
+
+/// Every issue that blocks submission, field by field (empty: the form may be submitted).
+pub fn issues(form: &FilingForm, ctx: &FilingContext<'_>) -> Vec<(Field, Issue)> {
+    let mut found = Vec::new();
+    let kind = ctx.kind;
+    // 备案表: the principal leader's consent is on every filing (Art. 9, 11).
+    need(&mut found, Field::LeaderName, &form.leader_name, 64);
+    if kind.needs_account() && !ctx.has_target_account {
+        found.push((Field::Account, Issue::Required));
+    }
+    let describes_account = matches!(kind, FilingKind::Open | FilingKind::Change);
+    if describes_account {
+        need(&mut found, Field::AccountName, &form.account_name, MAX_TEXT);
+        need(
+            &mut found,
+            Field::VerificationSubject,
+            &form.verification_subject,
+            MAX_TEXT,
+        );
+        need(
+            &mut found,
+            Field::OperatingUnit,
+            &form.operating_unit,
+            MAX_TEXT,
+        );
+        need(&mut found, Field::Purpose, &form.purpose, MAX_LONG_TEXT);
+        need(&mut found, Field::CustodianName, &form.custodian_name, 64);
+        if form.platform_account_id.chars().count() > 512 {
+            found.push((Field::PlatformAccountId, Issue::TooLong));
+        }
+    } else {
+        need(&mut found, Field::Reason, &form.reason, MAX_LONG_TEXT);
+    }
+    if describes_account {
+        if form.custodian_mobile.trim().is_empty() {
+            found.push((Field::CustodianMobile, Issue::Required));
+        } else if Mobile::parse(&form.custodian_mobile).is_err() {
+            found.push((Field::CustodianMobile, Issue::BadMobile));
+        }
+        // Art. 10: the host unit is named in the verification information.
+        let subject = form.verification_subject.trim();
+        if !subject.is_empty() && subject != ctx.unit_name {
+            found.push((Field::VerificationSubject, Issue::SubjectNotUnitName));
+        }
+        if form.outsourced && !(ctx.has_contract && ctx.has_confidentiality_agreement) {
+            found.push((Field::Attachments, Issue::OutsourcingPapersMissing));
+        }
+    }
+    dated(
+        &mut found,
+        Field::LeaderConsentOn,
+        &form.leader_consent_on,
+        true,
+        ctx.today,
+    );
+    // Art. 9: opening needs the unit's collective decision.
+    let open = kind == FilingKind::Open;
+    dated(
+        &mut found,
+        Field::CollectiveDecisionOn,
+        &form.collective_decision_on,
+        open,
+        ctx.today,
+    );
+    if open {
+        // Art. 9: no accounts in the name of internal sub-units, none on unapproved platforms.
+        if !ctx.unit_kind.may_host_accounts() {
+            found.push((Field::Account, Issue::UnitMayNotHost));
+        }
+        match ctx.platform_approved {
+            None => found.push((Field::Platform, Issue::Required)),
+            Some(false) => found.push((Field::Platform, Issue::PlatformNotApproved)),
+            Some(true) => {}
+        }
+    }
+    found
+}
+
+/// Art. 10's warnings: the same name across platforms, and a name related to the unit.
+pub fn warnings(
+    account_name: &str,
+    unit_names: &[&str],
+    other_account_names: &[String],
+) -> Vec<Warning> {
+    let name = account_name.trim();
+    let mut warnings = Vec::new();
+    if name.is_empty() {
+        return warnings;
+    }
+    let others: Vec<String> = other_account_names
+        .iter()
+        .filter(|other| other.as_str() != name)
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !others.is_empty() {
+        warnings.push(Warning::NameDiffersFromOtherPlatforms {
+            other_names: others,
+        });
+    }
+    let shares_a_character = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .any(|c| unit_names.iter().any(|unit| unit.contains(c)));
+    if !shares_a_character {
+        warnings.push(Warning::NameUnrelatedToUnit);
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use FilingAction::*;
+    use FilingState::*;
+
+    const UNIT: i32 = 3;
+    const SUBMITTER: i32 = 10;
+    const REVIEWER: i32 = 20;
+
+    fn facts(state: FilingState) -> FilingFacts {
+        FilingFacts {
+            state,
+            unit_id: UNIT,
+            created_by: SUBMITTER,
+            completion_required: false,
+            completion_recorded: false,
+        }
+    }
+
+    fn by_submitter(action: FilingAction, f: &FilingFacts) -> Result<(), Refusal> {
+        check(action, Role::Submitter, SUBMITTER, Some(UNIT), f)
+    }
+
+    fn by_reviewer(action: FilingAction, f: &FilingFacts) -> Result<(), Refusal> {
+        check(action, Role::Reviewer, REVIEWER, None, f)
+    }
+
+    #[test]
+    fn submitters_edit_submit_and_withdraw_drafts_and_returned_filings() {
+        for state in [Draft, Returned] {
+            for action in [Edit, Submit, Withdraw] {
+                assert_eq!(
+                    by_submitter(action, &facts(state)),
+                    Ok(()),
+                    "{action:?} on {state:?}"
+                );
+            }
+        }
+        for state in [Submitted, Approved, Rejected, Withdrawn, Completed] {
+            assert_eq!(
+                by_submitter(Submit, &facts(state)),
+                Err(Refusal::WrongState),
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_submitter_of_another_unit_may_do_nothing() {
+        assert_eq!(
+            check(Edit, Role::Submitter, 99, Some(UNIT + 1), &facts(Draft)),
+            Err(Refusal::OtherUnit)
+        );
+    }
+
+    #[test]
+    fn reviewers_decide_submitted_filings_only() {
+        for action in [Approve, Return, Reject] {
+            assert_eq!(by_reviewer(action, &facts(Submitted)), Ok(()));
+            for state in [Draft, Returned, Approved, Rejected, Withdrawn, Completed] {
+                assert_eq!(by_reviewer(action, &facts(state)), Err(Refusal::WrongState));
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_decides_a_filing_they_submitted() {
+        let own = FilingFacts {
+            created_by: REVIEWER,
+            ..facts(Submitted)
+        };
+        assert_eq!(by_reviewer(Approve, &own), Err(Refusal::OwnFiling));
+    }
+
+    #[test]
+    fn administrators_and_auditors_decide_nothing() {
+        for role in [Role::Admin, Role::Auditor] {
+            for action in FilingAction::ALL {
+                assert_eq!(
+                    check(*action, role, 1, None, &facts(Submitted)),
+                    Err(Refusal::WrongRole)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn submitters_never_decide_and_reviewers_never_edit() {
+        assert_eq!(
+            by_submitter(Approve, &facts(Submitted)),
+            Err(Refusal::WrongRole)
+        );
+        assert_eq!(by_reviewer(Edit, &facts(Draft)), Err(Refusal::WrongRole));
+    }
+
+    #[test]
+    fn art12_completion_is_recorded_by_the_unit_then_confirmed_by_the_county_office() {
+        let awaiting = FilingFacts {
+            completion_required: true,
+            ..facts(Approved)
+        };
+        assert_eq!(by_submitter(RecordCompletion, &awaiting), Ok(()));
+        assert_eq!(
+            by_reviewer(ConfirmCompletion, &awaiting),
+            Err(Refusal::CompletionNotApplicable)
+        );
+        let recorded = FilingFacts {
+            completion_recorded: true,
+            ..awaiting
+        };
+        assert_eq!(by_reviewer(ConfirmCompletion, &recorded), Ok(()));
+        assert_eq!(
+            by_submitter(RecordCompletion, &facts(Approved)),
+            Err(Refusal::CompletionNotApplicable)
+        );
+    }
+
+    fn ctx(kind: FilingKind) -> FilingContext<'static> {
+        FilingContext {
+            kind,
+            unit_name: "石柱土家族自治县教育委员会",
+            unit_kind: UnitKind::Department,
+            platform_approved: Some(true),
+            has_target_account: kind.needs_account(),
+            has_contract: false,
+            has_confidentiality_agreement: false,
+            today: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+        }
+    }
+
+    fn complete_open_form() -> FilingForm {
+        FilingForm {
+            account_name: "石柱教育".into(),
+            platform_account_id: String::new(),
+            verification_subject: "石柱土家族自治县教育委员会".into(),
+            operating_unit: "石柱土家族自治县教育委员会".into(),
+            outsourced: false,
+            purpose: "发布教育政策".into(),
+            custodian_name: "谭明".into(),
+            custodian_mobile: "13812341234".into(),
+            leader_name: "马丽".into(),
+            leader_consent_on: "2026-11-20".into(),
+            collective_decision_on: "2026-11-18".into(),
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_complete_open_form_has_no_issues() {
+        assert_eq!(
+            issues(&complete_open_form(), &ctx(FilingKind::Open)),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn art10_the_verification_subject_must_be_the_units_full_name() {
+        let form = FilingForm {
+            verification_subject: "县教委".into(),
+            ..complete_open_form()
+        };
+        assert_eq!(
+            issues(&form, &ctx(FilingKind::Open)),
+            vec![(Field::VerificationSubject, Issue::SubjectNotUnitName)]
+        );
+    }
+
+    #[test]
+    fn art9_opening_needs_the_collective_decision_date() {
+        let form = FilingForm {
+            collective_decision_on: String::new(),
+            ..complete_open_form()
+        };
+        assert_eq!(
+            issues(&form, &ctx(FilingKind::Open)),
+            vec![(Field::CollectiveDecisionOn, Issue::Required)]
+        );
+    }
+
+    #[test]
+    fn art9_internal_divisions_and_unapproved_platforms_cannot_host_accounts() {
+        let c = FilingContext {
+            unit_kind: UnitKind::InternalDivision,
+            platform_approved: Some(false),
+            ..ctx(FilingKind::Open)
+        };
+        let found = issues(&complete_open_form(), &c);
+        assert!(found.contains(&(Field::Account, Issue::UnitMayNotHost)));
+        assert!(found.contains(&(Field::Platform, Issue::PlatformNotApproved)));
+    }
+
+    #[test]
+    fn outsourced_operation_needs_the_contract_and_confidentiality_agreement() {
+        let form = FilingForm {
+            outsourced: true,
+            ..complete_open_form()
+        };
+        assert_eq!(
+            issues(&form, &ctx(FilingKind::Open)),
+            vec![(Field::Attachments, Issue::OutsourcingPapersMissing)]
+        );
+        let papers = FilingContext {
+            has_contract: true,
+            has_confidentiality_agreement: true,
+            ..ctx(FilingKind::Open)
+        };
+        assert_eq!(issues(&form, &papers), vec![]);
+    }
+
+    #[test]
+    fn bad_dates_mobiles_and_future_consents_are_named_by_field() {
+        let form = FilingForm {
+            custodian_mobile: "12345".into(),
+            leader_consent_on: "2026-13-01".into(),
+            collective_decision_on: "2027-01-01".into(),
+            ..complete_open_form()
+        };
+        assert_eq!(
+            issues(&form, &ctx(FilingKind::Open)),
+            vec![
+                (Field::CustodianMobile, Issue::BadMobile),
+                (Field::LeaderConsentOn, Issue::BadDate),
+                (Field::CollectiveDecisionOn, Issue::FutureDate),
+            ]
+        );
+    }
+
+    #[test]
+    fn suspending_needs_a_reason_and_an_account() {
+        let form = FilingForm {
+            leader_name: "马丽".into(),
+            leader_consent_on: "2026-11-20".into(),
+            ..Default::default()
+        };
+        let c = FilingContext {
+            has_target_account: false,
+            ..ctx(FilingKind::Suspend)
+        };
+        assert_eq!(
+            issues(&form, &c),
+            vec![
+                (Field::Account, Issue::Required),
+                (Field::Reason, Issue::Required)
+            ]
+        );
+    }
+
+    #[test]
+    fn art10_a_name_unlike_the_units_other_accounts_is_a_warning() {
+        let w = warnings(
+            "石柱教育发布",
+            &["石柱土家族自治县教育委员会", "县教委"],
+            &["石柱教育".into()],
+        );
+        assert_eq!(
+            w,
+            vec![Warning::NameDiffersFromOtherPlatforms {
+                other_names: vec!["石柱教育".into()]
+            }]
+        );
+    }
+
+    #[test]
+    fn art10_a_name_sharing_no_character_with_the_unit_is_a_warning() {
+        let w = warnings("快乐星球", &["石柱土家族自治县教育委员会"], &[]);
+        assert_eq!(w, vec![Warning::NameUnrelatedToUnit]);
+    }
+}
