@@ -20,6 +20,8 @@ pub enum Problem {
     SubmitterNeedsUnit,
     UsernameTaken,
     PasswordTooShort,
+    FileTooLarge,
+    FileType,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -136,6 +138,8 @@ impl Problem {
             Problem::SubmitterNeedsUnit => Msg::ProblemSubmitterNeedsUnit,
             Problem::UsernameTaken => Msg::ProblemUsernameTaken,
             Problem::PasswordTooShort => Msg::ProblemPasswordTooShort,
+            Problem::FileTooLarge => Msg::ProblemFileTooLarge,
+            Problem::FileType => Msg::ProblemFileType,
         }
     }
 }

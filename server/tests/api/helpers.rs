@@ -248,3 +248,59 @@ pub fn testid_text(html: &str, id: &str) -> Option<String> {
     }
     Some(text)
 }
+
+impl TestApp {
+    /// A demo (or test-created) user as the session layer would resolve them.
+    pub async fn user(&self, username: &str) -> app::model::SessionUser {
+        use app::server::entities::{unit, user};
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let u = user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no user {username}"));
+        let unit_name = match u.unit_id {
+            Some(id) => unit::Entity::find_by_id(id)
+                .one(&self.db)
+                .await
+                .unwrap()
+                .map(|x| x.name),
+            None => None,
+        };
+        app::model::SessionUser {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: app::domain::Role::parse(&u.role).unwrap(),
+            unit_id: u.unit_id,
+            unit_name,
+        }
+    }
+
+    /// Creates a user with the given role (and unit) through the service operators use.
+    pub async fn add_user(
+        &self,
+        username: &str,
+        role: &str,
+        unit: Option<&str>,
+    ) -> app::model::SessionUser {
+        use app::server::auth::{NewUser, create_user};
+        create_user(
+            &self.db,
+            &app::server::audit::Actor::operator("test"),
+            NewUser {
+                username: username.into(),
+                display_name: None,
+                role: role.into(),
+                unit_code: unit.map(str::to_string),
+                email: None,
+                password: "a long enough secret".into(),
+            },
+            fixed_now(),
+        )
+        .await
+        .unwrap();
+        self.user(username).await
+    }
+}

@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod filings;
 mod i18n;
 mod operations;
 mod registry;
