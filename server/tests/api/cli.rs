@@ -79,3 +79,50 @@ async fn a_submitter_without_a_unit_is_refused_with_a_clear_message() {
         .await;
     assert_eq!(location(&response), "/login?error=1");
 }
+
+fn verify_audit(database_url: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("verify-audit")
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running server verify-audit")
+}
+
+#[tokio::test]
+async fn verify_audit_passes_on_a_real_history_and_names_the_first_event_changed_behind_its_back() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    app.signed_in("reviewer").await;
+    app.post_login(&app.client(), "auditor", "wrong password")
+        .await;
+    let url = app.test_db.url.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_audit(&url))
+        .await
+        .unwrap();
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("OK"));
+
+    // Someone with direct database access switches the append-only guard off and edits event 5.
+    let disable = match app.test_db.backend() {
+        "postgres" => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+        _ => "DROP TRIGGER audit_events_no_update",
+    };
+    app.db.execute_unprepared(disable).await.unwrap();
+    app.db
+        .execute_unprepared(
+            "UPDATE audit_events SET after = '{\"username\":\"someone else\"}' WHERE id = 5",
+        )
+        .await
+        .unwrap();
+
+    let url = app.test_db.url.clone();
+    let broken = tokio::task::spawn_blocking(move || verify_audit(&url))
+        .await
+        .unwrap();
+    assert!(!broken.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&broken.stdout).trim(),
+        "BROKEN at event 5"
+    );
+}
