@@ -2,8 +2,9 @@
 use crate::components::header::Header;
 use crate::i18n::{Locale, Msg};
 use crate::pages::{
-    account_page::AccountPage, login_page::LoginPage, not_found_page::NotFoundPage,
-    registry_page::RegistryPage,
+    account_page::AccountPage, filing_page::FilingPage, filing_print_page::FilingPrintPage,
+    filings_page::FilingsPage, login_page::LoginPage, new_filing_page::NewFilingPage,
+    not_found_page::NotFoundPage, registry_page::RegistryPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -77,6 +78,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=RegistryPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts/:id") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/filings") view=FilingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/filings/new") view=NewFilingPage ssr=SsrMode::Async />
+                    <Route path=path!("/filings/:id") view=FilingPage ssr=SsrMode::Async />
+                    <Route path=path!("/filings/:id/print") view=FilingPrintPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

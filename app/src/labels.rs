@@ -33,3 +33,134 @@ pub fn unit_kind(kind: UnitKind) -> Msg {
 pub fn yes_no(value: bool) -> Msg {
     if value { Msg::CommonYes } else { Msg::CommonNo }
 }
+
+use crate::domain::filing::{Field, FilingAction, FilingKind, FilingState};
+
+pub fn kind(kind: FilingKind) -> Msg {
+    match kind {
+        FilingKind::Open => Msg::KindOpen,
+        FilingKind::Change => Msg::KindChange,
+        FilingKind::Suspend => Msg::KindSuspend,
+        FilingKind::Deregister => Msg::KindDeregister,
+    }
+}
+
+pub fn state(state: FilingState, awaiting_completion: bool) -> Msg {
+    match state {
+        FilingState::Approved if awaiting_completion => Msg::StateAwaitingCompletion,
+        FilingState::Draft => Msg::StateDraft,
+        FilingState::Submitted => Msg::StateSubmitted,
+        FilingState::Returned => Msg::StateReturned,
+        FilingState::Approved => Msg::StateApproved,
+        FilingState::Rejected => Msg::StateRejected,
+        FilingState::Withdrawn => Msg::StateWithdrawn,
+        FilingState::Completed => Msg::StateCompleted,
+    }
+}
+
+pub fn action(action: FilingAction) -> Msg {
+    match action {
+        FilingAction::Edit => Msg::ActionEdit,
+        FilingAction::Submit => Msg::ActionSubmit,
+        FilingAction::Withdraw => Msg::ActionWithdraw,
+        FilingAction::Approve => Msg::ActionApprove,
+        FilingAction::Return => Msg::ActionReturn,
+        FilingAction::Reject => Msg::ActionReject,
+        FilingAction::GrantWaiver => Msg::ActionGrantWaiver,
+        FilingAction::RecordReport => Msg::ActionRecordReport,
+        FilingAction::RecordCompletion => Msg::ActionRecordCompletion,
+        FilingAction::ConfirmCompletion => Msg::ActionConfirmCompletion,
+    }
+}
+
+pub fn field(field: Field) -> Msg {
+    match field {
+        Field::Account => Msg::FieldAccount,
+        Field::AccountName => Msg::AccountDetails,
+        Field::Platform => Msg::AccountPlatform,
+        Field::PlatformAccountId => Msg::AccountPlatformAccountId,
+        Field::VerificationSubject => Msg::AccountVerificationSubject,
+        Field::OperatingUnit => Msg::AccountOperatingUnit,
+        Field::Outsourced => Msg::AccountOutsourced,
+        Field::Purpose => Msg::AccountPurpose,
+        Field::CustodianName => Msg::AccountCustodian,
+        Field::CustodianMobile => Msg::AccountCustodianMobile,
+        Field::LeaderName => Msg::FieldLeaderName,
+        Field::LeaderConsentOn => Msg::FieldLeaderConsentOn,
+        Field::CollectiveDecisionOn => Msg::FieldCollectiveDecisionOn,
+        Field::Reason => Msg::FieldReason,
+        Field::Attachments => Msg::FieldAttachments,
+    }
+}
+
+/// A stored field key (as in audit events) by its label, when it has one.
+pub fn field_key(key: &str) -> Option<Msg> {
+    Some(match key {
+        "account_name" | "name" => Msg::RegistryColName,
+        "platform_account_id" => Msg::AccountPlatformAccountId,
+        "verification_subject" => Msg::AccountVerificationSubject,
+        "operating_unit" => Msg::AccountOperatingUnit,
+        "outsourced" => Msg::AccountOutsourced,
+        "purpose" => Msg::AccountPurpose,
+        "custodian_name" => Msg::AccountCustodianName,
+        "custodian_mobile" => Msg::AccountCustodianMobile,
+        "leader_name" => Msg::FieldLeaderName,
+        "leader_consent_on" => Msg::FieldLeaderConsentOn,
+        "collective_decision_on" => Msg::FieldCollectiveDecisionOn,
+        "reason" => Msg::FieldReason,
+        "state" | "status" => Msg::FilingState,
+        "art9_waiver" => Msg::FilingWaiver,
+        "note" | "decision_note" => Msg::FilingDecisionNote,
+        "reported_on" => Msg::FilingReportedOn,
+        "reported_to" => Msg::FilingReportedTo,
+        "report_reference" => Msg::FilingReportReference,
+        "platform_done_on" => Msg::FilingPlatformDoneOn,
+        "announcement_url" => Msg::FilingAnnouncementUrl,
+        "received_at" => Msg::FilingReceivedAt,
+        _ => return None,
+    })
+}
+
+pub fn attachment_kind(kind: &str) -> Option<Msg> {
+    Some(match kind {
+        "signed_form" => Msg::AttachmentSignedForm,
+        "announcement_screenshot" => Msg::AttachmentAnnouncementScreenshot,
+        "contract" => Msg::AttachmentContract,
+        "confidentiality_agreement" => Msg::AttachmentConfidentialityAgreement,
+        _ => return None,
+    })
+}
+
+/// An audit action's label: the filing step it records, else the code itself.
+pub fn history_action(action: &str) -> Option<Msg> {
+    let step = action.split_once('.').map(|(_, s)| s)?;
+    Some(match (action.split('.').next()?, step) {
+        ("filing", "created") => Msg::FilingCreate,
+        ("filing", "edited") => Msg::ActionEdit,
+        ("filing", "submitted" | "resubmitted") => Msg::ActionSubmit,
+        ("filing", "withdrawn") => Msg::ActionWithdraw,
+        ("filing", "approved") => Msg::ActionApprove,
+        ("filing", "returned") => Msg::ActionReturn,
+        ("filing", "rejected") => Msg::ActionReject,
+        ("filing", "waiver_granted") => Msg::ActionGrantWaiver,
+        ("filing", "reported") => Msg::ActionRecordReport,
+        ("filing", "completion_recorded") => Msg::ActionRecordCompletion,
+        ("filing", "completed") => Msg::ActionConfirmCompletion,
+        ("filing", "attachment_added") => Msg::FilingUpload,
+        ("account", "opened" | "open") => Msg::KindOpen,
+        ("account", "change") => Msg::KindChange,
+        ("account", "suspend") => Msg::KindSuspend,
+        ("account", "deregister") => Msg::KindDeregister,
+        _ => return None,
+    })
+}
+
+/// A UTC instant (RFC 3339) as China Standard Time, `YYYY-MM-DD HH:MM`.
+pub fn china_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+            t.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
+}

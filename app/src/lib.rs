@@ -7,6 +7,7 @@ pub mod app;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod filing_api;
 pub mod i18n;
 pub mod labels;
 pub mod model;

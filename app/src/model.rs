@@ -111,4 +111,74 @@ pub struct AccountDetail {
     pub in_national_system: bool,
     pub password_rotated_on: Option<NaiveDate>,
     pub custodian: CustodianView,
+    /// The viewer is a submitter of the host unit and may file a change, suspension or deregistration.
+    pub may_file: bool,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A filing in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingRow {
+    pub id: i32,
+    pub number: String,
+    pub kind: crate::domain::filing::FilingKind,
+    pub state: crate::domain::filing::FilingState,
+    pub awaiting_completion: bool,
+    pub unit_name: String,
+    pub account_name: String,
+    pub platform: Option<PlatformName>,
+    /// RFC 3339, in UTC; shown in China time.
+    pub received_at: Option<String>,
+}
+
+/// An attachment as listed on its filing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    pub id: i32,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// One audit event in a history, with the fields it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub actor: Option<String>,
+    pub role: Option<Role>,
+    pub action: String,
+    /// (field, old, new) as text.
+    pub changes: Vec<(String, String, String)>,
+}
+
+/// A filing with everything its page shows, and the steps the viewer may take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingDetail {
+    pub id: i32,
+    pub number: String,
+    pub kind: crate::domain::filing::FilingKind,
+    pub state: crate::domain::filing::FilingState,
+    pub awaiting_completion: bool,
+    pub unit_name: String,
+    pub unit_credit_code: Option<String>,
+    pub account: Option<(i32, String)>,
+    pub platform: Option<PlatformName>,
+    pub form: crate::domain::filing::FilingForm,
+    /// Problems that block submission (drafts and returned filings).
+    pub issues: Vec<(crate::domain::filing::Field, crate::domain::filing::Issue)>,
+    pub warnings: Vec<crate::domain::filing::Warning>,
+    pub changes: Vec<(crate::domain::filing::Field, String, String)>,
+    pub art9_waiver: Option<String>,
+    pub received_at: Option<String>,
+    pub decision_note: Option<String>,
+    pub decided_at: Option<String>,
+    pub report: Option<(String, String, String)>,
+    pub completion: Option<(String, String)>,
+    pub attachments: Vec<AttachmentView>,
+    pub actions: Vec<crate::domain::filing::FilingAction>,
+    pub history: Vec<HistoryEntry>,
+    /// The platforms an open request may choose from.
+    pub platforms: Vec<PlatformName>,
 }

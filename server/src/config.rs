@@ -13,6 +13,8 @@ pub struct Config {
     pub sessions: SessionPolicy,
     /// Set when the public address is HTTPS: cookies then carry `Secure`.
     pub secure_cookies: bool,
+    /// Where filing attachments are kept (`ATTACHMENTS_DIR`, default `data/attachments`).
+    pub attachments_dir: std::path::PathBuf,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -40,6 +42,9 @@ impl Config {
             leptos,
             sessions: SessionPolicy::default(),
             secure_cookies: var("APP_BASE_URL").is_some_and(|u| u.starts_with("https://")),
+            attachments_dir: var("ATTACHMENTS_DIR")
+                .unwrap_or_else(|| "data/attachments".into())
+                .into(),
         })
     }
 }

@@ -1,10 +1,12 @@
 //! Building the application: database, migrations, router, listener. Tests call the same functions.
 use crate::config::Config;
-use crate::{middleware as mw, routes, telemetry};
+use crate::{attachment_routes, middleware as mw, routes, telemetry};
 use anyhow::Context as _;
 use app::app::{App, shell};
+use app::server::attachments;
 use app::server::context::{AppContext, Clock};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
 use axum::http::Request;
 use axum::routing::{get, post};
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     let context = AppContext {
         db: state.db.clone(),
         clock: state.clock.clone(),
+        attachments_dir: state.config.attachments_dir.clone(),
     };
     let leptos = state.leptos.clone();
     let fallback_context = context.clone();
@@ -60,6 +63,12 @@ pub fn router(state: AppState) -> Router {
         .route("/lang", post(routes::switch_language))
         .route("/healthz", get(routes::healthz))
         .route("/metrics", get(routes::metrics))
+        .route(
+            "/filings/{id}/attachments",
+            post(attachment_routes::upload)
+                .layer(DefaultBodyLimit::max(attachments::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/attachments/{id}", get(attachment_routes::download))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -22,6 +22,7 @@ pub fn Header() -> impl IntoView {
             <nav aria-label=locale.t(Msg::NavMain)>
                 <ul>
                     <li><A href="/">{locale.t(Msg::NavRegistry)}</A></li>
+                    <li><A href="/filings">{locale.t(Msg::NavFilings)}</A></li>
                 </ul>
             </nav>
             <div class="session">

@@ -200,8 +200,9 @@ pub enum Warning {
     NameUnrelatedToUnit,
 }
 
-/// A filing's form as typed (a draft may be incomplete).
+/// A filing's form as typed (a draft may be incomplete; an unticked box is absent from a form post).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FilingForm {
     pub account_name: String,
     pub platform_account_id: String,

@@ -78,7 +78,7 @@ impl RegistryQuery {
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {

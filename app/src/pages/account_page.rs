@@ -1,6 +1,7 @@
 //! One account's registry entry, with its custodian as far as the viewer may see it.
 use crate::api::fetch_account;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::history_table::HistoryTable;
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
@@ -123,5 +124,16 @@ fn Account(account: AccountDetail, locale: Locale) -> impl IntoView {
             <h2 id="account-custodian">{locale.t(Msg::AccountCustodian)}</h2>
             {custodian}
         </section>
+        {account.may_file.then(|| {
+            let id = account.id;
+            view! {
+                <p class="inline-actions" data-testid="file-for-account">
+                    <A href=format!("/filings/new?kind=change&account={id}") attr:class="button secondary">{locale.t(Msg::AccountFileChange)}</A>
+                    <A href=format!("/filings/new?kind=suspend&account={id}") attr:class="button secondary">{locale.t(Msg::AccountFileSuspend)}</A>
+                    <A href=format!("/filings/new?kind=deregister&account={id}") attr:class="button secondary" attr:data-testid="file-deregister">{locale.t(Msg::AccountFileDeregister)}</A>
+                </p>
+            }
+        })}
+        <HistoryTable entries=account.history.clone() title=Msg::AccountHistory />
     }
 }

@@ -12,6 +12,8 @@ use sea_orm::DatabaseConnection;
 pub struct AppContext {
     pub db: DatabaseConnection,
     pub clock: Clock,
+    /// Where attachments are kept (outside the database).
+    pub attachments_dir: std::path::PathBuf,
 }
 
 /// The time, as the server sees it. Tests fix it; nothing else reads the system clock.
@@ -67,6 +69,50 @@ pub fn request_meta() -> RequestMeta {
     use_context::<Parts>()
         .and_then(|parts| parts.extensions.get::<RequestMeta>().cloned())
         .unwrap_or_default()
+}
+
+/// Now, from the server's clock.
+pub fn now() -> DateTime<Utc> {
+    use_context::<AppContext>()
+        .map(|ctx| ctx.clock.now())
+        .unwrap_or_else(Utc::now)
+}
+
+/// Ends a step posted from a page: a plain HTML form (which accepts `text/html`) is redirected to
+/// `path`, with the error in the query for the page to show; other callers get the error and its
+/// HTTP status.
+pub fn conclude(path: &str, result: Result<(), AppError>) -> Result<(), AppError> {
+    let from_form = use_context::<Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false);
+    match result {
+        Ok(()) => {
+            leptos_axum::redirect(path);
+            Ok(())
+        }
+        Err(error) if from_form => {
+            let json = serde_json::to_string(&error).unwrap_or_default();
+            let separator = if path.contains('?') { '&' } else { '?' };
+            leptos_axum::redirect(&format!(
+                "{path}{separator}error={}",
+                crate::domain::registry::encode(&json)
+            ));
+            Ok(())
+        }
+        Err(error) => {
+            if let Some(response) = use_context::<ResponseOptions>()
+                && let Ok(status) = http::StatusCode::from_u16(error.status())
+            {
+                response.set_status(status);
+            }
+            Err(error)
+        }
+    }
 }
 
 /// Runs a server function's body and gives a failure its HTTP status.

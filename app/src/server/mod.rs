@@ -6,6 +6,7 @@ pub mod context;
 pub mod db;
 pub mod demo;
 pub mod entities;
+pub mod filing_views;
 pub mod filings;
 pub mod registry;
 pub mod units;

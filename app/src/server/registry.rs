@@ -216,8 +216,13 @@ pub async fn detail(
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("account {id} without platform")))?;
+    let history = super::filing_views::history(db, "account", a.id).await?;
     Ok(AccountDetail {
         custodian: custodian_view(viewer, &a),
+        may_file: viewer.role == crate::domain::Role::Submitter
+            && viewer.unit_id == Some(a.host_unit_id)
+            && status_of(&a.status)?.is_live(),
+        history,
         id: a.id,
         unit_name: host.name,
         unit_code: host.code,

@@ -16,6 +16,8 @@ pub fn fixed_now() -> DateTime<Utc> {
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The test's own attachments folder.
+    pub files: tempfile::TempDir,
 }
 
 impl TestDb {
@@ -40,6 +42,7 @@ impl TestDb {
                 TestDb {
                     url: format!("{base}/{name}"),
                     _dir: None,
+                    files: tempfile::tempdir().unwrap(),
                 }
             }
             None => {
@@ -51,6 +54,7 @@ impl TestDb {
                 TestDb {
                     url,
                     _dir: Some(dir),
+                    files: tempfile::tempdir().unwrap(),
                 }
             }
         }

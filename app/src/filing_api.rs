@@ -1,0 +1,167 @@
+//! Server functions for filings. Pages post to them with plain HTML forms, so every step works
+//! without JavaScript: the answer is a redirect to the filing's page, carrying the error (if any)
+//! for the page to show. Callers that are not forms get the error and its HTTP status instead.
+use crate::domain::filing::{FilingForm, FilingKind};
+use crate::error::AppError;
+use crate::model::{FilingDetail, FilingRow};
+use leptos::prelude::*;
+
+/// The filings the signed-in person may read (for reviewers: the queue first).
+#[server(endpoint = "filings")]
+pub async fn list_filings() -> Result<Vec<FilingRow>, AppError> {
+    use crate::server::{context, filing_views};
+    context::respond(async {
+        let user = context::require_user()?;
+        filing_views::list(&context::db()?, &user).await
+    })
+    .await
+}
+
+/// One filing with its history and the steps the viewer may take.
+#[server(endpoint = "filing")]
+pub async fn get_filing(id: i32) -> Result<FilingDetail, AppError> {
+    use crate::server::{context, filing_views};
+    context::respond(async {
+        let user = context::require_user()?;
+        filing_views::detail(&context::db()?, &user, id, context::now()).await
+    })
+    .await
+}
+
+#[server(endpoint = "filing_new")]
+pub async fn new_filing(
+    kind: FilingKind,
+    platform: Option<String>,
+    account_id: Option<i32>,
+    form: FilingForm,
+    idempotency_key: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{context, filings};
+    let user = context::require_user()?;
+    let new = filings::NewFiling {
+        kind,
+        account_id,
+        platform,
+        form,
+        idempotency_key,
+    };
+    let result = filings::create_draft(
+        &context::db()?,
+        &user,
+        &context::request_meta(),
+        new,
+        context::now(),
+    )
+    .await;
+    match result {
+        Ok(created) => context::conclude(&format!("/filings/{}", created.id), Ok(())),
+        Err(error) => {
+            let back = match account_id {
+                Some(a) => format!("/filings/new?kind={}&account={a}", kind.as_str()),
+                None => format!("/filings/new?kind={}", kind.as_str()),
+            };
+            context::conclude(&back, Err(error))
+        }
+    }
+}
+
+#[server(endpoint = "filing_save")]
+pub async fn save_filing(
+    id: i32,
+    platform: Option<String>,
+    form: FilingForm,
+) -> Result<(), AppError> {
+    use crate::server::{context, filings};
+    let user = context::require_user()?;
+    let result = filings::update_draft(
+        &context::db()?,
+        &user,
+        &context::request_meta(),
+        id,
+        platform,
+        form,
+        context::now(),
+    )
+    .await;
+    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+}
+
+/// One review step on a filing. `note` is the return comment, the rejection or waiver reason, or
+/// an optional approval note.
+#[server(endpoint = "filing_step")]
+pub async fn filing_step(id: i32, step: String, note: Option<String>) -> Result<(), AppError> {
+    use crate::server::{context, filings};
+    let user = context::require_user()?;
+    let (db, meta, now) = (context::db()?, context::request_meta(), context::now());
+    let note = note.unwrap_or_default();
+    let result = match step.as_str() {
+        "submit" => filings::submit(&db, &user, &meta, id, now).await,
+        "withdraw" => filings::withdraw(&db, &user, &meta, id, now).await,
+        "approve" => filings::approve(&db, &user, &meta, id, &note, now).await,
+        "return" => filings::return_for_correction(&db, &user, &meta, id, &note, now).await,
+        "reject" => filings::reject(&db, &user, &meta, id, &note, now).await,
+        "grant_waiver" => filings::grant_waiver(&db, &user, &meta, id, &note, now).await,
+        "confirm_completion" => filings::confirm_completion(&db, &user, &meta, id, now).await,
+        _ => Err(AppError::invalid("step", crate::error::Problem::Required)),
+    };
+    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+}
+
+/// 报备: the upward report of an approved filing.
+#[server(endpoint = "filing_report")]
+pub async fn report_filing(
+    id: i32,
+    reported_on: String,
+    reported_to: String,
+    reference: String,
+) -> Result<(), AppError> {
+    use crate::server::{context, filings};
+    let user = context::require_user()?;
+    let report = filings::UpwardReport {
+        reported_on,
+        reported_to,
+        reference,
+    };
+    let result = filings::record_report(
+        &context::db()?,
+        &user,
+        &context::request_meta(),
+        id,
+        report,
+        context::now(),
+    )
+    .await;
+    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+}
+
+/// Art. 12: the unit records completion on the platform and the public announcement.
+#[server(endpoint = "filing_completion")]
+pub async fn record_completion(
+    id: i32,
+    platform_done_on: String,
+    announcement_url: String,
+) -> Result<(), AppError> {
+    use crate::server::{context, filings};
+    let user = context::require_user()?;
+    let evidence = filings::CompletionEvidence {
+        platform_done_on,
+        announcement_url,
+    };
+    let result = filings::record_completion(
+        &context::db()?,
+        &user,
+        &context::request_meta(),
+        id,
+        evidence,
+        context::now(),
+    )
+    .await;
+    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+}
+
+/// A fresh key for a new filing form, so that posting it twice creates one filing.
+#[server(endpoint = "form_key")]
+pub async fn form_key() -> Result<String, AppError> {
+    crate::server::context::require_user()?;
+    Ok(uuid::Uuid::new_v4().to_string())
+}

@@ -1,0 +1,107 @@
+//! Starting a filing: an open request, or a change, suspension or deregistration of one of the
+//! unit's accounts (the form starts from the account's registry entry).
+use crate::api::fetch_account;
+use crate::components::error_notice::ErrorNotice;
+use crate::components::filing_fields::FilingFields;
+use crate::domain::filing::{FilingForm, FilingKind};
+use crate::error::AppError;
+use crate::filing_api::form_key;
+use crate::i18n::{Msg, use_locale};
+use crate::labels;
+use crate::model::{CustodianView, PlatformName};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn NewFilingPage() -> impl IntoView {
+    let locale = use_locale();
+    let query = use_query_map();
+    let kind = Memo::new(move |_| {
+        query
+            .read()
+            .get("kind")
+            .and_then(|k| FilingKind::parse(&k))
+            .unwrap_or(FilingKind::Open)
+    });
+    let account = Memo::new(move |_| {
+        query
+            .read()
+            .get("account")
+            .and_then(|a| a.parse::<i32>().ok())
+    });
+    let error = Memo::new(move |_| {
+        query
+            .read()
+            .get("error")
+            .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
+    });
+    let data = Resource::new(
+        move || (kind.get(), account.get()),
+        |(kind, account)| async move {
+            let key = form_key().await?;
+            let (form, platforms) = match (kind.needs_account(), account) {
+                (true, Some(id)) => {
+                    let a = fetch_account(id).await?;
+                    let (custodian_name, custodian_mobile) = match a.custodian {
+                        CustodianView::Shown {
+                            name,
+                            mobile,
+                            masked: false,
+                        } => (name, mobile),
+                        _ => (String::new(), String::new()),
+                    };
+                    let form = FilingForm {
+                        account_name: a.name,
+                        platform_account_id: a.platform_account_id.unwrap_or_default(),
+                        verification_subject: a.verification_subject,
+                        operating_unit: a.operating_unit,
+                        outsourced: a.outsourced,
+                        purpose: a.purpose,
+                        custodian_name,
+                        custodian_mobile,
+                        ..Default::default()
+                    };
+                    (form, Vec::new())
+                }
+                (true, None) => return Err(AppError::NotFound),
+                (false, _) => (FilingForm::default(), platform_catalogue().await?),
+            };
+            Ok::<_, AppError>((key, form, platforms))
+        },
+    );
+    view! {
+        <Title text=move || locale.tf(Msg::FilingNewTitle, &[("kind", locale.t(labels::kind(kind.get())))]) />
+        <h1>{move || locale.tf(Msg::FilingNewTitle, &[("kind", locale.t(labels::kind(kind.get())))])}</h1>
+        {move || error.get().map(|error| view! { <ErrorNotice error /> })}
+        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
+            {move || Suspend::new(async move {
+                let kind = kind.get_untracked();
+                let account = account.get_untracked();
+                match data.await {
+                    Ok((key, form, platforms)) => view! {
+                        <form method="post" action="/api/filing_new" class="card filing-form" data-testid="filing-form">
+                            <input type="hidden" name="kind" value=kind.as_str() />
+                            <input type="hidden" name="idempotency_key" value=key />
+                            {account.map(|a| view! { <input type="hidden" name="account_id" value=a.to_string() /> })}
+                            <FilingFields kind form issues=Vec::new() platforms selected_platform=None />
+                            <button type="submit" data-testid="create-filing">{locale.t(Msg::FilingCreate)}</button>
+                        </form>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The platforms an open request may choose from (from the registry's filter choices).
+async fn platform_catalogue() -> Result<Vec<PlatformName>, AppError> {
+    let page = crate::api::fetch_registry(crate::domain::RegistryQuery {
+        page: 1,
+        per_page: 1,
+        ..Default::default()
+    })
+    .await?;
+    Ok(page.platforms)
+}

@@ -1,0 +1,246 @@
+//! Reading filings for pages: lists scoped to the viewer, and one filing with its history, the rules'
+//! findings and the steps the viewer may take.
+use super::entities::{account, audit_event, filing, filing_attachment, platform, unit};
+use super::filings::{FieldChange, check_rules, facts, form_of};
+use crate::domain::Role;
+use crate::domain::filing::{self as rules, FilingKind, FilingState, Refusal};
+use crate::error::AppError;
+use crate::model::{
+    AttachmentView, FilingDetail, FilingRow, HistoryEntry, PlatformName, SessionUser,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+
+fn platform_name(p: &platform::Model) -> PlatformName {
+    PlatformName {
+        code: p.code.clone(),
+        zh: p.name_zh.clone(),
+        en: p.name_en.clone(),
+    }
+}
+
+/// A submitter reads their own unit's filings; the county office, administrators and auditors read
+/// all of them.
+fn may_read(user: &SessionUser, f: &filing::Model) -> Result<(), AppError> {
+    if user.role == Role::Submitter && user.unit_id != Some(f.unit_id) {
+        return Err(AppError::Refused(Refusal::OtherUnit));
+    }
+    Ok(())
+}
+
+/// Filings the viewer may read: for reviewers, those waiting for them come first, oldest receipt first.
+pub async fn list(db: &DatabaseConnection, user: &SessionUser) -> Result<Vec<FilingRow>, AppError> {
+    let mut query = filing::Entity::find();
+    if user.role == Role::Submitter {
+        query = query.filter(filing::Column::UnitId.eq(user.unit_id.unwrap_or(-1)));
+    }
+    let filings = query.order_by_desc(filing::Column::Id).all(db).await?;
+    let units: HashMap<i32, String> = unit::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let platforms: HashMap<i32, PlatformName> = platform::Entity::find()
+        .all(db)
+        .await?
+        .iter()
+        .map(|p| (p.id, platform_name(p)))
+        .collect();
+    let mut rows: Vec<FilingRow> = filings
+        .into_iter()
+        .filter_map(|f| {
+            let facts = facts(&f).ok()?;
+            Some(FilingRow {
+                id: f.id,
+                number: f.number.clone(),
+                kind: FilingKind::parse(&f.kind)?,
+                state: facts.state,
+                awaiting_completion: facts.awaiting_completion(),
+                unit_name: units.get(&f.unit_id).cloned().unwrap_or_default(),
+                account_name: f.account_name.clone(),
+                platform: f.platform_id.and_then(|id| platforms.get(&id).cloned()),
+                received_at: f.received_at.map(|t| t.to_rfc3339()),
+            })
+        })
+        .collect();
+    if user.role == Role::Reviewer {
+        // The queue: submitted filings, then those awaiting completion, by receipt.
+        let rank = |r: &FilingRow| match (r.state, r.awaiting_completion) {
+            (FilingState::Submitted, _) => 0,
+            (_, true) => 1,
+            _ => 2,
+        };
+        rows.sort_by(|a, b| {
+            rank(a)
+                .cmp(&rank(b))
+                .then(a.received_at.cmp(&b.received_at))
+        });
+    }
+    Ok(rows)
+}
+
+fn text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The history of one entity, oldest first, with field-level differences.
+pub async fn history(
+    db: &DatabaseConnection,
+    entity_type: &str,
+    id: i32,
+) -> Result<Vec<HistoryEntry>, AppError> {
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::EntityType.eq(entity_type))
+        .filter(audit_event::Column::EntityId.eq(id.to_string()))
+        .order_by_asc(audit_event::Column::Id)
+        .all(db)
+        .await?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let parse = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                    .unwrap_or_default()
+            };
+            let (before, after) = (parse(&e.before), parse(&e.after));
+            let mut changes = Vec::new();
+            if let Some(a) = after.as_object() {
+                for (key, new) in a {
+                    let old = before.get(key).map(text).unwrap_or_default();
+                    let new = text(new);
+                    if old != new {
+                        changes.push((key.clone(), old, new));
+                    }
+                }
+            }
+            HistoryEntry {
+                at: e.occurred_at.to_rfc3339(),
+                actor: e.actor_username,
+                role: e.actor_role.as_deref().and_then(Role::parse),
+                action: e.action,
+                changes,
+            }
+        })
+        .collect())
+}
+
+pub async fn detail(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<FilingDetail, AppError> {
+    let f = filing::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_read(user, &f)?;
+    let facts = facts(&f)?;
+    let host = unit::Entity::find_by_id(f.unit_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let platforms = platform::Entity::find()
+        .order_by_asc(platform::Column::SortOrder)
+        .all(db)
+        .await?;
+    let kind = FilingKind::parse(&f.kind).ok_or(AppError::NotFound)?;
+    let preparing = matches!(facts.state, FilingState::Draft | FilingState::Returned);
+    let (issues, live_warnings, live_changes) = if preparing {
+        let checked = check_rules(db, &f, now).await?;
+        let changes = checked
+            .changes
+            .iter()
+            .map(|c| (c.field, c.old.clone(), c.new.clone()))
+            .collect();
+        (checked.issues, checked.warnings, changes)
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
+    let stored_changes: Vec<FieldChange> = f
+        .changes
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_default();
+    let account = match f.account_id {
+        Some(aid) => account::Entity::find_by_id(aid)
+            .one(db)
+            .await?
+            .map(|a| (a.id, a.name)),
+        None => None,
+    };
+    let attachments = filing_attachment::Entity::find()
+        .filter(filing_attachment::Column::FilingId.eq(f.id))
+        .order_by_asc(filing_attachment::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| AttachmentView {
+            id: a.id,
+            kind: a.kind,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+        })
+        .collect();
+    Ok(FilingDetail {
+        id: f.id,
+        number: f.number.clone(),
+        kind,
+        state: facts.state,
+        awaiting_completion: facts.awaiting_completion(),
+        unit_name: host.name,
+        unit_credit_code: host.credit_code,
+        account,
+        platform: f
+            .platform_id
+            .and_then(|pid| platforms.iter().find(|p| p.id == pid))
+            .map(platform_name),
+        form: form_of(&f),
+        issues,
+        warnings: if preparing {
+            live_warnings
+        } else {
+            f.warnings
+                .as_deref()
+                .and_then(|w| serde_json::from_str(w).ok())
+                .unwrap_or_default()
+        },
+        changes: if preparing {
+            live_changes
+        } else {
+            stored_changes
+                .into_iter()
+                .map(|c| (c.field, c.old, c.new))
+                .collect()
+        },
+        art9_waiver: f.art9_waiver.clone(),
+        received_at: f.received_at.map(|t| t.to_rfc3339()),
+        decision_note: f.decision_note.clone(),
+        decided_at: f.decided_at.map(|t| t.to_rfc3339()),
+        report: match (f.reported_on, &f.reported_to, &f.report_reference) {
+            (Some(on), Some(to), Some(r)) => Some((on.to_string(), to.clone(), r.clone())),
+            _ => None,
+        },
+        completion: match (f.platform_done_on, &f.announcement_url) {
+            (Some(on), Some(url)) => Some((on.to_string(), url.clone())),
+            _ => None,
+        },
+        attachments,
+        actions: rules::available(user.role, user.id, user.unit_id, &facts),
+        history: history(db, "filing", f.id).await?,
+        platforms: if kind == FilingKind::Open {
+            platforms.iter().map(platform_name).collect()
+        } else {
+            Vec::new()
+        },
+    })
+}
