@@ -38,4 +38,20 @@ test.describe('accessibility (axe-core)', () => {
     await expect(page.locator('[data-testid=custodian]')).toBeVisible();
     await checkA11y(page, 'an account page');
   });
+
+  test('filing pages: the list, a new filing form with its problems, a filing', async ({ page }) => {
+    await signIn(page, 'submitter');
+    await gotoReady(page, '/filings');
+    await checkA11y(page, 'the filings page');
+    await gotoReady(page, '/filings/new?kind=open');
+    await checkA11y(page, 'the new filing form');
+    // An empty draft: every field carries its problem.
+    await page.locator('[data-testid=create-filing]').click();
+    await page.waitForURL(/\/filings\/\d+$/);
+    await waitReady(page);
+    await expect(page.locator('[data-testid=issues]')).toBeVisible();
+    await checkA11y(page, 'a draft with problems');
+    await gotoReady(page, new URL(page.url()).pathname + '/print');
+    await checkA11y(page, 'the printable form');
+  });
 });

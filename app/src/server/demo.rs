@@ -216,6 +216,7 @@ const ACCOUNTS: &[(&str, &str, &str, &str, bool)] = &[
         "suspended",
         false,
     ),
+    ("education", "toutiao", "石柱教育", "active", true),
     ("public-security", "wechat_oa", "平安石柱", "active", true),
     ("public-security", "weibo", "平安石柱", "active", true),
     ("public-security", "douyin", "平安石柱", "active", true),

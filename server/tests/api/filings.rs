@@ -307,10 +307,9 @@ async fn art9_two_approvals_racing_for_the_same_unit_and_platform_leave_exactly_
         );
         let wins = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
         assert_eq!(wins, 1, "round {round}: {ra:?} / {rb:?}");
-        let loser = if ra.is_err() {
-            ra.unwrap_err()
-        } else {
-            rb.unwrap_err()
+        let loser = match (ra, rb) {
+            (Err(e), _) | (_, Err(e)) => e,
+            _ => unreachable!("exactly one approval won"),
         };
         assert!(
             matches!(loser, AppError::Conflict | AppError::Art9Duplicate { .. }),

@@ -76,9 +76,10 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<()>,
 }
 
-pub fn config(database_url: &str) -> Config {
+pub fn config(test_db: &TestDb) -> Config {
     let mut config = Config::from_env().expect("default configuration");
-    config.database_url = database_url.to_string();
+    config.database_url = test_db.url.clone();
+    config.attachments_dir = test_db.files.path().to_path_buf();
     config.site_addr = "127.0.0.1:0".parse().unwrap();
     config
 }
@@ -99,10 +100,10 @@ impl TestApp {
                 .await
                 .expect("loading demo data");
         }
-        let app =
-            Application::build_with_db(config(&test_db.url), db.clone(), Clock::fixed(fixed_now()))
-                .await
-                .expect("building the app");
+        let config = config(&test_db);
+        let app = Application::build_with_db(config, db.clone(), Clock::fixed(fixed_now()))
+            .await
+            .expect("building the app");
         let addr = app.local_addr();
         let server = tokio::spawn(async move {
             app.run_until_stopped().await.expect("serving");

@@ -1,0 +1,133 @@
+// @ts-check
+// The filing journeys, with and without JavaScript: an open request approved into the registry; a
+// return for correction and resubmission; the deregistration of an account in the national reporting
+// system through Art. 12 completion. Each project uses platforms of its own (one shared database).
+const { test, expect, gotoReady, waitReady, signIn, signOut } = require('./fixtures');
+
+const PLATFORMS = {
+  js: { open: 'weibo', correct: 'kuaishou', deregister: 'wechat_oa' },
+  nojs: { open: 'bilibili', correct: 'xiaohongshu', deregister: 'toutiao' },
+};
+const platforms = () => PLATFORMS[/** @type {'js'|'nojs'} */ (test.info().project.name)];
+
+// A 1x1 PNG, as an announcement screenshot.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/** Submits a form by clicking a button, then waits for the page it lands on. */
+async function clickAndLand(page, locator, urlPredicate) {
+  await locator.click();
+  await page.waitForURL(urlPredicate);
+  await waitReady(page);
+}
+
+async function fillOpenRequest(page, platform, name) {
+  await gotoReady(page, '/filings/new?kind=open');
+  await page.locator('select[name=platform]').selectOption(platform);
+  await page.locator('input[name="form[account_name]"]').fill(name);
+  await page.locator('input[name="form[verification_subject]"]').fill('石柱土家族自治县教育委员会');
+  await page.locator('input[name="form[operating_unit]"]').fill('石柱土家族自治县教育委员会');
+  await page.locator('textarea[name="form[purpose]"]').fill('发布教育政策与招生信息');
+  await page.locator('input[name="form[custodian_name]"]').fill('谭明');
+  await page.locator('input[name="form[custodian_mobile]"]').fill('13812341234');
+  await page.locator('input[name="form[leader_name]"]').fill('马丽');
+  await page.locator('input[name="form[leader_consent_on]"]').fill('2026-11-20');
+  await page.locator('input[name="form[collective_decision_on]"]').fill('2026-11-18');
+  await clickAndLand(page, page.locator('[data-testid=create-filing]'), /\/filings\/\d+$/);
+  return new URL(page.url()).pathname;
+}
+
+async function step(page, testid) {
+  await clickAndLand(page, page.locator(`[data-testid=${testid}]`), /\/filings\/\d+$/);
+}
+
+test.describe('filings', () => {
+  test('an open request approved by the county office appears in the registry', async ({ page }) => {
+    const { open } = platforms();
+    await signIn(page, 'submitter');
+    const filing = await fillOpenRequest(page, open, '石柱教育');
+    await expect(page.locator('[data-testid=issues]')).toHaveCount(0);
+    await step(page, 'step-submit');
+    await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('待审核');
+    await signOut(page);
+
+    await signIn(page, 'reviewer');
+    await gotoReady(page, '/filings');
+    await expect(page.locator(`a[href="${filing}"]`)).toBeVisible();
+    await gotoReady(page, filing);
+    await step(page, 'step-approve');
+    await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已批准');
+
+    await gotoReady(page, `/?unit=education&platform=${open}`);
+    await expect(page.locator('[data-testid=registry-table] tbody tr')).toHaveCount(1);
+    await expect(page.locator('[data-testid=account-link]')).toHaveText('石柱教育');
+  });
+
+  test('a filing returned for correction is corrected and resubmitted', async ({ page }) => {
+    const { correct } = platforms();
+    await signIn(page, 'submitter');
+    const filing = await fillOpenRequest(page, correct, '石柱教育');
+    await step(page, 'step-submit');
+    await signOut(page);
+
+    await signIn(page, 'reviewer');
+    await gotoReady(page, filing);
+    await page.locator('#step-note').fill('请补充功能定位，写明招生信息发布');
+    await step(page, 'step-return');
+    await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已退回补正');
+    await signOut(page);
+
+    await signIn(page, 'submitter');
+    await gotoReady(page, filing);
+    await expect(page.locator('dd', { hasText: '请补充功能定位，写明招生信息发布' })).toBeVisible();
+    await page.locator('textarea[name="form[purpose]"]').fill('发布教育政策、招生考试信息');
+    await step(page, 'save-filing');
+    await step(page, 'step-submit');
+    await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('待审核');
+    await expect(page.locator('[data-testid=history]')).toContainText('招生考试');
+  });
+
+  test('an account in the national system is deregistered only after completion', async ({ page }) => {
+    const { deregister } = platforms();
+    await signIn(page, 'submitter');
+    await gotoReady(page, `/?unit=education&platform=${deregister}&status=active`);
+    await clickAndLand(page, page.locator('[data-testid=account-link]').first(), /\/accounts\/\d+$/);
+    const account = new URL(page.url()).pathname;
+    await clickAndLand(page, page.locator('[data-testid=file-deregister]'), /\/filings\/new/);
+    await page.locator('textarea[name="form[reason]"]').fill('职能调整，账号不再使用');
+    await page.locator('input[name="form[leader_name]"]').fill('马丽');
+    await page.locator('input[name="form[leader_consent_on]"]').fill('2026-11-20');
+    await clickAndLand(page, page.locator('[data-testid=create-filing]'), /\/filings\/\d+$/);
+    const filing = new URL(page.url()).pathname;
+    await step(page, 'step-submit');
+    await signOut(page);
+
+    await signIn(page, 'reviewer');
+    await gotoReady(page, filing);
+    await step(page, 'step-approve');
+    await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已批准，待确认完成');
+    await gotoReady(page, account);
+    await expect(page.locator('.details')).toContainText('运营中');
+    await signOut(page);
+
+    await signIn(page, 'submitter');
+    await gotoReady(page, filing);
+    await page.locator('#attachment-kind').selectOption('announcement_screenshot');
+    await page.locator('#attachment-file').setInputFiles({ name: '注销公告.png', mimeType: 'image/png', buffer: PNG });
+    await step(page, 'upload-attachment');
+    await expect(page.locator('[data-testid=attachments]')).toContainText('注销公告.png');
+    await page.locator('#platform-done-on').fill('2026-11-26');
+    await page.locator('#announcement-url').fill('https://www.cqsz.gov.cn/notice/2026-1126');
+    await step(page, 'step-record-completion');
+    await signOut(page);
+
+    await signIn(page, 'reviewer');
+    await gotoReady(page, filing);
+    await step(page, 'step-confirm-completion');
+    await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已办结');
+    await gotoReady(page, account);
+    await expect(page.locator('.details')).toContainText('已注销');
+  });
+});
