@@ -117,6 +117,9 @@ pub fn field_key(key: &str) -> Option<Msg> {
         "platform_done_on" => Msg::FilingPlatformDoneOn,
         "announcement_url" => Msg::FilingAnnouncementUrl,
         "received_at" => Msg::FilingReceivedAt,
+        "kind" => Msg::FilingKind,
+        "completion_required" => Msg::StateAwaitingCompletion,
+        "file_name" => Msg::FilingFile,
         _ => return None,
     })
 }

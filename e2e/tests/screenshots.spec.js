@@ -2,7 +2,7 @@
 // Screenshots of the main pages in both languages, saved under e2e/test-results/screenshots/.
 const { test, expect, gotoReady, signIn, switchLanguage, screenshot } = require('./fixtures');
 
-test('screenshots: login, registry, account page in zh-CN and en', async ({ page }) => {
+test('screenshots: login, registry, account, filings in zh-CN and en', async ({ page }) => {
   const html = page.locator('html');
 
   await gotoReady(page, '/login');
@@ -27,4 +27,17 @@ test('screenshots: login, registry, account page in zh-CN and en', async ({ page
   await gotoReady(page, '/');
   await expect(html).toHaveAttribute('lang', 'zh-CN');
   await screenshot(page, 'registry-zh-CN');
+
+  await gotoReady(page, '/filings');
+  await screenshot(page, 'filings-zh-CN');
+  const filing = page.locator('[data-testid=filing-link]').first();
+  if (await filing.count()) {
+    await gotoReady(page, /** @type {string} */ (await filing.getAttribute('href')));
+    await screenshot(page, 'filing-zh-CN');
+    await switchLanguage(page, 'en');
+    await screenshot(page, 'filing-en');
+    await switchLanguage(page, 'zh-CN');
+  }
+  await gotoReady(page, '/filings/new?kind=open');
+  await screenshot(page, 'new-filing-zh-CN');
 });

@@ -72,6 +72,7 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
     let step_url = "/api/filing_step";
     let editable = can(FilingAction::Edit);
     let decides = can(FilingAction::Approve);
+    let has_steps = filing.actions.iter().any(|a| *a != FilingAction::Edit);
     let summary = vec![
         (Msg::FilingUnit, filing.unit_name.clone()),
         (
@@ -169,7 +170,7 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                 view! { <ReadOnlyForm filing=filing.clone() locale /> }.into_any()
             }}
         </section>
-        <section class="card" aria-labelledby="steps-title" data-testid="steps">
+        <section class="card" aria-labelledby="steps-title" data-testid="steps" hidden=!has_steps>
             <h2 id="steps-title">{locale.t(Msg::FilingSteps)}</h2>
             {(can(FilingAction::Submit) || can(FilingAction::Withdraw)).then(|| view! {
                 <form method="post" action=step_url class="inline-actions">
