@@ -14,6 +14,17 @@ use leptos_router::{
     path,
 };
 
+/// Marks the page once its wasm has loaded and hydrated: browser tests wait for it, since a page
+/// whose wasm failed still shows its server HTML.
+#[island]
+fn HydrationMarker() -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
 /// The page's language: on the server from the request (cookie, then Accept-Language); in the
 /// browser from `<html lang>`, which the server wrote.
 fn page_locale() -> Locale {
@@ -43,7 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -59,19 +70,12 @@ pub fn App() -> impl IntoView {
     let locale = page_locale();
     provide_context(locale);
 
-    // Browser tests wait for this marker: a page whose wasm failed still shows its server HTML.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Stylesheet id="leptos" href="/pkg/registry.css" />
         <Title text=locale.t(Msg::AppTitle) />
         <Router>
             <a class="skip-link" href="#main">{locale.t(Msg::NavSkip)}</a>
+            <HydrationMarker />
             <Header />
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFoundPage>
