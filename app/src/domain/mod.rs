@@ -1,6 +1,7 @@
 //! The pure domain: the registry's rules over plain types. No Leptos, no database, no clock, no I/O;
 //! compiled for the server and the browser alike.
 pub mod access;
+pub mod calendar;
 pub mod credit_code;
 pub mod filing;
 pub mod mobile;

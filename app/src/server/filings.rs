@@ -20,10 +20,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// The calendar date in China for an instant (UTC+8; no daylight saving since 1991).
-pub fn china_date(now: DateTime<Utc>) -> NaiveDate {
-    (now + chrono::Duration::hours(8)).date_naive()
-}
+pub use crate::domain::calendar::china_date;
 
 /// A new filing as a submitter starts it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
