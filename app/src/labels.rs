@@ -167,3 +167,12 @@ pub fn china_time(rfc3339: &str) -> String {
         })
         .unwrap_or_else(|_| rfc3339.to_string())
 }
+
+/// An Art. 11 due date, marked when it rests on a year whose calendar is not yet published.
+pub fn due(date: &str, provisional: bool, locale: crate::i18n::Locale) -> String {
+    if provisional {
+        format!("{date}（{}）", locale.t(Msg::FilingDueProvisional))
+    } else {
+        date.to_string()
+    }
+}

@@ -129,6 +129,8 @@ pub struct FilingRow {
     pub platform: Option<PlatformName>,
     /// RFC 3339, in UTC; shown in China time.
     pub received_at: Option<String>,
+    /// Art. 11 due date (YYYY-MM-DD) and whether it rests on a year without calendar data.
+    pub due_on: Option<(String, bool)>,
 }
 
 /// An attachment as listed on its filing.
@@ -172,6 +174,7 @@ pub struct FilingDetail {
     pub changes: Vec<(crate::domain::filing::Field, String, String)>,
     pub art9_waiver: Option<String>,
     pub received_at: Option<String>,
+    pub due_on: Option<(String, bool)>,
     pub decision_note: Option<String>,
     pub decided_at: Option<String>,
     pub report: Option<(String, String, String)>,

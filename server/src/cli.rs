@@ -46,6 +46,16 @@ pub enum Command {
     },
     /// Check the audit trail's hash chain; exits non-zero at the first broken event.
     VerifyAudit,
+    /// Print the Art. 11 due date of a request received at an instant, on the database's calendar:
+    /// `YYYY-MM-DD`, followed by ` provisional` when a year without calendar data is involved.
+    Deadline {
+        /// The instant of receipt (RFC 3339, e.g. 2026-09-30T10:00:00+08:00).
+        #[arg(long)]
+        received: String,
+        /// Working days allowed (Art. 11: 3).
+        #[arg(long, default_value_t = app::domain::calendar::ART_11_WORKING_DAYS)]
+        days: u32,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -114,6 +124,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     return Ok(std::process::ExitCode::from(2));
                 }
             }
+        }
+        Command::Deadline { received, days } => {
+            let Ok(instant) = chrono::DateTime::parse_from_rfc3339(received.trim()) else {
+                eprintln!("--received must be an RFC 3339 instant, e.g. 2026-09-30T10:00:00+08:00");
+                return Ok(std::process::ExitCode::from(2));
+            };
+            if days == 0 {
+                eprintln!("--days must be at least 1");
+                return Ok(std::process::ExitCode::from(2));
+            }
+            let db = connect_and_migrate(&config.database_url).await?;
+            let calendar = app::server::calendar::load(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let due = calendar.due_date(instant.with_timezone(&chrono::Utc), days);
+            let provisional = if due.provisional { " provisional" } else { "" };
+            println!("{}{provisional}", due.date.format("%Y-%m-%d"));
         }
         Command::VerifyAudit => {
             let db = connect_and_migrate(&config.database_url).await?;

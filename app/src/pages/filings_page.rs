@@ -58,6 +58,7 @@ fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
                     <th scope="col">{locale.t(Msg::FilingsColUnit)}</th>
                     <th scope="col">{locale.t(Msg::FilingsColAccount)}</th>
                     <th scope="col">{locale.t(Msg::FilingsColReceived)}</th>
+                    <th scope="col">{locale.t(Msg::FilingDueOn)}</th>
                 </tr>
             </thead>
             <tbody>
@@ -72,6 +73,7 @@ fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
                             <td>{r.unit_name}</td>
                             <td>{r.account_name}{platform}</td>
                             <td>{r.received_at.map(|t| labels::china_time(&t)).unwrap_or_default()}</td>
+                            <td>{r.due_on.map(|(d, p)| labels::due(&d, p, locale)).unwrap_or_default()}</td>
                         </tr>
                     }
                 }).collect_view()}

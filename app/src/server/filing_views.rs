@@ -62,6 +62,7 @@ pub async fn list(db: &DatabaseConnection, user: &SessionUser) -> Result<Vec<Fil
                 account_name: f.account_name.clone(),
                 platform: f.platform_id.and_then(|id| platforms.get(&id).cloned()),
                 received_at: f.received_at.map(|t| t.to_rfc3339()),
+                due_on: f.due_on.map(|d| (d.to_string(), f.due_provisional)),
             })
         })
         .collect();
@@ -224,6 +225,7 @@ pub async fn detail(
         },
         art9_waiver: f.art9_waiver.clone(),
         received_at: f.received_at.map(|t| t.to_rfc3339()),
+        due_on: f.due_on.map(|d| (d.to_string(), f.due_provisional)),
         decision_note: f.decision_note.clone(),
         decided_at: f.decided_at.map(|t| t.to_rfc3339()),
         report: match (f.reported_on, &f.reported_to, &f.report_reference) {

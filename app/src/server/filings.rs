@@ -20,6 +20,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::domain::calendar::ART_11_WORKING_DAYS;
 pub use crate::domain::calendar::china_date;
 
 /// A new filing as a submitter starts it.
@@ -582,8 +583,14 @@ pub async fn submit(
     let resubmission = state_of(&before)? == FilingState::Returned;
     let mut edit = before.clone().into_active_model();
     edit.state = Set(FilingState::Submitted.as_str().into());
-    // Art. 11: the county office's period runs from receipt; a resubmission starts a new one.
+    // Art. 11: the county office's period runs from receipt; a resubmission starts a new one,
+    // counted in working days on the official calendar (the day of receipt is not counted).
+    let due = super::calendar::load(&txn)
+        .await?
+        .due_date(now, ART_11_WORKING_DAYS);
     edit.received_at = Set(Some(now));
+    edit.due_on = Set(Some(due.date));
+    edit.due_provisional = Set(due.provisional);
     edit.changes = Set(Some(
         serde_json::to_string(&checked.changes).map_err(AppError::internal)?,
     ));
@@ -604,7 +611,8 @@ pub async fn submit(
         "filing.submitted"
     };
     let details = json!({
-        "state": after.state, "received_at": after.received_at, "changes": checked.changes,
+        "state": after.state, "received_at": after.received_at, "due_on": after.due_on,
+        "due_provisional": after.due_provisional, "changes": checked.changes,
         "warnings": checked.warnings, "completion_required": after.completion_required,
     });
     let before_state = Some(json!({"state": before.state}));

@@ -2,6 +2,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod context;
 pub mod db;
 pub mod demo;

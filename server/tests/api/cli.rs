@@ -126,3 +126,42 @@ async fn verify_audit_passes_on_a_real_history_and_names_the_first_event_changed
         "BROKEN at event 5"
     );
 }
+
+fn deadline(database_url: &str, received: &str, days: Option<&str>) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+    command.args(["deadline", "--received", received]);
+    if let Some(days) = days {
+        command.args(["--days", days]);
+    }
+    command
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running server deadline")
+}
+
+#[tokio::test]
+async fn deadline_counts_working_days_on_the_seeded_official_calendar() {
+    let test_db = TestDb::new().await;
+    let url = test_db.url.clone();
+    let outputs = tokio::task::spawn_blocking(move || {
+        [
+            // DESIGN §3: received Wednesday 30 September 2026 → due Saturday 10 October (makeup day).
+            deadline(&url, "2026-09-30T10:00:00+08:00", None),
+            // 17:30 UTC on the 29th is already the 30th in China.
+            deadline(&url, "2026-09-29T17:30:00Z", None),
+            // Reaches into 2027, whose notice is not in the database yet.
+            deadline(&url, "2026-12-30T09:00:00+08:00", None),
+            deadline(&url, "2026-09-30T10:00:00+08:00", Some("5")),
+            deadline(&url, "yesterday", None),
+        ]
+    })
+    .await
+    .unwrap();
+    let out = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert_eq!(out(&outputs[0]), "2026-10-10");
+    assert_eq!(out(&outputs[1]), "2026-10-10");
+    assert_eq!(out(&outputs[2]), "2027-01-04 provisional");
+    assert_eq!(out(&outputs[3]), "2026-10-13");
+    assert_eq!(outputs[4].status.code(), Some(2));
+}

@@ -923,3 +923,13 @@ async fn a_good_attachment_is_stored_under_its_sha256_with_its_audit_event() {
         1
     );
 }
+
+#[tokio::test]
+async fn art11_a_submitted_filing_is_due_three_working_days_after_the_day_of_receipt() {
+    let app = TestApp::spawn().await;
+    let submitter = app.user("submitter").await;
+    // Received Friday 27 November 2026 → Monday 30 Nov, Tuesday 1 Dec, Wednesday 2 Dec.
+    let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
+    assert_eq!(f.due_on, chrono::NaiveDate::from_ymd_opt(2026, 12, 2));
+    assert!(!f.due_provisional);
+}

@@ -2,6 +2,8 @@
 //! as strings here and become domain types in the services.
 pub mod account;
 pub mod audit_event;
+pub mod calendar_day;
+pub mod calendar_year;
 pub mod filing;
 pub mod filing_attachment;
 pub mod platform;
