@@ -639,6 +639,38 @@ fn required_text(field: &str, value: &str) -> Result<String, AppError> {
     Ok(value.to_string())
 }
 
+/// A step that changes only the filing's own fields: one write transaction, the step's rules,
+/// the version guard, and an audit event with the fields it changed.
+#[allow(clippy::too_many_arguments)]
+async fn simple_step(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    id: i32,
+    action: FilingAction,
+    audit_action: &str,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut filing::ActiveModel),
+) -> Result<filing::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let before = load(&txn, id).await?;
+    permit(action, user, &before)?;
+    let mut edit = before.clone().into_active_model();
+    change(&mut edit);
+    let after = save(&txn, &before, edit, now).await?;
+    let (old, new) = differences(&snapshot(&before), &snapshot(&after));
+    let r = Record {
+        action: audit_action,
+        entity_type: "filing",
+        id,
+        before: Some(old),
+        after: Some(new),
+    };
+    record(&txn, user, meta, r, now).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
 /// A step that only moves the state (and, for decisions, records who decided and why).
 async fn transition(
     db: &DatabaseConnection,
@@ -649,27 +681,16 @@ async fn transition(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<filing::Model, AppError> {
-    let txn = begin_write(db).await?;
-    let before = load(&txn, id).await?;
-    permit(action, user, &before)?;
-    let mut edit = before.clone().into_active_model();
-    edit.state = Set(to.as_str().into());
-    if matches!(action, FilingAction::Return | FilingAction::Reject) {
-        edit.decided_by = Set(Some(user.id));
-        edit.decided_at = Set(Some(now));
-        edit.decision_note = Set(note.clone());
-    }
-    let after = save(&txn, &before, edit, now).await?;
-    let r = Record {
-        action: &format!("filing.{}", to.as_str()),
-        entity_type: "filing",
-        id,
-        before: Some(json!({"state": before.state})),
-        after: Some(json!({"state": after.state, "note": note})),
-    };
-    record(&txn, user, meta, r, now).await?;
-    txn.commit().await?;
-    Ok(after)
+    let audit_action = format!("filing.{}", to.as_str());
+    simple_step(db, user, meta, id, action, &audit_action, now, |edit| {
+        edit.state = Set(to.as_str().into());
+        if matches!(action, FilingAction::Return | FilingAction::Reject) {
+            edit.decided_by = Set(Some(user.id));
+            edit.decided_at = Set(Some(now));
+            edit.decision_note = Set(note);
+        }
+    })
+    .await
 }
 
 /// Withdraws a draft or returned filing.
@@ -872,23 +893,21 @@ pub async fn grant_waiver(
     now: DateTime<Utc>,
 ) -> Result<filing::Model, AppError> {
     let reason = required_text("reason", reason)?;
-    let txn = begin_write(db).await?;
-    let before = load(&txn, id).await?;
-    permit(FilingAction::GrantWaiver, user, &before)?;
-    let mut edit = before.clone().into_active_model();
-    edit.art9_waiver = Set(Some(reason.clone()));
-    edit.waiver_by = Set(Some(user.id));
-    let after = save(&txn, &before, edit, now).await?;
-    let r = Record {
-        action: "filing.waiver_granted",
-        entity_type: "filing",
+    let waiver = FilingAction::GrantWaiver;
+    simple_step(
+        db,
+        user,
+        meta,
         id,
-        before: Some(json!({"art9_waiver": before.art9_waiver})),
-        after: Some(json!({"art9_waiver": after.art9_waiver})),
-    };
-    record(&txn, user, meta, r, now).await?;
-    txn.commit().await?;
-    Ok(after)
+        waiver,
+        "filing.waiver_granted",
+        now,
+        |edit| {
+            edit.art9_waiver = Set(Some(reason));
+            edit.waiver_by = Set(Some(user.id));
+        },
+    )
+    .await
 }
 
 /// 报备: the upward report of an approved filing.
@@ -911,25 +930,13 @@ pub async fn record_report(
         .map_err(|_| AppError::invalid("reported_on", Problem::Required))?;
     let to = required_text("reported_to", &report.reported_to)?;
     let reference = required_text("reference", &report.reference)?;
-    let txn = begin_write(db).await?;
-    let before = load(&txn, id).await?;
-    permit(FilingAction::RecordReport, user, &before)?;
-    let mut edit = before.clone().into_active_model();
-    edit.reported_on = Set(Some(on));
-    edit.reported_to = Set(Some(to));
-    edit.report_reference = Set(Some(reference));
-    let after = save(&txn, &before, edit, now).await?;
-    let (old, new) = differences(&snapshot(&before), &snapshot(&after));
-    let r = Record {
-        action: "filing.reported",
-        entity_type: "filing",
-        id,
-        before: Some(old),
-        after: Some(new),
-    };
-    record(&txn, user, meta, r, now).await?;
-    txn.commit().await?;
-    Ok(after)
+    let report = FilingAction::RecordReport;
+    simple_step(db, user, meta, id, report, "filing.reported", now, |edit| {
+        edit.reported_on = Set(Some(on));
+        edit.reported_to = Set(Some(to));
+        edit.report_reference = Set(Some(reference));
+    })
+    .await
 }
 
 /// Art. 12 evidence from the unit: done on the platform, announced publicly (with a screenshot).
