@@ -22,6 +22,10 @@ pub enum Problem {
     PasswordTooShort,
     FileTooLarge,
     FileType,
+    BadDate,
+    FutureDate,
+    BadUrl,
+    UnknownStep,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -140,6 +144,10 @@ impl Problem {
             Problem::PasswordTooShort => Msg::ProblemPasswordTooShort,
             Problem::FileTooLarge => Msg::ProblemFileTooLarge,
             Problem::FileType => Msg::ProblemFileType,
+            Problem::BadDate => Msg::IssueBadDate,
+            Problem::FutureDate => Msg::IssueFutureDate,
+            Problem::BadUrl => Msg::ProblemBadUrl,
+            Problem::UnknownStep => Msg::ProblemUnknownStep,
         }
     }
 }

@@ -102,7 +102,10 @@ pub async fn filing_step(id: i32, step: String, note: Option<String>) -> Result<
         "reject" => filings::reject(&db, &user, &meta, id, &note, now).await,
         "grant_waiver" => filings::grant_waiver(&db, &user, &meta, id, &note, now).await,
         "confirm_completion" => filings::confirm_completion(&db, &user, &meta, id, now).await,
-        _ => Err(AppError::invalid("step", crate::error::Problem::Required)),
+        _ => Err(AppError::invalid(
+            "step",
+            crate::error::Problem::UnknownStep,
+        )),
     };
     context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
 }

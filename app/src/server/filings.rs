@@ -811,8 +811,13 @@ async fn apply_to_registry(
             edit.custodian_mobile = Set(f.custodian_mobile.clone());
         }
         FilingKind::Suspend => edit.status = Set(AccountStatus::Suspended.as_str().into()),
-        FilingKind::Deregister | FilingKind::Open => {
-            edit.status = Set(AccountStatus::Deregistered.as_str().into())
+        FilingKind::Deregister => edit.status = Set(AccountStatus::Deregistered.as_str().into()),
+        // Open requests created their account above.
+        FilingKind::Open => {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "open filing {}",
+                f.number
+            )));
         }
     }
     edit.updated_at = Set(now);
@@ -927,7 +932,7 @@ pub async fn record_report(
     now: DateTime<Utc>,
 ) -> Result<filing::Model, AppError> {
     let on = NaiveDate::parse_from_str(report.reported_on.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("reported_on", Problem::Required))?;
+        .map_err(|_| AppError::invalid("reported_on", Problem::BadDate))?;
     let to = required_text("reported_to", &report.reported_to)?;
     let reference = required_text("reference", &report.reference)?;
     let report = FilingAction::RecordReport;
@@ -955,21 +960,18 @@ pub async fn record_completion(
     now: DateTime<Utc>,
 ) -> Result<filing::Model, AppError> {
     let done_on = NaiveDate::parse_from_str(evidence.platform_done_on.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("platform_done_on", Problem::Required))?;
+        .map_err(|_| AppError::invalid("platform_done_on", Problem::BadDate))?;
     if done_on > china_date(now) {
-        return Err(AppError::Incomplete(vec![(
-            Field::Reason,
-            Issue::FutureDate,
-        )]));
+        return Err(AppError::invalid("platform_done_on", Problem::FutureDate));
     }
     let url = evidence.announcement_url.trim().to_string();
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 512 {
-        return Err(AppError::invalid("announcement_url", Problem::Required));
+        return Err(AppError::invalid("announcement_url", Problem::BadUrl));
     }
-    let txn = begin_write(db).await?;
-    let before = load(&txn, id).await?;
-    permit(FilingAction::RecordCompletion, user, &before)?;
-    if !attachment_kinds(&txn, id)
+    // Art. 12: the announcement's screenshot comes with the evidence. Attachments are never
+    // removed, so checking before the step's transaction is as good as inside it.
+    permit(FilingAction::RecordCompletion, user, &load(db, id).await?)?;
+    if !attachment_kinds(db, id)
         .await?
         .iter()
         .any(|k| k == "announcement_screenshot")
@@ -979,22 +981,22 @@ pub async fn record_completion(
             Issue::Required,
         )]));
     }
-    let mut edit = before.clone().into_active_model();
-    edit.platform_done_on = Set(Some(done_on));
-    edit.announcement_url = Set(Some(url));
-    edit.completion_recorded_at = Set(Some(now));
-    let after = save(&txn, &before, edit, now).await?;
-    let (old, new) = differences(&snapshot(&before), &snapshot(&after));
-    let r = Record {
-        action: "filing.completion_recorded",
-        entity_type: "filing",
+    let step = FilingAction::RecordCompletion;
+    simple_step(
+        db,
+        user,
+        meta,
         id,
-        before: Some(old),
-        after: Some(new),
-    };
-    record(&txn, user, meta, r, now).await?;
-    txn.commit().await?;
-    Ok(after)
+        step,
+        "filing.completion_recorded",
+        now,
+        |edit| {
+            edit.platform_done_on = Set(Some(done_on));
+            edit.announcement_url = Set(Some(url));
+            edit.completion_recorded_at = Set(Some(now));
+        },
+    )
+    .await
 }
 
 /// The county office confirms Art. 12 completion; only now does the registry change.

@@ -933,3 +933,63 @@ async fn art11_a_submitted_filing_is_due_three_working_days_after_the_day_of_rec
     assert_eq!(f.due_on, chrono::NaiveDate::from_ymd_opt(2026, 12, 2));
     assert!(!f.due_provisional);
 }
+
+#[tokio::test]
+async fn art12_malformed_completion_evidence_is_refused_by_field_and_changes_nothing() {
+    use app::error::Problem;
+    let app = TestApp::spawn().await;
+    let submitter = app.user("submitter").await;
+    let reviewer = app.user("reviewer").await;
+    let wechat = app.account_id("education", "wechat_oa").await;
+    let f = draft(
+        &app,
+        &submitter,
+        FilingKind::Deregister,
+        None,
+        Some(wechat),
+        closing_form(),
+    )
+    .await;
+    filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+        .await
+        .unwrap();
+    filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+        .await
+        .unwrap();
+    let attempt = |on: &str, url: &str| CompletionEvidence {
+        platform_done_on: on.into(),
+        announcement_url: url.into(),
+    };
+    let cases = [
+        (
+            attempt("26/11/2026", "https://www.cqsz.gov.cn/n/1"),
+            AppError::invalid("platform_done_on", Problem::BadDate),
+        ),
+        (
+            attempt("2026-12-01", "https://www.cqsz.gov.cn/n/1"),
+            AppError::invalid("platform_done_on", Problem::FutureDate),
+        ),
+        (
+            attempt("2026-11-26", "javascript:alert(1)"),
+            AppError::invalid("announcement_url", Problem::BadUrl),
+        ),
+    ];
+    for (evidence, expected) in cases {
+        let refused =
+            filings::record_completion(&app.db, &submitter, meta(), f.id, evidence, fixed_now())
+                .await
+                .unwrap_err();
+        assert_eq!(refused, expected);
+        assert_eq!(refused.status(), 400);
+    }
+    let unchanged = filing::Entity::find_by_id(f.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged.completion_recorded_at, None);
+    assert_eq!(
+        unchanged.version, 2,
+        "created, submitted, approved: nothing since"
+    );
+}
