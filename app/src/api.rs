@@ -18,7 +18,7 @@ pub async fn fetch_registry(query: RegistryQuery) -> Result<RegistryView, AppErr
     use crate::server::{context, registry};
     context::respond(async {
         let user = context::require_user()?;
-        registry::page(&context::db()?, &user.viewer(), &query).await
+        registry::page(&context::db()?, &user.viewer(), &query, context::now()).await
     })
     .await
 }
@@ -29,7 +29,7 @@ pub async fn fetch_account(id: i32) -> Result<AccountDetail, AppError> {
     use crate::server::{context, registry};
     context::respond(async {
         let user = context::require_user()?;
-        registry::detail(&context::db()?, &user.viewer(), id).await
+        registry::detail(&context::db()?, &user.viewer(), id, context::now()).await
     })
     .await
 }

@@ -2,9 +2,10 @@
 use crate::components::header::Header;
 use crate::i18n::{Locale, Msg};
 use crate::pages::{
-    account_page::AccountPage, filing_page::FilingPage, filing_print_page::FilingPrintPage,
+    account_page::AccountPage, admin_calendar_page::AdminCalendarPage,
+    dashboard_page::DashboardPage, filing_page::FilingPage, filing_print_page::FilingPrintPage,
     filings_page::FilingsPage, login_page::LoginPage, new_filing_page::NewFilingPage,
-    not_found_page::NotFoundPage, registry_page::RegistryPage,
+    not_found_page::NotFoundPage, registry_page::RegistryPage, reminders_page::RemindersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -86,6 +87,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/filings/new") view=NewFilingPage ssr=SsrMode::Async />
                     <Route path=path!("/filings/:id") view=FilingPage ssr=SsrMode::Async />
                     <Route path=path!("/filings/:id/print") view=FilingPrintPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/reminders") view=RemindersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/calendar") view=AdminCalendarPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

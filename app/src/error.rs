@@ -26,6 +26,47 @@ pub enum Problem {
     FutureDate,
     BadUrl,
     UnknownStep,
+    OutOfRange,
+    BeforeOpening,
+}
+
+/// What is wrong with a calendar year an administrator entered, at a line of the text when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CalendarProblem {
+    /// A date of another year.
+    OutsideYear {
+        date: String,
+    },
+    HolidayAndMakeupDay {
+        date: String,
+    },
+    /// A makeup working day (调休上班) that is not a Saturday or Sunday.
+    MakeupDayOnWeekday {
+        date: String,
+    },
+    ListedTwice {
+        date: String,
+    },
+    BadName {
+        date: String,
+    },
+    BadDate {
+        text: String,
+    },
+    UnknownKind {
+        text: String,
+    },
+    IncompleteLine,
+    /// A JSON file that is not a calendar year.
+    BadJson,
+    /// A file that is neither UTF-8 text nor JSON.
+    NotText,
+    /// The file's year is not the year chosen in the form.
+    YearMismatch {
+        year: i32,
+    },
+    /// Neither dates pasted nor a file chosen.
+    Empty,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -49,6 +90,12 @@ pub enum AppError {
     /// Art. 9: the unit already has a live account, or a pending open request, on this platform.
     #[error("art. 9 duplicate: {existing}")]
     Art9Duplicate { existing: String },
+    /// A calendar year that cannot be saved: the problem, at a 1-based line of the text when known.
+    #[error("calendar: {problem:?} at line {line:?}")]
+    Calendar {
+        line: Option<usize>,
+        problem: CalendarProblem,
+    },
     /// Logged on the server with its cause chain under this reference.
     #[error("internal error, reference {reference}")]
     Internal { reference: String },
@@ -74,7 +121,7 @@ impl AppError {
             AppError::Conflict | AppError::Art9Duplicate { .. } => 409,
             AppError::Refused(Refusal::WrongState | Refusal::CompletionNotApplicable) => 409,
             AppError::Refused(_) => 403,
-            AppError::Incomplete(_) => 400,
+            AppError::Incomplete(_) | AppError::Calendar { .. } => 400,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -95,6 +142,16 @@ impl AppError {
                 locale.tf(Msg::ErrorArt9Duplicate, &[("existing", existing)])
             }
             AppError::Invalid { problem, .. } => locale.t(problem.msg()).into(),
+            AppError::Calendar { line, problem } => {
+                let text = problem.message(locale);
+                match line {
+                    Some(line) => locale.tf(
+                        Msg::CalendarAtLine,
+                        &[("line", &line.to_string()), ("error", &text)],
+                    ),
+                    None => text,
+                }
+            }
             AppError::Internal { reference } => {
                 locale.tf(Msg::ErrorInternal, &[("reference", reference)])
             }
@@ -148,7 +205,66 @@ impl Problem {
             Problem::FutureDate => Msg::IssueFutureDate,
             Problem::BadUrl => Msg::ProblemBadUrl,
             Problem::UnknownStep => Msg::ProblemUnknownStep,
+            Problem::OutOfRange => Msg::ProblemOutOfRange,
+            Problem::BeforeOpening => Msg::ProblemBeforeOpening,
         }
+    }
+}
+
+impl CalendarProblem {
+    pub fn message(&self, locale: Locale) -> String {
+        use CalendarProblem::*;
+        match self {
+            OutsideYear { date } => locale.tf(Msg::CalendarOutsideYear, &[("date", date)]),
+            HolidayAndMakeupDay { date } => {
+                locale.tf(Msg::CalendarHolidayAndMakeup, &[("date", date)])
+            }
+            MakeupDayOnWeekday { date } => {
+                locale.tf(Msg::CalendarMakeupOnWeekday, &[("date", date)])
+            }
+            ListedTwice { date } => locale.tf(Msg::CalendarListedTwice, &[("date", date)]),
+            BadName { date } => locale.tf(Msg::CalendarBadName, &[("date", date)]),
+            BadDate { text } => locale.tf(Msg::CalendarBadDate, &[("text", text)]),
+            UnknownKind { text } => locale.tf(Msg::CalendarUnknownKind, &[("text", text)]),
+            IncompleteLine => locale.t(Msg::CalendarIncompleteLine).into(),
+            BadJson => locale.t(Msg::CalendarBadJson).into(),
+            NotText => locale.t(Msg::CalendarNotText).into(),
+            YearMismatch { year } => {
+                locale.tf(Msg::CalendarYearMismatch, &[("year", &year.to_string())])
+            }
+            Empty => locale.t(Msg::CalendarEmpty).into(),
+        }
+    }
+}
+
+impl From<crate::domain::calendar::CalendarError> for AppError {
+    fn from(error: crate::domain::calendar::CalendarError) -> Self {
+        use crate::domain::calendar::CalendarError as E;
+        let (line, error) = match error {
+            E::AtLine { line, error } => (Some(line), *error),
+            other => (None, other),
+        };
+        let problem = match error {
+            E::OutsideYear { date, .. } => CalendarProblem::OutsideYear {
+                date: date.to_string(),
+            },
+            E::HolidayAndMakeupDay { date } => CalendarProblem::HolidayAndMakeupDay {
+                date: date.to_string(),
+            },
+            E::MakeupDayOnWeekday { date, .. } => CalendarProblem::MakeupDayOnWeekday {
+                date: date.to_string(),
+            },
+            E::ListedTwice { date } => CalendarProblem::ListedTwice {
+                date: date.to_string(),
+            },
+            E::BadName { date } => CalendarProblem::BadName {
+                date: date.to_string(),
+            },
+            E::BadDate { text } => CalendarProblem::BadDate { text },
+            E::UnknownKind { text } => CalendarProblem::UnknownKind { text },
+            E::IncompleteLine | E::AtLine { .. } => CalendarProblem::IncompleteLine,
+        };
+        AppError::Calendar { line, problem }
     }
 }
 

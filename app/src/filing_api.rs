@@ -12,7 +12,7 @@ pub async fn list_filings() -> Result<Vec<FilingRow>, AppError> {
     use crate::server::{context, filing_views};
     context::respond(async {
         let user = context::require_user()?;
-        filing_views::list(&context::db()?, &user).await
+        filing_views::list(&context::db()?, &user, context::now()).await
     })
     .await
 }

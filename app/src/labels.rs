@@ -150,6 +150,8 @@ pub fn history_action(action: &str) -> Option<Msg> {
         ("filing", "completion_recorded") => Msg::ActionRecordCompletion,
         ("filing", "completed") => Msg::ActionConfirmCompletion,
         ("filing", "attachment_added") => Msg::FilingUpload,
+        ("filing", "deadline_recomputed") => Msg::HistoryDeadlineRecomputed,
+        ("account", "password_rotated") => Msg::RotationRecord,
         ("account", "opened" | "open") => Msg::KindOpen,
         ("account", "change") => Msg::KindChange,
         ("account", "suspend") => Msg::KindSuspend,
@@ -174,5 +176,26 @@ pub fn due(date: &str, provisional: bool, locale: crate::i18n::Locale) -> String
         format!("{date}（{}）", locale.t(Msg::FilingDueProvisional))
     } else {
         date.to_string()
+    }
+}
+
+/// A review period's deadline status (Art. 11).
+pub fn deadline(status: crate::domain::deadline::DeadlineStatus) -> Msg {
+    use crate::domain::deadline::DeadlineStatus::*;
+    match status {
+        OnTime => Msg::DeadlineOnTime,
+        DueToday => Msg::DeadlineDueToday,
+        Overdue => Msg::DeadlineOverdue,
+        DecidedOnTime => Msg::DeadlineDecidedOnTime,
+        DecidedLate => Msg::DeadlineDecidedLate,
+    }
+}
+
+/// A reminder's kind.
+pub fn reminder_kind(kind: &str) -> Msg {
+    match kind {
+        "filing_due_today" => Msg::ReminderDueToday,
+        "filing_overdue" => Msg::ReminderOverdue,
+        _ => Msg::ReminderRotation,
     }
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod deadline_api;
 pub mod domain;
 pub mod error;
 pub mod filing_api;

@@ -56,6 +56,8 @@ pub struct AccountRow {
     pub status: AccountStatus,
     pub opened_on: NaiveDate,
     pub in_national_system: bool,
+    /// Art. 29: the custodian's password is due for rotation (or its rotation was never recorded).
+    pub rotation_overdue: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +79,10 @@ pub struct RegistryView {
     pub total: u64,
     pub by_platform: Vec<PlatformCount>,
     pub by_status: Vec<StatusCount>,
+    /// Accounts in use, in the filtered selection, whose password rotation is overdue (Art. 29).
+    pub rotation_overdue: u64,
+    /// The county's rotation interval, in days.
+    pub rotation_days: u32,
     pub units: Vec<UnitOption>,
     pub platforms: Vec<PlatformName>,
 }
@@ -110,6 +116,10 @@ pub struct AccountDetail {
     pub status: AccountStatus,
     pub in_national_system: bool,
     pub password_rotated_on: Option<NaiveDate>,
+    /// Art. 29: the rotation is overdue under the county's interval.
+    pub rotation_overdue: bool,
+    /// The viewer may record a rotation (the host unit's submitters, administrators).
+    pub may_record_rotation: bool,
     pub custodian: CustodianView,
     /// The viewer is a submitter of the host unit and may file a change, suspension or deregistration.
     pub may_file: bool,
@@ -131,6 +141,58 @@ pub struct FilingRow {
     pub received_at: Option<String>,
     /// Art. 11 due date (YYYY-MM-DD) and whether it rests on a year without calendar data.
     pub due_on: Option<(String, bool)>,
+    /// Where its current review period stands; none before it is first submitted.
+    pub deadline: Option<crate::domain::deadline::DeadlineStatus>,
+}
+
+/// The deadline dashboard: today's open periods by status, this month's decisions, and the on-time
+/// rate per month (Art. 11, Art. 34).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineDashboard {
+    /// China date, YYYY-MM-DD.
+    pub today: String,
+    /// Every status with its count: open periods now, and periods decided this month.
+    pub counts: Vec<(crate::domain::deadline::DeadlineStatus, u32)>,
+    /// The last twelve months with decisions, newest first.
+    pub months: Vec<crate::domain::deadline::MonthFigures>,
+    /// The open filings due today or overdue, by due date.
+    pub urgent: Vec<FilingRow>,
+}
+
+/// A year of the official calendar, as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarYearView {
+    pub year: i32,
+    pub source: String,
+    pub holidays: u32,
+    pub makeup_days: u32,
+    /// RFC 3339; none for the seeded years never edited.
+    pub updated_at: Option<String>,
+    /// The year in the administrators' text format, to copy and correct.
+    pub text: String,
+}
+
+/// The administrators' page: the calendar's years and the deadline settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarAdmin {
+    pub years: Vec<CalendarYearView>,
+    pub settings: crate::domain::deadline::Settings,
+}
+
+/// A queued reminder, as its readers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderView {
+    pub id: i32,
+    /// `filing_due_today`, `filing_overdue` or `password_rotation`.
+    pub kind: String,
+    /// China date, YYYY-MM-DD.
+    pub on_day: String,
+    pub unit_name: String,
+    /// The filing (id, number) and its due date, for filing reminders.
+    pub filing: Option<(i32, String)>,
+    pub due_on: Option<String>,
+    /// The accounts whose password is due for rotation (id, name, last rotation).
+    pub accounts: Vec<(i32, String, Option<String>)>,
 }
 
 /// An attachment as listed on its filing.
@@ -184,4 +246,22 @@ pub struct FilingDetail {
     pub history: Vec<HistoryEntry>,
     /// The platforms an open request may choose from.
     pub platforms: Vec<PlatformName>,
+    /// Art. 11: every review period, oldest first (a return stops one; a resubmission opens the next).
+    pub periods: Vec<PeriodView>,
+}
+
+/// One review period of a filing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodView {
+    /// RFC 3339, in UTC; shown in China time.
+    pub received_at: String,
+    pub working_days: u32,
+    /// YYYY-MM-DD.
+    pub due_on: String,
+    pub provisional: bool,
+    /// RFC 3339: when the decision closed it.
+    pub closed_at: Option<String>,
+    /// The decision that closed it: returned, approved or rejected.
+    pub outcome: Option<crate::domain::filing::FilingState>,
+    pub status: crate::domain::deadline::DeadlineStatus,
 }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_foundation;
 mod m20261127_000002_filings;
 mod m20261127_000003_calendar;
+mod m20261127_000004_deadlines;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000002_filings::Migration),
             Box::new(m20261127_000003_calendar::Migration),
+            Box::new(m20261127_000004_deadlines::Migration),
         ]
     }
 }

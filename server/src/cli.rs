@@ -52,9 +52,9 @@ pub enum Command {
         /// The instant of receipt (RFC 3339, e.g. 2026-09-30T10:00:00+08:00).
         #[arg(long)]
         received: String,
-        /// Working days allowed (Art. 11: 3).
-        #[arg(long, default_value_t = app::domain::calendar::ART_11_WORKING_DAYS)]
-        days: u32,
+        /// Working days allowed; by default the county's setting (Art. 11: 3).
+        #[arg(long)]
+        days: Option<u32>,
     },
 }
 
@@ -130,11 +130,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 eprintln!("--received must be an RFC 3339 instant, e.g. 2026-09-30T10:00:00+08:00");
                 return Ok(std::process::ExitCode::from(2));
             };
-            if days == 0 {
+            if days == Some(0) {
                 eprintln!("--days must be at least 1");
                 return Ok(std::process::ExitCode::from(2));
             }
             let db = connect_and_migrate(&config.database_url).await?;
+            let days = match days {
+                Some(days) => days,
+                None => {
+                    app::server::deadlines::settings(&db)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?
+                        .review_working_days
+                }
+            };
             let calendar = app::server::calendar::load(&db)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

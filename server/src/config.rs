@@ -15,6 +15,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Where filing attachments are kept (`ATTACHMENTS_DIR`, default `data/attachments`).
     pub attachments_dir: std::path::PathBuf,
+    /// How often the reminder scheduler looks at the clock (`REMINDER_TICK_SECONDS`, default 60;
+    /// 0 turns it off, for a second instance that should not remind).
+    pub reminder_tick: Option<std::time::Duration>,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -45,6 +48,16 @@ impl Config {
             attachments_dir: var("ATTACHMENTS_DIR")
                 .unwrap_or_else(|| "data/attachments".into())
                 .into(),
+            reminder_tick: match var("REMINDER_TICK_SECONDS") {
+                None => Some(std::time::Duration::from_secs(60)),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(0) => None,
+                    Ok(seconds) => Some(std::time::Duration::from_secs(seconds)),
+                    Err(_) => {
+                        anyhow::bail!("REMINDER_TICK_SECONDS is not a number of seconds: {v}")
+                    }
+                },
+            },
         })
     }
 }

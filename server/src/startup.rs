@@ -1,6 +1,6 @@
 //! Building the application: database, migrations, router, listener. Tests call the same functions.
 use crate::config::Config;
-use crate::{attachment_routes, middleware as mw, routes, telemetry};
+use crate::{admin_routes, attachment_routes, middleware as mw, routes, telemetry};
 use anyhow::Context as _;
 use app::app::{App, shell};
 use app::server::attachments;
@@ -69,6 +69,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(attachments::MAX_BYTES + 64 * 1024)),
         )
         .route("/attachments/{id}", get(attachment_routes::download))
+        .route(
+            "/admin/calendar",
+            post(admin_routes::save_calendar_year).layer(DefaultBodyLimit::max(1024 * 1024)),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -101,6 +105,8 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// The reminder scheduler, stopped with the server.
+    scheduler: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -117,6 +123,9 @@ impl Application {
         let listener = TcpListener::bind(config.site_addr)
             .await
             .with_context(|| format!("binding {}", config.site_addr))?;
+        let scheduler = config
+            .reminder_tick
+            .map(|tick| app::server::reminders::spawn(db.clone(), clock.clone(), tick));
         let state = AppState {
             leptos: config.leptos.clone(),
             db,
@@ -127,6 +136,7 @@ impl Application {
         Ok(Application {
             listener,
             router: router(state),
+            scheduler,
         })
     }
 
@@ -138,14 +148,18 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("serving")
+        .context("serving");
+        if let Some(scheduler) = self.scheduler {
+            scheduler.abort();
+        }
+        served
     }
 }
 

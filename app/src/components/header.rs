@@ -23,6 +23,9 @@ pub fn Header() -> impl IntoView {
                 <ul>
                     <li><A href="/">{locale.t(Msg::NavRegistry)}</A></li>
                     <li><A href="/filings">{locale.t(Msg::NavFilings)}</A></li>
+                    <li><A href="/dashboard">{locale.t(Msg::NavDashboard)}</A></li>
+                    <li><A href="/reminders">{locale.t(Msg::NavReminders)}</A></li>
+                    <li><A href="/admin/calendar">{locale.t(Msg::NavCalendar)}</A></li>
                 </ul>
             </nav>
             <div class="session">

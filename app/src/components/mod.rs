@@ -1,4 +1,5 @@
 //! Shared components, one per file.
+pub mod deadline_badge;
 pub mod error_notice;
 pub mod filing_fields;
 pub mod header;

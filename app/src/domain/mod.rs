@@ -3,6 +3,7 @@
 pub mod access;
 pub mod calendar;
 pub mod credit_code;
+pub mod deadline;
 pub mod filing;
 pub mod mobile;
 pub mod registry;

@@ -15,6 +15,9 @@ pub struct RegistryQuery {
     pub platform: Option<String>,
     pub status: Option<AccountStatus>,
     pub text: Option<String>,
+    /// Only accounts in use whose password rotation is overdue (Art. 29).
+    #[serde(default)]
+    pub rotation_overdue: bool,
     pub page: u64,
     pub per_page: u64,
 }
@@ -25,7 +28,8 @@ fn cleaned(value: Option<&str>) -> Option<String> {
 }
 
 impl RegistryQuery {
-    /// From the URL's query parameters (`unit`, `platform`, `status`, `q`, `page`, `per_page`).
+    /// From the URL's query parameters (`unit`, `platform`, `status`, `q`, `rotation=overdue`,
+    /// `page`, `per_page`).
     /// A URL is user input: anything malformed falls back to the default rather than failing.
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
         let number = |key: &str| get(key).and_then(|v| v.trim().parse::<u64>().ok());
@@ -34,6 +38,7 @@ impl RegistryQuery {
             platform: cleaned(get("platform").as_deref()),
             status: get("status").and_then(|s| AccountStatus::parse(s.trim())),
             text: cleaned(get("q").as_deref()),
+            rotation_overdue: get("rotation").is_some_and(|v| v.trim() == "overdue"),
             page: number("page").filter(|p| *p >= 1).unwrap_or(1),
             per_page: number("per_page")
                 .filter(|n| (1..=MAX_PER_PAGE).contains(n))
@@ -55,6 +60,9 @@ impl RegistryQuery {
         }
         if let Some(text) = &self.text {
             pairs.push(("q", text.clone()));
+        }
+        if self.rotation_overdue {
+            pairs.push(("rotation", "overdue".to_string()));
         }
         if self.per_page != DEFAULT_PER_PAGE {
             pairs.push(("per_page", self.per_page.to_string()));

@@ -9,12 +9,19 @@ use crate::model::{AccountDetail, CustodianView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let locale = use_locale();
     let params = use_params_map();
+    let query = use_query_map();
+    let error = Memo::new(move |_| {
+        query
+            .read()
+            .get("error")
+            .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
+    });
     let id = Memo::new(move |_| {
         params
             .read()
@@ -33,6 +40,7 @@ pub fn AccountPage() -> impl IntoView {
 
     view! {
         <p class="back"><A href="/">{locale.t(Msg::AccountBack)}</A></p>
+        {move || error.get().map(|error| view! { <ErrorNotice error /> })}
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -123,6 +131,21 @@ fn Account(account: AccountDetail, locale: Locale) -> impl IntoView {
         <section aria-labelledby="account-custodian" class="card" data-testid="custodian">
             <h2 id="account-custodian">{locale.t(Msg::AccountCustodian)}</h2>
             {custodian}
+            {account.rotation_overdue.then(|| view! {
+                <p class="flag flag-rotation" data-testid="rotation-flag">{locale.t(Msg::RotationOverdueNotice)}</p>
+            })}
+            {account.may_record_rotation.then(|| {
+                let id = account.id;
+                view! {
+                    // Art. 29: the date of the change is recorded, never the password.
+                    <form method="post" action="/api/rotation_record" class="inline-actions" data-testid="rotation-form">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <label for="rotated-on">{locale.t(Msg::RotationRecordDate)}</label>
+                        <input id="rotated-on" name="rotated_on" type="date" required />
+                        <button type="submit" class="secondary" data-testid="record-rotation">{locale.t(Msg::RotationRecord)}</button>
+                    </form>
+                }
+            })}
         </section>
         {account.may_file.then(|| {
             let id = account.id;

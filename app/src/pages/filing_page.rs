@@ -1,5 +1,6 @@
 //! One filing: its 备案表, the rules' findings, its attachments and history, and a form for each step
 //! the viewer may take. Every step is a plain form post, so the page works without JavaScript.
+use crate::components::deadline_badge::DeadlineBadge;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::filing_fields::FilingFields;
 use crate::components::history_table::HistoryTable;
@@ -8,7 +9,7 @@ use crate::error::{AppError, issue_msg};
 use crate::filing_api::get_filing;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
-use crate::model::FilingDetail;
+use crate::model::{FilingDetail, PeriodView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -238,6 +239,7 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                 <p>{on}" · "<a href=url.clone() rel="noopener noreferrer">{url.clone()}</a></p>
             </section>
         })}
+        <Periods periods=filing.periods.clone() locale />
         <HistoryTable entries=filing.history.clone() title=Msg::FilingHistory />
     }
 }
@@ -309,4 +311,39 @@ fn Attachments(filing: FilingDetail, locale: Locale) -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// Art. 11: the filing's review periods, each with its due date and how it ended.
+#[component]
+fn Periods(periods: Vec<PeriodView>, locale: Locale) -> impl IntoView {
+    (!periods.is_empty()).then(|| view! {
+        <section aria-labelledby="filing-periods" data-testid="periods">
+            <h2 id="filing-periods">{locale.t(Msg::PeriodsTitle)}</h2>
+            <table class="registry">
+                <thead>
+                    <tr>
+                        <th scope="col">{locale.t(Msg::FilingReceivedAt)}</th>
+                        <th scope="col">{locale.t(Msg::PeriodsWorkingDays)}</th>
+                        <th scope="col">{locale.t(Msg::FilingDueOn)}</th>
+                        <th scope="col">{locale.t(Msg::FilingDecidedAt)}</th>
+                        <th scope="col">{locale.t(Msg::DeadlineTitle)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {periods.into_iter().map(|p| view! {
+                        <tr data-testid="period">
+                            <td>{labels::china_time(&p.received_at)}</td>
+                            <td>{p.working_days}</td>
+                            <td data-testid="period-due">{labels::due(&p.due_on, p.provisional, locale)}</td>
+                            <td>
+                                {p.closed_at.as_deref().map(labels::china_time).unwrap_or_default()}
+                                {p.outcome.map(|o| view! { " · " {locale.t(labels::state(o, false))} })}
+                            </td>
+                            <td><DeadlineBadge status=p.status /></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    })
 }

@@ -1,5 +1,6 @@
 //! The filings a person works on: a unit's own filings, or the county office's queue.
 use crate::api::current_user;
+use crate::components::deadline_badge::DeadlineBadge;
 use crate::components::error_notice::ErrorNotice;
 use crate::domain::Role;
 use crate::filing_api::list_filings;
@@ -42,7 +43,7 @@ pub fn FilingsPage() -> impl IntoView {
 }
 
 #[component]
-fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
+pub fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
     let locale = use_locale();
     if rows.is_empty() {
         return view! { <p class="empty">{locale.t(Msg::FilingsEmpty)}</p> }.into_any();
@@ -59,6 +60,7 @@ fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
                     <th scope="col">{locale.t(Msg::FilingsColAccount)}</th>
                     <th scope="col">{locale.t(Msg::FilingsColReceived)}</th>
                     <th scope="col">{locale.t(Msg::FilingDueOn)}</th>
+                    <th scope="col">{locale.t(Msg::DeadlineTitle)}</th>
                 </tr>
             </thead>
             <tbody>
@@ -74,6 +76,7 @@ fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
                             <td>{r.account_name}{platform}</td>
                             <td>{r.received_at.map(|t| labels::china_time(&t)).unwrap_or_default()}</td>
                             <td>{r.due_on.map(|(d, p)| labels::due(&d, p, locale)).unwrap_or_default()}</td>
+                            <td>{r.deadline.map(|status| view! { <DeadlineBadge status /> })}</td>
                         </tr>
                     }
                 }).collect_view()}

@@ -1,5 +1,7 @@
 //! Pages, one per file, each named `*Page`.
 pub mod account_page;
+pub mod admin_calendar_page;
+pub mod dashboard_page;
 pub mod filing_page;
 pub mod filing_print_page;
 pub mod filings_page;
@@ -7,3 +9,4 @@ pub mod login_page;
 pub mod new_filing_page;
 pub mod not_found_page;
 pub mod registry_page;
+pub mod reminders_page;

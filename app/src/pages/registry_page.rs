@@ -63,6 +63,18 @@ fn Registry(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVi
                     }).collect_view()}
                 </dl>
             </section>
+            <section aria-labelledby="counts-rotation" data-testid="counts-rotation">
+                <h2 id="counts-rotation">{locale.t(Msg::RotationTitle)}</h2>
+                <p>
+                    {locale.tf(Msg::RotationSummary, &[("count", &view.rotation_overdue.to_string()), ("days", &view.rotation_days.to_string())])}
+                    " "
+                    {(view.rotation_overdue > 0 && !q.rotation_overdue).then(|| {
+                        let only = RegistryQuery { rotation_overdue: true, ..q.clone() };
+                        let href = format!("/{}", only.href_for_page(1));
+                        view! { <A href=href attr:data-testid="rotation-filter-link">{locale.t(Msg::RotationShow)}</A> }
+                    })}
+                </p>
+            </section>
         </div>
         {if view.rows.is_empty() {
             view! { <p class="empty">{locale.t(Msg::RegistryEmpty)}</p> }.into_any()
@@ -116,6 +128,10 @@ fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVie
                 <label for="filter-text">{locale.t(Msg::RegistryFilterText)}</label>
                 <input id="filter-text" name="q" type="search" maxlength="64" value=q.text.clone().unwrap_or_default() />
             </div>
+            <div class="field checkbox">
+                <input id="filter-rotation" name="rotation" type="checkbox" value="overdue" checked=q.rotation_overdue />
+                <label for="filter-rotation">{locale.t(Msg::RotationFilter)}</label>
+            </div>
             <div class="actions">
                 <button type="submit" data-testid="apply-filters">{locale.t(Msg::RegistryFilterApply)}</button>
                 <A href="/" attr:class="button secondary">{locale.t(Msg::RegistryFilterReset)}</A>
@@ -148,7 +164,12 @@ fn AccountTable(view: RegistryView, locale: Locale) -> impl IntoView {
                             <th scope="row"><A href=href attr:data-testid="account-link">{row.name}</A></th>
                             <td>{row.unit_name}</td>
                             <td data-testid="row-platform" data-code=row.platform.code.clone()>{platform}</td>
-                            <td><span class=format!("status status-{}", row.status.as_str())>{locale.t(labels::status(row.status))}</span></td>
+                            <td>
+                                <span class=format!("status status-{}", row.status.as_str())>{locale.t(labels::status(row.status))}</span>
+                                {row.rotation_overdue.then(|| view! {
+                                    " " <span class="flag flag-rotation" data-testid="rotation-flag">{locale.t(Msg::RotationFlag)}</span>
+                                })}
+                            </td>
                             <td>{row.opened_on.to_string()}</td>
                             <td>{locale.t(labels::yes_no(row.in_national_system))}</td>
                         </tr>

@@ -35,6 +35,14 @@ impl Actor {
         }
     }
 
+    /// The server itself (the reminder scheduler).
+    pub fn system(what: &str) -> Self {
+        Actor {
+            username: Some(format!("system:{what}")),
+            ..Default::default()
+        }
+    }
+
     /// An operator at the server's command line.
     pub fn operator(what: &str) -> Self {
         Actor {
@@ -76,6 +84,21 @@ fn chain_hash(prev_hash: &str, m: &audit_event::Model) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// Serialises writers until the transaction ends, so the chain never forks: SQLite's write
+/// transaction already holds the database lock; PostgreSQL takes a transaction-scoped advisory lock.
+/// Work that must check before it writes (the reminder scheduler on several instances) takes it
+/// first.
+pub async fn lock<C: ConnectionTrait>(txn: &C) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(20261127)",
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Appends an event. Call it inside the transaction that makes the change (begun with
 /// [`super::db::begin_write`]), so that the change and its record commit or roll back together.
 pub async fn record<C: ConnectionTrait>(
@@ -84,15 +107,7 @@ pub async fn record<C: ConnectionTrait>(
     event: Event<'_>,
     now: DateTime<Utc>,
 ) -> Result<audit_event::Model, DbErr> {
-    // Appends are serialised so the chain never forks: SQLite's write transaction already holds the
-    // database lock; PostgreSQL takes a transaction-scoped advisory lock.
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(20261127)",
-        ))
-        .await?;
-    }
+    lock(txn).await?;
     let prev_hash = audit_event::Entity::find()
         .order_by_desc(audit_event::Column::Id)
         .select_only()

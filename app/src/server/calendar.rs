@@ -1,8 +1,21 @@
-//! The official working calendar as the database holds it (Art. 11 deadlines).
+//! The official working calendar as the database holds it (Art. 11 deadlines), and administrators'
+//! changes to it.
+use super::audit::{self, Actor, Event};
+use super::context::RequestMeta;
+use super::db::begin_write;
 use super::entities::{calendar_day, calendar_year};
-use crate::domain::calendar::{WorkingCalendar, YearCalendar};
-use crate::error::AppError;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use crate::domain::Role;
+use crate::domain::calendar::{WorkingCalendar, YearCalendar, parse_year_text, to_year_text};
+use crate::domain::filing::Refusal;
+use crate::error::{AppError, CalendarProblem, Problem};
+use crate::model::{CalendarAdmin, CalendarYearView, SessionUser};
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder,
+};
+use serde_json::json;
 
 /// Every year the database knows, as a working calendar.
 pub async fn load<C: ConnectionTrait>(db: &C) -> Result<WorkingCalendar, AppError> {
@@ -31,4 +44,175 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<WorkingCalendar, AppErro
         calendars.push(calendar);
     }
     Ok(WorkingCalendar::new(calendars))
+}
+
+/// Every year as administrators see it, with the deadline settings.
+pub async fn admin_view<C: ConnectionTrait>(db: &C) -> Result<CalendarAdmin, AppError> {
+    let calendar = load(db).await?;
+    let rows = calendar_year::Entity::find()
+        .order_by_desc(calendar_year::Column::Year)
+        .all(db)
+        .await?;
+    let years = rows
+        .into_iter()
+        .filter_map(|row| {
+            let year = calendar.year(row.year)?;
+            Some(CalendarYearView {
+                year: row.year,
+                source: row.source,
+                holidays: year.holidays().count() as u32,
+                makeup_days: year.makeup_days().count() as u32,
+                updated_at: row.updated_at.map(|t| t.to_rfc3339()),
+                text: to_year_text(year),
+            })
+        })
+        .collect();
+    Ok(CalendarAdmin {
+        years,
+        settings: super::deadlines::settings(db).await?,
+    })
+}
+
+/// The years administrators may enter.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A year as an administrator entered it: dates pasted into the form, or a file (CSV or text in the
+/// same one-date-a-line format, or the JSON the calendar serialises to). A file wins over the text.
+pub fn read_input(
+    year: &str,
+    source: &str,
+    text: &str,
+    file: Option<&[u8]>,
+) -> Result<YearCalendar, AppError> {
+    let year: i32 = year
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("year", Problem::Required))?;
+    if !YEARS.contains(&year) {
+        return Err(AppError::invalid("year", Problem::OutOfRange));
+    }
+    let source = source.trim();
+    if source.is_empty() {
+        return Err(AppError::invalid("source", Problem::Required));
+    }
+    if source.chars().count() > 200 {
+        return Err(AppError::invalid("source", Problem::TooLong));
+    }
+    let file = file.filter(|bytes| !bytes.is_empty());
+    let calendar = match file {
+        Some(bytes) => {
+            let content = std::str::from_utf8(bytes).map_err(|_| AppError::Calendar {
+                line: None,
+                problem: CalendarProblem::NotText,
+            })?;
+            let content = content.trim_start_matches('\u{feff}');
+            if content.trim_start().starts_with('{') {
+                let calendar: YearCalendar =
+                    serde_json::from_str(content).map_err(|_| AppError::Calendar {
+                        line: None,
+                        problem: CalendarProblem::BadJson,
+                    })?;
+                if calendar.year() != year {
+                    return Err(AppError::Calendar {
+                        line: None,
+                        problem: CalendarProblem::YearMismatch {
+                            year: calendar.year(),
+                        },
+                    });
+                }
+                // The notice is the one named in the form.
+                let holidays = calendar.holidays().map(|(d, n)| (d, n.to_string()));
+                let makeup = calendar.makeup_days().map(|(d, n)| (d, n.to_string()));
+                YearCalendar::new(year, source, holidays, makeup)?
+            } else {
+                parse_year_text(year, source, content)?
+            }
+        }
+        None if text.trim().is_empty() => {
+            return Err(AppError::Calendar {
+                line: None,
+                problem: CalendarProblem::Empty,
+            });
+        }
+        None => parse_year_text(year, source, text)?,
+    };
+    Ok(calendar)
+}
+
+/// Adds or replaces a year of the official calendar, then counts every open review period again on
+/// the new calendar (Art. 11) — all in one transaction with its audit events. Returns how many due
+/// dates moved.
+pub async fn save_year(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    year: YearCalendar,
+    now: DateTime<Utc>,
+) -> Result<u32, AppError> {
+    if user.role != Role::Admin {
+        return Err(AppError::Refused(Refusal::WrongRole));
+    }
+    let txn = begin_write(db).await?;
+    let before = load(&txn).await?;
+    let previous = before.year(year.year());
+    if previous == Some(&year) {
+        return Ok(0);
+    }
+    let existing = calendar_year::Entity::find_by_id(year.year())
+        .one(&txn)
+        .await?;
+    match existing {
+        Some(row) => {
+            let mut edit = row.into_active_model();
+            edit.source = Set(year.source().to_string());
+            edit.updated_at = Set(Some(now));
+            edit.update(&txn).await?;
+        }
+        None => {
+            calendar_year::ActiveModel {
+                year: Set(year.year()),
+                source: Set(year.source().to_string()),
+                updated_at: Set(Some(now)),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    calendar_day::Entity::delete_many()
+        .filter(calendar_day::Column::Year.eq(year.year()))
+        .exec(&txn)
+        .await?;
+    let days: Vec<calendar_day::ActiveModel> = year
+        .holidays()
+        .map(|(day, name)| (day, "holiday", name))
+        .chain(year.makeup_days().map(|(day, name)| (day, "workday", name)))
+        .map(|(day, kind, name)| calendar_day::ActiveModel {
+            day: Set(day),
+            year: Set(year.year()),
+            kind: Set(kind.to_string()),
+            name: Set(name.to_string()),
+        })
+        .collect();
+    if !days.is_empty() {
+        calendar_day::Entity::insert_many(days).exec(&txn).await?;
+    }
+    let actor = Actor::user(user, meta);
+    let as_record = |c: &YearCalendar| json!({"source": c.source(), "days": to_year_text(c)});
+    audit::record(
+        &txn,
+        &actor,
+        Event {
+            action: "calendar.year_saved",
+            entity_type: "calendar_year",
+            entity_id: Some(year.year().to_string()),
+            before: previous.map(as_record),
+            after: Some(as_record(&year)),
+        },
+        now,
+    )
+    .await?;
+    let calendar = load(&txn).await?;
+    let moved = super::deadlines::recompute_open(&txn, &calendar, &actor, now).await?;
+    txn.commit().await?;
+    Ok(moved)
 }

@@ -1,12 +1,16 @@
 //! Reading filings for pages: lists scoped to the viewer, and one filing with its history, the rules'
 //! findings and the steps the viewer may take.
-use super::entities::{account, audit_event, filing, filing_attachment, platform, unit};
+use super::entities::{
+    account, audit_event, filing, filing_attachment, platform, review_period, unit,
+};
 use super::filings::{FieldChange, check_rules, facts, form_of};
 use crate::domain::Role;
+use crate::domain::calendar::china_date;
+use crate::domain::deadline;
 use crate::domain::filing::{self as rules, FilingKind, FilingState, Refusal};
 use crate::error::AppError;
 use crate::model::{
-    AttachmentView, FilingDetail, FilingRow, HistoryEntry, PlatformName, SessionUser,
+    AttachmentView, FilingDetail, FilingRow, HistoryEntry, PeriodView, PlatformName, SessionUser,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -29,8 +33,13 @@ fn may_read(user: &SessionUser, f: &filing::Model) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Filings the viewer may read: for reviewers, those waiting for them come first, oldest receipt first.
-pub async fn list(db: &DatabaseConnection, user: &SessionUser) -> Result<Vec<FilingRow>, AppError> {
+/// Filings the viewer may read, with where their review period stands on `now`. For reviewers, the
+/// queue: those waiting for a decision first, soonest due first, then those awaiting completion.
+pub async fn list(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    now: DateTime<Utc>,
+) -> Result<Vec<FilingRow>, AppError> {
     let mut query = filing::Entity::find();
     if user.role == Role::Submitter {
         query = query.filter(filing::Column::UnitId.eq(user.unit_id.unwrap_or(-1)));
@@ -63,11 +72,12 @@ pub async fn list(db: &DatabaseConnection, user: &SessionUser) -> Result<Vec<Fil
                 platform: f.platform_id.and_then(|id| platforms.get(&id).cloned()),
                 received_at: f.received_at.map(|t| t.to_rfc3339()),
                 due_on: f.due_on.map(|d| (d.to_string(), f.due_provisional)),
+                deadline: super::deadlines::status_of(&f, now),
             })
         })
         .collect();
     if user.role == Role::Reviewer {
-        // The queue: submitted filings, then those awaiting completion, by receipt.
+        // The queue: submitted filings by due date (then receipt), then those awaiting completion.
         let rank = |r: &FilingRow| match (r.state, r.awaiting_completion) {
             (FilingState::Submitted, _) => 0,
             (_, true) => 1,
@@ -76,6 +86,7 @@ pub async fn list(db: &DatabaseConnection, user: &SessionUser) -> Result<Vec<Fil
         rows.sort_by(|a, b| {
             rank(a)
                 .cmp(&rank(b))
+                .then(a.due_on.cmp(&b.due_on))
                 .then(a.received_at.cmp(&b.received_at))
         });
     }
@@ -244,5 +255,21 @@ pub async fn detail(
         } else {
             Vec::new()
         },
+        periods: review_period::Entity::find()
+            .filter(review_period::Column::FilingId.eq(f.id))
+            .order_by_asc(review_period::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| PeriodView {
+                received_at: p.received_at.to_rfc3339(),
+                working_days: u32::try_from(p.working_days).unwrap_or_default(),
+                due_on: p.due_on.to_string(),
+                provisional: p.due_provisional,
+                closed_at: p.closed_at.map(|t| t.to_rfc3339()),
+                outcome: p.outcome.as_deref().and_then(FilingState::parse),
+                status: deadline::status(p.due_on, p.closed_at.map(china_date), china_date(now)),
+            })
+            .collect(),
     })
 }

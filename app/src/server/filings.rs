@@ -4,6 +4,7 @@
 use super::audit::{self, Actor, Event};
 use super::context::RequestMeta;
 use super::db::begin_write;
+use super::deadlines;
 use super::entities::{account, filing, filing_attachment, platform, unit};
 use crate::domain::filing::{
     self as rules, Field, FilingAction, FilingContext, FilingFacts, FilingForm, FilingKind,
@@ -20,7 +21,6 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::calendar::ART_11_WORKING_DAYS;
 pub use crate::domain::calendar::china_date;
 
 /// A new filing as a submitter starts it.
@@ -585,9 +585,10 @@ pub async fn submit(
     edit.state = Set(FilingState::Submitted.as_str().into());
     // Art. 11: the county office's period runs from receipt; a resubmission starts a new one,
     // counted in working days on the official calendar (the day of receipt is not counted).
+    let working_days = deadlines::settings(&txn).await?.review_working_days;
     let due = super::calendar::load(&txn)
         .await?
-        .due_date(now, ART_11_WORKING_DAYS);
+        .due_date(now, working_days);
     edit.received_at = Set(Some(now));
     edit.due_on = Set(Some(due.date));
     edit.due_provisional = Set(due.provisional);
@@ -605,6 +606,7 @@ pub async fn submit(
             .as_ref()
             .is_some_and(|a| a.in_national_system));
     let after = save(&txn, &before, edit, now).await?;
+    deadlines::open_period(&txn, id, now, working_days, due).await?;
     let action = if resubmission {
         "filing.resubmitted"
     } else {
@@ -658,6 +660,16 @@ async fn simple_step(
     let mut edit = before.clone().into_active_model();
     change(&mut edit);
     let after = save(&txn, &before, edit, now).await?;
+    // Art. 11: a return stops the clock; a rejection ends the period.
+    match action {
+        FilingAction::Return => {
+            deadlines::close_period(&txn, id, FilingState::Returned, now).await?
+        }
+        FilingAction::Reject => {
+            deadlines::close_period(&txn, id, FilingState::Rejected, now).await?
+        }
+        _ => {}
+    }
     let (old, new) = differences(&snapshot(&before), &snapshot(&after));
     let r = Record {
         action: audit_action,
@@ -769,7 +781,8 @@ async fn apply_to_registry(
             in_national_system: Set(false),
             custodian_name: Set(f.custodian_name.clone()),
             custodian_mobile: Set(mobile.as_str().into()),
-            password_rotated_on: Set(None),
+            // Art. 29: the custodian sets the password when the account is opened.
+            password_rotated_on: Set(Some(china_date(now))),
             art9_waiver: Set(f.art9_waiver.clone()),
             created_at: Set(now),
             updated_at: Set(now),
@@ -872,6 +885,7 @@ pub async fn approve(
         ));
     }
     let after = save(&txn, &before, edit, now).await?;
+    deadlines::close_period(&txn, id, FilingState::Approved, now).await?;
     let r = Record {
         action: "filing.approved",
         entity_type: "filing",

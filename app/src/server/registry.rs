@@ -1,15 +1,27 @@
 //! Reading the registry: the filtered, paged list with its counts, and one account's entry.
+use super::audit::{self, Actor, Event};
+use super::context::RequestMeta;
+use super::db::begin_write;
 use super::entities::{account, platform, unit};
+use crate::domain::Role;
+use crate::domain::calendar::china_date;
+use crate::domain::deadline;
+use crate::domain::filing::Refusal;
 use crate::domain::{AccountStatus, CustodianAccess, Mobile, RegistryQuery, UnitKind, Viewer};
 use crate::error::AppError;
+use crate::error::Problem;
+use crate::model::SessionUser;
 use crate::model::{
     AccountDetail, AccountRow, CustodianView, PlatformCount, PlatformName, RegistryView,
     StatusCount, UnitOption,
 };
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
+use serde_json::json;
 use std::collections::HashMap;
 
 fn platform_name(p: &platform::Model) -> PlatformName {
@@ -25,11 +37,27 @@ fn status_of(code: &str) -> Result<AccountStatus, AppError> {
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown account status {code}")))
 }
 
+/// Art. 29: accounts in use whose password was last rotated more than `days` days before `today`,
+/// or never recorded.
+fn rotation_overdue(today: NaiveDate, days: u32) -> Condition {
+    let limit = today
+        .checked_sub_days(Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MIN);
+    Condition::all()
+        .add(account::Column::Status.ne(AccountStatus::Deregistered.as_str()))
+        .add(
+            Condition::any()
+                .add(account::Column::PasswordRotatedOn.is_null())
+                .add(account::Column::PasswordRotatedOn.lt(limit)),
+        )
+}
+
 /// The filter as a condition on accounts. A filter naming an unknown unit or platform matches nothing.
 fn condition(
     query: &RegistryQuery,
     units: &[unit::Model],
     platforms: &[platform::Model],
+    rotation: Condition,
 ) -> Condition {
     let mut cond = Condition::all();
     if let Some(code) = &query.unit {
@@ -53,6 +81,9 @@ fn condition(
                 .add(account::Column::PlatformAccountId.contains(text)),
         );
     }
+    if query.rotation_overdue {
+        cond = cond.add(rotation);
+    }
     cond
 }
 
@@ -62,7 +93,10 @@ pub async fn page(
     db: &DatabaseConnection,
     _viewer: &Viewer,
     query: &RegistryQuery,
+    now: DateTime<Utc>,
 ) -> Result<RegistryView, AppError> {
+    let today = china_date(now);
+    let rotation_days = super::deadlines::settings(db).await?.password_rotation_days;
     let units = unit::Entity::find()
         .order_by_asc(unit::Column::Id)
         .all(db)
@@ -72,7 +106,17 @@ pub async fn page(
         .order_by_asc(platform::Column::Id)
         .all(db)
         .await?;
-    let cond = condition(query, &units, &platforms);
+    let cond = condition(
+        query,
+        &units,
+        &platforms,
+        rotation_overdue(today, rotation_days),
+    );
+    let overdue = account::Entity::find()
+        .filter(cond.clone())
+        .filter(rotation_overdue(today, rotation_days))
+        .count(db)
+        .await?;
 
     let total = account::Entity::find()
         .filter(cond.clone())
@@ -129,6 +173,8 @@ pub async fn page(
                 status: status_of(&a.status)?,
                 opened_on: a.opened_on,
                 in_national_system: a.in_national_system,
+                rotation_overdue: status_of(&a.status)? != AccountStatus::Deregistered
+                    && deadline::rotation_overdue(a.password_rotated_on, today, rotation_days),
                 name: a.name,
             })
         })
@@ -163,6 +209,8 @@ pub async fn page(
         total,
         by_platform,
         by_status,
+        rotation_overdue: overdue,
+        rotation_days,
         units: units
             .iter()
             .filter(|u| UnitKind::parse(&u.kind).is_some_and(UnitKind::may_host_accounts))
@@ -206,8 +254,11 @@ pub async fn detail(
     db: &DatabaseConnection,
     viewer: &Viewer,
     id: i32,
+    now: DateTime<Utc>,
 ) -> Result<AccountDetail, AppError> {
     let a = find_account(db, id).await?;
+    let rotation_days = super::deadlines::settings(db).await?.password_rotation_days;
+    let live = status_of(&a.status)?.is_live();
     let host = unit::Entity::find_by_id(a.host_unit_id)
         .one(db)
         .await?
@@ -221,7 +272,11 @@ pub async fn detail(
         custodian: custodian_view(viewer, &a),
         may_file: viewer.role == crate::domain::Role::Submitter
             && viewer.unit_id == Some(a.host_unit_id)
-            && status_of(&a.status)?.is_live(),
+            && live,
+        rotation_overdue: status_of(&a.status)? != AccountStatus::Deregistered
+            && deadline::rotation_overdue(a.password_rotated_on, china_date(now), rotation_days),
+        may_record_rotation: may_record_rotation(viewer, &a)
+            && status_of(&a.status)? != AccountStatus::Deregistered,
         history,
         id: a.id,
         unit_name: host.name,
@@ -254,4 +309,65 @@ pub async fn custodian(
         CustodianView::Withheld => Err(AppError::Forbidden),
         shown => Ok(shown),
     }
+}
+
+/// Art. 29: the host unit records its custodian's password rotations (never the password); the
+/// administrators may correct the record.
+fn may_record_rotation(viewer: &Viewer, a: &account::Model) -> bool {
+    match viewer.role {
+        Role::Submitter => viewer.unit_id == Some(a.host_unit_id),
+        Role::Admin => true,
+        Role::Reviewer | Role::Auditor => false,
+    }
+}
+
+/// Records that the custodian changed the account's password on `rotated_on` (YYYY-MM-DD, China
+/// date, not in the future, not before the account was opened).
+pub async fn record_rotation(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    id: i32,
+    rotated_on: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let date = NaiveDate::parse_from_str(rotated_on.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid("rotated_on", Problem::BadDate))?;
+    if date > china_date(now) {
+        return Err(AppError::invalid("rotated_on", Problem::FutureDate));
+    }
+    let txn = begin_write(db).await?;
+    let a = account::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_record_rotation(&user.viewer(), &a) {
+        return Err(AppError::Forbidden);
+    }
+    if status_of(&a.status)? == AccountStatus::Deregistered {
+        return Err(AppError::Refused(Refusal::WrongState));
+    }
+    if date < a.opened_on {
+        return Err(AppError::invalid("rotated_on", Problem::BeforeOpening));
+    }
+    let before = a.password_rotated_on;
+    let mut edit = a.into_active_model();
+    edit.password_rotated_on = Set(Some(date));
+    edit.updated_at = Set(now);
+    edit.update(&txn).await?;
+    audit::record(
+        &txn,
+        &Actor::user(user, meta),
+        Event {
+            action: "account.password_rotated",
+            entity_type: "account",
+            entity_id: Some(id.to_string()),
+            before: Some(json!({ "password_rotated_on": before })),
+            after: Some(json!({ "password_rotated_on": date })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -81,6 +81,8 @@ pub fn config(test_db: &TestDb) -> Config {
     config.database_url = test_db.url.clone();
     config.attachments_dir = test_db.files.path().to_path_buf();
     config.site_addr = "127.0.0.1:0".parse().unwrap();
+    // The scheduler runs only in the tests about it, so that other tests see only their own events.
+    config.reminder_tick = None;
     config
 }
 

@@ -1,0 +1,272 @@
+//! Reminders (Art. 11, Art. 29): on working days, from the office hour on, the scheduler queues one
+//! reminder per filing due today or overdue, for the county office, and one per unit with
+//! passwords due for rotation. Each run is one transaction that checks what is already queued, so
+//! a run repeated (a restart, a second instance, the next tick) queues nothing twice; a server that
+//! was down at the office hour catches up when it starts. Until e-mail delivers them, reminders are
+//! notices shown in the UI.
+use super::audit::{self, Actor, Event};
+use super::db::begin_write;
+use super::entities::{account, filing, reminder, unit};
+use crate::domain::Role;
+use crate::domain::calendar::{WorkingCalendar, china_date};
+use crate::domain::deadline::{self, Settings};
+use crate::domain::filing::FilingState;
+use crate::error::AppError;
+use crate::model::{ReminderView, SessionUser};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+pub const FILING_DUE_TODAY: &str = "filing_due_today";
+pub const FILING_OVERDUE: &str = "filing_overdue";
+pub const PASSWORD_ROTATION: &str = "password_rotation";
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// Not a working day (weekend, statutory holiday): nothing is sent.
+    NotWorkingDay,
+    /// Before the office hour (China time).
+    BeforeOfficeHour,
+    /// Queued this many new reminders (zero when the day's were already queued).
+    Queued(u32),
+}
+
+/// The hour of `now` in China (UTC+8).
+fn china_hour(now: DateTime<Utc>) -> u32 {
+    (now.hour() + 8) % 24
+}
+
+/// The Monday of `day`'s week: units hear about rotations once a week, not every day.
+fn week_start(day: NaiveDate) -> NaiveDate {
+    day.checked_sub_days(Days::new(u64::from(day.weekday().num_days_from_monday())))
+        .unwrap_or(day)
+}
+
+/// Whether the day's reminders are due at `now`, on `calendar` under `settings`.
+pub fn due_at(calendar: &WorkingCalendar, settings: &Settings, now: DateTime<Utc>) -> Option<Run> {
+    if !calendar.is_working_day(china_date(now)).working {
+        return Some(Run::NotWorkingDay);
+    }
+    if china_hour(now) < settings.reminder_hour {
+        return Some(Run::BeforeOfficeHour);
+    }
+    None
+}
+
+/// One run of the scheduler at `now`.
+pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, AppError> {
+    let settings = super::deadlines::settings(db).await?;
+    let calendar = super::calendar::load(db).await?;
+    if let Some(skip) = due_at(&calendar, &settings, now) {
+        return Ok(skip);
+    }
+    let today = china_date(now);
+    let txn = begin_write(db).await?;
+    // Several instances on one PostgreSQL: the check below and the inserts are serialised.
+    audit::lock(&txn).await?;
+    let actor = Actor::system("reminders");
+    let mut queued = 0;
+
+    let already: Vec<i32> = reminder::Entity::find()
+        .filter(reminder::Column::OnDay.eq(today))
+        .filter(reminder::Column::FilingId.is_not_null())
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.filing_id)
+        .collect();
+    let due = filing::Entity::find()
+        .filter(filing::Column::State.eq(FilingState::Submitted.as_str()))
+        .filter(filing::Column::DueOn.lte(today))
+        .order_by_asc(filing::Column::DueOn)
+        .all(&txn)
+        .await?;
+    for f in due.into_iter().filter(|f| !already.contains(&f.id)) {
+        let Some(due_on) = f.due_on else { continue };
+        let kind = if due_on == today {
+            FILING_DUE_TODAY
+        } else {
+            FILING_OVERDUE
+        };
+        let details = json!({"number": f.number, "due_on": due_on});
+        queue(
+            &txn,
+            &actor,
+            kind,
+            today,
+            (Some(f.id), Some(f.unit_id)),
+            details,
+            now,
+        )
+        .await?;
+        queued += 1;
+    }
+
+    // Art. 29: accounts in use whose password is due for rotation, one reminder per unit a week.
+    let reminded_this_week: Vec<i32> = reminder::Entity::find()
+        .filter(reminder::Column::Kind.eq(PASSWORD_ROTATION))
+        .filter(reminder::Column::OnDay.gte(week_start(today)))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.unit_id)
+        .collect();
+    let mut by_unit: BTreeMap<i32, Vec<serde_json::Value>> = BTreeMap::new();
+    for a in account::Entity::find()
+        .filter(account::Column::Status.ne(crate::domain::AccountStatus::Deregistered.as_str()))
+        .order_by_asc(account::Column::Id)
+        .all(&txn)
+        .await?
+    {
+        if deadline::rotation_overdue(
+            a.password_rotated_on,
+            today,
+            settings.password_rotation_days,
+        ) && !reminded_this_week.contains(&a.host_unit_id)
+        {
+            by_unit
+                .entry(a.host_unit_id)
+                .or_default()
+                .push(json!({"id": a.id, "name": a.name, "rotated_on": a.password_rotated_on}));
+        }
+    }
+    for (unit_id, accounts) in by_unit {
+        let details = json!({ "accounts": accounts });
+        queue(
+            &txn,
+            &actor,
+            PASSWORD_ROTATION,
+            today,
+            (None, Some(unit_id)),
+            details,
+            now,
+        )
+        .await?;
+        queued += 1;
+    }
+    txn.commit().await?;
+    Ok(Run::Queued(queued))
+}
+
+async fn queue<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    kind: &str,
+    today: NaiveDate,
+    (filing_id, unit_id): (Option<i32>, Option<i32>),
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let created = reminder::ActiveModel {
+        kind: Set(kind.to_string()),
+        on_day: Set(today),
+        filing_id: Set(filing_id),
+        unit_id: Set(unit_id),
+        details: Set(details.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let mut after =
+        json!({"kind": kind, "on_day": today, "filing_id": filing_id, "unit_id": unit_id});
+    if let (Some(object), Some(extra)) = (after.as_object_mut(), details.as_object()) {
+        object.extend(extra.clone());
+    }
+    audit::record(
+        txn,
+        actor,
+        Event {
+            action: "reminder.queued",
+            entity_type: "reminder",
+            entity_id: Some(created.id.to_string()),
+            before: None,
+            after: Some(after),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The reminders a person reads, newest first: the county office (and administrators and auditors)
+/// read the filing reminders and every unit's; a submitter reads their unit's.
+pub async fn list(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+) -> Result<Vec<ReminderView>, AppError> {
+    let mut query = reminder::Entity::find();
+    if user.role == Role::Submitter {
+        query = query.filter(reminder::Column::UnitId.eq(user.unit_id.unwrap_or(-1)));
+    }
+    let rows = query
+        .order_by_desc(reminder::Column::OnDay)
+        .order_by_desc(reminder::Column::Id)
+        .limit(500)
+        .all(db)
+        .await?;
+    let units: HashMap<i32, String> = unit::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let details: serde_json::Value = serde_json::from_str(&r.details).unwrap_or_default();
+            let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+            let accounts = details["accounts"]
+                .as_array()
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|a| {
+                            Some((
+                                i32::try_from(a["id"].as_i64()?).ok()?,
+                                text(&a["name"])?,
+                                text(&a["rotated_on"]),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            ReminderView {
+                id: r.id,
+                kind: r.kind,
+                on_day: r.on_day.to_string(),
+                unit_name: r
+                    .unit_id
+                    .and_then(|u| units.get(&u).cloned())
+                    .unwrap_or_default(),
+                filing: r.filing_id.zip(text(&details["number"])),
+                due_on: text(&details["due_on"]),
+                accounts,
+            }
+        })
+        .collect())
+}
+
+/// Runs the scheduler inside the server: once at start (catching up a day whose office hour
+/// passed while it was down), then every `tick`.
+pub fn spawn(
+    db: DatabaseConnection,
+    clock: super::context::Clock,
+    tick: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match run(&db, clock.now()).await {
+                Ok(Run::Queued(n)) if n > 0 => tracing::info!(queued = n, "reminders queued"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(?error, "reminder run failed; next tick retries"),
+            }
+            tokio::time::sleep(tick).await;
+        }
+    })
+}

@@ -1,0 +1,86 @@
+//! Administrators' form posts that carry files: a year of the official calendar (pasted dates or
+//! an uploaded CSV/JSON file), as a plain multipart form that works without JavaScript.
+use crate::middleware::urlencode;
+use crate::startup::AppState;
+use app::error::{AppError, CalendarProblem};
+use app::model::SessionUser;
+use app::server::calendar;
+use app::server::context::RequestMeta;
+use axum::extract::{Extension, Multipart, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Longest query string the page is sent back with: a rejected paste is returned to the form when
+/// it fits, so the administrator corrects it instead of typing it again.
+const MAX_ECHO: usize = 6000;
+
+#[derive(Default)]
+struct CalendarForm {
+    year: String,
+    source: String,
+    text: String,
+    file: Option<Vec<u8>>,
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<CalendarForm, AppError> {
+    let too_large = || AppError::Calendar {
+        line: None,
+        problem: CalendarProblem::NotText,
+    };
+    let mut form = CalendarForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        match field.name() {
+            Some("year") => form.year = field.text().await.map_err(|_| too_large())?,
+            Some("source") => form.source = field.text().await.map_err(|_| too_large())?,
+            Some("text") => form.text = field.text().await.map_err(|_| too_large())?,
+            Some("file") => {
+                let bytes = field.bytes().await.map_err(|_| too_large())?;
+                form.file = Some(bytes.to_vec());
+            }
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+/// `POST /admin/calendar`: adds or corrects a year, recomputes the open deadlines, and returns to
+/// the calendar page saying how many moved, or with the error (and the pasted text) to correct.
+pub async fn save_calendar_year(
+    State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
+    user: Option<Extension<SessionUser>>,
+    multipart: Multipart,
+) -> Response {
+    let mut echo = CalendarForm::default();
+    let result = async {
+        let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
+        let form = read_form(multipart).await?;
+        let parsed =
+            calendar::read_input(&form.year, &form.source, &form.text, form.file.as_deref());
+        echo = form;
+        let year = parsed?;
+        let saved = year.year();
+        let moved = calendar::save_year(&state.db, &user, &meta, year, state.clock.now()).await?;
+        Ok::<_, AppError>((saved, moved))
+    }
+    .await;
+    match result {
+        Ok((year, moved)) => {
+            Redirect::to(&format!("/admin/calendar?saved={year}&moved={moved}")).into_response()
+        }
+        Err(error) => {
+            let json = serde_json::to_string(&error).unwrap_or_default();
+            let mut target = format!("/admin/calendar?error={}", urlencode(&json));
+            let back = format!(
+                "&year={}&source={}&text={}",
+                urlencode(&echo.year),
+                urlencode(&echo.source),
+                urlencode(&echo.text)
+            );
+            if target.len() + back.len() <= MAX_ECHO {
+                target.push_str(&back);
+            }
+            target.push_str("#calendar-form");
+            Redirect::to(&target).into_response()
+        }
+    }
+}
