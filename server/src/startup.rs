@@ -105,8 +105,17 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    /// The reminder scheduler, stopped with the server.
-    scheduler: Option<tokio::task::JoinHandle<()>>,
+    /// The reminder scheduler, stopped with the server (also when the serving future is dropped).
+    scheduler: Option<AbortOnDrop>,
+}
+
+/// Aborts a background task when its owner goes away.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Application {
@@ -123,9 +132,13 @@ impl Application {
         let listener = TcpListener::bind(config.site_addr)
             .await
             .with_context(|| format!("binding {}", config.site_addr))?;
-        let scheduler = config
-            .reminder_tick
-            .map(|tick| app::server::reminders::spawn(db.clone(), clock.clone(), tick));
+        let scheduler = config.reminder_tick.map(|tick| {
+            AbortOnDrop(app::server::reminders::spawn(
+                db.clone(),
+                clock.clone(),
+                tick,
+            ))
+        });
         let state = AppState {
             leptos: config.leptos.clone(),
             db,
@@ -156,9 +169,7 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving");
-        if let Some(scheduler) = self.scheduler {
-            scheduler.abort();
-        }
+        drop(self.scheduler);
         served
     }
 }

@@ -352,9 +352,9 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
             in_national_system: Set(*national),
             custodian_name: Set(format!("{}{}", SURNAMES[i % 8], GIVEN[(i * 3) % 8])),
             custodian_mobile: Set(format!("13{}{:08}", 5 + i % 5, 23_450_000 + i32i * 137)),
+            // Art. 29: spread over the last 130 days, so some rotations are overdue (> 90 days).
             password_rotated_on: Set(Some(
-                NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date")
-                    + chrono::Days::new((i as u64) * 9),
+                crate::domain::calendar::china_date(now) - chrono::Days::new((i as u64 * 11) % 130),
             )),
             art9_waiver: Set(None),
             created_at: Set(now),

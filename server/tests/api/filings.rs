@@ -12,7 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 const EDUCATION: &str = "石柱土家族自治县教育委员会";
 
-fn meta() -> &'static RequestMeta {
+pub fn meta() -> &'static RequestMeta {
     static META: std::sync::OnceLock<RequestMeta> = std::sync::OnceLock::new();
     META.get_or_init(|| RequestMeta {
         source_ip: Some("127.0.0.1".into()),
@@ -20,7 +20,7 @@ fn meta() -> &'static RequestMeta {
     })
 }
 
-fn open_form(name: &str) -> FilingForm {
+pub fn open_form(name: &str) -> FilingForm {
     FilingForm {
         account_name: name.into(),
         platform_account_id: String::new(),
@@ -46,7 +46,7 @@ fn closing_form() -> FilingForm {
     }
 }
 
-async fn draft(
+pub async fn draft(
     app: &TestApp,
     who: &SessionUser,
     kind: FilingKind,
@@ -66,7 +66,7 @@ async fn draft(
         .unwrap()
 }
 
-async fn submitted_open(
+pub async fn submitted_open(
     app: &TestApp,
     who: &SessionUser,
     platform: &str,

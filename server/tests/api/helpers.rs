@@ -94,6 +94,17 @@ impl TestApp {
     }
 
     pub async fn spawn_on(test_db: TestDb, with_demo: bool) -> TestApp {
+        TestApp::spawn_with(test_db, with_demo, fixed_now(), None).await
+    }
+
+    /// A running app whose clock stands at `now`, with the reminder scheduler ticking every `tick`
+    /// (none: not running).
+    pub async fn spawn_with(
+        test_db: TestDb,
+        with_demo: bool,
+        now: DateTime<Utc>,
+        tick: Option<std::time::Duration>,
+    ) -> TestApp {
         let db = connect_and_migrate(&test_db.url)
             .await
             .expect("migrating the test database");
@@ -102,8 +113,9 @@ impl TestApp {
                 .await
                 .expect("loading demo data");
         }
-        let config = config(&test_db);
-        let app = Application::build_with_db(config, db.clone(), Clock::fixed(fixed_now()))
+        let mut config = config(&test_db);
+        config.reminder_tick = tick;
+        let app = Application::build_with_db(config, db.clone(), Clock::fixed(now))
             .await
             .expect("building the app");
         let addr = app.local_addr();

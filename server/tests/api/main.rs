@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod deadlines;
 mod filing_pages;
 mod filings;
 mod i18n;
