@@ -120,6 +120,12 @@ pub fn field_key(key: &str) -> Option<Msg> {
         "kind" => Msg::FilingKind,
         "completion_required" => Msg::StateAwaitingCompletion,
         "file_name" => Msg::FilingFile,
+        "password_rotated_on" => Msg::AccountPasswordRotatedOn,
+        "due_on" => Msg::FilingDueOn,
+        "due_provisional" => Msg::FilingDueProvisional,
+        "review_working_days" => Msg::SettingsReviewDays,
+        "reminder_hour" => Msg::SettingsReminderHour,
+        "password_rotation_days" => Msg::SettingsRotationDays,
         _ => return None,
     })
 }

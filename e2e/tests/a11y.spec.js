@@ -54,4 +54,14 @@ test.describe('accessibility (axe-core)', () => {
     await gotoReady(page, new URL(page.url()).pathname + '/print');
     await checkA11y(page, 'the printable form');
   });
+
+  test('deadline pages: the dashboard, reminders, the calendar and settings', async ({ page }) => {
+    await signIn(page, 'admin');
+    await gotoReady(page, '/dashboard');
+    await checkA11y(page, 'the dashboard');
+    await gotoReady(page, '/reminders');
+    await checkA11y(page, 'the reminders page');
+    await gotoReady(page, '/admin/calendar');
+    await checkA11y(page, 'the calendar and settings page');
+  });
 });

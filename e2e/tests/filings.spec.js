@@ -51,14 +51,18 @@ test.describe('filings', () => {
     await expect(page.locator('[data-testid=issues]')).toHaveCount(0);
     await step(page, 'step-submit');
     await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('待审核');
+    // Art. 11: received now, due in three working days.
+    await expect(page.locator('[data-testid=periods] [data-testid=deadline]')).toHaveText('期限内');
     await signOut(page);
 
     await signIn(page, 'reviewer');
     await gotoReady(page, '/filings');
-    await expect(page.locator(`a[href="${filing}"]`)).toBeVisible();
+    const row = page.locator('[data-testid=filings-table] tbody tr', { has: page.locator(`a[href="${filing}"]`) });
+    await expect(row.locator('[data-testid=deadline]')).toHaveAttribute('data-status', 'on_time');
     await gotoReady(page, filing);
     await step(page, 'step-approve');
     await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已批准');
+    await expect(page.locator('[data-testid=periods] [data-testid=deadline]')).toHaveText('按期办结');
 
     await gotoReady(page, `/?unit=education&platform=${open}`);
     await expect(page.locator('[data-testid=registry-table] tbody tr')).toHaveCount(1);

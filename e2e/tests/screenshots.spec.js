@@ -2,7 +2,7 @@
 // Screenshots of the main pages in both languages, saved under e2e/test-results/screenshots/.
 const { test, expect, gotoReady, signIn, switchLanguage, screenshot } = require('./fixtures');
 
-test('screenshots: login, registry, account, filings in zh-CN and en', async ({ page }) => {
+test('screenshots: login, registry, account, filings, deadlines in zh-CN and en', async ({ page }) => {
   const html = page.locator('html');
 
   await gotoReady(page, '/login');
@@ -40,4 +40,16 @@ test('screenshots: login, registry, account, filings in zh-CN and en', async ({ 
   }
   await gotoReady(page, '/filings/new?kind=open');
   await screenshot(page, 'new-filing-zh-CN');
+
+  await gotoReady(page, '/dashboard');
+  await screenshot(page, 'dashboard-zh-CN');
+  await gotoReady(page, '/reminders');
+  await screenshot(page, 'reminders-zh-CN');
+  await gotoReady(page, '/admin/calendar');
+  await screenshot(page, 'calendar-zh-CN');
+  await switchLanguage(page, 'en');
+  await screenshot(page, 'calendar-en');
+  await gotoReady(page, '/dashboard');
+  await screenshot(page, 'dashboard-en');
+  await switchLanguage(page, 'zh-CN');
 });

@@ -77,25 +77,53 @@ fn Calendar(
     locale: Locale,
 ) -> impl IntoView {
     let s = admin.settings;
-    let figure = move |id: &'static str, label: Msg, value: u32, (min, max): (u32, u32)| {
+    let figures = [
+        (
+            "review_working_days",
+            Msg::SettingsReviewDays,
+            s.review_working_days,
+            REVIEW_WORKING_DAYS,
+        ),
+        (
+            "reminder_hour",
+            Msg::SettingsReminderHour,
+            s.reminder_hour,
+            REMINDER_HOUR,
+        ),
+        (
+            "password_rotation_days",
+            Msg::SettingsRotationDays,
+            s.password_rotation_days,
+            PASSWORD_ROTATION_DAYS,
+        ),
+    ];
+    let settings = if editable {
         view! {
-            <div class="field">
-                <label for=id>{locale.t(label)}</label>
-                <input id=id name=id type="number" min=min max=max required value=value.to_string() readonly=!editable />
-            </div>
+            <form method="post" action="/api/settings_save" class="filters">
+                {figures.into_iter().map(|(id, label, value, (min, max))| view! {
+                    <div class="field">
+                        <label for=id>{locale.t(label)}</label>
+                        <input id=id name=id type="number" min=min max=max required value=value.to_string() />
+                    </div>
+                }).collect_view()}
+                <div class="actions"><button type="submit" data-testid="save-settings">{locale.t(Msg::SettingsSave)}</button></div>
+            </form>
         }
+        .into_any()
+    } else {
+        view! {
+            <dl class="details">
+                {figures.into_iter().map(|(id, label, value, _)| view! {
+                    <div><dt>{locale.t(label)}</dt><dd data-setting=id>{value}</dd></div>
+                }).collect_view()}
+            </dl>
+        }
+        .into_any()
     };
     view! {
         <section aria-labelledby="settings-title" class="card" data-testid="settings">
             <h2 id="settings-title">{locale.t(Msg::SettingsTitle)}</h2>
-            <form method="post" action="/api/settings_save" class="filters">
-                {figure("review_working_days", Msg::SettingsReviewDays, s.review_working_days, REVIEW_WORKING_DAYS)}
-                {figure("reminder_hour", Msg::SettingsReminderHour, s.reminder_hour, REMINDER_HOUR)}
-                {figure("password_rotation_days", Msg::SettingsRotationDays, s.password_rotation_days, PASSWORD_ROTATION_DAYS)}
-                {editable.then(|| view! {
-                    <div class="actions"><button type="submit" data-testid="save-settings">{locale.t(Msg::SettingsSave)}</button></div>
-                })}
-            </form>
+            {settings}
             <p class="hint">{locale.t(Msg::SettingsHint)}</p>
         </section>
         <section aria-labelledby="years-title">

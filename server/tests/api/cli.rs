@@ -165,3 +165,29 @@ async fn deadline_counts_working_days_on_the_seeded_official_calendar() {
     assert_eq!(out(&outputs[3]), "2026-10-13");
     assert_eq!(outputs[4].status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn deadline_counts_the_countys_working_days_setting_unless_told_otherwise() {
+    let test_db = TestDb::new().await;
+    let db = server::startup::connect_and_migrate(&test_db.url)
+        .await
+        .unwrap();
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("UPDATE settings SET review_working_days = 5 WHERE id = 1")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let url = test_db.url.clone();
+    let outputs = tokio::task::spawn_blocking(move || {
+        [
+            deadline(&url, "2026-09-30T10:00:00+08:00", None),
+            deadline(&url, "2026-09-30T10:00:00+08:00", Some("3")),
+        ]
+    })
+    .await
+    .unwrap();
+    let out = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).trim().to_string();
+    // 10-08, 10-09, 10-10 (makeup Saturday), 10-12, 10-13.
+    assert_eq!(out(&outputs[0]), "2026-10-13");
+    assert_eq!(out(&outputs[1]), "2026-10-10");
+}

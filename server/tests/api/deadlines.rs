@@ -243,6 +243,43 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         .unwrap();
     assert_eq!(unchanged.due_on, Some(day(2026, 12, 2)));
 
+    // The settings form: a figure that is not a number comes back as an error; nothing changes.
+    let client = app.signed_in("admin").await;
+    let response = client
+        .post(app.url("/api/settings_save"))
+        .header("accept", "text/html")
+        .form(&[
+            ("review_working_days", "abc"),
+            ("reminder_hour", "9"),
+            ("password_rotation_days", "90"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&response).starts_with("/admin/calendar?error="));
+    assert_eq!(deadlines::settings(&app.db).await.unwrap(), five);
+    let response = client
+        .post(app.url("/api/settings_save"))
+        .header("accept", "text/html")
+        .form(&[
+            ("review_working_days", "4"),
+            ("reminder_hour", "8"),
+            ("password_rotation_days", "60"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/admin/calendar");
+    let saved = deadlines::settings(&app.db).await.unwrap();
+    assert_eq!(
+        (
+            saved.review_working_days,
+            saved.reminder_hour,
+            saved.password_rotation_days
+        ),
+        (4, 8, 60)
+    );
+
     // The database holds the bounds too.
     use sea_orm::ConnectionTrait;
     let out_of_bounds = app
