@@ -156,12 +156,20 @@ pub async fn recompute_open(
         else {
             continue;
         };
-        let mut edit = f.clone().into_active_model();
-        edit.due_on = Set(Some(due.date));
-        edit.due_provisional = Set(due.provisional);
-        edit.version = Set(f.version + 1);
-        edit.updated_at = Set(now);
-        edit.update(txn).await?;
+        // The version guard, as for every change of a filing: a step taken meanwhile on another
+        // instance fails this save, and the administrator saves the year again.
+        let updated = filing::Entity::update_many()
+            .col_expr(filing::Column::DueOn, Expr::value(due.date))
+            .col_expr(filing::Column::DueProvisional, Expr::value(due.provisional))
+            .col_expr(filing::Column::Version, Expr::value(f.version + 1))
+            .col_expr(filing::Column::UpdatedAt, Expr::value(now))
+            .filter(filing::Column::Id.eq(f.id))
+            .filter(filing::Column::Version.eq(f.version))
+            .exec(txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(AppError::Conflict);
+        }
         audit::record(
             txn,
             actor,

@@ -171,23 +171,9 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
 
     // The page shows the badges.
     let client = app.signed_in("reviewer").await;
-    let html = client
-        .get(app.url("/filings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&client, "/filings").await;
     assert!(html.contains(r#"data-status="on_time""#), "{html}");
-    let html = client
-        .get(app.url("/dashboard"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&client, "/dashboard").await;
     assert_eq!(
         testid_text(&html, "count-on_time")
             .as_deref()
@@ -377,14 +363,7 @@ async fn administrators_upload_a_year_as_csv_or_json_and_errors_come_back_to_the
     let response = post(admin.clone(), "2027.csv", csv.as_bytes().to_vec()).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/admin/calendar?saved=2027&moved=0");
-    let html = admin
-        .get(app.url("/admin/calendar"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&admin, "/admin/calendar").await;
     assert!(html.contains(r#"data-year="2027""#));
 
     // JSON for another year than the form's is refused, with the reason.
@@ -392,14 +371,7 @@ async fn administrators_upload_a_year_as_csv_or_json_and_errors_come_back_to_the
     let response = post(admin.clone(), "2028.json", json.as_bytes().to_vec()).await;
     let target = location(&response);
     assert!(target.starts_with("/admin/calendar?error="), "{target}");
-    let html = admin
-        .get(app.url(&target))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&admin, &target).await;
     assert!(html.contains("2028"), "the error names the file's year");
 
     // The same JSON for 2027 replaces the year.
@@ -492,18 +464,20 @@ async fn reminders_are_queued_on_working_days_from_the_office_hour_and_never_on_
     assert_eq!(app.audit_actions("reminder.queued").await.len(), 2);
 
     // Read on the reminders page by the county office, and by the filing's own unit.
-    let html = app
-        .signed_in("reviewer")
-        .await
-        .get(app.url("/reminders"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(html.matches(r#"data-testid="reminder""#).count(), 2);
-    assert!(html.contains(&f.number));
+    for who in ["reviewer", "submitter"] {
+        let html = app.html(&app.signed_in(who).await, "/reminders").await;
+        assert_eq!(
+            html.matches(r#"data-testid="reminder""#).count(),
+            2,
+            "{who}"
+        );
+        assert!(html.contains(&f.number));
+    }
+    // Another unit's submitter does not see them.
+    let other = app
+        .add_user("security-clerk", "submitter", Some("public-security"))
+        .await;
+    assert!(reminders::list(&app.db, &other).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -609,14 +583,7 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
     assert_eq!(view.rotation_overdue, overdue.len() as u64);
     assert!(view.rows.iter().all(|r| r.rotation_overdue));
     let client = app.signed_in("submitter").await;
-    let html = client
-        .get(app.url("/?rotation=overdue&per_page=100"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&client, "/?rotation=overdue&per_page=100").await;
     assert_eq!(
         html.matches(r#"data-testid="rotation-flag""#).count(),
         overdue.len()

@@ -178,6 +178,12 @@ impl TestApp {
         client
     }
 
+    /// The HTML of a page, fetched with `client`.
+    pub async fn html(&self, client: &reqwest::Client, path: &str) -> String {
+        let response = client.get(self.url(path)).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     pub async fn count<E>(&self, _entity: E) -> u64
     where
         E: EntityTrait,
