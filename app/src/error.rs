@@ -67,6 +67,8 @@ pub enum CalendarProblem {
     },
     /// Neither dates pasted nor a file chosen.
     Empty,
+    /// The form with its file is over the limit (1 MB; a year is a few kilobytes).
+    TooLarge,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -233,6 +235,7 @@ impl CalendarProblem {
                 locale.tf(Msg::CalendarYearMismatch, &[("year", &year.to_string())])
             }
             Empty => locale.t(Msg::CalendarEmpty).into(),
+            TooLarge => locale.t(Msg::CalendarTooLarge).into(),
         }
     }
 }

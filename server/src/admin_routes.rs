@@ -22,9 +22,10 @@ struct CalendarForm {
 }
 
 async fn read_form(mut multipart: Multipart) -> Result<CalendarForm, AppError> {
+    // Reading a part fails when the body is over the limit (or the upload broke off).
     let too_large = || AppError::Calendar {
         line: None,
-        problem: CalendarProblem::NotText,
+        problem: CalendarProblem::TooLarge,
     };
     let mut form = CalendarForm::default();
     while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {

@@ -8,9 +8,19 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     let locale = use_locale();
     let sign_in = matches!(error, AppError::Unauthenticated)
         .then(|| view! { " " <a href="/login">{locale.t(Msg::ErrorSignIn)}</a> });
+    // A field's problem names the field, for forms that do not mark it in place.
+    let field = match &error {
+        AppError::Invalid { field, .. } => {
+            crate::labels::field_key(field).map(|label| match locale {
+                crate::i18n::Locale::ZhCn => format!("{}：", locale.t(label)),
+                crate::i18n::Locale::En => format!("{}: ", locale.t(label)),
+            })
+        }
+        _ => None,
+    };
     view! {
         <div class="notice error" role="alert">
-            <p>{error.message(locale)} {sign_in}</p>
+            <p>{field}{error.message(locale)} {sign_in}</p>
         </div>
     }
 }

@@ -84,13 +84,15 @@ pub fn read_input(
     text: &str,
     file: Option<&[u8]>,
 ) -> Result<YearCalendar, AppError> {
-    let year: i32 = year
-        .trim()
-        .parse()
-        .map_err(|_| AppError::invalid("year", Problem::Required))?;
-    if !YEARS.contains(&year) {
-        return Err(AppError::invalid("year", Problem::OutOfRange));
+    let year = year.trim();
+    if year.is_empty() {
+        return Err(AppError::invalid("year", Problem::Required));
     }
+    let year = year
+        .parse::<i32>()
+        .ok()
+        .filter(|y| YEARS.contains(y))
+        .ok_or_else(|| AppError::invalid("year", Problem::OutOfRange))?;
     let source = source.trim();
     if source.is_empty() {
         return Err(AppError::invalid("source", Problem::Required));
@@ -153,6 +155,9 @@ pub async fn save_year(
         return Err(AppError::Refused(Refusal::WrongRole));
     }
     let txn = begin_write(db).await?;
+    // Serialised with submissions (which take the same lock before reading the calendar): a filing
+    // received meanwhile is either counted on the new calendar or recomputed below, never missed.
+    audit::lock(&txn).await?;
     let before = load(&txn).await?;
     let previous = before.year(year.year());
     if previous == Some(&year) {

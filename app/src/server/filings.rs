@@ -585,6 +585,9 @@ pub async fn submit(
     edit.state = Set(FilingState::Submitted.as_str().into());
     // Art. 11: the county office's period runs from receipt; a resubmission starts a new one,
     // counted in working days on the official calendar (the day of receipt is not counted).
+    // Serialised with calendar changes (see `calendar::save_year`), so no deadline is counted on a
+    // calendar that is being replaced.
+    audit::lock(&txn).await?;
     let working_days = deadlines::settings(&txn).await?.review_working_days;
     let due = super::calendar::load(&txn)
         .await?

@@ -351,6 +351,10 @@ pub async fn record_rotation(
         return Err(AppError::invalid("rotated_on", Problem::BeforeOpening));
     }
     let before = a.password_rotated_on;
+    if before == Some(date) {
+        // The same date posted again (a resent form): already on record.
+        return Ok(());
+    }
     let mut edit = a.into_active_model();
     edit.password_rotated_on = Set(Some(date));
     edit.updated_at = Set(now);

@@ -175,10 +175,8 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     assert!(html.contains(r#"data-status="on_time""#), "{html}");
     let html = app.html(&client, "/dashboard").await;
     assert_eq!(
-        testid_text(&html, "count-on_time")
-            .as_deref()
-            .map(|t| t.contains('2')),
-        Some(true)
+        testid_text(&html, "count-on_time").as_deref(),
+        Some("期限内2")
     );
 }
 
@@ -242,8 +240,15 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         .send()
         .await
         .unwrap();
-    assert!(location(&response).starts_with("/admin/calendar?error="));
+    let target = location(&response);
+    assert!(target.starts_with("/admin/calendar?error="));
     assert_eq!(deadlines::settings(&app.db).await.unwrap(), five);
+    let html = app.html(&client, &target).await;
+    assert!(
+        html.replace("<!>", "")
+            .contains("审核期限（工作日，第十一条）：数值不在允许范围内。"),
+        "the error names the field"
+    );
     let response = client
         .post(app.url("/api/settings_save"))
         .header("accept", "text/html")
@@ -301,6 +306,32 @@ async fn adding_the_next_year_recomputes_the_provisional_deadlines_that_reach_in
             problem: CalendarProblem::MakeupDayOnWeekday {
                 date: "2027-01-04".into()
             }
+        })
+    );
+    for (year, source, text, field, problem) in [
+        ("", "n", YEAR_2027, "year", Problem::Required),
+        ("abc", "n", YEAR_2027, "year", Problem::OutOfRange),
+        ("1999", "n", YEAR_2027, "year", Problem::OutOfRange),
+        ("2027", " ", YEAR_2027, "source", Problem::Required),
+    ] {
+        assert_eq!(
+            calendar::read_input(year, source, text, None),
+            Err(AppError::invalid(field, problem)),
+            "{year:?} {source:?}"
+        );
+    }
+    assert_eq!(
+        calendar::read_input("2027", "n", "  \n", Some(b"")),
+        Err(AppError::Calendar {
+            line: None,
+            problem: CalendarProblem::Empty
+        })
+    );
+    assert_eq!(
+        calendar::read_input("2027", "n", "", Some(&[0xff, 0xfe, 0x00])),
+        Err(AppError::Calendar {
+            line: None,
+            problem: CalendarProblem::NotText
         })
     );
     let year = calendar::read_input("2027", "test notice", YEAR_2027, None).unwrap();
@@ -386,6 +417,21 @@ async fn administrators_upload_a_year_as_csv_or_json_and_errors_come_back_to_the
         .find(|y| y.year == 2027)
         .unwrap();
     assert_eq!((year.holidays, year.makeup_days), (2, 0));
+
+    // A file over the form's limit is refused as such.
+    let huge = vec![b'#'; 1024 * 1024 + 1];
+    let response = post(admin.clone(), "huge.csv", huge).await;
+    let target = location(&response);
+    let url = reqwest::Url::parse(&app.url(&target)).unwrap();
+    let (_, json) = url.query_pairs().find(|(k, _)| k == "error").unwrap();
+    let error: AppError = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        error,
+        AppError::Calendar {
+            line: None,
+            problem: CalendarProblem::TooLarge
+        }
+    );
 
     // Reviewers read the calendar but may not change it.
     let reviewer = app.signed_in("reviewer").await;
@@ -608,6 +654,29 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
     let refused =
         registry::record_rotation(&app.db, &submitter, meta(), other.id, "2026-11-26", now).await;
     assert_eq!(refused, Err(AppError::Forbidden));
+    let before_opening =
+        registry::record_rotation(&app.db, &submitter, meta(), own.id, "2000-01-01", now).await;
+    assert_eq!(
+        before_opening,
+        Err(AppError::invalid("rotated_on", Problem::BeforeOpening))
+    );
+    let malformed =
+        registry::record_rotation(&app.db, &submitter, meta(), own.id, "26.11.2026", now).await;
+    assert_eq!(
+        malformed,
+        Err(AppError::invalid("rotated_on", Problem::BadDate))
+    );
+    let deregistered = account::Entity::find()
+        .filter(account::Column::Status.eq("deregistered"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = app.user("admin").await;
+    let closed =
+        registry::record_rotation(&app.db, &admin, meta(), deregistered.id, "2026-11-26", now)
+            .await;
+    assert_eq!(closed, Err(AppError::Refused(Refusal::WrongState)));
     let future =
         registry::record_rotation(&app.db, &submitter, meta(), own.id, "2026-11-28", now).await;
     assert_eq!(
@@ -628,6 +697,10 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
         .unwrap();
     assert_eq!(detail.password_rotated_on, Some(day(2026, 11, 26)));
     assert!(!detail.rotation_overdue);
+    // The same form sent again records nothing more.
+    let resent =
+        registry::record_rotation(&app.db, &submitter, meta(), own.id, "2026-11-26", now).await;
+    assert_eq!(resent, Ok(()));
     let events = app.audit_actions("account.password_rotated").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].entity_id.as_deref(), Some(id.as_str()));

@@ -85,3 +85,111 @@ async fn a_submitter_without_a_unit_is_refused_by_the_database() {
     .await;
     assert!(result.is_err());
 }
+
+mod deadlines {
+    use crate::filings::{meta, submitted_open};
+    use crate::helpers::{TestApp, TestDb, fixed_now};
+    use app::server::entities::{filing, reminder, review_period};
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{
+        ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, SqlErr,
+    };
+
+    fn unique_violation(error: sea_orm::DbErr) -> bool {
+        matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+    }
+
+    #[tokio::test]
+    async fn a_filing_has_at_most_one_open_review_period() {
+        let app = TestApp::spawn().await;
+        let f = submitted_open(&app, &app.user("submitter").await, "weibo", "石柱教育").await;
+        let open = review_period::Entity::find()
+            .filter(review_period::Column::FilingId.eq(f.id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut second = open.clone().into_active_model();
+        second.id = sea_orm::ActiveValue::NotSet;
+        let error = second.clone().insert(&app.db).await.unwrap_err();
+        assert!(unique_violation(error));
+        // Closed periods may be many, but closed means both a time and an outcome.
+        second.closed_at = Set(Some(fixed_now()));
+        let half_closed = second.clone().insert(&app.db).await;
+        assert!(half_closed.is_err(), "closed without an outcome");
+        second.outcome = Set(Some("returned".into()));
+        second.insert(&app.db).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_reminder_is_queued_once_per_filing_or_unit_and_day() {
+        let app = TestApp::spawn().await;
+        let f = submitted_open(&app, &app.user("submitter").await, "weibo", "石柱教育").await;
+        let reminder =
+            |kind: &str, filing_id: Option<i32>, unit_id: Option<i32>| reminder::ActiveModel {
+                kind: Set(kind.into()),
+                on_day: Set(chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()),
+                filing_id: Set(filing_id),
+                unit_id: Set(unit_id),
+                details: Set("{}".into()),
+                created_at: Set(fixed_now()),
+                ..Default::default()
+            };
+        let filing_reminder = reminder("filing_due_today", Some(f.id), Some(f.unit_id));
+        filing_reminder.clone().insert(&app.db).await.unwrap();
+        let again = reminder("filing_overdue", Some(f.id), Some(f.unit_id));
+        assert!(unique_violation(again.insert(&app.db).await.unwrap_err()));
+
+        let unit_reminder = reminder("password_rotation", None, Some(f.unit_id));
+        unit_reminder.clone().insert(&app.db).await.unwrap();
+        assert!(unique_violation(
+            unit_reminder.insert(&app.db).await.unwrap_err()
+        ));
+
+        // A filing reminder names its filing; a rotation reminder its unit; kinds are known.
+        let no_filing = reminder("filing_overdue", None, Some(f.unit_id));
+        assert!(no_filing.insert(&app.db).await.is_err());
+        let no_unit = reminder("password_rotation", None, None);
+        assert!(no_unit.insert(&app.db).await.is_err());
+        let unknown = reminder("birthday", Some(f.id), None);
+        assert!(unknown.insert(&app.db).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn upgrading_a_database_gives_filings_received_before_the_clock_their_periods() {
+        let app = TestApp::spawn_on(TestDb::new().await, true).await;
+        let submitter = app.user("submitter").await;
+        let reviewer = app.user("reviewer").await;
+        let waiting = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
+        let returned = submitted_open(&app, &submitter, "kuaishou", "石柱教育").await;
+        app::server::filings::return_for_correction(
+            &app.db,
+            &reviewer,
+            meta(),
+            returned.id,
+            "补充",
+            fixed_now(),
+        )
+        .await
+        .unwrap();
+        let test_db = app.stop().await;
+        // Back to the schema before the clock, and up again: the periods are rebuilt from what the
+        // filings record, as on a database that had filings before the upgrade.
+        let db = app::server::db::connect(&test_db.url).await.unwrap();
+        Migrator::down(&db, Some(1)).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        let periods = review_period::Entity::find().all(&db).await.unwrap();
+        let of = |id: i32| periods.iter().find(|p| p.filing_id == id).unwrap();
+        assert_eq!(periods.len(), 2);
+        assert_eq!(of(waiting.id).closed_at, None);
+        assert_eq!(of(waiting.id).due_on, waiting.due_on.unwrap());
+        assert_eq!(of(returned.id).outcome.as_deref(), Some("returned"));
+        assert_eq!(of(returned.id).closed_at, Some(fixed_now()));
+        let still = filing::Entity::find_by_id(waiting.id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(still.state, "submitted");
+    }
+}
