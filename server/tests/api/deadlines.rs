@@ -217,6 +217,11 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         .await
         .unwrap();
     assert_eq!(app.audit_actions("settings.updated").await.len(), 1);
+    // The same figures sent again (a resent form) change nothing and record nothing.
+    deadlines::save_settings(&app.db, &admin, meta(), five, fixed_now())
+        .await
+        .unwrap();
+    assert_eq!(app.audit_actions("settings.updated").await.len(), 1);
     // Friday 11-27 + 5 working days: 11-30 … 12-04.
     let after = submit_at(&app, &submitter, "kuaishou", fixed_now()).await;
     assert_eq!(after.due_on, Some(day(2026, 12, 4)));
