@@ -265,3 +265,32 @@ pub struct PeriodView {
     pub outcome: Option<crate::domain::filing::FilingState>,
     pub status: crate::domain::deadline::DeadlineStatus,
 }
+
+/// One e-mail in the outbox, as the administrators' page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    /// `user`, `county_office` or `upper_level`.
+    pub recipient_kind: String,
+    pub recipient_address: Option<String>,
+    pub subject: String,
+    /// `queued`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub filing_id: Option<i32>,
+}
+
+/// The outbox page: counts by status and one page of messages, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxView {
+    pub counts: Vec<(String, u64)>,
+    pub status: Option<String>,
+    pub rows: Vec<OutboxRow>,
+    pub page: u64,
+    pub pages: u64,
+}

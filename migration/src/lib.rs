@@ -6,6 +6,7 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_filings;
 mod m20261127_000003_calendar;
 mod m20261127_000004_deadlines;
+mod m20261127_000005_outbox;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_filings::Migration),
             Box::new(m20261127_000003_calendar::Migration),
             Box::new(m20261127_000004_deadlines::Migration),
+            Box::new(m20261127_000005_outbox::Migration),
         ]
     }
 }

@@ -38,8 +38,12 @@ pub enum Command {
         unit: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
+        /// Where their e-mail notices go.
         #[arg(long)]
         email: Option<String>,
+        /// The language of their notices: zh-CN (default) or en.
+        #[arg(long)]
+        locale: Option<String>,
         /// Read the password from standard input (the only way: never on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -98,8 +102,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             unit,
             display_name,
             email,
+            locale,
             password_stdin: _,
         } => {
+            let locale = match locale.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(tag) => match app::i18n::Locale::parse(tag) {
+                    Some(locale) => Some(locale),
+                    None => {
+                        eprintln!("--locale must be zh-CN or en");
+                        return Ok(std::process::ExitCode::from(2));
+                    }
+                },
+            };
             let mut password = String::new();
             std::io::stdin()
                 .read_to_string(&mut password)
@@ -112,6 +127,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 role,
                 unit_code: unit,
                 email,
+                locale,
                 password,
             };
             match auth::create_user(&db, &Actor::operator("create-user"), new, clock.now()).await {

@@ -1,4 +1,5 @@
 //! Typed configuration from the environment, with the defaults a fresh checkout runs on.
+use crate::mail::{MailConfig, MailTransport};
 use app::server::auth::SessionPolicy;
 use leptos::config::{Env, LeptosOptions};
 use std::net::SocketAddr;
@@ -18,10 +19,61 @@ pub struct Config {
     /// How often the reminder scheduler looks at the clock (`REMINDER_TICK_SECONDS`, default 60;
     /// 0 turns it off, for a second instance that should not remind).
     pub reminder_tick: Option<std::time::Duration>,
+    /// E-mail: the transport, the addresses, the outbox worker's pace.
+    pub mail: MailConfig,
 }
 
 fn var(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A whole number of seconds; 0 means None (off) where `zero_is_off`.
+fn seconds(key: &str, default: u64) -> anyhow::Result<u64> {
+    match var(key) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| anyhow::anyhow!("{key} is not a number of seconds: {v}")),
+    }
+}
+
+fn mailbox(key: &str) -> anyhow::Result<Option<lettre::message::Mailbox>> {
+    var(key)
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("{key} is not an e-mail address ({v}): {e}"))
+        })
+        .transpose()
+}
+
+/// `SMTP_URL`, `MAIL_FROM`, `COUNTY_OFFICE_EMAIL`, `UPPER_LEVEL_EMAIL`, `MAIL_DIR`,
+/// `MAIL_POLL_SECONDS` (0: no worker here), `MAIL_MAX_ATTEMPTS`, `MAIL_RETRY_SECONDS`.
+fn mail_from_env(base_url: &str) -> anyhow::Result<MailConfig> {
+    let mut mail = MailConfig::files(
+        var("MAIL_DIR").unwrap_or_else(|| "data/mail".into()),
+        base_url,
+    );
+    if let Some(url) = var("SMTP_URL") {
+        mail.transport = MailTransport::Smtp(url);
+    }
+    if let Some(from) = mailbox("MAIL_FROM")? {
+        mail.from = from;
+    }
+    mail.county_office = mailbox("COUNTY_OFFICE_EMAIL")?;
+    mail.upper_level = mailbox("UPPER_LEVEL_EMAIL")?;
+    mail.poll = match seconds("MAIL_POLL_SECONDS", 5)? {
+        0 => None,
+        s => Some(std::time::Duration::from_secs(s)),
+    };
+    mail.max_attempts = match var("MAIL_MAX_ATTEMPTS").map(|v| v.trim().parse::<i32>()) {
+        None => mail.max_attempts,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => anyhow::bail!("MAIL_MAX_ATTEMPTS must be a number from 1 to 100"),
+    };
+    mail.retry_base = std::time::Duration::from_secs(seconds("MAIL_RETRY_SECONDS", 60)?.max(1));
+    Ok(mail)
 }
 
 impl Config {
@@ -39,7 +91,11 @@ impl Config {
             .site_addr(site_addr)
             .env(Env::PROD)
             .build();
+        let base_url = var("APP_BASE_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{site_addr}"));
         Ok(Config {
+            mail: mail_from_env(&base_url)?,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             site_addr,
             leptos,

@@ -1,9 +1,11 @@
 //! The registry's server: configuration, startup, the session, CSRF and sign-in layers, the routes
-//! that are not Leptos pages (sign-in, sign-out, language, operations) and the command line.
+//! that are not Leptos pages (sign-in, sign-out, language, operations), the outbox worker and the
+//! command line.
 pub mod admin_routes;
 pub mod attachment_routes;
 pub mod cli;
 pub mod config;
+pub mod mail;
 pub mod middleware;
 pub mod routes;
 pub mod startup;

@@ -107,6 +107,8 @@ pub struct Application {
     router: Router,
     /// The reminder scheduler, stopped with the server (also when the serving future is dropped).
     scheduler: Option<AbortOnDrop>,
+    /// The outbox worker, likewise.
+    mailer: Option<AbortOnDrop>,
 }
 
 /// Aborts a background task when its owner goes away.
@@ -139,6 +141,13 @@ impl Application {
                 tick,
             ))
         });
+        let mailer = match config.mail.poll {
+            Some(poll) => {
+                let worker = crate::mail::Worker::new(db.clone(), Arc::new(config.mail.clone()))?;
+                Some(AbortOnDrop(worker.spawn(poll)))
+            }
+            None => None,
+        };
         let state = AppState {
             leptos: config.leptos.clone(),
             db,
@@ -150,6 +159,7 @@ impl Application {
             listener,
             router: router(state),
             scheduler,
+            mailer,
         })
     }
 
@@ -170,6 +180,7 @@ impl Application {
         .await
         .context("serving");
         drop(self.scheduler);
+        drop(self.mailer);
         served
     }
 }

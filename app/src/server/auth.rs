@@ -224,6 +224,23 @@ pub async fn sign_out(
     Ok(())
 }
 
+/// One `@` between a local part and a domain, no spaces or brackets, at most 254 characters: the
+/// mail server has the last word, this keeps typing mistakes out.
+pub fn plausible_email(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
+    address.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !address.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        })
+        && !domain.contains('@')
+}
+
 /// A new user account, as an operator asks for it.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -232,6 +249,8 @@ pub struct NewUser {
     pub role: String,
     pub unit_code: Option<String>,
     pub email: Option<String>,
+    /// The language of their notices; zh-CN when not given.
+    pub locale: Option<crate::i18n::Locale>,
     pub password: String,
 }
 
@@ -254,6 +273,20 @@ pub async fn create_user(
     if new.password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid("password", Problem::PasswordTooShort));
     }
+    // Notices go to this address (the outbox copies it when it queues one).
+    let email = new
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            if plausible_email(e) {
+                Ok(e.to_string())
+            } else {
+                Err(AppError::invalid("email", Problem::BadEmail))
+            }
+        })
+        .transpose()?;
     let unit = match new
         .unit_code
         .as_deref()
@@ -290,7 +323,8 @@ pub async fn create_user(
         password_hash: Set(password_hash),
         role: Set(role.as_str().to_string()),
         unit_id: Set(unit.as_ref().map(|u| u.id)),
-        email: Set(new.email),
+        email: Set(email),
+        locale: Set(new.locale.unwrap_or_default().tag().to_string()),
         active: Set(true),
         created_at: Set(now),
         ..Default::default()

@@ -390,7 +390,9 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
                 display_name: None,
                 role: role.to_string(),
                 unit_code: unit.map(str::to_string),
-                email: None,
+                // Reserved for documentation (RFC 2606): demo notices reach nobody.
+                email: Some(format!("{username}@shizhu.example")),
+                locale: None,
                 password: DEMO_PASSWORD.to_string(),
             },
             now,

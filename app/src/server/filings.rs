@@ -6,6 +6,7 @@ use super::context::RequestMeta;
 use super::db::begin_write;
 use super::deadlines;
 use super::entities::{account, filing, filing_attachment, platform, unit};
+use super::outbox::{self, NoticeKind, Recipient};
 use crate::domain::filing::{
     self as rules, Field, FilingAction, FilingContext, FilingFacts, FilingForm, FilingKind,
     FilingState, Issue, Refusal,
@@ -629,6 +630,10 @@ pub async fn submit(
         after: Some(details),
     };
     record(&txn, user, meta, r, now).await?;
+    // DESIGN §5: the county office hears of every receipt, in this same transaction.
+    let mut to = vec![Recipient::CountyOffice];
+    to.extend(outbox::reviewers(&txn).await?);
+    outbox::notify_filing(&txn, NoticeKind::FilingSubmitted, &after, &to, now).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -682,6 +687,20 @@ async fn simple_step(
         after: Some(new),
     };
     record(&txn, user, meta, r, now).await?;
+    match action {
+        FilingAction::Return => {
+            outbox::notify_unit_of_decision(&txn, NoticeKind::FilingReturned, &after, now).await?;
+        }
+        FilingAction::Reject => {
+            outbox::notify_unit_of_decision(&txn, NoticeKind::FilingRejected, &after, now).await?;
+        }
+        // 报备: the upper level receives the report.
+        FilingAction::RecordReport => {
+            let to = [Recipient::UpperLevel];
+            outbox::notify_filing(&txn, NoticeKind::FilingReported, &after, &to, now).await?;
+        }
+        _ => {}
+    }
     txn.commit().await?;
     Ok(after)
 }
@@ -900,6 +919,12 @@ pub async fn approve(
         })),
     };
     record(&txn, user, meta, r, now).await?;
+    let kind = if after.completion_required {
+        NoticeKind::FilingAwaitingCompletion
+    } else {
+        NoticeKind::FilingApproved
+    };
+    outbox::notify_unit_of_decision(&txn, kind, &after, now).await?;
     txn.commit().await?;
     Ok(after)
 }

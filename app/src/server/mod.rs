@@ -10,6 +10,8 @@ pub mod demo;
 pub mod entities;
 pub mod filing_views;
 pub mod filings;
+pub mod notices;
+pub mod outbox;
 pub mod registry;
 pub mod reminders;
 pub mod units;

@@ -2,11 +2,12 @@
 //! reminder per filing due today or overdue, for the county office, and one per unit with
 //! passwords due for rotation. Each run is one transaction that checks what is already queued, so
 //! a run repeated (a restart, a second instance, the next tick) queues nothing twice; a server that
-//! was down at the office hour catches up when it starts. Until e-mail delivers them, reminders are
-//! notices shown in the UI.
+//! was down at the office hour catches up when it starts. Each reminder is shown in the UI and
+//! queued as e-mail (to the reviewers, or to the unit's contacts) in the same transaction.
 use super::audit::{self, Actor, Event};
 use super::db::begin_write;
-use super::entities::{account, filing, reminder, unit};
+use super::entities::{account, filing, platform, reminder, unit};
+use super::outbox::{self, Notice, NoticeKind};
 use crate::domain::Role;
 use crate::domain::calendar::{WorkingCalendar, china_date};
 use crate::domain::deadline::{self, Settings};
@@ -95,6 +96,14 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
             FILING_OVERDUE
         };
         let details = json!({"number": f.number, "due_on": due_on});
+        // The reviewers hear of it by e-mail too.
+        let notice = if due_on == today {
+            NoticeKind::FilingDueToday
+        } else {
+            NoticeKind::FilingOverdue
+        };
+        let reviewers = outbox::reviewers(&txn).await?;
+        outbox::notify_filing(&txn, notice, &f, &reviewers, now).await?;
         queue(
             &txn,
             &actor,
@@ -117,6 +126,12 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
         .into_iter()
         .filter_map(|r| r.unit_id)
         .collect();
+    let platforms: HashMap<i32, platform::Model> = platform::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
     let mut by_unit: BTreeMap<i32, Vec<serde_json::Value>> = BTreeMap::new();
     for a in account::Entity::find()
         .filter(account::Column::Status.ne(crate::domain::AccountStatus::Deregistered.as_str()))
@@ -130,14 +145,26 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
             settings.password_rotation_days,
         ) && !reminded_this_week.contains(&a.host_unit_id)
         {
-            by_unit
-                .entry(a.host_unit_id)
-                .or_default()
-                .push(json!({"id": a.id, "name": a.name, "rotated_on": a.password_rotated_on}));
+            by_unit.entry(a.host_unit_id).or_default().push(json!({
+                "id": a.id, "name": a.name, "rotated_on": a.password_rotated_on,
+                "platform_zh": platforms.get(&a.platform_id).map(|p| p.name_zh.as_str()),
+                "platform_en": platforms.get(&a.platform_id).map(|p| p.name_en.as_str()),
+            }));
         }
     }
     for (unit_id, accounts) in by_unit {
         let details = json!({ "accounts": accounts });
+        // Art. 29: the unit's contacts are told which passwords to change.
+        let notice = Notice {
+            kind: NoticeKind::PasswordRotation,
+            filing_id: None,
+            unit_id: Some(unit_id),
+            params: json!({
+                "accounts": accounts, "rotation_days": settings.password_rotation_days,
+            }),
+        };
+        let contacts = outbox::unit_contacts(&txn, unit_id, None).await?;
+        outbox::enqueue(&txn, &notice, &contacts, now).await?;
         queue(
             &txn,
             &actor,

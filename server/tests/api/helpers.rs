@@ -83,6 +83,9 @@ pub fn config(test_db: &TestDb) -> Config {
     config.site_addr = "127.0.0.1:0".parse().unwrap();
     // The scheduler runs only in the tests about it, so that other tests see only their own events.
     config.reminder_tick = None;
+    // Likewise the outbox worker: mail stays queued unless a test starts a worker.
+    config.mail.poll = None;
+    config.mail.transport = server::mail::MailTransport::Files(test_db.files.path().join("mail"));
     config
 }
 
@@ -105,6 +108,19 @@ impl TestApp {
         now: DateTime<Utc>,
         tick: Option<std::time::Duration>,
     ) -> TestApp {
+        TestApp::spawn_configured(test_db, with_demo, now, |config| {
+            config.reminder_tick = tick;
+        })
+        .await
+    }
+
+    /// A running app with the test's own adjustments to the configuration.
+    pub async fn spawn_configured(
+        test_db: TestDb,
+        with_demo: bool,
+        now: DateTime<Utc>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let db = connect_and_migrate(&test_db.url)
             .await
             .expect("migrating the test database");
@@ -114,7 +130,7 @@ impl TestApp {
                 .expect("loading demo data");
         }
         let mut config = config(&test_db);
-        config.reminder_tick = tick;
+        adjust(&mut config);
         let app = Application::build_with_db(config, db.clone(), Clock::fixed(now))
             .await
             .expect("building the app");
@@ -320,6 +336,7 @@ impl TestApp {
                 role: role.into(),
                 unit_code: unit.map(str::to_string),
                 email: None,
+                locale: None,
                 password: "a long enough secret".into(),
             },
             fixed_now(),

@@ -6,6 +6,7 @@ pub mod calendar_day;
 pub mod calendar_year;
 pub mod filing;
 pub mod filing_attachment;
+pub mod outbox_message;
 pub mod platform;
 pub mod reminder;
 pub mod review_period;

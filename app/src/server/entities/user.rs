@@ -13,6 +13,8 @@ pub struct Model {
     pub email: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// The language of the person's notices (`zh-CN` or `en`).
+    pub locale: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
