@@ -37,7 +37,8 @@ pub struct MailConfig {
     pub base_url: String,
     /// How often an idle worker looks for due mail; None: no worker in this instance.
     pub poll: Option<Duration>,
-    /// How long a claim holds before another worker may take the message over.
+    /// How long a claim holds before another worker may take the message over. It is renewed
+    /// before each delivery, so it must be longer than `smtp_timeout`.
     pub lease: Duration,
     pub max_attempts: i32,
     /// The first retry's delay; each further one doubles, up to six hours.
@@ -119,7 +120,7 @@ impl Worker {
             sender,
             id: format!("{}-{}", std::process::id(), &short[..8]),
             clock: Clock::system(),
-            batch: 20,
+            batch: 10,
         })
     }
 
@@ -135,6 +136,17 @@ impl Worker {
             .await
             .map_err(|e| anyhow::anyhow!("claiming outbox messages: {e}"))?;
         for message in &claimed {
+            let until = self.clock.now() + lease;
+            let still_ours = outbox::renew(&self.db, message.id, &self.id, until)
+                .await
+                .map_err(|e| anyhow::anyhow!("renewing a claim: {e}"))?;
+            if !still_ours {
+                tracing::warn!(
+                    id = message.id,
+                    "claim lost before delivery: left to its new worker"
+                );
+                continue;
+            }
             let outcome = match self.deliver(message).await {
                 Ok(()) => Outcome::Sent,
                 Err(failure) => {
@@ -249,6 +261,14 @@ impl Worker {
                 dir = %dir.display(),
                 "SMTP_URL is not set: e-mail is written as .eml files instead of sent"
             );
+        }
+        for (key, address) in [
+            ("COUNTY_OFFICE_EMAIL", &self.config.county_office),
+            ("UPPER_LEVEL_EMAIL", &self.config.upper_level),
+        ] {
+            if address.is_none() {
+                tracing::warn!("{key} is not set: notices to that office will fail until it is");
+            }
         }
         tokio::spawn(async move {
             loop {

@@ -5,7 +5,7 @@
 use super::audit::{self, Actor, Event};
 use super::context::RequestMeta;
 use super::db::begin_write;
-use super::entities::{filing, outbox_message, platform, unit, user};
+use super::entities::{account, filing, outbox_message, platform, unit, user};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -214,15 +214,24 @@ pub async fn filing_params<C: ConnectionTrait>(
     f: &filing::Model,
 ) -> Result<Value, AppError> {
     let unit = unit::Entity::find_by_id(f.unit_id).one(txn).await?;
-    let platform = match f.platform_id {
+    // A change, suspension or closure names its account; an opening names the account to be.
+    let existing = match f.account_id {
+        Some(id) => account::Entity::find_by_id(id).one(txn).await?,
+        None => None,
+    };
+    let platform = match f.platform_id.or(existing.as_ref().map(|a| a.platform_id)) {
         Some(id) => platform::Entity::find_by_id(id).one(txn).await?,
         None => None,
+    };
+    let account_name = match &existing {
+        Some(a) if f.account_name.trim().is_empty() => a.name.clone(),
+        _ => f.account_name.clone(),
     };
     Ok(json!({
         "number": f.number,
         "filing_kind": f.kind,
         "unit": unit.map(|u| u.name).unwrap_or_default(),
-        "account": f.account_name,
+        "account": account_name,
         "platform_zh": platform.as_ref().map(|p| p.name_zh.clone()).unwrap_or_default(),
         "platform_en": platform.as_ref().map(|p| p.name_en.clone()).unwrap_or_default(),
         "due_on": f.due_on,
@@ -320,6 +329,27 @@ pub async fn claim(
         row.attempts += 1;
     }
     Ok(rows)
+}
+
+/// Renews `worker`'s claim on message `id` until `until`, just before delivering it, so the lease
+/// covers one SMTP exchange however long the rest of the batch took. False when the claim was lost
+/// (it expired while the message waited its turn and another worker took it over): then this
+/// worker must not deliver it.
+pub async fn renew(
+    db: &DatabaseConnection,
+    id: i64,
+    worker: &str,
+    until: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    use outbox_message::Column;
+    let result = outbox_message::Entity::update_many()
+        .col_expr(Column::LeaseUntil, Expr::value(until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ClaimedBy.eq(worker))
+        .filter(Column::Status.eq(STATUS_SENDING))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// How one delivery attempt ended.

@@ -86,6 +86,7 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
         .filter(filing::Column::State.eq(FilingState::Submitted.as_str()))
         .filter(filing::Column::DueOn.lte(today))
         .order_by_asc(filing::Column::DueOn)
+        .order_by_asc(filing::Column::Id)
         .all(&txn)
         .await?;
     for f in due.into_iter().filter(|f| !already.contains(&f.id)) {
