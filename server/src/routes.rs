@@ -144,9 +144,18 @@ pub struct LanguageForm {
 /// `POST /lang`: keeps the chosen language in a cookie for a year.
 pub async fn switch_language(
     State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
+    user: Option<Extension<SessionUser>>,
     Form(form): Form<LanguageForm>,
 ) -> Response {
     let locale = Locale::parse(&form.lang).unwrap_or_default();
+    // Signed in: their e-mail notices follow the language they chose.
+    if let Some(Extension(user)) = user
+        && let Err(error) =
+            app::server::auth::set_locale(&state.db, &user, &meta, locale, state.clock.now()).await
+    {
+        tracing::error!(error = %error, "recording the notice language");
+    }
     let mut response = redirect_with_cookie(
         safe_next(form.next.as_deref()),
         cookie_header(

@@ -224,6 +224,44 @@ pub async fn sign_out(
     Ok(())
 }
 
+/// The language a person reads their notices in follows the one they choose on the site.
+/// Recorded (and audited) only when it changes.
+pub async fn set_locale(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &super::context::RequestMeta,
+    locale: crate::i18n::Locale,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let txn = begin_write(db).await?;
+    let before = user::Entity::find_by_id(user.id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if before.locale == locale.tag() {
+        return Ok(());
+    }
+    let old = before.locale.clone();
+    let mut edit: user::ActiveModel = before.into();
+    edit.locale = Set(locale.tag().to_string());
+    edit.update(&txn).await?;
+    audit::record(
+        &txn,
+        &Actor::user(user, meta),
+        Event {
+            action: "user.locale_changed",
+            entity_type: "user",
+            entity_id: Some(user.id.to_string()),
+            before: Some(serde_json::json!({"locale": old})),
+            after: Some(serde_json::json!({"locale": locale.tag()})),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// One `@` between a local part and a domain, no spaces or brackets, at most 254 characters: the
 /// mail server has the last word, this keeps typing mistakes out.
 pub fn plausible_email(address: &str) -> bool {

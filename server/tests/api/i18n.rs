@@ -62,3 +62,70 @@ async fn the_language_switch_never_redirects_off_site() {
         .unwrap();
     assert_eq!(location(&response), "/");
 }
+
+#[tokio::test]
+async fn a_signed_in_person_choosing_english_gets_their_notices_in_english() {
+    use app::server::entities::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("submitter").await;
+    let locale_of = |username: &'static str| {
+        let db = app.db.clone();
+        async move {
+            user::Entity::find()
+                .filter(user::Column::Username.eq(username))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .locale
+        }
+    };
+    assert_eq!(locale_of("submitter").await, "zh-CN");
+    for _ in 0..2 {
+        let response = client
+            .post(app.url("/lang"))
+            .form(&[("lang", "en"), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+    }
+    assert_eq!(locale_of("submitter").await, "en");
+    // Recorded once: the second choice changed nothing.
+    assert_eq!(app.audit_actions("user.locale_changed").await.len(), 1);
+    // Signed out, the switch only sets the cookie.
+    app.client()
+        .post(app.url("/lang"))
+        .form(&[("lang", "en"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.audit_actions("user.locale_changed").await.len(), 1);
+
+    // The next notice to them is in English.
+    let submitter = app.user("submitter").await;
+    let reviewer = app.user("reviewer").await;
+    let f = crate::filings::submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
+    app::server::filings::reject(
+        &app.db,
+        &reviewer,
+        crate::filings::meta(),
+        f.id,
+        "重复",
+        crate::helpers::fixed_now(),
+    )
+    .await
+    .unwrap();
+    let notice = app::server::entities::outbox_message::Entity::find()
+        .filter(app::server::entities::outbox_message::Column::Kind.eq("filing_rejected"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        notice.recipient_address.as_deref(),
+        Some("submitter@shizhu.example")
+    );
+    assert_eq!(notice.locale, "en");
+}
