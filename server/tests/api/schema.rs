@@ -193,3 +193,87 @@ mod deadlines {
         assert_eq!(still.state, "submitted");
     }
 }
+
+mod outbox {
+    use crate::filings::submitted_open;
+    use crate::helpers::{TestApp, fixed_now};
+    use app::server::entities::{outbox_message, user};
+    use sea_orm::{
+        ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, SqlErr,
+    };
+
+    #[tokio::test]
+    async fn the_outbox_holds_its_rules_in_the_database() {
+        let app = TestApp::spawn().await;
+        submitted_open(&app, &app.user("submitter").await, "weibo", "石柱教育").await;
+        let queued = outbox_message::Entity::find()
+            .filter(outbox_message::Column::RecipientKind.eq("user"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let copy = || {
+            let mut m = queued.clone().into_active_model();
+            m.id = sea_orm::ActiveValue::NotSet;
+            m.message_id = Set(format!("<{}@test>", uuid::Uuid::new_v4().simple()));
+            m
+        };
+        copy().insert(&app.db).await.unwrap();
+
+        // One row per Message-ID.
+        let mut same_id = copy();
+        same_id.message_id = Set(queued.message_id.clone());
+        let error = same_id.insert(&app.db).await.unwrap_err();
+        assert!(matches!(
+            error.sql_err(),
+            Some(SqlErr::UniqueConstraintViolation(_))
+        ));
+        // Known kinds, statuses and languages only.
+        for (column, bad) in [("kind", "spam"), ("status", "lost"), ("locale", "fr")] {
+            let mut m = copy();
+            match column {
+                "kind" => m.kind = Set(bad.into()),
+                "status" => m.status = Set(bad.into()),
+                _ => m.locale = Set(bad.into()),
+            }
+            assert!(m.insert(&app.db).await.is_err(), "{column} = {bad}");
+        }
+        // A person has an address; an office has none (the worker's configuration gives it).
+        let mut no_address = copy();
+        no_address.recipient_address = Set(None);
+        assert!(no_address.insert(&app.db).await.is_err());
+        let mut office_with_address = copy();
+        office_with_address.recipient_kind = Set("county_office".into());
+        office_with_address.recipient_user_id = Set(None);
+        assert!(office_with_address.insert(&app.db).await.is_err());
+        // Sent means a sending time; sending means a lease; attempts are never negative.
+        let mut sent_without_time = copy();
+        sent_without_time.status = Set("sent".into());
+        assert!(sent_without_time.insert(&app.db).await.is_err());
+        let mut sending_without_lease = copy();
+        sending_without_lease.status = Set("sending".into());
+        assert!(sending_without_lease.insert(&app.db).await.is_err());
+        let mut negative = copy();
+        negative.attempts = Set(-1);
+        assert!(negative.insert(&app.db).await.is_err());
+        let mut sent = copy();
+        sent.status = Set("sent".into());
+        sent.sent_at = Set(Some(fixed_now()));
+        sent.insert(&app.db).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_users_notice_language_is_one_the_templates_know() {
+        let app = TestApp::spawn().await;
+        let submitter = user::Entity::find()
+            .filter(user::Column::Username.eq("submitter"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(submitter.locale, "zh-CN", "the default");
+        let mut edit = submitter.into_active_model();
+        edit.locale = Set("fr".into());
+        assert!(edit.update(&app.db).await.is_err());
+    }
+}
