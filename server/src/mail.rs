@@ -171,6 +171,12 @@ impl Worker {
                     }
                 }
             };
+            let result = match &outcome {
+                Outcome::Sent => "sent",
+                Outcome::Retry { .. } => "retry",
+                Outcome::Failed { .. } => "failed",
+            };
+            metrics::counter!("mail_attempts_total", "result" => result).increment(1);
             let kept = outbox::finish(&self.db, message.id, &self.id, outcome, self.clock.now())
                 .await
                 .map_err(|e| anyhow::anyhow!("recording a delivery: {e}"))?;
