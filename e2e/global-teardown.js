@@ -1,4 +1,4 @@
-// Removes this run's SQLite database (and its WAL/SHM files).
+// Removes this run's SQLite database (and its WAL/SHM files) and the mail it wrote.
 const fs = require('node:fs');
 
 module.exports = async () => {
@@ -7,4 +7,6 @@ module.exports = async () => {
   for (const suffix of ['', '-wal', '-shm', '-journal']) {
     fs.rmSync(db + suffix, { force: true });
   }
+  // The mail worker's .eml files (see playwright.config.js).
+  fs.rmSync(`${db}-mail`, { recursive: true, force: true });
 };

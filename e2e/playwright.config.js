@@ -77,6 +77,12 @@ module.exports = defineConfig({
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
       DATABASE_URL: `sqlite://${DB_FILE}?mode=rwc`,
+      // The mail worker writes .eml files beside the database (global-teardown.js removes them).
+      // No county office address: the worker gives up on the office's copies at once, so the
+      // outbox page has failed messages to send again (outbox.spec.js).
+      MAIL_DIR: `${DB_FILE}-mail`,
+      SMTP_URL: '',
+      COUNTY_OFFICE_EMAIL: '',
       RUST_LOG: process.env.RUST_LOG || 'warn',
     },
   },

@@ -3,9 +3,10 @@ use crate::components::header::Header;
 use crate::i18n::{Locale, Msg};
 use crate::pages::{
     account_page::AccountPage, admin_calendar_page::AdminCalendarPage,
-    dashboard_page::DashboardPage, filing_page::FilingPage, filing_print_page::FilingPrintPage,
-    filings_page::FilingsPage, login_page::LoginPage, new_filing_page::NewFilingPage,
-    not_found_page::NotFoundPage, registry_page::RegistryPage, reminders_page::RemindersPage,
+    admin_outbox_page::AdminOutboxPage, dashboard_page::DashboardPage, filing_page::FilingPage,
+    filing_print_page::FilingPrintPage, filings_page::FilingsPage, login_page::LoginPage,
+    new_filing_page::NewFilingPage, not_found_page::NotFoundPage, registry_page::RegistryPage,
+    reminders_page::RemindersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/reminders") view=RemindersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/calendar") view=AdminCalendarPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view=AdminOutboxPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

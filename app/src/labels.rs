@@ -207,3 +207,40 @@ pub fn reminder_kind(kind: &str) -> Msg {
         _ => Msg::ReminderRotation,
     }
 }
+
+/// An e-mail notice's kind, as stored in the outbox; None for a code this build does not know.
+pub fn notice_kind(kind: &str) -> Option<Msg> {
+    Some(match kind {
+        "filing_submitted" => Msg::NoticeKindFilingSubmitted,
+        "filing_returned" => Msg::NoticeKindFilingReturned,
+        "filing_approved" => Msg::NoticeKindFilingApproved,
+        "filing_awaiting_completion" => Msg::NoticeKindFilingAwaitingCompletion,
+        "filing_rejected" => Msg::NoticeKindFilingRejected,
+        "filing_reported" => Msg::NoticeKindFilingReported,
+        "filing_due_today" => Msg::NoticeKindFilingDueToday,
+        "filing_overdue" => Msg::NoticeKindFilingOverdue,
+        "password_rotation" => Msg::NoticeKindPasswordRotation,
+        _ => return None,
+    })
+}
+
+/// An outbox message's delivery status; None for a code this build does not know.
+pub fn outbox_status(status: &str) -> Option<Msg> {
+    Some(match status {
+        "queued" => Msg::OutboxStatusQueued,
+        "sending" => Msg::OutboxStatusSending,
+        "sent" => Msg::OutboxStatusSent,
+        "failed" => Msg::OutboxStatusFailed,
+        _ => return None,
+    })
+}
+
+/// An office an outbox message goes to, whose address the worker takes from its settings; None
+/// for a person (the message carries their address).
+pub fn outbox_office(recipient_kind: &str) -> Option<Msg> {
+    Some(match recipient_kind {
+        "county_office" => Msg::OutboxRecipientCountyOffice,
+        "upper_level" => Msg::OutboxRecipientUpperLevel,
+        _ => return None,
+    })
+}

@@ -12,6 +12,7 @@ pub mod filing_api;
 pub mod i18n;
 pub mod labels;
 pub mod model;
+pub mod outbox_api;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

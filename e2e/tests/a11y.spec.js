@@ -64,4 +64,13 @@ test.describe('accessibility (axe-core)', () => {
     await gotoReady(page, '/admin/calendar');
     await checkA11y(page, 'the calendar and settings page');
   });
+
+  test('the e-mail outbox, all messages and failed ones', async ({ page }) => {
+    await signIn(page, 'admin');
+    await gotoReady(page, '/admin/outbox');
+    await expect(page.locator('[data-testid=outbox-filter]')).toBeVisible();
+    await checkA11y(page, 'the outbox page');
+    await gotoReady(page, '/admin/outbox?status=failed');
+    await checkA11y(page, 'the outbox page, failed messages');
+  });
 });

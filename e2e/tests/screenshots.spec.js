@@ -1,8 +1,8 @@
 // @ts-check
 // Screenshots of the main pages in both languages, saved under e2e/test-results/screenshots/.
-const { test, expect, gotoReady, signIn, switchLanguage, screenshot } = require('./fixtures');
+const { test, expect, gotoReady, signIn, signOut, switchLanguage, screenshot } = require('./fixtures');
 
-test('screenshots: login, registry, account, filings, deadlines in zh-CN and en', async ({ page }) => {
+test('screenshots: login, registry, account, filings, deadlines, outbox in zh-CN and en', async ({ page }) => {
   const html = page.locator('html');
 
   await gotoReady(page, '/login');
@@ -51,5 +51,15 @@ test('screenshots: login, registry, account, filings, deadlines in zh-CN and en'
   await screenshot(page, 'calendar-en');
   await gotoReady(page, '/dashboard');
   await screenshot(page, 'dashboard-en');
+  await switchLanguage(page, 'zh-CN');
+
+  // The outbox is for administrators.
+  await signOut(page);
+  await signIn(page, 'admin');
+  await gotoReady(page, '/admin/outbox');
+  await expect(page.locator('[data-testid=outbox-filter]')).toBeVisible();
+  await screenshot(page, 'outbox-zh-CN');
+  await switchLanguage(page, 'en');
+  await screenshot(page, 'outbox-en');
   await switchLanguage(page, 'zh-CN');
 });

@@ -2,6 +2,7 @@
 //! language switch.
 use crate::api::current_user;
 use crate::components::lang_switch::{LangSwitch, current_path};
+use crate::domain::Role;
 use crate::i18n::{Msg, use_locale};
 use crate::labels;
 use leptos::prelude::*;
@@ -26,6 +27,15 @@ pub fn Header() -> impl IntoView {
                     <li><A href="/dashboard">{locale.t(Msg::NavDashboard)}</A></li>
                     <li><A href="/reminders">{locale.t(Msg::NavReminders)}</A></li>
                     <li><A href="/admin/calendar">{locale.t(Msg::NavCalendar)}</A></li>
+                    // The outbox is for administrators alone; the page refuses everyone else too.
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let admin = matches!(me.await, Ok(Some(user)) if user.role == Role::Admin);
+                            admin.then(|| view! {
+                                <li><A href="/admin/outbox" attr:data-testid="nav-outbox">{locale.t(Msg::NavOutbox)}</A></li>
+                            })
+                        })}
+                    </Suspense>
                 </ul>
             </nav>
             <div class="session">

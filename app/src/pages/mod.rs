@@ -1,6 +1,7 @@
 //! Pages, one per file, each named `*Page`.
 pub mod account_page;
 pub mod admin_calendar_page;
+pub mod admin_outbox_page;
 pub mod dashboard_page;
 pub mod filing_page;
 pub mod filing_print_page;

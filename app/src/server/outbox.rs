@@ -428,7 +428,6 @@ pub async fn list(
     user: &SessionUser,
     status: Option<&str>,
     page: u64,
-    locale: Locale,
 ) -> Result<OutboxView, AppError> {
     require_admin(user)?;
     let status = status.filter(|s| STATUSES.contains(s));
@@ -451,7 +450,7 @@ pub async fn list(
         .fetch_page(page - 1)
         .await?
         .into_iter()
-        .map(|m| row(m, locale))
+        .map(row)
         .collect();
     Ok(OutboxView {
         counts,
@@ -462,7 +461,8 @@ pub async fn list(
     })
 }
 
-fn row(m: outbox_message::Model, _viewer: Locale) -> OutboxRow {
+/// A row as listed; the subject in the language the message goes out in.
+fn row(m: outbox_message::Model) -> OutboxRow {
     let subject = NoticeKind::parse(&m.kind)
         .and_then(|kind| {
             let params: Value = serde_json::from_str(&m.params).ok()?;

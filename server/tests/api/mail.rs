@@ -761,3 +761,62 @@ async fn without_an_smtp_server_mail_is_written_as_eml_files() {
         Some("COUNTY_OFFICE_EMAIL is not set")
     );
 }
+
+#[tokio::test]
+async fn administrators_read_the_outbox_and_send_a_failed_message_again_without_javascript() {
+    use crate::helpers::location;
+    let smtp = SmtpServer::start().await;
+    smtp.set_mode(Mode::Refuse);
+    let app = spawn_mailing(smtp.url()).await;
+    let submitter = app.user("submitter").await;
+    let f = submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
+    let failed = wait_until_all(&app, "failed").await;
+    smtp.set_mode(Mode::Accept);
+
+    let admin = app.signed_in("admin").await;
+    let html = app
+        .html(&admin, "/admin/outbox?status=failed")
+        .await
+        .replace("<!>", "");
+    assert!(html.contains("data-testid=\"outbox-table\""));
+    assert_eq!(html.matches("data-testid=\"outbox-row\"").count(), 2);
+    assert!(html.contains(&format!("【待审核】{EDUCATION}开设申请 {}", f.number)));
+    assert!(html.contains("reviewer@shizhu.example"));
+    assert!(html.contains("550"), "the last error is shown");
+    assert_eq!(html.matches("data-testid=\"outbox-retry\"").count(), 2);
+
+    // The plain form post, as a browser without JavaScript sends it.
+    let id = failed[0].id.to_string();
+    let response = admin
+        .post(app.url("/api/outbox_retry"))
+        .header("accept", "text/html")
+        .form(&[("id", id.as_str()), ("status", "failed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&response),
+        format!("/admin/outbox?status=failed&retried={id}")
+    );
+    smtp.wait_for(1).await;
+
+    // Others are refused, and nothing changes.
+    let reviewer = app.signed_in("reviewer").await;
+    let page = reviewer.get(app.url("/admin/outbox")).send().await.unwrap();
+    assert_eq!(page.status(), 403);
+    let other = failed[1].id.to_string();
+    let response = reviewer
+        .post(app.url("/api/outbox_retry"))
+        .form(&[("id", other.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let still = outbox_message::Entity::find_by_id(failed[1].id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.status, "failed");
+    assert_eq!(app.audit_actions("outbox.retried").await.len(), 1);
+}

@@ -1,0 +1,52 @@
+//! Server functions of the e-mail outbox page, for administrators: the queued, sent and failed
+//! notices, and sending a failed one again. The retry is a plain form post (see
+//! [`crate::server::context::conclude`]), so it works without JavaScript.
+use crate::error::AppError;
+use crate::model::OutboxView;
+use leptos::prelude::*;
+
+/// One page of the outbox, newest first, optionally of one status (`queued`, `sending`, `sent`,
+/// `failed`; anything else means all). Administrators only.
+#[server(endpoint = "outbox")]
+pub async fn fetch_outbox(
+    status: Option<String>,
+    page: Option<u64>,
+) -> Result<OutboxView, AppError> {
+    use crate::server::{context, outbox};
+    context::respond(async {
+        let user = context::require_user()?;
+        outbox::list(&context::db()?, &user, status.as_deref(), page.unwrap_or(1)).await
+    })
+    .await
+}
+
+/// An administrator sends a failed message again (audited). The page comes back with the status
+/// filter it was posted from, and on success the message's id for the page to confirm.
+#[server(endpoint = "outbox_retry")]
+pub async fn retry_outbox_message(id: i64, status: Option<String>) -> Result<(), AppError> {
+    use crate::server::{context, outbox};
+    let result = async {
+        let user = context::require_user()?;
+        outbox::retry(
+            &context::db()?,
+            &user,
+            &context::request_meta(),
+            id,
+            context::now(),
+        )
+        .await
+    }
+    .await;
+    // Only a known status goes back into the address: the form's field is the client's to forge.
+    let back = match status.as_deref().filter(|s| outbox::STATUSES.contains(s)) {
+        Some(s) => format!("/admin/outbox?status={s}"),
+        None => "/admin/outbox".to_string(),
+    };
+    match result {
+        Ok(()) => {
+            let separator = if back.contains('?') { '&' } else { '?' };
+            context::conclude(&format!("{back}{separator}retried={id}"), Ok(()))
+        }
+        Err(error) => context::conclude(&back, Err(error)),
+    }
+}
