@@ -39,6 +39,8 @@ run: build
 	mkdir -p data
 	LEPTOS_OUTPUT_NAME=registry LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
 	LEPTOS_SITE_ADDR='$(RUN_ADDR)' DATABASE_URL='$(RUN_DATABASE_URL)' \
+	COUNTY_OFFICE_EMAIL="$${COUNTY_OFFICE_EMAIL:-office@shizhu.example}" \
+	UPPER_LEVEL_EMAIL="$${UPPER_LEVEL_EMAIL:-upper@cq.example}" \
 	  target/release/server serve --demo
 
 test: tools test-rust test-pg build wasm-size e2e
