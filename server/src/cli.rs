@@ -60,6 +60,27 @@ pub enum Command {
         #[arg(long)]
         days: Option<u32>,
     },
+    /// Export for upward reporting, with every custodian in full (an operator at the console).
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The registry in the upstream template's columns.
+    Registry {
+        /// csv (UTF-8 with BOM) or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Where to write; standard output when not given (CSV only).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Column headers and labels: zh-CN (default) or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -166,6 +187,79 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let due = calendar.due_date(instant.with_timezone(&chrono::Utc), days);
             let provisional = if due.provisional { " provisional" } else { "" };
             println!("{}{provisional}", due.date.format("%Y-%m-%d"));
+        }
+        Command::Export {
+            what: ExportCommand::Registry { format, out, lang },
+        } => {
+            let Some(locale) = app::i18n::Locale::parse(&lang) else {
+                eprintln!("--lang must be zh-CN or en");
+                return Ok(std::process::ExitCode::from(2));
+            };
+            let db = connect_and_migrate(&config.database_url).await?;
+            let viewer = app::domain::Viewer {
+                role: app::domain::Role::Reviewer,
+                unit_id: None,
+            };
+            let query = app::domain::RegistryQuery::default();
+            let fail =
+                |e: app::error::AppError| anyhow::anyhow!("{}", e.message(app::i18n::Locale::En));
+            let count = match (format.as_str(), out) {
+                ("csv", Some(path)) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    let mut writer = std::io::BufWriter::new(file);
+                    let count = app::server::export::registry_csv(
+                        &db,
+                        &viewer,
+                        &query,
+                        locale,
+                        clock.now(),
+                        &mut writer,
+                    )
+                    .await
+                    .map_err(fail)?;
+                    std::io::Write::flush(&mut writer).context("writing the export")?;
+                    count
+                }
+                ("csv", None) => {
+                    let mut writer = std::io::BufWriter::new(std::io::stdout().lock());
+                    let count = app::server::export::registry_csv(
+                        &db,
+                        &viewer,
+                        &query,
+                        locale,
+                        clock.now(),
+                        &mut writer,
+                    )
+                    .await
+                    .map_err(fail)?;
+                    std::io::Write::flush(&mut writer).context("writing the export")?;
+                    count
+                }
+                ("xlsx", Some(path)) => {
+                    let (file, count) = app::server::export::registry_xlsx(
+                        &db,
+                        &viewer,
+                        &query,
+                        locale,
+                        clock.now(),
+                    )
+                    .await
+                    .map_err(fail)?;
+                    std::fs::copy(file.path(), &path)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    count
+                }
+                ("xlsx", None) => {
+                    eprintln!("an XLSX export needs --out FILE");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+                _ => {
+                    eprintln!("--format must be csv or xlsx");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            };
+            eprintln!("exported {count} accounts");
         }
         Command::VerifyAudit => {
             let db = connect_and_migrate(&config.database_url).await?;

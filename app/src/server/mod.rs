@@ -8,6 +8,7 @@ pub mod db;
 pub mod deadlines;
 pub mod demo;
 pub mod entities;
+pub mod export;
 pub mod filing_views;
 pub mod filings;
 pub mod notices;

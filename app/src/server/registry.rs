@@ -87,6 +87,23 @@ fn condition(
     cond
 }
 
+/// The registry page's filter (`query`, paging aside) as a condition on accounts, for exports.
+pub async fn export_condition(
+    db: &DatabaseConnection,
+    query: &RegistryQuery,
+    now: DateTime<Utc>,
+) -> Result<Condition, AppError> {
+    let rotation_days = super::deadlines::settings(db).await?.password_rotation_days;
+    let units = unit::Entity::find().all(db).await?;
+    let platforms = platform::Entity::find().all(db).await?;
+    Ok(condition(
+        query,
+        &units,
+        &platforms,
+        rotation_overdue(china_date(now), rotation_days),
+    ))
+}
+
 /// One page of the registry. The registry itself (names, platforms, statuses) is open to every
 /// signed-in role; custodians are not part of it.
 pub async fn page(
