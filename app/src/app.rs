@@ -3,8 +3,9 @@ use crate::components::header::Header;
 use crate::i18n::{Locale, Msg};
 use crate::pages::{
     account_page::AccountPage, admin_calendar_page::AdminCalendarPage,
-    admin_outbox_page::AdminOutboxPage, dashboard_page::DashboardPage, filing_page::FilingPage,
-    filing_print_page::FilingPrintPage, filings_page::FilingsPage, login_page::LoginPage,
+    admin_import_page::AdminImportPage, admin_outbox_page::AdminOutboxPage,
+    dashboard_page::DashboardPage, filing_page::FilingPage, filing_print_page::FilingPrintPage,
+    filings_page::FilingsPage, login_page::LoginPage, monthly_report_page::MonthlyReportPage,
     new_filing_page::NewFilingPage, not_found_page::NotFoundPage, registry_page::RegistryPage,
     reminders_page::RemindersPage,
 };
@@ -90,8 +91,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/filings/:id/print") view=FilingPrintPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/reminders") view=RemindersPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports/monthly") view=MonthlyReportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/calendar") view=AdminCalendarPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=AdminOutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/import") view=AdminImportPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

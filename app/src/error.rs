@@ -29,6 +29,13 @@ pub enum Problem {
     UnknownStep,
     OutOfRange,
     BeforeOpening,
+    /// A report's period: a date missing or not `YYYY-MM-DD`, the start after the end, too long.
+    PeriodMalformed,
+    PeriodReversed,
+    PeriodTooLong,
+    /// A report's month: not `YYYY-MM`, or not begun yet.
+    MonthMalformed,
+    MonthInFuture,
 }
 
 /// What is wrong with a calendar year an administrator entered, at a line of the text when known.
@@ -105,6 +112,9 @@ pub enum AppError {
     /// The request did not reach the server function or its answer could not be read.
     #[error("request failed: {0}")]
     Transport(String),
+    /// A register to import that cannot be read as a whole (row-level problems are in its report).
+    #[error("import: {0:?}")]
+    Import(crate::domain::import::FileProblem),
 }
 
 impl AppError {
@@ -125,6 +135,8 @@ impl AppError {
             AppError::Refused(Refusal::WrongState | Refusal::CompletionNotApplicable) => 409,
             AppError::Refused(_) => 403,
             AppError::Incomplete(_) | AppError::Calendar { .. } => 400,
+            AppError::Import(crate::domain::import::FileProblem::TooLarge { .. }) => 413,
+            AppError::Import(_) => 400,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -159,6 +171,7 @@ impl AppError {
                 locale.tf(Msg::ErrorInternal, &[("reference", reference)])
             }
             AppError::Transport(_) => locale.t(Msg::ErrorTransport).into(),
+            AppError::Import(problem) => crate::labels::import_file_problem(problem, locale),
         }
     }
 }
@@ -211,6 +224,11 @@ impl Problem {
             Problem::UnknownStep => Msg::ProblemUnknownStep,
             Problem::OutOfRange => Msg::ProblemOutOfRange,
             Problem::BeforeOpening => Msg::ProblemBeforeOpening,
+            Problem::PeriodMalformed => Msg::ReportProblemPeriodMalformed,
+            Problem::PeriodReversed => Msg::ReportProblemPeriodReversed,
+            Problem::PeriodTooLong => Msg::ReportProblemPeriodTooLong,
+            Problem::MonthMalformed => Msg::ReportProblemMonthMalformed,
+            Problem::MonthInFuture => Msg::ReportProblemMonthInFuture,
         }
     }
 }

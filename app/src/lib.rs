@@ -14,6 +14,7 @@ pub mod labels;
 pub mod model;
 pub mod outbox_api;
 pub mod pages;
+pub mod report_api;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -65,6 +65,13 @@ test.describe('accessibility (axe-core)', () => {
     await checkA11y(page, 'the calendar and settings page');
   });
 
+  test('the monthly report', async ({ page }) => {
+    await signIn(page, 'reviewer');
+    await gotoReady(page, '/reports/monthly');
+    await expect(page.locator('[data-testid=monthly-report]')).toBeVisible();
+    await checkA11y(page, 'the monthly report');
+  });
+
   test('the e-mail outbox, all messages and failed ones', async ({ page }) => {
     await signIn(page, 'admin');
     await gotoReady(page, '/admin/outbox');

@@ -2,7 +2,7 @@
 // Screenshots of the main pages in both languages, saved under e2e/test-results/screenshots/.
 const { test, expect, gotoReady, signIn, signOut, switchLanguage, screenshot } = require('./fixtures');
 
-test('screenshots: login, registry, account, filings, deadlines, outbox in zh-CN and en', async ({ page }) => {
+test('screenshots: login, registry, account, filings, deadlines, outbox, monthly report in zh-CN and en', async ({ page }) => {
   const html = page.locator('html');
 
   await gotoReady(page, '/login');
@@ -61,5 +61,18 @@ test('screenshots: login, registry, account, filings, deadlines, outbox in zh-CN
   await screenshot(page, 'outbox-zh-CN');
   await switchLanguage(page, 'en');
   await screenshot(page, 'outbox-en');
+  await switchLanguage(page, 'zh-CN');
+
+  // The monthly report, for the county office; and as it prints.
+  await signOut(page);
+  await signIn(page, 'reviewer');
+  await gotoReady(page, '/reports/monthly');
+  await expect(page.locator('[data-testid=monthly-report]')).toBeVisible();
+  await screenshot(page, 'monthly-report-zh-CN');
+  await page.emulateMedia({ media: 'print' });
+  await screenshot(page, 'monthly-report-print-zh-CN');
+  await page.emulateMedia({ media: 'screen' });
+  await switchLanguage(page, 'en');
+  await screenshot(page, 'monthly-report-en');
   await switchLanguage(page, 'zh-CN');
 });

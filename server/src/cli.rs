@@ -65,6 +65,16 @@ pub enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// Import an existing register (XLSX, or CSV in UTF-8 or GBK, in the registry export's
+    /// columns). Prints the report row by row; exits 2, having written nothing, when a row has an
+    /// error or the file cannot be read.
+    Import {
+        /// The register file.
+        file: std::path::PathBuf,
+        /// Check every row and print what would be created, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +213,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let query = app::domain::RegistryQuery::default();
             let fail =
                 |e: app::error::AppError| anyhow::anyhow!("{}", e.message(app::i18n::Locale::En));
+            if !matches!(format.as_str(), "csv" | "xlsx") {
+                eprintln!("--format must be csv or xlsx");
+                return Ok(std::process::ExitCode::from(2));
+            }
+            if format == "xlsx" && out.is_none() {
+                eprintln!("an XLSX export needs --out FILE");
+                return Ok(std::process::ExitCode::from(2));
+            }
+            app::server::export::record(
+                &db,
+                &Actor::operator("export"),
+                &format,
+                &query,
+                clock.now(),
+            )
+            .await
+            .map_err(fail)?;
             let count = match (format.as_str(), out) {
                 ("csv", Some(path)) => {
                     let file = std::fs::File::create(&path)
@@ -261,6 +288,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             };
             eprintln!("exported {count} accounts");
         }
+        Command::Import { file, dry_run } => {
+            use app::domain::import::{ImportMode, MAX_BYTES};
+            use app::server::import::{self, Importer};
+            let en = app::i18n::Locale::En;
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("reading {}", file.display()))?
+                .len();
+            if size > MAX_BYTES as u64 {
+                let error = app::error::AppError::Import(import::too_large());
+                eprintln!("{}", error.message(en));
+                return Ok(std::process::ExitCode::from(2));
+            }
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mode = if dry_run {
+                ImportMode::DryRun
+            } else {
+                ImportMode::Apply
+            };
+            let db = connect_and_migrate(&config.database_url).await?;
+            match import::run(&db, &Importer::Operator, &name, bytes, mode, clock.now()).await {
+                Ok(report) => {
+                    print!("{}", import_report_text(&report));
+                    if report.has_errors() {
+                        return Ok(std::process::ExitCode::from(2));
+                    }
+                }
+                Err(error @ app::error::AppError::Import(_)) => {
+                    eprintln!("{}", error.message(en));
+                    return Ok(std::process::ExitCode::from(2));
+                }
+                Err(error) => anyhow::bail!("{}", error.message(en)),
+            }
+        }
         Command::VerifyAudit => {
             let db = connect_and_migrate(&config.database_url).await?;
             match audit::verify(&db).await? {
@@ -273,4 +338,65 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// An import's report as the console prints it (in English): every row with its outcome or its
+/// errors, the totals, and whether anything was written.
+pub fn import_report_text(report: &app::domain::import::ImportReport) -> String {
+    use app::domain::import::{ImportMode, RowOutcome};
+    use app::i18n::{Locale, Msg};
+    use std::fmt::Write as _;
+    let en = Locale::En;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {}, headers on row {}",
+        report.file_name, report.format, report.header_row
+    );
+    for line in &report.lines {
+        let what = format!("{} / {} / {}", line.unit, line.platform, line.account);
+        let _ = match &line.outcome {
+            RowOutcome::Create => writeln!(out, "row {}: create: {what}", line.row),
+            RowOutcome::Art9Duplicate => writeln!(
+                out,
+                "row {}: create: {what}\n    {}",
+                line.row,
+                en.t(Msg::ImportOutcomeDuplicate)
+            ),
+            RowOutcome::Errors(errors) => {
+                let _ = writeln!(out, "row {}: ERROR: {what}", line.row);
+                for error in errors {
+                    let _ = writeln!(out, "    {}", app::labels::import_cell_error(error, en));
+                }
+                Ok(())
+            }
+        };
+    }
+    if !report.ignored_columns.is_empty() {
+        let columns = report.ignored_columns.join(", ");
+        let _ = writeln!(
+            out,
+            "{}",
+            en.tf(Msg::ImportIgnoredColumns, &[("columns", &columns)])
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} rows: {} to create ({} duplicates under Art. 9), {} with errors ({} errors).",
+        report.rows, report.valid_rows, report.art9_duplicates, report.error_rows, report.errors
+    );
+    let conclusion = if report.applied {
+        en.tf(
+            Msg::ImportApplied,
+            &[("count", &report.valid_rows.to_string())],
+        )
+    } else if report.has_errors() {
+        en.t(Msg::ImportRefused).to_string()
+    } else if report.mode == ImportMode::DryRun {
+        format!("{} {}", en.t(Msg::ImportDryRunDone), en.t(Msg::ImportReady))
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "{conclusion}");
+    out
 }

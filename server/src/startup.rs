@@ -1,6 +1,9 @@
 //! Building the application: database, migrations, router, listener. Tests call the same functions.
 use crate::config::Config;
-use crate::{admin_routes, attachment_routes, middleware as mw, routes, telemetry};
+use crate::{
+    admin_routes, attachment_routes, export_routes, import_routes, middleware as mw, report_routes,
+    routes, telemetry,
+};
 use anyhow::Context as _;
 use app::app::{App, shell};
 use app::server::attachments;
@@ -69,9 +72,19 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(attachments::MAX_BYTES + 64 * 1024)),
         )
         .route("/attachments/{id}", get(attachment_routes::download))
+        .route("/exports/registry.csv", get(export_routes::registry_csv))
+        .route("/exports/registry.xlsx", get(export_routes::registry_xlsx))
+        .route("/exports/filings.csv", get(report_routes::filings_csv))
+        .route("/exports/filings.xlsx", get(report_routes::filings_xlsx))
+        .route("/reports/monthly.xlsx", get(report_routes::monthly_xlsx))
         .route(
             "/admin/calendar",
             post(admin_routes::save_calendar_year).layer(DefaultBodyLimit::max(1024 * 1024)),
+        )
+        .route(
+            "/admin/import",
+            post(import_routes::import_register)
+                .layer(DefaultBodyLimit::max(import_routes::BODY_LIMIT)),
         )
         .leptos_routes_with_context(
             &state,

@@ -25,14 +25,24 @@ pub fn Header() -> impl IntoView {
                     <li><A href="/">{locale.t(Msg::NavRegistry)}</A></li>
                     <li><A href="/filings">{locale.t(Msg::NavFilings)}</A></li>
                     <li><A href="/dashboard">{locale.t(Msg::NavDashboard)}</A></li>
+                    // Art. 34's monthly report is the county level's; the page refuses submitters too.
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let county = matches!(me.await, Ok(Some(user)) if user.role != Role::Submitter);
+                            county.then(|| view! {
+                                <li><A href="/reports/monthly" attr:data-testid="nav-reports">{locale.t(Msg::NavReports)}</A></li>
+                            })
+                        })}
+                    </Suspense>
                     <li><A href="/reminders">{locale.t(Msg::NavReminders)}</A></li>
                     <li><A href="/admin/calendar">{locale.t(Msg::NavCalendar)}</A></li>
-                    // The outbox is for administrators alone; the page refuses everyone else too.
+                    // The outbox and the import are for administrators alone; their pages refuse everyone else too.
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let admin = matches!(me.await, Ok(Some(user)) if user.role == Role::Admin);
                             admin.then(|| view! {
                                 <li><A href="/admin/outbox" attr:data-testid="nav-outbox">{locale.t(Msg::NavOutbox)}</A></li>
+                                <li><A href="/admin/import" attr:data-testid="nav-import">{locale.t(Msg::NavImport)}</A></li>
                             })
                         })}
                     </Suspense>

@@ -5,8 +5,10 @@ pub mod calendar;
 pub mod credit_code;
 pub mod deadline;
 pub mod filing;
+pub mod import;
 pub mod mobile;
 pub mod registry;
+pub mod report;
 pub mod types;
 
 pub use access::{CustodianAccess, Viewer};

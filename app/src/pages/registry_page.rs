@@ -46,6 +46,7 @@ fn Registry(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVi
         <p class="total" data-testid="registry-total" role="status">
             {locale.tf(Msg::RegistryTotal, &[("count", &total)])}
         </p>
+        <Exports q=q.clone() locale />
         <div class="counts">
             <section aria-labelledby="counts-platform" data-testid="counts-by-platform">
                 <h2 id="counts-platform">{locale.t(Msg::RegistryCountsPlatform)}</h2>
@@ -137,6 +138,23 @@ fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVie
                 <A href="/" attr:class="button secondary">{locale.t(Msg::RegistryFilterReset)}</A>
             </div>
         </form>
+    }
+}
+
+/// Downloads of the filtered registry in the upstream template's columns (all pages at once).
+#[component]
+fn Exports(q: RegistryQuery, locale: Locale) -> impl IntoView {
+    let mut query = q.href_for_page(1);
+    if locale == Locale::En {
+        query.push_str("&lang=en");
+    }
+    view! {
+        <p class="exports" data-testid="registry-exports">
+            {locale.t(Msg::RegistryExport)}" "
+            <a href=format!("/exports/registry.csv{query}") download data-testid="export-csv">{locale.t(Msg::RegistryExportCsv)}</a>
+            " · "
+            <a href=format!("/exports/registry.xlsx{query}") download data-testid="export-xlsx">{locale.t(Msg::RegistryExportXlsx)}</a>
+        </p>
     }
 }
 

@@ -9,7 +9,10 @@ use super::units::{self, NewUnit};
 use crate::domain::credit_code::check_character;
 use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, Set,
+};
+use std::collections::HashMap;
 
 /// Every demo user's password (printed by `server serve --demo`).
 pub const DEMO_PASSWORD: &str = "shizhu-demo-2026";
@@ -286,45 +289,120 @@ pub enum DemoLoad {
     AlreadyPresent,
 }
 
+/// What loading the reference data added (nothing when it was all there).
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReferenceLoad {
+    pub units: usize,
+    pub platforms: usize,
+}
+
+/// The reference data by code: each unit's id and full name, each platform's id and whether it
+/// has platform account IDs.
+struct Reference {
+    units: HashMap<&'static str, (i32, String)>,
+    platforms: HashMap<&'static str, (i32, bool)>,
+    added: ReferenceLoad,
+}
+
+/// Inserts the units and platforms whose codes are not there yet, in `txn`.
+async fn insert_reference(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Reference, AppError> {
+    let mut present: HashMap<String, unit::Model> = unit::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.code.clone(), u))
+        .collect();
+    let mut added = ReferenceLoad {
+        units: 0,
+        platforms: 0,
+    };
+    let mut unit_ids = HashMap::new();
+    for (code, kind, name, short, seed) in UNITS {
+        let unit = match present.remove(*code) {
+            Some(unit) => unit,
+            None => {
+                added.units += 1;
+                units::insert(
+                    txn,
+                    actor,
+                    &NewUnit {
+                        code: code.to_string(),
+                        kind: kind.to_string(),
+                        name: name.to_string(),
+                        short_name: Some(short.to_string()),
+                        credit_code: seed.map(|s| demo_credit_code(kind, s)),
+                        parent_code: (*kind == "internal_division")
+                            .then(|| "county-office".to_string()),
+                    },
+                    now,
+                )
+                .await?
+            }
+        };
+        unit_ids.insert(*code, (unit.id, unit.name));
+    }
+    let mut present: HashMap<String, platform::Model> = platform::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
+    let mut platform_ids = HashMap::new();
+    for (order, (code, zh, en, approved, has_id)) in PLATFORMS.iter().enumerate() {
+        let platform = match present.remove(*code) {
+            Some(platform) => platform,
+            None => {
+                added.platforms += 1;
+                platform::ActiveModel {
+                    code: Set(code.to_string()),
+                    name_zh: Set(zh.to_string()),
+                    name_en: Set(en.to_string()),
+                    nationally_approved: Set(*approved),
+                    has_account_id: Set(*has_id),
+                    sort_order: Set(order as i32),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?
+            }
+        };
+        platform_ids.insert(*code, (platform.id, platform.has_account_id));
+    }
+    Ok(Reference {
+        units: unit_ids,
+        platforms: platform_ids,
+        added,
+    })
+}
+
+/// The demo units and platforms alone, without accounts or users: what a county that imports
+/// its existing register starts from. Idempotent: what is already there (by code) is kept.
+pub async fn load_reference(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<ReferenceLoad, AppError> {
+    let txn = begin_write(db).await?;
+    let reference = insert_reference(&txn, &Actor::operator("demo"), now).await?;
+    txn.commit().await?;
+    Ok(reference.added)
+}
+
 pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoad, AppError> {
     if unit::Entity::find().count(db).await? > 0 {
         return Ok(DemoLoad::AlreadyPresent);
     }
     let actor = Actor::operator("demo");
     let txn = begin_write(db).await?;
-    let mut unit_ids = std::collections::HashMap::new();
-    for (code, kind, name, short, seed) in UNITS {
-        let created = units::insert(
-            &txn,
-            &actor,
-            &NewUnit {
-                code: code.to_string(),
-                kind: kind.to_string(),
-                name: name.to_string(),
-                short_name: Some(short.to_string()),
-                credit_code: seed.map(|s| demo_credit_code(kind, s)),
-                parent_code: (*kind == "internal_division").then(|| "county-office".to_string()),
-            },
-            now,
-        )
-        .await?;
-        unit_ids.insert(*code, (created.id, created.name));
-    }
-    let mut platform_ids = std::collections::HashMap::new();
-    for (order, (code, zh, en, approved, has_id)) in PLATFORMS.iter().enumerate() {
-        let created = platform::ActiveModel {
-            code: Set(code.to_string()),
-            name_zh: Set(zh.to_string()),
-            name_en: Set(en.to_string()),
-            nationally_approved: Set(*approved),
-            has_account_id: Set(*has_id),
-            sort_order: Set(order as i32),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        platform_ids.insert(*code, (created.id, *has_id));
-    }
+    // The same reference data as `load_reference`, in this one transaction with the accounts.
+    let Reference {
+        units: unit_ids,
+        platforms: platform_ids,
+        ..
+    } = insert_reference(&txn, &actor, now).await?;
     let epoch = NaiveDate::from_ymd_opt(2019, 3, 1).expect("valid date");
     for (i, (unit_code, platform_code, name, status, national)) in ACCOUNTS.iter().enumerate() {
         let (unit_id, unit_name) = unit_ids[unit_code].clone();

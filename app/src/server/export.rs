@@ -2,13 +2,17 @@
 //! with a BOM, so Excel on zh-CN Windows reads it) or XLSX. Accounts are read in id order in
 //! chunks and each chunk is written out before the next is read, so an export of any size runs in
 //! bounded memory (the XLSX workbook keeps its rows in a temporary file, `constant_memory`).
+use super::audit::{self, Actor, Event};
 use super::entities::{account, platform, unit};
 use super::registry;
 use crate::domain::{AccountStatus, CustodianAccess, Mobile, RegistryQuery, UnitKind, Viewer};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
 use std::collections::HashMap;
 
 /// The registry's columns, in the order of the upstream template.
@@ -102,52 +106,87 @@ fn yes_no(value: bool, locale: Locale) -> String {
         .to_string()
 }
 
-/// The registry as the viewer may export it, in chunks of rows (one `Vec<String>` per account, in
-/// `REGISTRY_COLUMNS` order), filtered like the registry page. Custodians' mobiles are masked for
-/// those who may not see them in full; another unit's custodian is not named at all.
-pub async fn registry_chunks(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    query: &RegistryQuery,
+/// The registry as the viewer may export it, read a chunk at a time in id order: one
+/// `Vec<String>` per account, in `REGISTRY_COLUMNS` order, filtered like the registry page.
+/// Custodians' mobiles are masked for those who may not see them in full; another unit's
+/// custodian is not named at all.
+pub struct RegistryExport {
+    db: DatabaseConnection,
+    viewer: Viewer,
     locale: Locale,
-    now: DateTime<Utc>,
-    mut each: impl AsyncFnMut(Vec<Vec<String>>) -> Result<(), AppError>,
-) -> Result<u64, AppError> {
-    let units: HashMap<i32, unit::Model> = unit::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    let platforms: HashMap<i32, platform::Model> = platform::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let condition = registry::export_condition(db, query, now).await?;
-    let mut after = 0;
-    let mut seq: u64 = 0;
-    loop {
+    condition: Condition,
+    units: HashMap<i32, unit::Model>,
+    platforms: HashMap<i32, platform::Model>,
+    after: i32,
+    seq: u64,
+}
+
+impl RegistryExport {
+    pub async fn open(
+        db: &DatabaseConnection,
+        viewer: &Viewer,
+        query: &RegistryQuery,
+        locale: Locale,
+        now: DateTime<Utc>,
+    ) -> Result<Self, AppError> {
+        let units = unit::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let platforms = platform::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        Ok(RegistryExport {
+            db: db.clone(),
+            viewer: *viewer,
+            locale,
+            condition: registry::export_condition(db, query, now).await?,
+            units,
+            platforms,
+            after: 0,
+            seq: 0,
+        })
+    }
+
+    /// The next rows, or None at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<Vec<String>>>, AppError> {
         let chunk = account::Entity::find()
-            .filter(condition.clone())
-            .filter(account::Column::Id.gt(after))
+            .filter(self.condition.clone())
+            .filter(account::Column::Id.gt(self.after))
             .order_by_asc(account::Column::Id)
             .limit(CHUNK)
-            .all(db)
+            .all(&self.db)
             .await?;
-        let Some(last) = chunk.last() else { break };
-        after = last.id;
+        let Some(last) = chunk.last() else {
+            return Ok(None);
+        };
+        self.after = last.id;
         let rows = chunk
             .into_iter()
             .map(|a| {
-                seq += 1;
-                row(seq, &a, &units, &platforms, viewer, locale)
+                self.seq += 1;
+                row(
+                    self.seq,
+                    &a,
+                    &self.units,
+                    &self.platforms,
+                    &self.viewer,
+                    self.locale,
+                )
             })
             .collect();
-        each(rows).await?;
+        Ok(Some(rows))
     }
-    Ok(seq)
+
+    /// How many rows so far.
+    pub fn count(&self) -> u64 {
+        self.seq
+    }
 }
 
 fn row(
@@ -200,6 +239,38 @@ fn row(
             .map(|d| d.to_string())
             .unwrap_or_default(),
     ]
+}
+
+/// Records an export in the audit trail: who took the registry, in which format, with which
+/// filters and how much of the custodians they could see.
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    format: &str,
+    query: &RegistryQuery,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let txn = super::db::begin_write(db).await?;
+    audit::record(
+        &txn,
+        actor,
+        Event {
+            action: "registry.exported",
+            entity_type: "registry",
+            entity_id: None,
+            before: None,
+            after: Some(json!({
+                "format": format,
+                "unit": query.unit, "platform": query.platform,
+                "status": query.status.map(|s| s.as_str()), "q": query.text,
+                "rotation_overdue": query.rotation_overdue,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 // ---- Writers shared by every export ------------------------------------------------------
@@ -284,14 +355,15 @@ pub async fn registry_csv(
     now: DateTime<Utc>,
     out: &mut impl std::io::Write,
 ) -> Result<u64, AppError> {
+    let mut export = RegistryExport::open(db, viewer, query, locale, now).await?;
     out.write_all(BOM).map_err(AppError::internal)?;
     out.write_all(&csv_lines(&[registry_headers(locale)])?)
         .map_err(AppError::internal)?;
-    registry_chunks(db, viewer, query, locale, now, async |rows| {
+    while let Some(rows) = export.next_chunk().await? {
         out.write_all(&csv_lines(&rows)?)
-            .map_err(AppError::internal)
-    })
-    .await
+            .map_err(AppError::internal)?;
+    }
+    Ok(export.count())
 }
 
 /// The registry as an XLSX workbook in a temporary file, and the row count.
@@ -306,10 +378,10 @@ pub async fn registry_xlsx(
         Locale::ZhCn => "政务新媒体账号",
         Locale::En => "Accounts",
     };
+    let mut export = RegistryExport::open(db, viewer, query, locale, now).await?;
     let mut sheet = XlsxSheet::new(name, &registry_headers(locale))?;
-    let count = registry_chunks(db, viewer, query, locale, now, async |rows| {
-        sheet.push(&rows)
-    })
-    .await?;
-    Ok((sheet.finish()?, count))
+    while let Some(rows) = export.next_chunk().await? {
+        sheet.push(&rows)?;
+    }
+    Ok((sheet.finish()?, export.count()))
 }

@@ -1,0 +1,167 @@
+//! `POST /admin/import`: an administrator uploads an existing register (XLSX or CSV) as a plain
+//! multipart form, for a dry run or for the import itself. The answer is the import page itself,
+//! rendered with the report of this run, so it works without JavaScript and no report is kept
+//! between requests (any instance behind a load balancer can answer). Posting an import again
+//! writes nothing: every row is then already in the registry, which the report says.
+use crate::middleware::app_error_response;
+use crate::startup::AppState;
+use app::app::shell;
+use app::domain::Role;
+use app::domain::import::{FileProblem, ImportMode, MAX_BYTES, SHOWN_ROWS};
+use app::error::AppError;
+use app::i18n::Locale;
+use app::model::SessionUser;
+use app::pages::admin_import_page::ImportOutcome;
+use app::server::context::{AppContext, RequestMeta};
+use app::server::import::{self, Importer};
+use axum::body::Body;
+use axum::extract::{Extension, Multipart, State};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::provide_context;
+
+/// The body limit of the route: the largest file plus the form around it.
+pub const BODY_LIMIT: usize = MAX_BYTES + 64 * 1024;
+
+/// The uploaded file and the button pressed.
+struct ImportForm {
+    file_name: String,
+    bytes: Vec<u8>,
+    mode: ImportMode,
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<ImportForm, AppError> {
+    let broken = |error: axum::extract::multipart::MultipartError| {
+        AppError::Import(if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            import::too_large()
+        } else {
+            FileProblem::UploadFailed
+        })
+    };
+    let mut form = ImportForm {
+        file_name: String::new(),
+        bytes: Vec::new(),
+        // Whatever else is posted, nothing is written unless the import button was pressed.
+        mode: ImportMode::DryRun,
+    };
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        match field.name() {
+            Some("file") => {
+                form.file_name = field.file_name().unwrap_or_default().to_string();
+                form.bytes = field.bytes().await.map_err(broken)?.to_vec();
+            }
+            Some("mode") => {
+                let pressed = field.text().await.map_err(broken)?;
+                form.mode = if pressed == "apply" {
+                    ImportMode::Apply
+                } else {
+                    ImportMode::DryRun
+                };
+            }
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+/// `POST /admin/import`: runs the dry run or the import and answers with the page and its report.
+/// A browser's form post (which accepts `text/html`) always lands on the page, with the refusal
+/// on it, as every form of the application does; other callers get the status too: 400 when the
+/// file cannot be read or an import is refused for its errors, 413 when the file is too large.
+/// Administrators only (403; 401 signed out).
+pub async fn import_register(
+    State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
+    user: Option<Extension<SessionUser>>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let locale = Locale::from_headers(&headers);
+    // Refused before the upload is read.
+    let Some(Extension(user)) = user else {
+        return app_error_response(&AppError::Unauthenticated, locale);
+    };
+    if user.role != Role::Admin {
+        return app_error_response(&AppError::Forbidden, locale);
+    }
+    let outcome = async {
+        let form = read_form(multipart).await?;
+        let importer = Importer::User {
+            user: &user,
+            meta: &meta,
+        };
+        import::run(
+            &state.db,
+            &importer,
+            &form.file_name,
+            form.bytes,
+            form.mode,
+            state.clock.now(),
+        )
+        .await
+    }
+    .await;
+    let from_form = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let status = match &outcome {
+        _ if from_form => StatusCode::OK,
+        Ok(report) if report.mode == ImportMode::Apply && report.has_errors() => {
+            StatusCode::BAD_REQUEST
+        }
+        Ok(_) => StatusCode::OK,
+        Err(error) => {
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    };
+    match outcome {
+        // Neither the file nor its rows: the person may not import, or the database failed.
+        Err(error) if !matches!(error, AppError::Import(_)) => app_error_response(&error, locale),
+        outcome => {
+            let outcome = ImportOutcome(outcome.map(|report| report.for_display(SHOWN_ROWS)));
+            render_page(&state, outcome, user, meta, headers, status).await
+        }
+    }
+}
+
+/// The import page as a `GET /admin/import` would render it, with `outcome` in its context.
+async fn render_page(
+    state: &AppState,
+    outcome: ImportOutcome,
+    user: SessionUser,
+    meta: RequestMeta,
+    mut headers: HeaderMap,
+    status: StatusCode,
+) -> Response {
+    let context = AppContext {
+        db: state.db.clone(),
+        clock: state.clock.clone(),
+        attachments_dir: state.config.attachments_dir.clone(),
+    };
+    let leptos = state.leptos.clone();
+    let render = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(context.clone());
+            provide_context(outcome.clone());
+        },
+        move || shell(leptos.clone()),
+    );
+    // The page is rendered as for a GET with the same person, language and cookies; the upload's
+    // own headers do not describe this request.
+    headers.remove(header::CONTENT_TYPE);
+    headers.remove(header::CONTENT_LENGTH);
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri("/admin/import")
+        .body(Body::empty())
+        .expect("a static request is valid");
+    *request.headers_mut() = headers;
+    request.extensions_mut().insert(user);
+    request.extensions_mut().insert(meta);
+    let mut response = render(request).await.into_response();
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
+}

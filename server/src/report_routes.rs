@@ -1,0 +1,177 @@
+//! Reports as files: `GET /exports/filings.csv` and `/exports/filings.xlsx` (报备: the filings
+//! received in `from`..=`to`, China dates) and `GET /reports/monthly.xlsx` (Art. 34's monthly
+//! report, one sheet per section). `lang=en` gives English headers. The filings CSV streams as it
+//! is read and the workbooks are built in temporary files and then streamed, so memory stays
+//! bounded whatever the period. Bad input is refused before anything is read, with a translated
+//! page and 400.
+use crate::middleware::urlencode;
+use crate::routes::error_page;
+use crate::startup::AppState;
+use app::error::AppError;
+use app::i18n::Locale;
+use app::model::SessionUser;
+use app::server::{export, reports};
+use axum::body::{Body, Bytes};
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use std::collections::HashMap;
+
+/// The language of the file: `lang=en` for English, else the template's Chinese.
+fn file_locale(params: &HashMap<String, String>) -> Locale {
+    params
+        .get("lang")
+        .and_then(|l| Locale::parse(l))
+        .unwrap_or_default()
+}
+
+/// A refusal as a translated page, in the file's language if one was asked for, else the reader's.
+fn refused(error: &AppError, params: &HashMap<String, String>, headers: &HeaderMap) -> Response {
+    let locale = params
+        .get("lang")
+        .and_then(|l| Locale::parse(l))
+        .unwrap_or_else(|| Locale::from_headers(headers));
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error_page(status, locale, &error.message(locale))
+}
+
+/// A download: the name in the file's language, with an ASCII fallback for old clients.
+fn attachment(
+    body: Body,
+    content_type: &'static str,
+    (named, ascii): (String, String),
+) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        urlencode(&named)
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Streams a finished temporary file; its name is removed at once, the open handle keeps the data.
+async fn stream_file(file: impl AsRef<std::path::Path>) -> Result<Body, AppError> {
+    let opened = tokio::fs::File::open(file.as_ref())
+        .await
+        .map_err(AppError::internal)?;
+    drop(file);
+    Ok(Body::from_stream(tokio_util::io::ReaderStream::new(opened)))
+}
+
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    params.get(name).map(String::as_str)
+}
+
+/// `GET /exports/filings.csv?from=YYYY-MM-DD&to=YYYY-MM-DD[&lang=en]`
+pub async fn filings_csv(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let locale = file_locale(&params);
+    let now = state.clock.now();
+    let opened = async {
+        let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
+        let period = reports::read_period(param(&params, "from"), param(&params, "to"))?;
+        let report = reports::FilingsReport::open(&state.db, &user, period, locale, now).await?;
+        Ok::<_, AppError>((period, report))
+    }
+    .await;
+    let (period, mut report) = match opened {
+        Ok(opened) => opened,
+        Err(error) => return refused(&error, &params, &headers),
+    };
+    // A few chunks in flight at most: the reader waits for the client.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let sent = async {
+            let mut head = export::BOM.to_vec();
+            head.extend_from_slice(&export::csv_lines(&[reports::filings_headers(locale)])?);
+            sender.send(Ok(Bytes::from(head))).await.map_err(gone)?;
+            while let Some(rows) = report.next_chunk().await? {
+                let bytes = export::csv_lines(&rows)?;
+                sender.send(Ok(Bytes::from(bytes))).await.map_err(gone)?;
+            }
+            Ok::<_, AppError>(())
+        }
+        .await;
+        match sent {
+            Ok(()) | Err(AppError::Transport(_)) => {}
+            // Logged where it arose (`AppError::internal`).
+            Err(_) => {
+                // The client sees a cut-off download rather than a file that looks complete.
+                let _ = sender
+                    .send(Err(std::io::Error::other("report failed")))
+                    .await;
+            }
+        }
+    });
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
+    let name = reports::filings_file_name(period, locale, "csv");
+    attachment(body, "text/csv; charset=utf-8", name)
+}
+
+/// The client went away mid-download: nothing to report.
+fn gone<T>(_: T) -> AppError {
+    AppError::Transport("the client closed the download".into())
+}
+
+/// `GET /exports/filings.xlsx?from=YYYY-MM-DD&to=YYYY-MM-DD[&lang=en]`
+pub async fn filings_xlsx(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let locale = file_locale(&params);
+    let built = async {
+        let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
+        let period = reports::read_period(param(&params, "from"), param(&params, "to"))?;
+        let now = state.clock.now();
+        let (file, _) = reports::filings_xlsx(&state.db, &user, period, locale, now).await?;
+        Ok::<_, AppError>((stream_file(file).await?, period))
+    }
+    .await;
+    match built {
+        Ok((body, period)) => {
+            let name = reports::filings_file_name(period, locale, "xlsx");
+            attachment(body, export::XLSX_TYPE, name)
+        }
+        Err(error) => refused(&error, &params, &headers),
+    }
+}
+
+/// `GET /reports/monthly.xlsx?month=YYYY-MM[&lang=en]`: the county level's (Art. 34).
+pub async fn monthly_xlsx(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let locale = file_locale(&params);
+    let built = async {
+        let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
+        let now = state.clock.now();
+        let report = reports::monthly(&state.db, &user, param(&params, "month"), now).await?;
+        let file = reports::monthly_xlsx(&report, locale)?;
+        Ok::<_, AppError>((stream_file(file).await?, report))
+    }
+    .await;
+    match built {
+        Ok((body, report)) => {
+            let name = reports::monthly_file_name(&report, locale);
+            attachment(body, export::XLSX_TYPE, name)
+        }
+        Err(error) => refused(&error, &params, &headers),
+    }
+}
