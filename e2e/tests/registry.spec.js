@@ -118,6 +118,27 @@ test.describe('registry', () => {
     expect(await numberIn(total(page))).toBe(filtered);
   });
 
+  test('downloads the filtered registry as CSV and XLSX', async ({ page }) => {
+    await gotoReady(page, '/?platform=weibo');
+    const filtered = await numberIn(total(page));
+    const csvLink = page.locator('[data-testid=export-csv]');
+    await expect(csvLink).toHaveAttribute('href', /\/exports\/registry\.csv\?platform=weibo/);
+    const [csv] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
+    expect(csv.suggestedFilename()).toMatch(/^registry-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = require('node:fs').readFileSync(await csv.path(), 'utf8');
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    const lines = text.slice(1).trim().split('\r\n');
+    expect(lines[0].startsWith('序号,主办单位,统一社会信用代码')).toBe(true);
+    expect(lines.length - 1).toBe(filtered);
+    const [xlsx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid=export-xlsx]').click(),
+    ]);
+    expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+    const bytes = require('node:fs').readFileSync(await xlsx.path());
+    expect(bytes.subarray(0, 2).toString()).toBe('PK');
+  });
+
   test('opens an account', async ({ page }) => {
     const link = rows(page).first().locator('a[data-testid=account-link]');
     const name = ((await link.textContent()) || '').trim();
