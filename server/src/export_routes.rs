@@ -2,7 +2,7 @@
 //! the registry page's filters (`unit`, `platform`, `status`, `q`, `rotation`) and `lang=en` for
 //! English headers. The CSV streams as it is read; the XLSX is built in a temporary file and then
 //! streamed, so memory stays bounded whatever the size. Each export is audited.
-use crate::middleware::urlencode;
+use crate::downloads::{attachment, refused, stream_file};
 use crate::startup::AppState;
 use app::domain::RegistryQuery;
 use app::error::AppError;
@@ -13,8 +13,8 @@ use app::server::context::RequestMeta;
 use app::server::export;
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use std::collections::HashMap;
 
 /// The query as the registry page reads it, and the language of the headers.
@@ -32,32 +32,13 @@ fn gone() -> AppError {
     AppError::Transport("the client closed the download".into())
 }
 
-fn refused(error: AppError, locale: Locale) -> Response {
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, error.message(locale)).into_response()
-}
-
-fn attachment(body: Body, content_type: &'static str, name: &str) -> Response {
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{name}\"; filename*=UTF-8''{}",
-        urlencode(name)
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-fn file_name(state: &AppState, extension: &str) -> String {
+/// `registry-2026-11-27.csv`, and its Chinese name `政务新媒体账号-2026-11-27.csv`.
+fn file_name(state: &AppState, extension: &str) -> (String, String) {
     let day = app::domain::calendar::china_date(state.clock.now());
-    format!("registry-{day}.{extension}")
+    (
+        format!("政务新媒体账号-{day}.{extension}"),
+        format!("registry-{day}.{extension}"),
+    )
 }
 
 /// `GET /exports/registry.csv`
@@ -65,16 +46,17 @@ pub async fn registry_csv(
     State(state): State<AppState>,
     Extension(meta): Extension<RequestMeta>,
     user: Option<Extension<SessionUser>>,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let (query, locale) = read_query(&params);
     let Some(Extension(user)) = user else {
-        return refused(AppError::Unauthenticated, locale);
+        return refused(&AppError::Unauthenticated, &params, &headers);
     };
     let now = state.clock.now();
     let actor = Actor::user(&user, &meta);
     if let Err(error) = export::record(&state.db, &actor, "csv", &query, now).await {
-        return refused(error, locale);
+        return refused(&error, &params, &headers);
     }
     // A few chunks in flight at most: the reader waits for the client.
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -112,7 +94,7 @@ pub async fn registry_csv(
         }
     });
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
-    attachment(body, "text/csv; charset=utf-8", &file_name(&state, "csv"))
+    attachment(body, "text/csv; charset=utf-8", file_name(&state, "csv"))
 }
 
 /// `GET /exports/registry.xlsx`
@@ -120,30 +102,23 @@ pub async fn registry_xlsx(
     State(state): State<AppState>,
     Extension(meta): Extension<RequestMeta>,
     user: Option<Extension<SessionUser>>,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let (query, locale) = read_query(&params);
     let Some(Extension(user)) = user else {
-        return refused(AppError::Unauthenticated, locale);
+        return refused(&AppError::Unauthenticated, &params, &headers);
     };
     let now = state.clock.now();
     let built = async {
         export::record(&state.db, &Actor::user(&user, &meta), "xlsx", &query, now).await?;
         let (file, _) =
             export::registry_xlsx(&state.db, &user.viewer(), &query, locale, now).await?;
-        // Opened before the temporary file's name is removed; the open handle keeps the data.
-        let opened = tokio::fs::File::open(file.path())
-            .await
-            .map_err(AppError::internal)?;
-        drop(file);
-        Ok::<_, AppError>(opened)
+        stream_file(file).await
     }
     .await;
     match built {
-        Ok(file) => {
-            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-            attachment(body, export::XLSX_TYPE, &file_name(&state, "xlsx"))
-        }
-        Err(error) => refused(error, locale),
+        Ok(body) => attachment(body, export::XLSX_TYPE, file_name(&state, "xlsx")),
+        Err(error) => refused(&error, &params, &headers),
     }
 }

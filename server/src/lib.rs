@@ -5,6 +5,7 @@ pub mod admin_routes;
 pub mod attachment_routes;
 pub mod cli;
 pub mod config;
+pub mod downloads;
 pub mod export_routes;
 pub mod import_routes;
 pub mod mail;

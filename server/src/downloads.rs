@@ -1,0 +1,65 @@
+//! What every file download shares: the attachment headers (a name in the file's language with an
+//! ASCII fallback, `nosniff`, `no-store`), streaming a finished temporary file, and a refusal as a
+//! translated page.
+use crate::middleware::urlencode;
+use crate::routes::error_page;
+use app::error::AppError;
+use app::i18n::Locale;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use std::collections::HashMap;
+
+/// The language of the file: `lang=en` for English, else the template's Chinese.
+pub fn file_locale(params: &HashMap<String, String>) -> Locale {
+    params
+        .get("lang")
+        .and_then(|l| Locale::parse(l))
+        .unwrap_or_default()
+}
+
+/// A refusal as a translated page, in the file's language if one was asked for, else the reader's.
+pub fn refused(
+    error: &AppError,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Response {
+    let locale = params
+        .get("lang")
+        .and_then(|l| Locale::parse(l))
+        .unwrap_or_else(|| Locale::from_headers(headers));
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error_page(status, locale, &error.message(locale))
+}
+
+/// A download: the name in the file's language, with an ASCII fallback for old clients.
+pub fn attachment(
+    body: Body,
+    content_type: &'static str,
+    (named, ascii): (String, String),
+) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        urlencode(&named)
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Streams a finished temporary file; its name is removed at once, the open handle keeps the data.
+pub async fn stream_file(file: impl AsRef<std::path::Path>) -> Result<Body, AppError> {
+    let opened = tokio::fs::File::open(file.as_ref())
+        .await
+        .map_err(AppError::internal)?;
+    drop(file);
+    Ok(Body::from_stream(tokio_util::io::ReaderStream::new(opened)))
+}
