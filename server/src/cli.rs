@@ -231,25 +231,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             .await
             .map_err(fail)?;
             let count = match (format.as_str(), out) {
-                ("csv", Some(path)) => {
-                    let file = std::fs::File::create(&path)
-                        .with_context(|| format!("creating {}", path.display()))?;
-                    let mut writer = std::io::BufWriter::new(file);
-                    let count = app::server::export::registry_csv(
-                        &db,
-                        &viewer,
-                        &query,
-                        locale,
-                        clock.now(),
-                        &mut writer,
-                    )
-                    .await
-                    .map_err(fail)?;
-                    std::io::Write::flush(&mut writer).context("writing the export")?;
-                    count
-                }
-                ("csv", None) => {
-                    let mut writer = std::io::BufWriter::new(std::io::stdout().lock());
+                ("csv", out) => {
+                    let sink: Box<dyn std::io::Write> = match &out {
+                        Some(path) => Box::new(
+                            std::fs::File::create(path)
+                                .with_context(|| format!("creating {}", path.display()))?,
+                        ),
+                        None => Box::new(std::io::stdout().lock()),
+                    };
+                    let mut writer = std::io::BufWriter::new(sink);
                     let count = app::server::export::registry_csv(
                         &db,
                         &viewer,
