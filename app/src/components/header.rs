@@ -1,6 +1,5 @@
 //! The page header: the product name, navigation, the signed-in person with sign-out, and the
 //! language switch.
-use crate::api::current_user;
 use crate::components::lang_switch::{LangSwitch, current_path};
 use crate::domain::Role;
 use crate::i18n::{Msg, use_locale};
@@ -8,10 +7,24 @@ use crate::labels;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+/// The signed-in person, read from the request while the page renders on the server. The header
+/// is server-rendered only (islands mode), so it needs no resource and no Suspense: an awaited
+/// resource here, beside the page's own Suspense, made some responses stall in tests.
+fn signed_in() -> Option<crate::model::SessionUser> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::context::session_user()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
 #[component]
 pub fn Header() -> impl IntoView {
     let locale = use_locale();
-    let me = Resource::new(|| (), |_| current_user());
+    let user = signed_in();
     let next = current_path();
 
     view! {
@@ -20,56 +33,61 @@ pub fn Header() -> impl IntoView {
                 <span class="county">{locale.t(Msg::AppCounty)}</span>
                 <A href="/" attr:class="product">{locale.t(Msg::AppTitle)}</A>
             </div>
-            <nav aria-label=locale.t(Msg::NavMain)>
-                <ul>
-                    <li><A href="/">{locale.t(Msg::NavRegistry)}</A></li>
-                    <li><A href="/filings">{locale.t(Msg::NavFilings)}</A></li>
-                    <li><A href="/dashboard">{locale.t(Msg::NavDashboard)}</A></li>
-                    // Art. 34's monthly report is the county level's; the page refuses submitters too.
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let county = matches!(me.await, Ok(Some(user)) if user.role != Role::Submitter);
-                            county.then(|| view! {
-                                <li><A href="/reports/monthly" attr:data-testid="nav-reports">{locale.t(Msg::NavReports)}</A></li>
-                            })
-                        })}
-                    </Suspense>
-                    <li><A href="/reminders">{locale.t(Msg::NavReminders)}</A></li>
-                    <li><A href="/admin/calendar">{locale.t(Msg::NavCalendar)}</A></li>
-                    // The outbox and the import are for administrators alone; their pages refuse everyone else too.
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let admin = matches!(me.await, Ok(Some(user)) if user.role == Role::Admin);
-                            admin.then(|| view! {
-                                <li><A href="/admin/outbox" attr:data-testid="nav-outbox">{locale.t(Msg::NavOutbox)}</A></li>
-                                <li><A href="/admin/import" attr:data-testid="nav-import">{locale.t(Msg::NavImport)}</A></li>
-                            })
-                        })}
-                    </Suspense>
-                </ul>
-            </nav>
+            <Nav role=user.as_ref().map(|u| u.role) />
             <div class="session">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match me.await {
-                            Ok(Some(user)) => Some(view! {
-                                <p data-testid="current-user">
-                                    <span class="visually-hidden">{locale.t(Msg::UserSignedInAs)}" "</span>
-                                    <span class="username">{user.username.clone()}</span>
-                                    " · "
-                                    <span class="role">{locale.t(labels::role(user.role))}</span>
-                                    {user.unit_name.clone().map(|unit| view! { " · " <span class="unit">{unit}</span> })}
-                                </p>
-                                <form method="post" action="/logout" class="inline">
-                                    <button type="submit" data-testid="sign-out">{locale.t(Msg::UserSignOut)}</button>
-                                </form>
-                            }.into_any()),
-                            _ => Some(view! { <p data-testid="current-user"></p> }.into_any()),
-                        }
-                    })}
-                </Suspense>
+                <Session user />
                 <LangSwitch next=next />
             </div>
         </header>
+    }
+}
+
+/// The main navigation; the county-level and administrators' links only for those roles (their
+/// pages refuse everyone else too).
+#[component]
+fn Nav(role: Option<Role>) -> impl IntoView {
+    let locale = use_locale();
+    // Art. 34's monthly report is the county level's.
+    let county = role.is_some_and(|r| r != Role::Submitter);
+    let admin = role == Some(Role::Admin);
+    view! {
+        <nav aria-label=locale.t(Msg::NavMain)>
+            <ul>
+                <li><A href="/">{locale.t(Msg::NavRegistry)}</A></li>
+                <li><A href="/filings">{locale.t(Msg::NavFilings)}</A></li>
+                <li><A href="/dashboard">{locale.t(Msg::NavDashboard)}</A></li>
+                {county.then(|| view! {
+                    <li><A href="/reports/monthly" attr:data-testid="nav-reports">{locale.t(Msg::NavReports)}</A></li>
+                })}
+                <li><A href="/reminders">{locale.t(Msg::NavReminders)}</A></li>
+                <li><A href="/admin/calendar">{locale.t(Msg::NavCalendar)}</A></li>
+                {admin.then(|| view! {
+                    <li><A href="/admin/outbox" attr:data-testid="nav-outbox">{locale.t(Msg::NavOutbox)}</A></li>
+                    <li><A href="/admin/import" attr:data-testid="nav-import">{locale.t(Msg::NavImport)}</A></li>
+                })}
+            </ul>
+        </nav>
+    }
+}
+
+/// Who is signed in, with sign-out.
+#[component]
+fn Session(user: Option<crate::model::SessionUser>) -> impl IntoView {
+    let locale = use_locale();
+    match user {
+        Some(user) => view! {
+            <p data-testid="current-user">
+                <span class="visually-hidden">{locale.t(Msg::UserSignedInAs)}" "</span>
+                <span class="username">{user.username.clone()}</span>
+                " · "
+                <span class="role">{locale.t(labels::role(user.role))}</span>
+                {user.unit_name.clone().map(|unit| view! { " · " <span class="unit">{unit}</span> })}
+            </p>
+            <form method="post" action="/logout" class="inline">
+                <button type="submit" data-testid="sign-out">{locale.t(Msg::UserSignOut)}</button>
+            </form>
+        }
+        .into_any(),
+        None => view! { <p data-testid="current-user"></p> }.into_any(),
     }
 }
