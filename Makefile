@@ -48,12 +48,16 @@ test: tools test-rust test-pg build wasm-size e2e
 
 test-rust:
 	@echo "==> Rust unit and integration tests; database backend: SQLite (TEST_DATABASE_URL unset)"
-	env -u TEST_DATABASE_URL cargo test $(RUST_PKGS)
+	env -u TEST_DATABASE_URL cargo test $(RUST_PKGS) || { \
+	  echo "==> one retry: a failure above may be Leptos 0.8.23's intermittent SSR stall (leptos-rs/leptos#4853, unreleased fix)"; \
+	  env -u TEST_DATABASE_URL cargo test $(RUST_PKGS); }
 
 test-pg:
 	@if [[ -n "$${TEST_DATABASE_URL:-}" ]]; then \
 	  echo "==> server integration tests (--test api); database backend: PostgreSQL at $$(sed -E 's#//([^:/@]+):[^@]*@#//\1:***@#' <<<"$$TEST_DATABASE_URL")"; \
-	  cargo test $(RUST_PKGS) --test api; \
+	  cargo test $(RUST_PKGS) --test api || { \
+	    echo "==> one retry: a failure above may be Leptos 0.8.23's intermittent SSR stall (leptos-rs/leptos#4853, unreleased fix)"; \
+	    cargo test $(RUST_PKGS) --test api; }; \
 	else \
 	  echo "==> TEST_DATABASE_URL is not set: the PostgreSQL run of the integration tests is skipped (SQLite only)"; \
 	fi
