@@ -124,7 +124,8 @@ test.describe('registry', () => {
     const csvLink = page.locator('[data-testid=export-csv]');
     await expect(csvLink).toHaveAttribute('href', /\/exports\/registry\.csv\?platform=weibo/);
     const [csv] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
-    expect(csv.suggestedFilename()).toMatch(/^registry-\d{4}-\d{2}-\d{2}\.csv$/);
+    // The Chinese name (filename*), as a browser saves it; an ASCII one is there for old clients.
+    expect(csv.suggestedFilename()).toMatch(/^政务新媒体账号-\d{4}-\d{2}-\d{2}\.csv$/);
     const text = require('node:fs').readFileSync(await csv.path(), 'utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).trim().split('\r\n');
