@@ -23,10 +23,14 @@ pub async fn fetch_outbox(
 /// An administrator sends a failed message again (audited). The page comes back with the status
 /// filter it was posted from, and on success the message's id for the page to confirm.
 #[server(endpoint = "outbox_retry")]
-pub async fn retry_outbox_message(id: i64, status: Option<String>) -> Result<(), AppError> {
+pub async fn retry_outbox_message(id: String, status: Option<String>) -> Result<(), AppError> {
     use crate::server::{context, outbox};
+    // Taken as text: a malformed id from a forged form names no message, and says so on the
+    // page instead of failing to decode.
+    let id = id.trim().to_string();
     let result = async {
         let user = context::require_user()?;
+        let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
         outbox::retry(
             &context::db()?,
             &user,

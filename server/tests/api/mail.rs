@@ -820,3 +820,26 @@ async fn administrators_read_the_outbox_and_send_a_failed_message_again_without_
     assert_eq!(still.status, "failed");
     assert_eq!(app.audit_actions("outbox.retried").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_malformed_or_unknown_retry_is_refused_and_changes_nothing() {
+    use crate::helpers::location;
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin").await;
+    for id in ["abc", "999999"] {
+        let response = admin
+            .post(app.url("/api/outbox_retry"))
+            .header("accept", "text/html")
+            .form(&[("id", id)])
+            .send()
+            .await
+            .unwrap();
+        let target = location(&response);
+        assert!(
+            target.starts_with("/admin/outbox") && target.contains("error="),
+            "{id}: {} {target}",
+            response.status()
+        );
+    }
+    assert!(app.audit_actions("outbox.retried").await.is_empty());
+}
