@@ -7,6 +7,7 @@ mod m20261127_000002_filings;
 mod m20261127_000003_calendar;
 mod m20261127_000004_deadlines;
 mod m20261127_000005_outbox;
+mod m20261127_000006_api_tokens;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_calendar::Migration),
             Box::new(m20261127_000004_deadlines::Migration),
             Box::new(m20261127_000005_outbox::Migration),
+            Box::new(m20261127_000006_api_tokens::Migration),
         ]
     }
 }

@@ -48,6 +48,18 @@ pub enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Create an API token for a user and print it (once: only its hash is kept). The token acts
+    /// as that user, with their role and unit, until it expires or is revoked.
+    CreateToken {
+        #[arg(long)]
+        username: String,
+        /// Days until it expires (1 to 3650); without it, it lasts until revoked.
+        #[arg(long)]
+        expires_days: Option<u32>,
+        /// What the token is for, to tell tokens apart.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
     /// Check the audit trail's hash chain; exits non-zero at the first broken event.
     VerifyAudit,
     /// Print the Art. 11 due date of a request received at an instant, on the database's calendar:
@@ -126,6 +138,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Migrate => {
             connect_and_migrate(&config.database_url).await?;
             println!("migrations applied");
+        }
+        Command::CreateToken {
+            username,
+            expires_days,
+            name,
+        } => {
+            let db = connect_and_migrate(&config.database_url).await?;
+            let actor = Actor::operator("create-token");
+            match app::server::tokens::create(
+                &db,
+                &actor,
+                &username,
+                &name,
+                expires_days,
+                clock.now(),
+            )
+            .await
+            {
+                Ok(issued) => {
+                    // The token alone on standard output, for scripts; the rest on standard error.
+                    println!("{}", issued.token);
+                    eprintln!(
+                        "created API token {} ({}) for {}{}; it is shown only this once",
+                        issued.view.id,
+                        issued.view.name,
+                        issued.view.username,
+                        issued
+                            .view
+                            .expires_at
+                            .map(|at| format!(", valid until {at}"))
+                            .unwrap_or_default(),
+                    );
+                }
+                Err(app::error::AppError::NotFound) => {
+                    eprintln!("no active user named {username}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+                Err(error) => {
+                    eprintln!("{}", error.message(app::i18n::Locale::En));
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
         }
         Command::CreateUser {
             username,

@@ -21,6 +21,9 @@ pub struct Config {
     pub reminder_tick: Option<std::time::Duration>,
     /// E-mail: the transport, the addresses, the outbox worker's pace.
     pub mail: MailConfig,
+    /// Attempts at sign-in, at the token endpoints and with bad bearer tokens, per client address
+    /// (`AUTH_RATE_PER_MINUTE`, `AUTH_RATE_BURST`; 30 and 30 by default).
+    pub auth_rate: crate::rate_limit::RateConfig,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -94,7 +97,23 @@ impl Config {
         let base_url = var("APP_BASE_URL")
             .map(|u| u.trim().trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{site_addr}"));
+        let defaults = crate::rate_limit::RateConfig::default();
+        let rate = |key: &str, default: u32| -> anyhow::Result<u32> {
+            match var(key) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| anyhow::anyhow!("{key} must be a whole number from 1: {v}")),
+            }
+        };
         Ok(Config {
+            auth_rate: crate::rate_limit::RateConfig {
+                per_minute: rate("AUTH_RATE_PER_MINUTE", defaults.per_minute)?,
+                burst: rate("AUTH_RATE_BURST", defaults.burst)?,
+            },
             mail: mail_from_env(&base_url)?,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             site_addr,

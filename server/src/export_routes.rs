@@ -49,22 +49,32 @@ pub async fn registry_csv(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (query, locale) = read_query(&params);
     let Some(Extension(user)) = user else {
         return refused(&AppError::Unauthenticated, &params, &headers);
     };
+    csv_download(&state, &user, &meta, &params)
+        .await
+        .unwrap_or_else(|error| refused(&error, &params, &headers))
+}
+
+/// The registry as CSV for `user` (the pages' and the API's route): audited, then streamed.
+pub async fn csv_download(
+    state: &AppState,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    params: &HashMap<String, String>,
+) -> Result<Response, AppError> {
+    let (query, locale) = read_query(params);
     let now = state.clock.now();
-    let actor = Actor::user(&user, &meta);
-    if let Err(error) = export::record(&state.db, &actor, "csv", &query, now).await {
-        return refused(&error, &params, &headers);
-    }
+    let actor = Actor::user(user, meta);
+    export::record(&state.db, &actor, "csv", &query, now).await?;
     // A few chunks in flight at most: the reader waits for the client.
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let db = state.db.clone();
+    let viewer = user.viewer();
     tokio::spawn(async move {
         let mut head = export::BOM.to_vec();
         let headers = export::csv_lines(&[export::registry_headers(locale)]);
-        let viewer = user.viewer();
         let sent = async {
             head.extend_from_slice(&headers?);
             sender
@@ -94,7 +104,11 @@ pub async fn registry_csv(
         }
     });
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
-    attachment(body, "text/csv; charset=utf-8", file_name(&state, "csv"))
+    Ok(attachment(
+        body,
+        "text/csv; charset=utf-8",
+        file_name(state, "csv"),
+    ))
 }
 
 /// `GET /exports/registry.xlsx`
@@ -105,20 +119,30 @@ pub async fn registry_xlsx(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (query, locale) = read_query(&params);
     let Some(Extension(user)) = user else {
         return refused(&AppError::Unauthenticated, &params, &headers);
     };
+    xlsx_download(&state, &user, &meta, &params)
+        .await
+        .unwrap_or_else(|error| refused(&error, &params, &headers))
+}
+
+/// The registry as XLSX for `user` (the pages' and the API's route): audited, built in a temporary
+/// file, then streamed.
+pub async fn xlsx_download(
+    state: &AppState,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    params: &HashMap<String, String>,
+) -> Result<Response, AppError> {
+    let (query, locale) = read_query(params);
     let now = state.clock.now();
-    let built = async {
-        export::record(&state.db, &Actor::user(&user, &meta), "xlsx", &query, now).await?;
-        let (file, _) =
-            export::registry_xlsx(&state.db, &user.viewer(), &query, locale, now).await?;
-        stream_file(file).await
-    }
-    .await;
-    match built {
-        Ok(body) => attachment(body, export::XLSX_TYPE, file_name(&state, "xlsx")),
-        Err(error) => refused(&error, &params, &headers),
-    }
+    export::record(&state.db, &Actor::user(user, meta), "xlsx", &query, now).await?;
+    let (file, _) = export::registry_xlsx(&state.db, &user.viewer(), &query, locale, now).await?;
+    let body = stream_file(file).await?;
+    Ok(attachment(
+        body,
+        export::XLSX_TYPE,
+        file_name(state, "xlsx"),
+    ))
 }

@@ -2,6 +2,7 @@
 //! that are not Leptos pages (sign-in, sign-out, language, operations), the outbox worker and the
 //! command line.
 pub mod admin_routes;
+pub mod api_v1;
 pub mod attachment_routes;
 pub mod cli;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod export_routes;
 pub mod import_routes;
 pub mod mail;
 pub mod middleware;
+pub mod rate_limit;
 pub mod report_routes;
 pub mod routes;
 pub mod startup;

@@ -1,5 +1,6 @@
 //! Layers every request passes: who and where it comes from, metrics, the cross-site check, the
 //! session, and the sign-in requirement for pages.
+use crate::api_v1::error::{ApiFailure, api_locale};
 use crate::routes::error_page;
 use crate::startup::AppState;
 use app::error::AppError;
@@ -7,10 +8,10 @@ use app::i18n::{Locale, Msg};
 use app::server::auth::{self, SESSION_COOKIE, SessionToken};
 use app::server::context::RequestMeta;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 /// The value of one cookie in a request.
@@ -39,6 +40,7 @@ pub async fn request_meta(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(RequestMeta {
         source_ip,
         request_id,
+        token_id: None,
     });
     next.run(req).await
 }
@@ -88,18 +90,112 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && is_cross_site(req.headers()) {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-site request refused");
+        if is_api(req.uri().path()) {
+            return ApiFailure::CrossSite.render(api_locale(req.headers()));
+        }
         let locale = Locale::from_headers(req.headers());
         return error_page(StatusCode::FORBIDDEN, locale, locale.t(Msg::ErrorCrossSite));
     }
     next.run(req).await
 }
 
-/// Resolves the session cookie to the signed-in person and puts both into the request's extensions.
+/// Whether a path belongs to the JSON API.
+fn is_api(path: &str) -> bool {
+    path == crate::api_v1::PREFIX || path.starts_with(&format!("{}/", crate::api_v1::PREFIX))
+}
+
+/// The client's address, as the listener saw it.
+fn client_ip(req: &Request) -> Option<IpAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// The token of an `Authorization: Bearer` header (`Some("")` for a malformed one).
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let text = value.to_str().unwrap_or("").trim();
+    let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
+    Some(if scheme.eq_ignore_ascii_case("bearer") {
+        token.trim().to_string()
+    } else {
+        String::new()
+    })
+}
+
+/// Limits sign-in attempts and the token endpoints per client address (the limiter in
+/// [`crate::rate_limit`]); a bearer token that does not authenticate counts too (see
+/// [`resolve_session`]).
+pub async fn limit_auth_attempts(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let sign_in = req.method() == Method::POST && path == "/login";
+    let tokens = path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/");
+    if (sign_in || tokens)
+        && let Err(seconds) = state.auth_limiter.check(client_ip(&req))
+    {
+        tracing::warn!(
+            path,
+            "authentication attempts over the limit for this address"
+        );
+        if tokens {
+            return ApiFailure::RateLimited {
+                retry_after_seconds: seconds,
+            }
+            .render(api_locale(req.headers()));
+        }
+        let locale = Locale::from_headers(req.headers());
+        let mut response = error_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            locale,
+            &locale.tf(Msg::ApiRateLimited, &[("seconds", &seconds.to_string())]),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return response;
+    }
+    next.run(req).await
+}
+
+/// Resolves the session cookie (or, for the JSON API, an `Authorization: Bearer` token) to the
+/// signed-in person and puts them into the request's extensions. A bearer token that does not
+/// authenticate is refused outright (never a fallback to the cookie) and counts against the
+/// address's attempts.
 pub async fn resolve_session(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
+    if is_api(req.uri().path())
+        && let Some(token) = bearer(req.headers())
+    {
+        let now = state.clock.now();
+        let locale = api_locale(req.headers());
+        match app::server::tokens::resolve(&state.db, &token, now).await {
+            Ok(Some((user, token_id))) => {
+                if let Some(meta) = req.extensions_mut().get_mut::<RequestMeta>() {
+                    meta.token_id = Some(token_id);
+                }
+                req.extensions_mut().insert(user);
+            }
+            Ok(None) => {
+                tracing::warn!(path = %req.uri().path(), "bearer token refused");
+                return match state.auth_limiter.check(client_ip(&req)) {
+                    Err(seconds) => ApiFailure::RateLimited {
+                        retry_after_seconds: seconds,
+                    },
+                    Ok(()) => ApiFailure::App(AppError::Unauthenticated),
+                }
+                .render(locale);
+            }
+            Err(error) => return ApiFailure::App(error).render(locale),
+        }
+        return next.run(req).await;
+    }
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
         let now = state.clock.now();
         match auth::resolve_session(&state.db, &token, state.config.sessions, now).await {

@@ -32,6 +32,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub metrics: PrometheusHandle,
+    /// Sign-in and token attempts per client address.
+    pub auth_limiter: crate::rate_limit::AuthLimiter,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     let fallback_context = context.clone();
 
     Router::new()
+        .nest(crate::api_v1::PREFIX, crate::api_v1::router())
         .route("/login", post(routes::sign_in))
         .route("/logout", post(routes::sign_out))
         .route("/lang", post(routes::switch_language))
@@ -98,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(mw::require_sign_in))
         .layer(axum::middleware::from_fn_with_state(state.clone(), mw::resolve_session))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::limit_auth_attempts))
         .layer(axum::middleware::from_fn(mw::refuse_cross_site))
         .layer(axum::middleware::from_fn(mw::request_meta))
         .layer(axum::middleware::from_fn(mw::track_metrics))
@@ -161,12 +165,14 @@ impl Application {
             }
             None => None,
         };
+        let auth_limiter = crate::rate_limit::AuthLimiter::new(config.auth_rate);
         let state = AppState {
             leptos: config.leptos.clone(),
             db,
             config: Arc::new(config),
             clock,
             metrics: telemetry::metrics(),
+            auth_limiter,
         };
         Ok(Application {
             listener,

@@ -9,6 +9,7 @@ macro_rules! codes {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
         impl $name {
@@ -151,6 +152,7 @@ pub fn available(
 }
 
 /// A form field of a filing (the 备案表's boxes), for inline errors and change lists.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -172,6 +174,7 @@ pub enum Field {
 }
 
 /// What is wrong with a field.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Issue {
     Required,
@@ -201,6 +204,7 @@ pub enum Warning {
 }
 
 /// A filing's form as typed (a draft may be incomplete; an unticked box is absent from a form post).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FilingForm {
@@ -235,6 +239,61 @@ pub struct FilingContext<'a> {
 
 const MAX_TEXT: usize = 128;
 const MAX_LONG_TEXT: usize = 2000;
+
+impl FilingForm {
+    /// The first field longer than a draft may hold (the widths of the columns it is saved in).
+    /// Submission checks the stricter rules; this keeps a forged or scripted draft from reaching
+    /// the database with text it cannot store.
+    pub fn oversized_field(&self) -> Option<Field> {
+        [
+            (Field::AccountName, &self.account_name, MAX_TEXT),
+            (Field::PlatformAccountId, &self.platform_account_id, 512),
+            (
+                Field::VerificationSubject,
+                &self.verification_subject,
+                MAX_TEXT,
+            ),
+            (Field::OperatingUnit, &self.operating_unit, MAX_TEXT),
+            (Field::Purpose, &self.purpose, MAX_LONG_TEXT),
+            (Field::CustodianName, &self.custodian_name, 64),
+            (Field::CustodianMobile, &self.custodian_mobile, 32),
+            (Field::LeaderName, &self.leader_name, 64),
+            (Field::LeaderConsentOn, &self.leader_consent_on, 16),
+            (
+                Field::CollectiveDecisionOn,
+                &self.collective_decision_on,
+                16,
+            ),
+            (Field::Reason, &self.reason, MAX_LONG_TEXT),
+        ]
+        .into_iter()
+        .find(|(_, value, max)| value.trim().chars().count() > *max)
+        .map(|(field, _, _)| field)
+    }
+}
+
+impl Field {
+    /// The field's name in forms and JSON (`account_name`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Account => "account",
+            Field::AccountName => "account_name",
+            Field::Platform => "platform",
+            Field::PlatformAccountId => "platform_account_id",
+            Field::VerificationSubject => "verification_subject",
+            Field::OperatingUnit => "operating_unit",
+            Field::Outsourced => "outsourced",
+            Field::Purpose => "purpose",
+            Field::CustodianName => "custodian_name",
+            Field::CustodianMobile => "custodian_mobile",
+            Field::LeaderName => "leader_name",
+            Field::LeaderConsentOn => "leader_consent_on",
+            Field::CollectiveDecisionOn => "collective_decision_on",
+            Field::Reason => "reason",
+            Field::Attachments => "attachments",
+        }
+    }
+}
 
 fn date(value: &str) -> Result<NaiveDate, Issue> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| Issue::BadDate)

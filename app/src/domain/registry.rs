@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_PER_PAGE: u64 = 10;
 pub const MAX_PER_PAGE: u64 = 100;
+/// Far beyond any registry; keeps the offset within what databases take.
+pub const MAX_PAGE: u64 = 1_000_000;
 /// Longest text filter accepted; longer input is cut, never an error.
 const MAX_TEXT: usize = 64;
 
@@ -39,7 +41,9 @@ impl RegistryQuery {
             status: get("status").and_then(|s| AccountStatus::parse(s.trim())),
             text: cleaned(get("q").as_deref()),
             rotation_overdue: get("rotation").is_some_and(|v| v.trim() == "overdue"),
-            page: number("page").filter(|p| *p >= 1).unwrap_or(1),
+            page: number("page")
+                .filter(|p| (1..=MAX_PAGE).contains(p))
+                .unwrap_or(1),
             per_page: number("per_page")
                 .filter(|n| (1..=MAX_PER_PAGE).contains(n))
                 .unwrap_or(DEFAULT_PER_PAGE),
@@ -76,7 +80,7 @@ impl RegistryQuery {
     }
 
     pub fn offset(&self) -> u64 {
-        (self.page.max(1) - 1) * self.per_page
+        (self.page.clamp(1, MAX_PAGE) - 1).saturating_mul(self.per_page)
     }
 
     /// Pages needed for `total` rows (at least one, so an empty result still has a page 1).

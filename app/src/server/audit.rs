@@ -22,6 +22,8 @@ pub struct Actor {
     pub role: Option<String>,
     pub source_ip: Option<String>,
     pub request_id: Option<String>,
+    /// The API token the person acted with, when not in a browser session.
+    pub token_id: Option<i32>,
 }
 
 impl Actor {
@@ -32,6 +34,7 @@ impl Actor {
             role: Some(user.role.as_str().to_string()),
             source_ip: meta.source_ip.clone(),
             request_id: meta.request_id.clone(),
+            token_id: meta.token_id,
         }
     }
 
@@ -64,7 +67,7 @@ pub struct Event<'a> {
 
 /// The chain hash of an event's content and its predecessor.
 fn chain_hash(prev_hash: &str, m: &audit_event::Model) -> String {
-    let content = serde_json::json!([
+    let mut content = serde_json::json!([
         m.occurred_at.timestamp_micros(),
         m.actor_user_id,
         m.actor_username,
@@ -77,6 +80,10 @@ fn chain_hash(prev_hash: &str, m: &audit_event::Model) -> String {
         m.before,
         m.after,
     ]);
+    // Added with API tokens: events made without a token hash exactly as they did before.
+    if let (Some(token), Some(fields)) = (m.via_token_id, content.as_array_mut()) {
+        fields.push(token.into());
+    }
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
     hasher.update(b"\n");
@@ -133,6 +140,7 @@ pub async fn record<C: ConnectionTrait>(
         after: event.after.map(|v| v.to_string()),
         prev_hash: prev_hash.clone(),
         hash: String::new(),
+        via_token_id: actor.token_id,
     };
     model.hash = chain_hash(&prev_hash, &model);
     let active = audit_event::ActiveModel {
@@ -149,6 +157,7 @@ pub async fn record<C: ConnectionTrait>(
         after: Set(model.after.clone()),
         prev_hash: Set(model.prev_hash.clone()),
         hash: Set(model.hash.clone()),
+        via_token_id: Set(model.via_token_id),
         ..Default::default()
     };
     active.insert(txn).await

@@ -40,7 +40,7 @@ impl Default for SessionPolicy {
 #[derive(Debug, Clone)]
 pub struct SessionToken(pub String);
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -64,7 +64,7 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| password_auth::generate_hash("decoy: no account has this password"))
 }
 
-async fn session_user_for(
+pub(crate) async fn session_user_for(
     db: &impl sea_orm::ConnectionTrait,
     user: user::Model,
 ) -> Result<SessionUser, sea_orm::DbErr> {

@@ -45,6 +45,8 @@ impl std::fmt::Debug for Clock {
 pub struct RequestMeta {
     pub source_ip: Option<String>,
     pub request_id: Option<String>,
+    /// The API token the request was authenticated with (`Authorization: Bearer`), if any.
+    pub token_id: Option<i32>,
 }
 
 pub fn db() -> Result<DatabaseConnection, AppError> {

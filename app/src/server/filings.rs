@@ -265,6 +265,9 @@ pub async fn create_draft(
     {
         return Ok(existing);
     }
+    if let Some(field) = new.form.oversized_field() {
+        return Err(AppError::invalid(field.name(), Problem::TooLong));
+    }
 
     let txn = begin_write(db).await?;
     let (account_id, platform_id) = match (new.kind.needs_account(), new.account_id) {
@@ -355,6 +358,9 @@ pub async fn update_draft(
     form: FilingForm,
     now: DateTime<Utc>,
 ) -> Result<filing::Model, AppError> {
+    if let Some(field) = form.oversized_field() {
+        return Err(AppError::invalid(field.name(), Problem::TooLong));
+    }
     let txn = begin_write(db).await?;
     let before = load(&txn, id).await?;
     permit(FilingAction::Edit, user, &before)?;
@@ -639,11 +645,16 @@ pub async fn submit(
 }
 
 fn required_text(field: &str, value: &str) -> Result<String, AppError> {
+    bounded_text(field, value, 2000)
+}
+
+/// Required text of at most `max` characters (the width of the column it is kept in).
+fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(AppError::invalid(field, Problem::Required));
     }
-    if value.chars().count() > 2000 {
+    if value.chars().count() > max {
         return Err(AppError::invalid(field, Problem::TooLong));
     }
     Ok(value.to_string())
@@ -975,8 +986,8 @@ pub async fn record_report(
 ) -> Result<filing::Model, AppError> {
     let on = NaiveDate::parse_from_str(report.reported_on.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::invalid("reported_on", Problem::BadDate))?;
-    let to = required_text("reported_to", &report.reported_to)?;
-    let reference = required_text("reference", &report.reference)?;
+    let to = bounded_text("reported_to", &report.reported_to, 128)?;
+    let reference = bounded_text("reference", &report.reference, 128)?;
     let report = FilingAction::RecordReport;
     simple_step(db, user, meta, id, report, "filing.reported", now, |edit| {
         edit.reported_on = Set(Some(on));

@@ -18,6 +18,8 @@ pub struct Model {
     pub after: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The API token the action was taken with; NULL for a browser session, the CLI or the system.
+    pub via_token_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

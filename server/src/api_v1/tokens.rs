@@ -1,0 +1,79 @@
+//! `/api/v1/tokens`: a signed-in person's own API tokens (all tokens, for administrators). Creating
+//! one needs a browser session (a token cannot mint tokens); these endpoints are rate limited per
+//! address with sign-in.
+use super::dto::NewTokenRequest;
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiPath, Caller};
+use crate::startup::AppState;
+use app::server::tokens::{self, IssuedToken, TokenView};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+/// The caller's tokens, newest first; administrators see everyone's.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses(
+        (status = 200, description = "The tokens (never the secrets)", body = [TokenView]),
+        (status = 401, description = "Not signed in, or the token is not valid", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<TokenView>>> {
+    Ok(Json(
+        tokens::list(&state.db, &caller.user, state.clock.now()).await?,
+    ))
+}
+
+/// A new token for the signed-in person. The secret is in this answer only.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens",
+    request_body = NewTokenRequest,
+    responses(
+        (status = 201, description = "The token, with its secret", body = IssuedToken),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Called with a token: tokens are created in a browser session or at the console", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "The name is missing or too long, or the expiry is out of range", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address", body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewTokenRequest>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    let now = state.clock.now();
+    let issued = tokens::create_own(
+        &state.db,
+        &caller.user,
+        &caller.meta,
+        &body.name,
+        body.expires_days,
+        now,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// Revokes a token: the caller's own, or anyone's for an administrator. Revoking twice is harmless.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = i32, Path, description = "The token's id")),
+    responses(
+        (status = 200, description = "The token, revoked", body = TokenView),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the token is not valid", body = ErrorBody),
+        (status = 404, description = "No such token among those the caller may see", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address", body = ErrorBody),
+    ))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<TokenView>> {
+    let now = state.clock.now();
+    Ok(Json(
+        tokens::revoke(&state.db, &caller.user, &caller.meta, id, now).await?,
+    ))
+}
