@@ -118,6 +118,23 @@ else
   need "CJK font" env DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-zenhei
 fi
 
+# --- schemathesis (PyPI) for the API fuzz run, in tools/venv --------------------------------------
+# Debian's python3: pyenv's 3.11.7 trips a CPython AST bug in hypothesis's coverage phase.
+SCHEMATHESIS_VERSION="4.32.5"
+PY="/usr/bin/python3"
+[[ -x "$PY" ]] || PY="$(command -v python3 || true)"
+if [[ -x tools/venv/bin/st ]] && [[ "$(tools/venv/bin/st --version 2>/dev/null | awk '{print $NF}')" == "$SCHEMATHESIS_VERSION" ]]; then
+  say "schemathesis ${SCHEMATHESIS_VERSION} (tools/venv): present"
+else
+  if [[ -z "$PY" ]] || ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    need "python3 with venv (apt-get update first)" apt-get update
+    need "python3 with venv" env DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-venv
+    PY="/usr/bin/python3"
+  fi
+  need "schemathesis ${SCHEMATHESIS_VERSION} in tools/venv" \
+    bash -c "rm -rf tools/venv && '$PY' -m venv tools/venv && tools/venv/bin/pip install -q 'schemathesis==${SCHEMATHESIS_VERSION}'"
+fi
+
 if (( CHECK_ONLY )); then
   if (( ${#MISSING[@]} )); then
     say "missing: ${MISSING[*]}"
