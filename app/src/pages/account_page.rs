@@ -28,26 +28,24 @@ pub fn AccountPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i32>().ok())
     });
-    let data = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => fetch_account(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
 
     view! {
         <p class="back"><A href="/">{locale.t(Msg::AccountBack)}</A></p>
         {move || error.get().map(|error| view! { <ErrorNotice error /> })}
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(account) => view! { <Account account locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
+            {move || {
+                let id = id.get();
+                Suspend::new(async move {
+                    let data = match id {
+                        Some(id) => fetch_account(id).await,
+                        None => Err(AppError::NotFound),
+                    };
+                    match data {
+                        Ok(account) => view! { <Account account locale /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }

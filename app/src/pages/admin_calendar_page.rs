@@ -41,10 +41,6 @@ pub fn AdminCalendarPage() -> impl IntoView {
             text: q.get("text").unwrap_or_default(),
         }
     });
-    let data = Resource::new(
-        || (),
-        |_| async { Ok::<_, AppError>((current_user().await?, fetch_calendar_admin().await?)) },
-    );
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::CalendarTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::CalendarTitle)}</h1>
@@ -56,6 +52,9 @@ pub fn AdminCalendarPage() -> impl IntoView {
         {move || outcome.get().error.map(|error| view! { <ErrorNotice error /> })}
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
+                let data = async {
+                    Ok::<_, AppError>((current_user().await?, fetch_calendar_admin().await?))
+                };
                 match data.await {
                     Ok((user, admin)) => {
                         let editable = user.is_some_and(|u| u.role == Role::Admin);

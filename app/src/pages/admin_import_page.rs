@@ -21,7 +21,6 @@ pub struct ImportOutcome(pub Result<ImportReport, AppError>);
 pub fn AdminImportPage() -> impl IntoView {
     let locale = use_locale();
     let outcome = use_context::<ImportOutcome>();
-    let me = Resource::new(|| (), |_| current_user());
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::ImportTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::ImportTitle)}</h1>
@@ -29,7 +28,7 @@ pub fn AdminImportPage() -> impl IntoView {
             {move || {
                 let outcome = outcome.clone();
                 Suspend::new(async move {
-                    match me.await {
+                    match current_user().await {
                         // The route refuses everyone else too; this only spares them a form.
                         Ok(Some(user)) if user.role == Role::Admin => view! {
                             {outcome.map(|ImportOutcome(result)| match result {

@@ -64,7 +64,6 @@ pub fn AdminOutboxPage() -> impl IntoView {
             .get("error")
             .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
     });
-    let data = Resource::new(move || query.get(), |q| fetch_outbox(q.status, q.page));
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::OutboxTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::OutboxTitle)}</h1>
@@ -76,12 +75,15 @@ pub fn AdminOutboxPage() -> impl IntoView {
         })}
         {move || error.get().map(|error| view! { <ErrorNotice error /> })}
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(outbox) => view! { <Outbox outbox locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
+            {move || {
+                let q = query.get();
+                Suspend::new(async move {
+                    match fetch_outbox(q.status, q.page).await {
+                        Ok(outbox) => view! { <Outbox outbox locale /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }

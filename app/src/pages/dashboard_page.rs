@@ -13,13 +13,12 @@ use leptos_meta::Title;
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let locale = use_locale();
-    let data = Resource::new(|| (), |_| fetch_dashboard());
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::DashboardTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::DashboardTitle)}</h1>
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match fetch_dashboard().await {
                     Ok(dashboard) => view! { <Dashboard dashboard locale /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }

@@ -32,25 +32,23 @@ pub fn FilingPage() -> impl IntoView {
             .get("error")
             .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
     });
-    let data = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => get_filing(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
     view! {
         <p class="back"><A href="/filings">{locale.t(Msg::FilingsTitle)}</A></p>
         {move || error.get().map(|error| view! { <ErrorNotice error /> })}
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(filing) => view! { <Filing filing locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
+            {move || {
+                let id = id.get();
+                Suspend::new(async move {
+                    let data = match id {
+                        Some(id) => get_filing(id).await,
+                        None => Err(AppError::NotFound),
+                    };
+                    match data {
+                        Ok(filing) => view! { <Filing filing locale /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }

@@ -20,23 +20,21 @@ pub fn FilingPrintPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i32>().ok())
     });
-    let data = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => get_filing(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
     view! {
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(filing) => view! { <PrintedForm filing locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
+            {move || {
+                let id = id.get();
+                Suspend::new(async move {
+                    let data = match id {
+                        Some(id) => get_filing(id).await,
+                        None => Err(AppError::NotFound),
+                    };
+                    match data {
+                        Ok(filing) => view! { <PrintedForm filing locale /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }

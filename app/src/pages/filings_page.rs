@@ -14,17 +14,14 @@ use leptos_router::components::A;
 #[component]
 pub fn FilingsPage() -> impl IntoView {
     let locale = use_locale();
-    let data = Resource::new(
-        || (),
-        |_| async {
-            Ok::<_, crate::error::AppError>((current_user().await?, list_filings().await?))
-        },
-    );
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::FilingsTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::FilingsTitle)}</h1>
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
+                let data = async {
+                    Ok::<_, crate::error::AppError>((current_user().await?, list_filings().await?))
+                };
                 match data.await {
                     Ok((user, rows)) => {
                         let submitter = user.as_ref().is_some_and(|u| u.role == Role::Submitter);

@@ -1,4 +1,10 @@
 //! Pages, one per file, each named `*Page`.
+//!
+//! Each page awaits its server functions directly inside `Suspend::new` (which keeps the reactive
+//! owner, so they still find their context), never a `Resource`: in Leptos 0.8.23 / reactive_graph
+//! 0.2.16 an awaited `Resource` (AsyncDerived) can lose its wake-up during SSR and the response
+//! never finishes (fixed upstream in leptos-rs/leptos 22be2a689, unreleased). Do not reintroduce
+//! resources until a release has that fix.
 pub mod account_page;
 pub mod admin_calendar_page;
 pub mod admin_import_page;

@@ -29,27 +29,29 @@ pub fn MonthlyReportPage() -> impl IntoView {
     let locale = use_locale();
     let params = use_query_map();
     let month = Memo::new(move |_| params.read().get("month"));
-    let data = Resource::new(move || month.get(), fetch_monthly_report);
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::ReportTitle), locale.t(Msg::AppTitle)) />
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(report) => view! { <Report report locale /> }.into_any(),
-                    // A month that cannot be read: say why, and offer the picker again.
-                    Err(error @ AppError::Invalid { .. }) => view! {
-                        <h1>{locale.t(Msg::ReportTitle)}</h1>
-                        <ErrorNotice error />
-                        <MonthForm month=month.get_untracked().unwrap_or_default() locale />
+            {move || {
+                let month = month.get();
+                Suspend::new(async move {
+                    match fetch_monthly_report(month.clone()).await {
+                        Ok(report) => view! { <Report report locale /> }.into_any(),
+                        // A month that cannot be read: say why, and offer the picker again.
+                        Err(error @ AppError::Invalid { .. }) => view! {
+                            <h1>{locale.t(Msg::ReportTitle)}</h1>
+                            <ErrorNotice error />
+                            <MonthForm month=month.unwrap_or_default() locale />
+                        }
+                        .into_any(),
+                        Err(error) => view! {
+                            <h1>{locale.t(Msg::ReportTitle)}</h1>
+                            <ErrorNotice error />
+                        }
+                        .into_any(),
                     }
-                    .into_any(),
-                    Err(error) => view! {
-                        <h1>{locale.t(Msg::ReportTitle)}</h1>
-                        <ErrorNotice error />
-                    }
-                    .into_any(),
-                }
-            })}
+                })
+            }}
         </Suspense>
     }
 }

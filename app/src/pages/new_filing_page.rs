@@ -36,63 +36,68 @@ pub fn NewFilingPage() -> impl IntoView {
             .get("error")
             .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
     });
-    let data = Resource::new(
-        move || (kind.get(), account.get()),
-        |(kind, account)| async move {
-            let key = form_key().await?;
-            let (form, platforms) = match (kind.needs_account(), account) {
-                (true, Some(id)) => {
-                    let a = fetch_account(id).await?;
-                    let (custodian_name, custodian_mobile) = match a.custodian {
-                        CustodianView::Shown {
-                            name,
-                            mobile,
-                            masked: false,
-                        } => (name, mobile),
-                        _ => (String::new(), String::new()),
-                    };
-                    let form = FilingForm {
-                        account_name: a.name,
-                        platform_account_id: a.platform_account_id.unwrap_or_default(),
-                        verification_subject: a.verification_subject,
-                        operating_unit: a.operating_unit,
-                        outsourced: a.outsourced,
-                        purpose: a.purpose,
-                        custodian_name,
-                        custodian_mobile,
-                        ..Default::default()
-                    };
-                    (form, Vec::new())
-                }
-                (true, None) => return Err(AppError::NotFound),
-                (false, _) => (FilingForm::default(), platform_catalogue().await?),
-            };
-            Ok::<_, AppError>((key, form, platforms))
-        },
-    );
     view! {
         <Title text=move || locale.tf(Msg::FilingNewTitle, &[("kind", locale.t(labels::kind(kind.get())))]) />
         <h1>{move || locale.tf(Msg::FilingNewTitle, &[("kind", locale.t(labels::kind(kind.get())))])}</h1>
         {move || error.get().map(|error| view! { <ErrorNotice error /> })}
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                let kind = kind.get_untracked();
-                let account = account.get_untracked();
-                match data.await {
-                    Ok((key, form, platforms)) => view! {
-                        <form method="post" action="/api/filing_new" class="card filing-form" data-testid="filing-form">
-                            <input type="hidden" name="kind" value=kind.as_str() />
-                            <input type="hidden" name="idempotency_key" value=key />
-                            {account.map(|a| view! { <input type="hidden" name="account_id" value=a.to_string() /> })}
-                            <FilingFields kind form issues=Vec::new() platforms selected_platform=None />
-                            <button type="submit" data-testid="create-filing">{locale.t(Msg::FilingCreate)}</button>
-                        </form>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
+            {move || {
+                let kind = kind.get();
+                let account = account.get();
+                Suspend::new(async move {
+                    match load(kind, account).await {
+                        Ok((key, form, platforms)) => view! {
+                            <form method="post" action="/api/filing_new" class="card filing-form" data-testid="filing-form">
+                                <input type="hidden" name="kind" value=kind.as_str() />
+                                <input type="hidden" name="idempotency_key" value=key />
+                                {account.map(|a| view! { <input type="hidden" name="account_id" value=a.to_string() /> })}
+                                <FilingFields kind form issues=Vec::new() platforms selected_platform=None />
+                                <button type="submit" data-testid="create-filing">{locale.t(Msg::FilingCreate)}</button>
+                            </form>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
+}
+
+/// What the form starts from: a fresh idempotency key, the form (filled from the account's registry
+/// entry for a change, suspension or deregistration) and, for an open request, the platforms.
+async fn load(
+    kind: FilingKind,
+    account: Option<i32>,
+) -> Result<(String, FilingForm, Vec<PlatformName>), AppError> {
+    let key = form_key().await?;
+    let (form, platforms) = match (kind.needs_account(), account) {
+        (true, Some(id)) => {
+            let a = fetch_account(id).await?;
+            let (custodian_name, custodian_mobile) = match a.custodian {
+                CustodianView::Shown {
+                    name,
+                    mobile,
+                    masked: false,
+                } => (name, mobile),
+                _ => (String::new(), String::new()),
+            };
+            let form = FilingForm {
+                account_name: a.name,
+                platform_account_id: a.platform_account_id.unwrap_or_default(),
+                verification_subject: a.verification_subject,
+                operating_unit: a.operating_unit,
+                outsourced: a.outsourced,
+                purpose: a.purpose,
+                custodian_name,
+                custodian_mobile,
+                ..Default::default()
+            };
+            (form, Vec::new())
+        }
+        (true, None) => return Err(AppError::NotFound),
+        (false, _) => (FilingForm::default(), platform_catalogue().await?),
+    };
+    Ok((key, form, platforms))
 }
 
 /// The platforms an open request may choose from (from the registry's filter choices).

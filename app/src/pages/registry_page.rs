@@ -20,19 +20,20 @@ pub fn RegistryPage() -> impl IntoView {
         let params = params.read();
         RegistryQuery::from_params(|key| params.get(key))
     });
-    let data = Resource::new(move || query.get(), fetch_registry);
 
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::RegistryTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::RegistryTitle)}</h1>
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                let q = query.get_untracked();
-                match data.await {
-                    Ok(view) => view! { <Registry view q locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
+            {move || {
+                let q = query.get();
+                Suspend::new(async move {
+                    match fetch_registry(q.clone()).await {
+                        Ok(view) => view! { <Registry view q locale /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }

@@ -13,14 +13,13 @@ use leptos_router::components::A;
 #[component]
 pub fn RemindersPage() -> impl IntoView {
     let locale = use_locale();
-    let data = Resource::new(|| (), |_| list_reminders());
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::RemindersTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::RemindersTitle)}</h1>
         <p class="hint">{locale.t(Msg::RemindersHint)}</p>
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match list_reminders().await {
                     Ok(rows) if rows.is_empty() => view! { <p class="empty">{locale.t(Msg::RemindersEmpty)}</p> }.into_any(),
                     Ok(rows) => view! { <ReminderTable rows /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
