@@ -7,7 +7,7 @@ use crate::pages::{
     dashboard_page::DashboardPage, filing_page::FilingPage, filing_print_page::FilingPrintPage,
     filings_page::FilingsPage, login_page::LoginPage, monthly_report_page::MonthlyReportPage,
     new_filing_page::NewFilingPage, not_found_page::NotFoundPage, registry_page::RegistryPage,
-    reminders_page::RemindersPage,
+    reminders_page::RemindersPage, tokens_page::TokensPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/calendar") view=AdminCalendarPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=AdminOutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/import") view=AdminImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -15,6 +15,7 @@ pub mod model;
 pub mod outbox_api;
 pub mod pages;
 pub mod report_api;
+pub mod token_api;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -294,3 +294,30 @@ pub struct OutboxView {
     pub page: u64,
     pub pages: u64,
 }
+
+/// An API token as its owner (or an administrator) sees it on the tokens page; never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i32,
+    pub username: String,
+    pub name: String,
+    /// The token's first characters.
+    pub prefix: String,
+    /// RFC 3339.
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+    /// Neither revoked nor expired.
+    pub active: bool,
+}
+
+/// The tokens page: the tokens the viewer may see, and a token just created (shown this once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensView {
+    pub rows: Vec<TokenRow>,
+    /// Administrators see everyone's tokens.
+    pub all_users: bool,
+    /// The secret of the token created by the request just before, read once from its cookie.
+    pub fresh: Option<String>,
+}

@@ -12,7 +12,7 @@ use app::error::AppError;
 use app::i18n::Locale;
 use app::model::SessionUser;
 use app::pages::admin_import_page::ImportOutcome;
-use app::server::context::{AppContext, RequestMeta};
+use app::server::context::RequestMeta;
 use app::server::import::{self, Importer};
 use axum::body::Body;
 use axum::extract::{Extension, Multipart, State};
@@ -134,11 +134,7 @@ async fn render_page(
     mut headers: HeaderMap,
     status: StatusCode,
 ) -> Response {
-    let context = AppContext {
-        db: state.db.clone(),
-        clock: state.clock.clone(),
-        attachments_dir: state.config.attachments_dir.clone(),
-    };
+    let context = state.context();
     let leptos = state.leptos.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {

@@ -36,6 +36,18 @@ pub struct AppState {
     pub auth_limiter: crate::rate_limit::AuthLimiter,
 }
 
+impl AppState {
+    /// What pages and server functions take from the server (see [`AppContext`]).
+    pub fn context(&self) -> AppContext {
+        AppContext {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            attachments_dir: self.config.attachments_dir.clone(),
+            secure_cookies: self.config.secure_cookies,
+        }
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()
@@ -54,11 +66,7 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let context = AppContext {
-        db: state.db.clone(),
-        clock: state.clock.clone(),
-        attachments_dir: state.config.attachments_dir.clone(),
-    };
+    let context = state.context();
     let leptos = state.leptos.clone();
     let fallback_context = context.clone();
 

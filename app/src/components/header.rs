@@ -83,6 +83,7 @@ fn Session(user: Option<crate::model::SessionUser>) -> impl IntoView {
                 <span class="role">{locale.t(labels::role(user.role))}</span>
                 {user.unit_name.clone().map(|unit| view! { " · " <span class="unit">{unit}</span> })}
             </p>
+            <p><A href="/tokens" attr:data-testid="nav-tokens">{locale.t(Msg::NavTokens)}</A></p>
             <form method="post" action="/logout" class="inline">
                 <button type="submit" data-testid="sign-out">{locale.t(Msg::UserSignOut)}</button>
             </form>

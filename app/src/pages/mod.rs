@@ -19,3 +19,4 @@ pub mod new_filing_page;
 pub mod not_found_page;
 pub mod registry_page;
 pub mod reminders_page;
+pub mod tokens_page;

@@ -14,6 +14,8 @@ pub struct AppContext {
     pub clock: Clock,
     /// Where attachments are kept (outside the database).
     pub attachments_dir: std::path::PathBuf,
+    /// The site is served over HTTPS: cookies carry `Secure`.
+    pub secure_cookies: bool,
 }
 
 /// The time, as the server sees it. Tests fix it; nothing else reads the system clock.
@@ -127,4 +129,35 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
         response.set_status(status);
     }
     result
+}
+
+/// Sets a cookie on the response: `HttpOnly`, `SameSite=Strict`, limited to `path`, for
+/// `max_age_seconds` (`Secure` when the site is served over HTTPS).
+pub fn set_cookie(name: &str, value: &str, path: &str, max_age_seconds: i64) {
+    let secure = use_context::<AppContext>().is_some_and(|ctx| ctx.secure_cookies);
+    let cookie = format!(
+        "{name}={value}; Path={path}; Max-Age={max_age_seconds}; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    );
+    if let (Some(response), Ok(header)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(&cookie),
+    ) {
+        response.append_header(http::header::SET_COOKIE, header);
+    }
+}
+
+/// A cookie of the request, cleared on the response so it is read only once.
+pub fn take_cookie(name: &str, path: &str) -> Option<String> {
+    let value = use_context::<Parts>()?
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())?;
+    set_cookie(name, "", path, 0);
+    Some(value)
 }
