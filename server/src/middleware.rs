@@ -133,7 +133,7 @@ pub async fn limit_auth_attempts(
 ) -> Response {
     let path = req.uri().path();
     let sign_in = req.method() == Method::POST && path == "/login";
-    let tokens = path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/");
+    let tokens = is_token_endpoint(path);
     if (sign_in || tokens)
         && let Err(seconds) = state.auth_limiter.check(client_ip(&req))
     {
@@ -161,6 +161,11 @@ pub async fn limit_auth_attempts(
     next.run(req).await
 }
 
+/// The token endpoints, which [`limit_auth_attempts`] counts on every request.
+fn is_token_endpoint(path: &str) -> bool {
+    path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/")
+}
+
 /// Resolves the session cookie (or, for the JSON API, an `Authorization: Bearer` token) to the
 /// signed-in person and puts them into the request's extensions. A bearer token that does not
 /// authenticate is refused outright (never a fallback to the cookie) and counts against the
@@ -184,7 +189,16 @@ pub async fn resolve_session(
             }
             Ok(None) => {
                 tracing::warn!(path = %req.uri().path(), "bearer token refused");
-                return match state.auth_limiter.check(client_ip(&req)) {
+                // At the token endpoints `limit_auth_attempts` has counted this request already:
+                // counting it again here made each bad token there cost two attempts, halving the
+                // configured burst.
+                let counted = is_token_endpoint(req.uri().path());
+                let allowed = if counted {
+                    Ok(())
+                } else {
+                    state.auth_limiter.check(client_ip(&req))
+                };
+                return match allowed {
                     Err(seconds) => ApiFailure::RateLimited {
                         retry_after_seconds: seconds,
                     },

@@ -20,7 +20,7 @@ fn text(value: Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The registry, filtered and paged (by id, oldest first).
+/// The registry, filtered and paged in the registry page's order: by host unit, then platform.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountFilter),
     responses(
         (status = 200, description = "One page of accounts", body = AccountPage),

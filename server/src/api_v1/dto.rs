@@ -65,7 +65,8 @@ pub struct AccountFilter {
     /// A platform's code.
     pub platform: Option<String>,
     pub status: Option<AccountStatus>,
-    /// Text in the account's name, its platform id or its unit's name.
+    /// Text in the account's name or its platform account ID (as the registry page's filter; the
+    /// unit is chosen with `unit`).
     pub q: Option<String>,
     /// From 1 (to 1,000,000).
     #[param(minimum = 1, maximum = 1000000)]
@@ -211,8 +212,25 @@ pub struct NewFilingRequest {
     pub account_id: Option<i32>,
     /// The platform's code, for an open request.
     pub platform: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict_form")]
     pub form: FilingForm,
+}
+
+/// The `form` of a new filing, refusing keys `FilingForm` does not have. `FilingForm` is shared
+/// with the pages and reads leniently, so without this a misspelt field (`custodain_mobile`) was
+/// dropped without a word and the draft saved without it, while the same typo outside `form` is a
+/// 422: an unknown key is a 422 wherever it is.
+fn strict_form<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<FilingForm, D::Error> {
+    use serde::de::Error as _;
+    let fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+    // The form's own field names, from the form itself, so the two cannot drift apart.
+    let known = serde_json::to_value(FilingForm::default()).map_err(D::Error::custom)?;
+    if let Some(unknown) = fields.keys().find(|key| known.get(key.as_str()).is_none()) {
+        return Err(D::Error::custom(format!(
+            "unknown field `{unknown}` in `form`"
+        )));
+    }
+    serde_json::from_value(serde_json::Value::Object(fields)).map_err(D::Error::custom)
 }
 
 /// `PATCH /api/v1/filings/{id}`: the fields to change; absent fields keep their value.

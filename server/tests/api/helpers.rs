@@ -349,3 +349,36 @@ impl TestApp {
         self.user(username).await
     }
 }
+
+impl TestApp {
+    /// A new API token for `username`, made as `server create-token` makes it: valid until revoked,
+    /// issued at the test clock's time. The secret is in `.token`, the record in `.view`.
+    pub async fn token_for(&self, username: &str) -> app::server::tokens::IssuedToken {
+        app::server::tokens::create(
+            &self.db,
+            &app::server::audit::Actor::operator("test"),
+            username,
+            "test",
+            None,
+            fixed_now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("creating a token for {username}: {e}"))
+    }
+
+    /// A script's client: sends `Authorization: Bearer {token}` on every request, keeps no cookies
+    /// and does not follow redirects.
+    pub fn bearer_client(&self, token: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .expect("a token is a valid header value");
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap()
+    }
+}

@@ -2,6 +2,7 @@
 //! fresh PostgreSQL database per test when TEST_DATABASE_URL is set), driven over HTTP.
 mod helpers;
 
+mod api_v1;
 mod auth;
 mod cli;
 mod deadlines;
