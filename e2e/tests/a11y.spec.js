@@ -72,6 +72,17 @@ test.describe('accessibility (axe-core)', () => {
     await checkA11y(page, 'the monthly report');
   });
 
+  test('the API tokens page, with a token just created', async ({ page }) => {
+    await signIn(page, 'auditor');
+    await gotoReady(page, '/tokens');
+    await page.locator('#token-name').fill('a11y');
+    await page.locator('[data-testid=token-create]').click();
+    await page.waitForURL((url) => url.searchParams.has('created'));
+    await waitReady(page);
+    await expect(page.locator('[data-testid=token-secret]')).toBeVisible();
+    await checkA11y(page, 'the API tokens page');
+  });
+
   test('the e-mail outbox, all messages and failed ones', async ({ page }) => {
     await signIn(page, 'admin');
     await gotoReady(page, '/admin/outbox');

@@ -2,7 +2,7 @@
 // Screenshots of the main pages in both languages, saved under e2e/test-results/screenshots/.
 const { test, expect, gotoReady, signIn, signOut, switchLanguage, screenshot } = require('./fixtures');
 
-test('screenshots: login, registry, account, filings, deadlines, outbox, monthly report in zh-CN and en', async ({ page }) => {
+test('screenshots: login, registry, account, filings, deadlines, outbox, tokens, monthly report in zh-CN and en', async ({ page }) => {
   const html = page.locator('html');
 
   await gotoReady(page, '/login');
@@ -61,6 +61,12 @@ test('screenshots: login, registry, account, filings, deadlines, outbox, monthly
   await screenshot(page, 'outbox-zh-CN');
   await switchLanguage(page, 'en');
   await screenshot(page, 'outbox-en');
+  await switchLanguage(page, 'zh-CN');
+  await gotoReady(page, '/tokens');
+  await expect(page.locator('[data-testid=token-form]')).toBeVisible();
+  await screenshot(page, 'tokens-zh-CN');
+  await switchLanguage(page, 'en');
+  await screenshot(page, 'tokens-en');
   await switchLanguage(page, 'zh-CN');
 
   // The monthly report, for the county office; and as it prints.
