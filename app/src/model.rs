@@ -215,6 +215,9 @@ pub struct HistoryEntry {
     pub action: String,
     /// (field, old, new) as text.
     pub changes: Vec<(String, String, String)>,
+    /// The API token the step was taken with, if any.
+    #[serde(default)]
+    pub via_token: Option<i32>,
 }
 
 /// A filing with everything its page shows, and the steps the viewer may take.

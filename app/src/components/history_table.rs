@@ -58,11 +58,15 @@ pub fn HistoryTable(entries: Vec<HistoryEntry>, title: Msg) -> impl IntoView {
                 <tbody>
                     {entries.into_iter().map(|e| {
                         let action = labels::history_action(&e.action).map(|m| locale.t(m).to_string()).unwrap_or(e.action.clone());
-                        let who = match (e.actor, e.role) {
+                        let mut who = match (e.actor, e.role) {
                             (Some(a), Some(r)) => format!("{a}（{}）", locale.t(labels::role(r))),
                             (Some(a), None) => a,
                             _ => String::new(),
                         };
+                        // A step taken by a script with an API token says so.
+                        if let Some(token) = e.via_token {
+                            who.push_str(&locale.tf(Msg::HistoryViaToken, &[("id", &token.to_string())]));
+                        }
                         view! {
                             <tr>
                                 <td>{labels::china_time(&e.at)}</td>

@@ -138,6 +138,7 @@ pub async fn history(
                 role: e.actor_role.as_deref().and_then(Role::parse),
                 action: e.action,
                 changes,
+                via_token: e.via_token_id,
             }
         })
         .collect())

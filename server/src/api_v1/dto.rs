@@ -115,6 +115,8 @@ pub struct HistoryEvent {
     /// The audit action, e.g. `filing.approved`.
     pub action: String,
     pub changes: Vec<FieldChange>,
+    /// The API token the step was taken with, if any.
+    pub via_token: Option<i32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,6 +138,7 @@ impl From<HistoryEntry> for HistoryEvent {
                 .into_iter()
                 .map(|(field, old, new)| FieldChange { field, old, new })
                 .collect(),
+            via_token: h.via_token,
         }
     }
 }

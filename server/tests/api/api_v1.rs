@@ -1273,6 +1273,49 @@ async fn an_action_taken_with_a_token_records_the_token_on_its_audit_event() {
 }
 
 #[tokio::test]
+async fn a_filings_history_names_the_token_a_step_was_taken_with() {
+    let app = TestApp::spawn().await;
+    let issued = app.token_for("submitter").await;
+    let script = app.bearer_client(&issued.token);
+    let browser = app.signed_in("submitter").await;
+    let id = id_of(&create_draft(&app, &script, "weibo", open_form("石柱教育")).await);
+    expect_json(
+        patch(&app, &browser, id, json!({ "purpose": "发布教育政策" })).await,
+        200,
+    )
+    .await;
+
+    let history = expect_json(
+        browser
+            .get(app.url(&api(&format!("/filings/{id}/history"))))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+
+    let steps: Vec<(String, serde_json::Value)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["via_token"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("filing.created".to_string(), json!(issued.view.id)),
+            ("filing.edited".to_string(), serde_json::Value::Null),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn an_action_taken_in_a_browser_session_records_no_token() {
     let app = TestApp::spawn().await;
     let browser = app.signed_in("submitter").await;
