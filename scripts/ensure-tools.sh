@@ -59,6 +59,16 @@ else
     cargo install "cargo-leptos@${CARGO_LEPTOS_VERSION}" --locked --features no_downloads
 fi
 
+# --- cargo-deny (licences, bans and sources in `make lint`) --------------------------------------
+CARGO_DENY_VERSION="0.20.2"
+have_deny="$(cargo deny --version 2>/dev/null | awk '{print $NF}' || true)"
+if [[ "$have_deny" == "$CARGO_DENY_VERSION" ]]; then
+  say "cargo-deny ${CARGO_DENY_VERSION}: present"
+else
+  need "cargo-deny ${CARGO_DENY_VERSION} (found: '${have_deny:-none}')" \
+    cargo install "cargo-deny@${CARGO_DENY_VERSION}" --locked
+fi
+
 # --- wasm-bindgen-cli at the Cargo.lock version of wasm-bindgen ------------------------------
 lock_wasm_bindgen() {
   [[ -f Cargo.lock ]] || return 0
