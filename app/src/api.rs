@@ -29,7 +29,14 @@ pub async fn fetch_account(id: i32) -> Result<AccountDetail, AppError> {
     use crate::server::{context, registry};
     context::respond(async {
         let user = context::require_user()?;
-        registry::detail(&context::db()?, &user.viewer(), id, context::now()).await
+        registry::detail(
+            &context::db()?,
+            &user,
+            &context::request_meta(),
+            id,
+            context::now(),
+        )
+        .await
     })
     .await
 }
@@ -40,7 +47,14 @@ pub async fn fetch_custodian(id: i32) -> Result<CustodianView, AppError> {
     use crate::server::{context, registry};
     context::respond(async {
         let user = context::require_user()?;
-        registry::custodian(&context::db()?, &user.viewer(), id).await
+        registry::custodian(
+            &context::db()?,
+            &user,
+            &context::request_meta(),
+            id,
+            context::now(),
+        )
+        .await
     })
     .await
 }

@@ -1,13 +1,14 @@
 //! The HTML shell, the root component and the one route table.
 use crate::components::header::Header;
 use crate::i18n::{Locale, Msg};
+use crate::pages::audit_page::AuditPage;
 use crate::pages::{
     account_page::AccountPage, admin_calendar_page::AdminCalendarPage,
     admin_import_page::AdminImportPage, admin_outbox_page::AdminOutboxPage,
     dashboard_page::DashboardPage, filing_page::FilingPage, filing_print_page::FilingPrintPage,
     filings_page::FilingsPage, login_page::LoginPage, monthly_report_page::MonthlyReportPage,
-    new_filing_page::NewFilingPage, not_found_page::NotFoundPage, registry_page::RegistryPage,
-    reminders_page::RemindersPage, tokens_page::TokensPage,
+    new_filing_page::NewFilingPage, not_found_page::NotFoundPage, password_page::PasswordPage,
+    registry_page::RegistryPage, reminders_page::RemindersPage, tokens_page::TokensPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -96,6 +97,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/outbox") view=AdminOutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/import") view=AdminImportPage ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -19,7 +19,26 @@ pub enum Problem {
     UnknownRole,
     SubmitterNeedsUnit,
     UsernameTaken,
-    PasswordTooShort,
+    /// A new password breaks a rule of the password policy (issue 8; GB/T 22239-2019 8.1.4.1 a).
+    PasswordTooShort {
+        min: u16,
+    },
+    PasswordTooLong {
+        max: u16,
+    },
+    PasswordTooFewClasses {
+        min: u8,
+    },
+    PasswordContainsUsername,
+    PasswordCommon,
+    /// One of the person's last `count` passwords.
+    PasswordReused {
+        count: u8,
+    },
+    /// The new password and its repetition differ.
+    PasswordMismatch,
+    /// The current password, asked for before a change, is wrong.
+    PasswordWrong,
     FileTooLarge,
     FileType,
     BadDate,
@@ -85,6 +104,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("not allowed")]
     Forbidden,
+    /// Signed in with a password that has expired or was set by someone else: only the
+    /// change-password page (and sign-out) may be used until it is changed.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("not found")]
     NotFound,
     #[error("invalid {field}: {problem:?}")]
@@ -128,7 +151,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::PasswordChangeRequired => 403,
             AppError::NotFound => 404,
             AppError::Invalid { .. } => 400,
             AppError::Conflict | AppError::Art9Duplicate { .. } => 409,
@@ -146,6 +169,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => locale.t(Msg::ErrorUnauthenticated).into(),
             AppError::Forbidden => locale.t(Msg::ErrorForbidden).into(),
+            AppError::PasswordChangeRequired => locale.t(Msg::ErrorPasswordChangeRequired).into(),
             AppError::NotFound => locale.t(Msg::ErrorNotFound).into(),
             AppError::Conflict => locale.t(Msg::ErrorConflict).into(),
             AppError::Refused(refusal) => locale.t(refusal_msg(*refusal)).into(),
@@ -156,7 +180,7 @@ impl AppError {
             AppError::Art9Duplicate { existing } => {
                 locale.tf(Msg::ErrorArt9Duplicate, &[("existing", existing)])
             }
-            AppError::Invalid { problem, .. } => locale.t(problem.msg()).into(),
+            AppError::Invalid { problem, .. } => problem.message(locale),
             AppError::Calendar { line, problem } => {
                 let text = problem.message(locale);
                 match line {
@@ -214,7 +238,14 @@ impl Problem {
             Problem::UnknownRole => Msg::ProblemUnknownRole,
             Problem::SubmitterNeedsUnit => Msg::ProblemSubmitterNeedsUnit,
             Problem::UsernameTaken => Msg::ProblemUsernameTaken,
-            Problem::PasswordTooShort => Msg::ProblemPasswordTooShort,
+            Problem::PasswordTooShort { .. } => Msg::ProblemPasswordMinLength,
+            Problem::PasswordTooLong { .. } => Msg::ProblemPasswordMaxLength,
+            Problem::PasswordTooFewClasses { .. } => Msg::ProblemPasswordClasses,
+            Problem::PasswordContainsUsername => Msg::ProblemPasswordUsername,
+            Problem::PasswordCommon => Msg::ProblemPasswordCommon,
+            Problem::PasswordReused { .. } => Msg::ProblemPasswordReused,
+            Problem::PasswordMismatch => Msg::ProblemPasswordMismatch,
+            Problem::PasswordWrong => Msg::ProblemPasswordWrong,
             Problem::FileTooLarge => Msg::ProblemFileTooLarge,
             Problem::FileType => Msg::ProblemFileType,
             Problem::BadDate => Msg::IssueBadDate,
@@ -229,6 +260,39 @@ impl Problem {
             Problem::PeriodTooLong => Msg::ReportProblemPeriodTooLong,
             Problem::MonthMalformed => Msg::ReportProblemMonthMalformed,
             Problem::MonthInFuture => Msg::ReportProblemMonthInFuture,
+        }
+    }
+}
+
+impl Problem {
+    /// The translated message, with the figures of the rules that carry them.
+    pub fn message(self, locale: Locale) -> String {
+        match self {
+            Problem::PasswordTooShort { min } => {
+                locale.tf(self.msg(), &[("min", &min.to_string())])
+            }
+            Problem::PasswordTooLong { max } => locale.tf(self.msg(), &[("max", &max.to_string())]),
+            Problem::PasswordTooFewClasses { min } => {
+                locale.tf(self.msg(), &[("min", &min.to_string())])
+            }
+            Problem::PasswordReused { count } => {
+                locale.tf(self.msg(), &[("count", &count.to_string())])
+            }
+            _ => locale.t(self.msg()).into(),
+        }
+    }
+}
+
+impl From<crate::domain::password::PasswordFault> for Problem {
+    fn from(fault: crate::domain::password::PasswordFault) -> Self {
+        use crate::domain::password::PasswordFault as F;
+        let small = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        match fault {
+            F::TooShort { min } => Problem::PasswordTooShort { min: small(min) },
+            F::TooLong { max } => Problem::PasswordTooLong { max: small(max) },
+            F::TooFewClasses { min } => Problem::PasswordTooFewClasses { min },
+            F::ContainsUsername => Problem::PasswordContainsUsername,
+            F::Common => Problem::PasswordCommon,
         }
     }
 }

@@ -23,7 +23,14 @@ pub async fn get_filing(id: i32) -> Result<FilingDetail, AppError> {
     use crate::server::{context, filing_views};
     context::respond(async {
         let user = context::require_user()?;
-        filing_views::detail(&context::db()?, &user, id, context::now()).await
+        filing_views::detail(
+            &context::db()?,
+            &user,
+            &context::request_meta(),
+            id,
+            context::now(),
+        )
+        .await
     })
     .await
 }

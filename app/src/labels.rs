@@ -340,3 +340,41 @@ pub fn import_cell_error(error: &CellError, locale: crate::i18n::Locale) -> Stri
         )
     }
 }
+
+/// An audit event's action as the auditors' page names it: the steps histories name, and the
+/// trail's own; None for a code without a label (the page shows the code itself).
+pub fn audit_action(action: &str) -> Option<Msg> {
+    Some(match action {
+        "custodian.viewed" => Msg::AuditActionCustodianViewed,
+        "audit.viewed" => Msg::AuditActionViewed,
+        "audit.exported" => Msg::AuditActionExported,
+        "audit.archived" => Msg::AuditActionArchived,
+        "auth.signed_in" => Msg::AuditActionSignedIn,
+        "auth.sign_in_failed" => Msg::AuditActionSignInFailed,
+        "auth.signed_out" => Msg::AuditActionSignedOut,
+        "registry.exported" => Msg::AuditActionRegistryExported,
+        "registry.imported" => Msg::AuditActionRegistryImported,
+        "user.created" => Msg::AuditActionUserCreated,
+        "token.created" => Msg::AuditActionTokenCreated,
+        "token.revoked" => Msg::AuditActionTokenRevoked,
+        _ => return history_action(action),
+    })
+}
+
+/// The kind of object an audit event is about.
+pub fn audit_entity(entity_type: &str) -> Option<Msg> {
+    Some(match entity_type {
+        "account" => Msg::AuditEntityAccount,
+        "filing" => Msg::AuditEntityFiling,
+        "user" => Msg::AuditEntityUser,
+        "unit" => Msg::AuditEntityUnit,
+        "audit" => Msg::AuditEntityAudit,
+        "registry" => Msg::AuditEntityRegistry,
+        "api_token" => Msg::AuditEntityApiToken,
+        "calendar_year" => Msg::AuditEntityCalendarYear,
+        "settings" => Msg::AuditEntitySettings,
+        "outbox_message" => Msg::AuditEntityOutboxMessage,
+        "reminder" => Msg::AuditEntityReminder,
+        _ => return None,
+    })
+}

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit_api;
 pub mod components;
 pub mod deadline_api;
 pub mod domain;
@@ -14,6 +15,7 @@ pub mod labels;
 pub mod model;
 pub mod outbox_api;
 pub mod pages;
+pub mod password_api;
 pub mod report_api;
 pub mod token_api;
 

@@ -324,3 +324,122 @@ pub struct TokensView {
     /// The secret of the token created by the request just before, read once from its cookie.
     pub fresh: Option<String>,
 }
+
+/// The audit trail's filter as it travels in the URL: `from` and `to` (China dates, YYYY-MM-DD,
+/// both days included), `action` (a prefix: `filing.` or `auth.sign_in`), `actor` (a username),
+/// `entity_type` and `entity_id`, and the `page`. Text is trimmed and cut to size here; the dates
+/// are checked by the server, which refuses a malformed one rather than quietly showing
+/// everything. Every field may be left out (page 0 is the first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub page: u64,
+}
+
+impl AuditFilter {
+    /// Longest text accepted in a filter field (the columns are at most 64 characters).
+    const MAX_TEXT: usize = 64;
+
+    /// From the URL's query parameters; an unreadable page is the first.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let text = |key: &str| {
+            get(key)
+                .map(|v| v.trim().chars().take(Self::MAX_TEXT).collect::<String>())
+                .filter(|v| !v.is_empty())
+        };
+        AuditFilter {
+            from: text("from"),
+            to: text("to"),
+            action: text("action"),
+            actor: text("actor"),
+            entity_type: text("entity_type"),
+            entity_id: text("entity_id"),
+            page: get("page")
+                .and_then(|p| p.trim().parse::<u64>().ok())
+                .filter(|p| (1..=crate::domain::registry::MAX_PAGE).contains(p))
+                .unwrap_or(1),
+        }
+    }
+
+    /// The filter's parameters (the page aside), in URL order.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("action", &self.action),
+            ("actor", &self.actor),
+            ("entity_type", &self.entity_type),
+            ("entity_id", &self.entity_id),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+        .collect()
+    }
+
+    /// The same filter on `page`, as a query string (`?from=…&page=2`; empty for page 1 of
+    /// everything).
+    pub fn query_string(&self, page: u64) -> String {
+        let mut pairs = self.pairs();
+        if page > 1 {
+            pairs.push(("page", page.to_string()));
+        }
+        if pairs.is_empty() {
+            return String::new();
+        }
+        let encoded: Vec<String> = pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", crate::domain::registry::encode(&v)))
+            .collect();
+        format!("?{}", encoded.join("&"))
+    }
+}
+
+/// One audit event as the auditor reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEventRow {
+    pub id: i64,
+    /// RFC 3339, in UTC; shown in China time.
+    pub at: String,
+    /// None: the system itself; `cli:…` for the server's command line.
+    pub actor: Option<String>,
+    pub role: Option<Role>,
+    pub source_ip: Option<String>,
+    pub request_id: Option<String>,
+    /// The API token the action was taken with.
+    pub via_token: Option<i32>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    /// (field, before, after) as text; custodians' mobiles masked.
+    pub changes: Vec<(String, String, String)>,
+}
+
+/// The latest archive of old events (`server archive-audit`), as the trail mentions it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditArchiveNote {
+    /// RFC 3339.
+    pub archived_at: String,
+    pub up_to_event_id: i64,
+    pub event_count: i64,
+    pub file_name: String,
+    pub file_sha256: String,
+}
+
+/// One page of the audit trail, newest first, with the filter it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditTrailView {
+    pub filter: AuditFilter,
+    pub rows: Vec<AuditEventRow>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    /// The kinds of object events are about, for the filter.
+    pub entity_types: Vec<String>,
+    pub archive: Option<AuditArchiveNote>,
+}

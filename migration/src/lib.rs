@@ -8,6 +8,8 @@ mod m20261127_000003_calendar;
 mod m20261127_000004_deadlines;
 mod m20261127_000005_outbox;
 mod m20261127_000006_api_tokens;
+mod m20261127_000007_passwords;
+mod m20261127_000008_audit_retention;
 
 pub struct Migrator;
 
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_deadlines::Migration),
             Box::new(m20261127_000005_outbox::Migration),
             Box::new(m20261127_000006_api_tokens::Migration),
+            Box::new(m20261127_000007_passwords::Migration),
+            Box::new(m20261127_000008_audit_retention::Migration),
         ]
     }
 }

@@ -54,6 +54,11 @@ pub async fn save_calendar_year(
     let mut echo = CalendarForm::default();
     let result = async {
         let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
+        // Only administrators keep the calendar: refuse others before reading what they sent
+        // (the service checks again when it saves).
+        if user.role != app::domain::Role::Admin {
+            return Err(AppError::Forbidden);
+        }
         let form = read_form(multipart).await?;
         let parsed =
             calendar::read_input(&form.year, &form.source, &form.text, form.file.as_deref());

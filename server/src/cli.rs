@@ -48,6 +48,15 @@ pub enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Set a new password for a user, read from standard input; they must change it at their next
+    /// sign-in. Lifts a lock, ends their sessions and revokes their API tokens.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     /// Create an API token for a user and print it (once: only its hash is kept). The token acts
     /// as that user, with their role and unit, until it expires or is revoked.
     CreateToken {
@@ -62,6 +71,18 @@ pub enum Command {
     },
     /// Check the audit trail's hash chain; exits non-zero at the first broken event.
     VerifyAudit,
+    /// Move the audit events that occurred before a date (China time) out of the database: they
+    /// are written with their hashes to a new file (JSON lines) and synced to disk, then deleted
+    /// in one transaction that records the archive (`audit.archived`). Dates within the retention
+    /// period (AUDIT_RETENTION_DAYS, at least 180 days) are refused and nothing changes.
+    ArchiveAudit {
+        /// Archive the events before this day (YYYY-MM-DD, China time).
+        #[arg(long)]
+        before: String,
+        /// The archive file to create (never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Print the Art. 11 due date of a request received at an instant, on the database's calendar:
     /// `YYYY-MM-DD`, followed by ` provisional` when a year without calendar data is involved.
     Deadline {
@@ -200,11 +221,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     }
                 },
             };
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .context("reading the password")?;
-            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let password = read_password()?;
             let db = connect_and_migrate(&config.database_url).await?;
             let new = NewUser {
                 username,
@@ -214,12 +231,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 email,
                 locale,
                 password,
+                // Chosen by the operator: the person chooses their own at first sign-in.
+                must_change_password: true,
             };
-            match auth::create_user(&db, &Actor::operator("create-user"), new, clock.now()).await {
+            let actor = Actor::operator("create-user");
+            match auth::create_user(&db, &actor, new, &config.passwords, clock.now()).await {
                 Ok(user) => println!(
-                    "created user {} ({}) with id {}",
+                    "created user {} ({}) with id {}; the password must be changed at the first sign-in",
                     user.username, user.role, user.id
                 ),
+                Err(error) => {
+                    eprintln!("{}", error.message(app::i18n::Locale::En));
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
+        Command::ResetPassword {
+            username,
+            password_stdin: _,
+        } => {
+            let password = read_password()?;
+            let db = connect_and_migrate(&config.database_url).await?;
+            let actor = Actor::operator("reset-password");
+            match app::server::passwords::reset(
+                &db,
+                &actor,
+                &username,
+                &password,
+                &config.passwords,
+                clock.now(),
+            )
+            .await
+            {
+                Ok(reset) => println!(
+                    "reset the password of {username}; it must be changed at the next sign-in \
+                     ({} sessions ended, {} API tokens revoked)",
+                    reset.sessions_ended, reset.tokens_revoked
+                ),
+                Err(app::error::AppError::NotFound) => {
+                    eprintln!("no active user named {username}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
                 Err(error) => {
                     eprintln!("{}", error.message(app::i18n::Locale::En));
                     return Ok(std::process::ExitCode::from(2));
@@ -278,6 +330,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             app::server::export::record(
                 &db,
                 &Actor::operator("export"),
+                &viewer,
                 &format,
                 &query,
                 clock.now(),
@@ -370,6 +423,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 Err(error) => anyhow::bail!("{}", error.message(en)),
             }
         }
+        Command::ArchiveAudit { before, out } => {
+            use app::server::audit_trail::{self, ArchiveError, ArchiveOutcome};
+            let Ok(before) = chrono::NaiveDate::parse_from_str(before.trim(), "%Y-%m-%d") else {
+                eprintln!("--before must be a date, YYYY-MM-DD");
+                return Ok(std::process::ExitCode::from(2));
+            };
+            let db = connect_and_migrate(&config.database_url).await?;
+            let outcome = audit_trail::archive(
+                &db,
+                &Actor::operator("archive-audit"),
+                before,
+                &out,
+                config.audit_retention_days,
+                clock.now(),
+            )
+            .await;
+            match outcome {
+                Ok(ArchiveOutcome::NothingToArchive) => {
+                    println!("no audit events before {before}: nothing archived");
+                }
+                Ok(ArchiveOutcome::Archived {
+                    events,
+                    first_event_id,
+                    up_to_event_id,
+                    file_sha256,
+                    ..
+                }) => println!(
+                    "archived {events} audit events ({first_event_id} to {up_to_event_id}) to {} \
+                     (SHA-256 {file_sha256})",
+                    out.display()
+                ),
+                Err(error @ (ArchiveError::Database(_) | ArchiveError::File { .. })) => {
+                    return Err(error.into());
+                }
+                Err(refusal) => {
+                    eprintln!("{refusal}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
         Command::VerifyAudit => {
             let db = connect_and_migrate(&config.database_url).await?;
             match audit::verify(&db).await? {
@@ -382,6 +475,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// A password from standard input, without its line ending (the only way one is given: never on the
+/// command line, where other users and the shell history would see it).
+fn read_password() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// An import's report as the console prints it (in English): every row with its outcome or its

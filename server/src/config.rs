@@ -1,6 +1,8 @@
 //! Typed configuration from the environment, with the defaults a fresh checkout runs on.
 use crate::mail::{MailConfig, MailTransport};
+use app::domain::password::PasswordRules;
 use app::server::auth::SessionPolicy;
+use app::server::passwords::{MAX_HISTORY, PasswordPolicy};
 use leptos::config::{Env, LeptosOptions};
 use std::net::SocketAddr;
 
@@ -11,7 +13,12 @@ pub struct Config {
     pub database_url: String,
     pub site_addr: SocketAddr,
     pub leptos: LeptosOptions,
+    /// Idle timeout and absolute lifetime of sessions (`SESSION_IDLE_MINUTES`, default 30;
+    /// `SESSION_ABSOLUTE_HOURS`, default 12).
     pub sessions: SessionPolicy,
+    /// Password rules, expiry, history and the lockout after failed sign-ins (`PASSWORD_*`,
+    /// `LOCKOUT_*`; see [`passwords_from_env`]).
+    pub passwords: PasswordPolicy,
     /// Set when the public address is HTTPS: cookies then carry `Secure`.
     pub secure_cookies: bool,
     /// Where filing attachments are kept (`ATTACHMENTS_DIR`, default `data/attachments`).
@@ -24,6 +31,9 @@ pub struct Config {
     /// Attempts at sign-in, at the token endpoints and with bad bearer tokens, per client address
     /// (`AUTH_RATE_PER_MINUTE`, `AUTH_RATE_BURST`; 30 and 30 by default).
     pub auth_rate: crate::rate_limit::RateConfig,
+    /// How long audit events stay in the database before `server archive-audit` may move them to
+    /// a file (`AUDIT_RETENTION_DAYS`, default and minimum 180: Cybersecurity Law Art. 21).
+    pub audit_retention_days: u32,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -79,6 +89,107 @@ fn mail_from_env(base_url: &str) -> anyhow::Result<MailConfig> {
     Ok(mail)
 }
 
+/// A whole number in `range` from `key`, or `default` when it is not set.
+fn bounded(key: &str, default: u32, range: std::ops::RangeInclusive<u32>) -> anyhow::Result<u32> {
+    match var(key) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{key} must be a whole number from {} to {}: {v}",
+                    range.start(),
+                    range.end()
+                )
+            }),
+    }
+}
+
+/// `SESSION_IDLE_MINUTES` (default 30, 1 to 1440) and `SESSION_ABSOLUTE_HOURS` (default 12, 1 to
+/// 720); the idle timeout may not exceed the lifetime.
+fn sessions_from_env() -> anyhow::Result<SessionPolicy> {
+    let defaults = SessionPolicy::default();
+    let idle = bounded(
+        "SESSION_IDLE_MINUTES",
+        defaults.idle.num_minutes() as u32,
+        1..=1440,
+    )?;
+    let absolute = bounded(
+        "SESSION_ABSOLUTE_HOURS",
+        defaults.absolute.num_hours() as u32,
+        1..=720,
+    )?;
+    if idle > absolute * 60 {
+        anyhow::bail!("SESSION_IDLE_MINUTES may not exceed SESSION_ABSOLUTE_HOURS");
+    }
+    Ok(SessionPolicy {
+        idle: chrono::Duration::minutes(i64::from(idle)),
+        absolute: chrono::Duration::hours(i64::from(absolute)),
+    })
+}
+
+/// `PASSWORD_MIN_LENGTH` (default 10, 8 to 128), `PASSWORD_MIN_CLASSES` (default 3 of lower-case,
+/// capitals, digits, others; 1 to 4), `PASSWORD_MAX_AGE_DAYS` (default 90; 0: no expiry),
+/// `PASSWORD_HISTORY` (default 5, 0 to 24: earlier passwords that may not be chosen again),
+/// `LOCKOUT_THRESHOLD` (default 5 consecutive failed sign-ins, 1 to 100) and `LOCKOUT_MINUTES`
+/// (default 15, 1 to 1440).
+fn passwords_from_env() -> anyhow::Result<PasswordPolicy> {
+    use app::domain::password::{LOWEST_MIN_LENGTH, MAX_LENGTH};
+    let defaults = PasswordPolicy::default();
+    let min_length = bounded(
+        "PASSWORD_MIN_LENGTH",
+        defaults.rules.min_length() as u32,
+        LOWEST_MIN_LENGTH as u32..=MAX_LENGTH as u32,
+    )?;
+    let min_classes = bounded(
+        "PASSWORD_MIN_CLASSES",
+        u32::from(defaults.rules.min_classes()),
+        1..=4,
+    )?;
+    let rules = PasswordRules::new(min_length as usize, min_classes as u8)
+        .map_err(|e| anyhow::anyhow!("PASSWORD_MIN_LENGTH / PASSWORD_MIN_CLASSES: {e}"))?;
+    let default_days = defaults.max_age.map_or(0, |age| age.num_days() as u32);
+    let max_age_days = bounded("PASSWORD_MAX_AGE_DAYS", default_days, 0..=3650)?;
+    Ok(PasswordPolicy {
+        rules,
+        max_age: (max_age_days > 0).then(|| chrono::Duration::days(i64::from(max_age_days))),
+        history: bounded(
+            "PASSWORD_HISTORY",
+            defaults.history as u32,
+            0..=MAX_HISTORY as u32,
+        )? as usize,
+        lockout_threshold: bounded("LOCKOUT_THRESHOLD", defaults.lockout_threshold, 1..=100)?,
+        lockout: chrono::Duration::minutes(i64::from(bounded(
+            "LOCKOUT_MINUTES",
+            defaults.lockout.num_minutes() as u32,
+            1..=1440,
+        )?)),
+    })
+}
+
+/// `AUDIT_RETENTION_DAYS`: at least 180 (网络安全法第二十一条: network logs are kept no less
+/// than six months); a shorter period is a configuration error, not silently raised.
+fn audit_retention_days() -> anyhow::Result<u32> {
+    use app::server::audit_trail::MIN_RETENTION_DAYS;
+    match var("AUDIT_RETENTION_DAYS") {
+        None => Ok(MIN_RETENTION_DAYS),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|days| (MIN_RETENTION_DAYS..=36_500).contains(days))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "AUDIT_RETENTION_DAYS must be a whole number of days from {MIN_RETENTION_DAYS} \
+                     (six months, Cybersecurity Law Art. 21) to 36500: {v}"
+                )
+            }),
+    }
+}
+
 impl Config {
     /// Reads `DATABASE_URL`, `LEPTOS_SITE_ADDR`, `LEPTOS_OUTPUT_NAME`, `LEPTOS_SITE_ROOT`,
     /// `LEPTOS_SITE_PKG_DIR` and `APP_BASE_URL`.
@@ -115,10 +226,12 @@ impl Config {
                 burst: rate("AUTH_RATE_BURST", defaults.burst)?,
             },
             mail: mail_from_env(&base_url)?,
+            audit_retention_days: audit_retention_days()?,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             site_addr,
             leptos,
-            sessions: SessionPolicy::default(),
+            sessions: sessions_from_env()?,
+            passwords: passwords_from_env()?,
             secure_cookies: var("APP_BASE_URL").is_some_and(|u| u.starts_with("https://")),
             attachments_dir: var("ATTACHMENTS_DIR")
                 .unwrap_or_else(|| "data/attachments".into())

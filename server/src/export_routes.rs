@@ -67,7 +67,7 @@ pub async fn csv_download(
     let (query, locale) = read_query(params);
     let now = state.clock.now();
     let actor = Actor::user(user, meta);
-    export::record(&state.db, &actor, "csv", &query, now).await?;
+    export::record(&state.db, &actor, &user.viewer(), "csv", &query, now).await?;
     // A few chunks in flight at most: the reader waits for the client.
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let db = state.db.clone();
@@ -137,7 +137,8 @@ pub async fn xlsx_download(
 ) -> Result<Response, AppError> {
     let (query, locale) = read_query(params);
     let now = state.clock.now();
-    export::record(&state.db, &Actor::user(user, meta), "xlsx", &query, now).await?;
+    let actor = Actor::user(user, meta);
+    export::record(&state.db, &actor, &user.viewer(), "xlsx", &query, now).await?;
     let (file, _) = export::registry_xlsx(&state.db, &user.viewer(), &query, locale, now).await?;
     let body = stream_file(file).await?;
     Ok(attachment(

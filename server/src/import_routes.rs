@@ -18,6 +18,7 @@ use axum::body::Body;
 use axum::extract::{Extension, Multipart, State};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use leptos::nonce::Nonce;
 use leptos::prelude::provide_context;
 
 /// The body limit of the route: the largest file plus the form around it.
@@ -73,6 +74,7 @@ pub async fn import_register(
     State(state): State<AppState>,
     Extension(meta): Extension<RequestMeta>,
     user: Option<Extension<SessionUser>>,
+    nonce: Option<Extension<Nonce>>,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
@@ -120,7 +122,8 @@ pub async fn import_register(
         Err(error) if !matches!(error, AppError::Import(_)) => app_error_response(&error, locale),
         outcome => {
             let outcome = ImportOutcome(outcome.map(|report| report.for_display(SHOWN_ROWS)));
-            render_page(&state, outcome, user, meta, headers, status).await
+            let nonce = nonce.map(|Extension(nonce)| nonce);
+            render_page(&state, outcome, user, meta, nonce, headers, status).await
         }
     }
 }
@@ -131,6 +134,7 @@ async fn render_page(
     outcome: ImportOutcome,
     user: SessionUser,
     meta: RequestMeta,
+    nonce: Option<Nonce>,
     mut headers: HeaderMap,
     status: StatusCode,
 ) -> Response {
@@ -140,6 +144,10 @@ async fn render_page(
         move || {
             provide_context(context.clone());
             provide_context(outcome.clone());
+            // The nonce of this response's Content-Security-Policy (`security_headers`).
+            if let Some(nonce) = &nonce {
+                provide_context(nonce.clone());
+            }
         },
         move || shell(leptos.clone()),
     );

@@ -4,6 +4,7 @@
 pub mod admin_routes;
 pub mod api_v1;
 pub mod attachment_routes;
+pub mod audit_routes;
 pub mod cli;
 pub mod config;
 pub mod downloads;
@@ -14,5 +15,6 @@ pub mod middleware;
 pub mod rate_limit;
 pub mod report_routes;
 pub mod routes;
+pub mod security_headers;
 pub mod startup;
 pub mod telemetry;

@@ -150,10 +150,12 @@ impl Worker {
             let outcome = match self.deliver(message).await {
                 Ok(()) => Outcome::Sent,
                 Err(failure) => {
+                    // A mail server's refusal quotes the recipient's address: personal data stays
+                    // out of the logs (the outbox page keeps the whole message for administrators).
                     tracing::warn!(
                         id = message.id,
                         attempts = message.attempts,
-                        error = %failure.error,
+                        error = %without_addresses(&failure.error),
                         "e-mail not delivered"
                     );
                     if failure.permanent || message.attempts >= self.config.max_attempts {
@@ -293,4 +295,50 @@ impl Worker {
 
 fn system_time(at: DateTime<Utc>) -> std::time::SystemTime {
     std::time::SystemTime::from(at)
+}
+
+/// `text` with the local part of every e-mail address in it replaced (`***@example.gov.cn`), for
+/// logs: SMTP replies quote the address they refuse.
+pub fn without_addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match word.split_once('@') {
+            Some((local, domain)) if !local.is_empty() && domain.contains('.') => {
+                out.push_str("***@");
+                out.push_str(domain);
+            }
+            _ => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '\'') {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_addresses;
+
+    #[test]
+    fn addresses_are_cut_from_what_is_logged_and_the_rest_kept() {
+        assert_eq!(
+            without_addresses(
+                "permanent error (550): 5.1.1 <tan.ming@shizhu.example>: no such user"
+            ),
+            "permanent error (550): 5.1.1 <***@shizhu.example>: no such user"
+        );
+        assert_eq!(
+            without_addresses("writing data/mail/00000001.eml: disk full"),
+            "writing data/mail/00000001.eml: disk full"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use crate::routes::error_page;
 use crate::startup::AppState;
 use app::error::AppError;
 use app::i18n::{Locale, Msg};
-use app::server::auth::{self, SESSION_COOKIE, SessionToken};
+use app::server::auth::{self, AuthSettings, PendingPasswordChange, SessionToken};
 use app::server::context::RequestMeta;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -167,14 +167,22 @@ fn is_token_endpoint(path: &str) -> bool {
 }
 
 /// Resolves the session cookie (or, for the JSON API, an `Authorization: Bearer` token) to the
-/// signed-in person and puts them into the request's extensions. A bearer token that does not
+/// signed-in person and puts them into the request's extensions: a [`app::model::SessionUser`],
+/// or, when their password must be changed first, a [`PendingPasswordChange`] (which
+/// [`require_sign_in`] confines to the change-password page). A bearer token that does not
 /// authenticate is refused outright (never a fallback to the cookie) and counts against the
-/// address's attempts.
+/// address's attempts. The deployment's [`AuthSettings`] go into every request.
 pub async fn resolve_session(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
+    let settings = AuthSettings {
+        sessions: state.config.sessions,
+        passwords: state.config.passwords,
+        secure_cookies: state.config.secure_cookies,
+    };
+    req.extensions_mut().insert(settings);
     if is_api(req.uri().path())
         && let Some(token) = bearer(req.headers())
     {
@@ -210,12 +218,32 @@ pub async fn resolve_session(
         }
         return next.run(req).await;
     }
-    if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
+    let cookie_name = auth::session_cookie_name(state.config.secure_cookies);
+    if let Some(token) = cookie(req.headers(), cookie_name) {
         let now = state.clock.now();
-        match auth::resolve_session(&state.db, &token, state.config.sessions, now).await {
-            Ok(Some(user)) => {
-                req.extensions_mut().insert(user);
-                req.extensions_mut().insert(SessionToken(token));
+        match auth::resolve_session(
+            &state.db,
+            &token,
+            settings.sessions,
+            &settings.passwords,
+            now,
+        )
+        .await
+        {
+            Ok(Some(session)) => {
+                let extensions = req.extensions_mut();
+                match session.password_change {
+                    None => {
+                        extensions.insert(session.user);
+                    }
+                    Some(reason) => {
+                        extensions.insert(PendingPasswordChange {
+                            user: session.user,
+                            reason,
+                        });
+                    }
+                }
+                extensions.insert(SessionToken(token));
             }
             Ok(None) => {}
             Err(error) => {
@@ -240,9 +268,63 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/api/")
 }
 
-/// Sends a signed-out reader of a page to the sign-in page (server functions answer 401 themselves).
+/// The page a person whose password must be changed is sent to.
+pub const PASSWORD_PAGE: &str = "/account/password";
+
+/// What a person whose password must be changed may still reach: the change-password page and its
+/// server functions, sign-out, the language switch, sign-in (as someone else) and static files.
+fn allowed_while_password_change_required(method: &Method, path: &str) -> bool {
+    let read = matches!(*method, Method::GET | Method::HEAD);
+    (read && path == PASSWORD_PAGE)
+        || (*method == Method::POST && matches!(path, "/logout" | "/lang" | "/login"))
+        || app::password_api::ALLOWED_WHILE_CHANGE_REQUIRED.contains(&path)
+        || (is_public(path) && !path.starts_with("/api/"))
+}
+
+/// Refuses a person whose password must be changed everything but [the few things they may
+/// reach](allowed_while_password_change_required): pages redirect to the change-password page;
+/// the JSON API, server functions and other posts answer 403 with `password_change_required`.
+fn confine_to_password_change(req: &Request) -> Option<Response> {
+    req.extensions().get::<PendingPasswordChange>()?;
+    let (method, path) = (req.method(), req.uri().path());
+    if allowed_while_password_change_required(method, path) {
+        return None;
+    }
+    let error = AppError::PasswordChangeRequired;
+    if is_api(path) {
+        return Some(ApiFailure::App(error).render(api_locale(req.headers())));
+    }
+    if path.starts_with("/api/") {
+        // A server function: its error as server functions encode theirs (JSON).
+        let body = serde_json::to_string(&error).unwrap_or_default();
+        return Some(
+            (
+                StatusCode::FORBIDDEN,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response(),
+        );
+    }
+    if matches!(*method, Method::GET | Method::HEAD) {
+        return Some(Redirect::to(PASSWORD_PAGE).into_response());
+    }
+    let locale = Locale::from_headers(req.headers());
+    Some(error_page(
+        StatusCode::FORBIDDEN,
+        locale,
+        &error.message(locale),
+    ))
+}
+
+/// Sends a signed-out reader of a page to the sign-in page (server functions answer 401 themselves),
+/// and keeps a person whose password must be changed on the change-password page.
 pub async fn require_sign_in(req: Request, next: Next) -> Response {
-    let signed_in = req.extensions().get::<app::model::SessionUser>().is_some();
+    if let Some(refused) = confine_to_password_change(&req) {
+        return refused;
+    }
+    let signed_in = req.extensions().get::<app::model::SessionUser>().is_some()
+        || req.extensions().get::<PendingPasswordChange>().is_some();
     let path = req.uri().path();
     if req.method() == Method::GET && !signed_in && !is_public(path) {
         let target = req
@@ -320,6 +402,30 @@ mod tests {
             ("origin", "https://evil.example"),
             ("host", "127.0.0.1:3000")
         ])));
+    }
+
+    #[test]
+    fn a_person_who_must_change_their_password_reaches_only_that_page_and_sign_out() {
+        let allowed =
+            |method: Method, path: &str| allowed_while_password_change_required(&method, path);
+        assert!(allowed(Method::GET, PASSWORD_PAGE));
+        assert!(allowed(Method::POST, "/api/password_change"));
+        assert!(allowed(Method::POST, "/api/sign_out_everywhere"));
+        assert!(allowed(Method::POST, "/logout"));
+        assert!(allowed(Method::GET, "/pkg/registry.css"));
+        for (method, path) in [
+            (Method::GET, "/"),
+            (Method::GET, "/tokens"),
+            (Method::POST, "/api/registry"),
+            (Method::POST, "/api/token_create"),
+            (Method::GET, "/api/v1/units"),
+            (Method::POST, "/api/v1/tokens"),
+            (Method::GET, "/exports/registry.csv"),
+            (Method::POST, "/admin/import"),
+            (Method::POST, PASSWORD_PAGE),
+        ] {
+            assert!(!allowed(method.clone(), path), "{method} {path}");
+        }
     }
 
     #[test]

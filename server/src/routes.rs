@@ -5,7 +5,7 @@ use crate::startup::AppState;
 use app::error::AppError;
 use app::i18n::{LOCALE_COOKIE, Locale, Msg};
 use app::model::SessionUser;
-use app::server::auth::{self, SESSION_COOKIE, SessionToken};
+use app::server::auth::{self, PendingPasswordChange, SessionToken, SignedIn};
 use app::server::context::RequestMeta;
 use axum::Form;
 use axum::extract::{Extension, State};
@@ -53,6 +53,12 @@ fn cookie_header(name: &str, value: &str, max_age_seconds: i64, secure: bool) ->
     .expect("cookie values are ascii")
 }
 
+/// The session cookie (see [`auth::session_cookie`]); an empty token with no lifetime clears it.
+fn session_cookie_header(token: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
+    HeaderValue::from_str(&auth::session_cookie(token, max_age_seconds, secure))
+        .expect("session tokens are hex")
+}
+
 fn redirect_with_cookie(location: &str, cookie: HeaderValue) -> Response {
     let mut response = Redirect::to(location).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -66,10 +72,13 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-/// `POST /login`. A wrong password and an unknown user get the very same redirect.
+/// `POST /login`. A wrong password, an unknown user and a locked account get the very same
+/// redirect. A person whose password must be changed goes to the change-password page instead of
+/// `next`.
 pub async fn sign_in(
     State(state): State<AppState>,
     Extension(meta): Extension<RequestMeta>,
+    previous: Option<Extension<SessionToken>>,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -89,16 +98,26 @@ pub async fn sign_in(
         &form.password,
         &meta,
         state.config.sessions,
+        &state.config.passwords,
+        previous.as_ref().map(|Extension(token)| token),
         now,
     )
     .await
     {
-        Ok((SessionToken(token), user)) => {
+        Ok(SignedIn {
+            token: SessionToken(token),
+            user,
+            password_change,
+        }) => {
             tracing::info!(user_id = user.id, role = %user.role, "signed in");
             let max_age = state.config.sessions.absolute.num_seconds();
+            let location = match password_change {
+                Some(_) => crate::middleware::PASSWORD_PAGE,
+                None => next.as_str(),
+            };
             redirect_with_cookie(
-                &next,
-                cookie_header(SESSION_COOKIE, &token, max_age, state.config.secure_cookies),
+                location,
+                session_cookie_header(&token, max_age, state.config.secure_cookies),
             )
         }
         Err(AppError::Unauthenticated) => redirect_back_failed(&next),
@@ -115,15 +134,20 @@ fn redirect_back_failed(next: &str) -> Response {
     Redirect::to(&location).into_response()
 }
 
-/// `POST /logout`: ends this session and clears its cookie.
+/// `POST /logout`: ends this session and clears its cookie (also for a person who has yet to change
+/// their password).
 pub async fn sign_out(
     State(state): State<AppState>,
     Extension(meta): Extension<RequestMeta>,
     user: Option<Extension<SessionUser>>,
+    pending: Option<Extension<PendingPasswordChange>>,
     token: Option<Extension<SessionToken>>,
     headers: HeaderMap,
 ) -> Response {
-    if let (Some(Extension(user)), Some(Extension(SessionToken(token)))) = (user, token) {
+    let user = user
+        .map(|Extension(user)| user)
+        .or(pending.map(|Extension(pending)| pending.user));
+    if let (Some(user), Some(Extension(SessionToken(token)))) = (user, token) {
         let now = state.clock.now();
         if let Err(error) = auth::sign_out(&state.db, &token, &user, &meta, now).await {
             return app_error_response(&error, Locale::from_headers(&headers));
@@ -131,7 +155,7 @@ pub async fn sign_out(
     }
     redirect_with_cookie(
         "/login?signed_out=1",
-        cookie_header(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+        session_cookie_header("", 0, state.config.secure_cookies),
     )
 }
 

@@ -2,7 +2,7 @@
 use crate::config::Config;
 use crate::{
     admin_routes, attachment_routes, export_routes, import_routes, middleware as mw, report_routes,
-    routes, telemetry,
+    routes, security_headers, telemetry,
 };
 use anyhow::Context as _;
 use app::app::{App, shell};
@@ -11,8 +11,9 @@ use app::server::context::{AppContext, Clock};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
+use axum::http::Method;
 use axum::http::Request;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -63,6 +64,78 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
     Ok(db)
 }
 
+/// The routes outside Leptos and the JSON API: method, path and handler. The router and the
+/// authorisation matrix test (`server/tests/api/authz_matrix.rs`) both read this list.
+pub fn http_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::POST, "/login", post(routes::sign_in)),
+        (Method::POST, "/logout", post(routes::sign_out)),
+        (Method::POST, "/lang", post(routes::switch_language)),
+        (Method::GET, "/healthz", get(routes::healthz)),
+        (Method::GET, "/metrics", get(routes::metrics)),
+        (
+            Method::POST,
+            "/filings/{id}/attachments",
+            post(attachment_routes::upload)
+                .layer(DefaultBodyLimit::max(attachments::MAX_BYTES + 64 * 1024)),
+        ),
+        (
+            Method::GET,
+            "/attachments/{id}",
+            get(attachment_routes::download),
+        ),
+        (
+            Method::GET,
+            "/exports/registry.csv",
+            get(export_routes::registry_csv),
+        ),
+        (
+            Method::GET,
+            "/exports/registry.xlsx",
+            get(export_routes::registry_xlsx),
+        ),
+        (
+            Method::GET,
+            "/exports/filings.csv",
+            get(report_routes::filings_csv),
+        ),
+        (
+            Method::GET,
+            "/exports/filings.xlsx",
+            get(report_routes::filings_xlsx),
+        ),
+        (
+            Method::GET,
+            "/reports/monthly.xlsx",
+            get(report_routes::monthly_xlsx),
+        ),
+        (
+            Method::GET,
+            "/exports/audit.csv",
+            get(crate::audit_routes::audit_csv),
+        ),
+        (
+            Method::POST,
+            "/admin/calendar",
+            post(admin_routes::save_calendar_year).layer(DefaultBodyLimit::max(1024 * 1024)),
+        ),
+        (
+            Method::POST,
+            "/admin/import",
+            post(import_routes::import_register)
+                .layer(DefaultBodyLimit::max(import_routes::BODY_LIMIT)),
+        ),
+    ]
+}
+
+/// The method and path of every route in [`http_routes`].
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    http_routes()
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect()
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -70,41 +143,25 @@ pub fn router(state: AppState) -> Router {
     let leptos = state.leptos.clone();
     let fallback_context = context.clone();
 
-    Router::new()
-        .nest(crate::api_v1::PREFIX, crate::api_v1::router())
-        .route("/login", post(routes::sign_in))
-        .route("/logout", post(routes::sign_out))
-        .route("/lang", post(routes::switch_language))
-        .route("/healthz", get(routes::healthz))
-        .route("/metrics", get(routes::metrics))
-        .route(
-            "/filings/{id}/attachments",
-            post(attachment_routes::upload)
-                .layer(DefaultBodyLimit::max(attachments::MAX_BYTES + 64 * 1024)),
-        )
-        .route("/attachments/{id}", get(attachment_routes::download))
-        .route("/exports/registry.csv", get(export_routes::registry_csv))
-        .route("/exports/registry.xlsx", get(export_routes::registry_xlsx))
-        .route("/exports/filings.csv", get(report_routes::filings_csv))
-        .route("/exports/filings.xlsx", get(report_routes::filings_xlsx))
-        .route("/reports/monthly.xlsx", get(report_routes::monthly_xlsx))
-        .route(
-            "/admin/calendar",
-            post(admin_routes::save_calendar_year).layer(DefaultBodyLimit::max(1024 * 1024)),
-        )
-        .route(
-            "/admin/import",
-            post(import_routes::import_register)
-                .layer(DefaultBodyLimit::max(import_routes::BODY_LIMIT)),
-        )
+    let mut router = Router::new().nest(crate::api_v1::PREFIX, crate::api_v1::router());
+    for (_, path, handler) in http_routes() {
+        router = router.route(path, handler);
+    }
+    router
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context.clone()),
+            move || {
+                provide_context(context.clone());
+                security_headers::provide_request_nonce();
+            },
             move || shell(leptos.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_context.clone()),
+            move || {
+                provide_context(fallback_context.clone());
+                security_headers::provide_request_nonce();
+            },
             shell,
         ))
         .layer(axum::middleware::from_fn(mw::require_sign_in))
@@ -113,6 +170,12 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(mw::refuse_cross_site))
         .layer(axum::middleware::from_fn(mw::request_meta))
         .layer(axum::middleware::from_fn(mw::track_metrics))
+        // Outside every layer that can answer on its own (refusals, redirects, rate limits), so
+        // that their responses carry the headers too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers::set_security_headers,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let request_id = req
                 .headers()

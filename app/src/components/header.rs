@@ -21,10 +21,27 @@ fn signed_in() -> Option<crate::model::SessionUser> {
     }
 }
 
+/// A person signed in with a password they must change first: they see who they are and may sign
+/// out, but get no links into the rest of the site.
+fn pending_password_change() -> Option<crate::model::SessionUser> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()?
+            .extensions
+            .get::<crate::server::auth::PendingPasswordChange>()
+            .map(|pending| pending.user.clone())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
 #[component]
 pub fn Header() -> impl IntoView {
     let locale = use_locale();
     let user = signed_in();
+    let pending = pending_password_change();
     let next = current_path();
 
     view! {
@@ -35,7 +52,7 @@ pub fn Header() -> impl IntoView {
             </div>
             <Nav role=user.as_ref().map(|u| u.role) />
             <div class="session">
-                <Session user />
+                <Session user pending />
                 <LangSwitch next=next />
             </div>
         </header>
@@ -50,6 +67,8 @@ fn Nav(role: Option<Role>) -> impl IntoView {
     // Art. 34's monthly report is the county level's.
     let county = role.is_some_and(|r| r != Role::Submitter);
     let admin = role == Some(Role::Admin);
+    // 三权分立: the audit trail is the auditor's alone.
+    let auditor = role == Some(Role::Auditor);
     view! {
         <nav aria-label=locale.t(Msg::NavMain)>
             <ul>
@@ -65,17 +84,23 @@ fn Nav(role: Option<Role>) -> impl IntoView {
                     <li><A href="/admin/outbox" attr:data-testid="nav-outbox">{locale.t(Msg::NavOutbox)}</A></li>
                     <li><A href="/admin/import" attr:data-testid="nav-import">{locale.t(Msg::NavImport)}</A></li>
                 })}
+                {auditor.then(|| view! {
+                    <li><A href="/audit" attr:data-testid="nav-audit">{locale.t(Msg::NavAudit)}</A></li>
+                })}
             </ul>
         </nav>
     }
 }
 
-/// Who is signed in, with sign-out.
+/// Who is signed in, with their API tokens, password and sessions, and sign-out.
 #[component]
-fn Session(user: Option<crate::model::SessionUser>) -> impl IntoView {
+fn Session(
+    user: Option<crate::model::SessionUser>,
+    pending: Option<crate::model::SessionUser>,
+) -> impl IntoView {
     let locale = use_locale();
-    match user {
-        Some(user) => view! {
+    match (user, pending) {
+        (Some(user), _) => view! {
             <p data-testid="current-user">
                 <span class="visually-hidden">{locale.t(Msg::UserSignedInAs)}" "</span>
                 <span class="username">{user.username.clone()}</span>
@@ -83,12 +108,26 @@ fn Session(user: Option<crate::model::SessionUser>) -> impl IntoView {
                 <span class="role">{locale.t(labels::role(user.role))}</span>
                 {user.unit_name.clone().map(|unit| view! { " · " <span class="unit">{unit}</span> })}
             </p>
-            <p><A href="/tokens" attr:data-testid="nav-tokens">{locale.t(Msg::NavTokens)}</A></p>
+            <p>
+                <A href="/tokens" attr:data-testid="nav-tokens">{locale.t(Msg::NavTokens)}</A>
+                " · "
+                <A href="/account/password" attr:data-testid="nav-password">{locale.t(Msg::NavPassword)}</A>
+            </p>
             <form method="post" action="/logout" class="inline">
                 <button type="submit" data-testid="sign-out">{locale.t(Msg::UserSignOut)}</button>
             </form>
         }
         .into_any(),
-        None => view! { <p data-testid="current-user"></p> }.into_any(),
+        (None, Some(pending)) => view! {
+            <p data-testid="current-user">
+                <span class="visually-hidden">{locale.t(Msg::UserSignedInAs)}" "</span>
+                <span class="username">{pending.username.clone()}</span>
+            </p>
+            <form method="post" action="/logout" class="inline">
+                <button type="submit" data-testid="sign-out">{locale.t(Msg::UserSignOut)}</button>
+            </form>
+        }
+        .into_any(),
+        (None, None) => view! { <p data-testid="current-user"></p> }.into_any(),
     }
 }

@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod filing;
 pub mod import;
 pub mod mobile;
+pub mod password;
 pub mod registry;
 pub mod report;
 pub mod types;

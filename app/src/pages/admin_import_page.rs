@@ -40,7 +40,12 @@ pub fn AdminImportPage() -> impl IntoView {
                             <ImportForm locale />
                         }
                         .into_any(),
-                        Ok(Some(_)) => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
+                        Ok(Some(_)) => {
+                            // The page's status says it too, for scripts and the access tests.
+                            #[cfg(feature = "ssr")]
+                            crate::server::context::set_status(http::StatusCode::FORBIDDEN);
+                            view! { <ErrorNotice error=AppError::Forbidden /> }.into_any()
+                        }
                         Ok(None) => view! { <ErrorNotice error=AppError::Unauthenticated /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }

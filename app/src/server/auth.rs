@@ -1,24 +1,56 @@
-//! Users, passwords and sessions. Passwords are argon2 hashes (password-auth), computed off the async
+//! Users, sign-in and sessions. Passwords are argon2 hashes (password-auth), computed off the async
 //! threads; sessions live in the database so every server instance (and a restarted one) knows them,
 //! and only the SHA-256 of a session's cookie token is stored.
+//!
+//! Sign-in follows GB/T 22239-2019 8.1.4.1 b (登录失败处理, 连接超时自动退出) and OWASP ASVS 4.0
+//! V2.2 / V3: consecutive failures lock the account for a while, a wrong password, an unknown user
+//! and a locked account get the same answer after the same work, every sign-in gets a new session
+//! id, and sessions end after an idle time, an absolute lifetime, or a change of the person's role
+//! or unit. The password rules, history and expiry are in [`super::passwords`].
 use super::audit::{self, Actor, Event};
 use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{session, unit, user};
+use super::passwords::{self, PasswordPolicy};
 use crate::domain::Role;
+use crate::domain::password::ChangeReason;
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use sha2::{Digest, Sha256};
 
-/// The session cookie's name.
+/// The session cookie's name on a site served over plain HTTP (development, tests, the demo).
 pub const SESSION_COOKIE: &str = "registry_session";
-/// Shortest password accepted when an account is created.
-pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The session cookie's name over HTTPS. Browsers accept a `__Host-` cookie only with `Secure`,
+/// `Path=/` and no `Domain`, so neither a sibling subdomain nor a plain-HTTP page can plant or
+/// overwrite it (ASVS 3.4.4).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-registry_session";
 
-/// How long sessions live.
+/// The session cookie's name: `__Host-` prefixed when the site is HTTPS.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The `Set-Cookie` value for a session token (empty with `max_age_seconds` 0 to clear it):
+/// `HttpOnly` (no script reads it), `SameSite=Lax` (no cross-site posts carry it), `Path=/`, and
+/// over HTTPS `Secure` with the `__Host-` name (ASVS 3.4.1–3.4.4).
+pub fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+    let name = session_cookie_name(secure);
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={token}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// How long sessions live (`SESSION_IDLE_MINUTES`, `SESSION_ABSOLUTE_HOURS`).
 #[derive(Debug, Clone, Copy)]
 pub struct SessionPolicy {
     /// A session unused this long ends.
@@ -40,11 +72,47 @@ impl Default for SessionPolicy {
 #[derive(Debug, Clone)]
 pub struct SessionToken(pub String);
 
+/// The rules of sign-in and sessions of this deployment. The session layer puts them into every
+/// request, for the handlers and server functions that open sessions or change passwords.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthSettings {
+    pub sessions: SessionPolicy,
+    pub passwords: PasswordPolicy,
+    /// The site is HTTPS: the session cookie is `Secure` and `__Host-` prefixed.
+    pub secure_cookies: bool,
+}
+
+/// A session whose person must change their password before anything else (it expired, or
+/// someone else set it). The session layer puts this, and no [`SessionUser`], into the request,
+/// so every page and service that asks for a signed-in person refuses them; only the
+/// change-password page and sign-out accept it.
+#[derive(Debug, Clone)]
+pub struct PendingPasswordChange {
+    pub user: SessionUser,
+    pub reason: ChangeReason,
+}
+
+/// A valid session: its person and, if so, why they must change their password first.
+#[derive(Debug, Clone)]
+pub struct ResolvedSession {
+    pub user: SessionUser,
+    pub password_change: Option<ChangeReason>,
+}
+
+/// A successful sign-in: the new session's token, its person and, if so, why they must change their
+/// password before anything else.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: SessionToken,
+    pub user: SessionUser,
+    pub password_change: Option<ChangeReason>,
+}
+
 pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-async fn hash_password(password: String) -> anyhow::Result<String> {
+pub(crate) async fn hash_password(password: String) -> anyhow::Result<String> {
     Ok(tokio::task::spawn_blocking(move || password_auth::generate_hash(password)).await?)
 }
 
@@ -84,22 +152,30 @@ pub(crate) async fn session_user_for(
     })
 }
 
-/// Checks a username and password and opens a session. A wrong password and an unknown (or disabled)
-/// user give the same answer; both are audited as failed sign-ins.
+/// Checks a username and password and opens a session with a new id (ASVS 3.2.1); the session the
+/// browser held before, if any, ends (no fixation). A wrong password, an unknown (or disabled)
+/// user and a locked account give the same answer after the same argon2 work; all are audited as
+/// failed sign-ins. `policy.lockout_threshold` consecutive failures lock the account for
+/// `policy.lockout` (等保 8.1.4.1 b: 限制非法登录次数); a success resets the count.
+#[allow(clippy::too_many_arguments)]
 pub async fn sign_in(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
     meta: &RequestMeta,
-    policy: SessionPolicy,
+    sessions: SessionPolicy,
+    policy: &PasswordPolicy,
+    previous: Option<&SessionToken>,
     now: DateTime<Utc>,
-) -> Result<(SessionToken, SessionUser), AppError> {
+) -> Result<SignedIn, AppError> {
     let username = username.trim();
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .filter(user::Column::Active.eq(true))
         .one(db)
         .await?;
+    // Verified even when the account is locked, so that a lock costs the same time as a wrong
+    // password and the answer tells nothing.
     let hash = found.as_ref().map(|u| u.password_hash.clone());
     let matches = password_matches(password.to_string(), hash)
         .await
@@ -111,38 +187,60 @@ pub async fn sign_in(
         request_id: meta.request_id.clone(),
         ..Default::default()
     };
-    let Some(user) = found.filter(|_| matches) else {
-        audit::record(
-            &txn,
-            &actor,
-            Event {
-                action: "auth.sign_in_failed",
-                entity_type: "user",
-                entity_id: None,
-                before: None,
-                // The attempted name helps spot guessing; the password is never recorded.
-                after: Some(serde_json::json!({ "username": username.chars().take(64).collect::<String>() })),
-            },
-            now,
-        )
-        .await?;
-        txn.commit().await?;
-        return Err(AppError::Unauthenticated);
+    // Read again inside the write transaction: another attempt may have locked it meanwhile.
+    let current = match &found {
+        Some(u) => user::Entity::find_by_id(u.id).one(&txn).await?,
+        None => None,
+    };
+    let locked = current.as_ref().is_some_and(|u| is_locked(u, now));
+    let user = match current {
+        Some(user) if matches && !locked => user,
+        current => {
+            if let Some(user) = current.as_ref().filter(|_| !locked) {
+                record_failure(&txn, user, &actor, policy, now).await?;
+            }
+            // The attempted name helps spot guessing; the password is never recorded.
+            let mut after =
+                serde_json::json!({ "username": username.chars().take(64).collect::<String>() });
+            if locked {
+                after["locked"] = serde_json::Value::Bool(true);
+            }
+            audit::record(
+                &txn,
+                &actor,
+                Event {
+                    action: "auth.sign_in_failed",
+                    entity_type: "user",
+                    entity_id: None,
+                    before: None,
+                    after: Some(after),
+                },
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            return Err(AppError::Unauthenticated);
+        }
     };
 
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
-    session::ActiveModel {
-        id: Set(token_hash(&token)),
-        user_id: Set(user.id),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        expires_at: Set(now + policy.absolute),
-        source_ip: Set(meta.source_ip.clone()),
+    if user.failed_sign_ins != 0 || user.locked_until.is_some() {
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedSignIns, Expr::value(0))
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await?;
     }
-    .insert(&txn)
-    .await?;
+    if let Some(SessionToken(previous)) = previous {
+        session::Entity::delete_by_id(token_hash(previous))
+            .exec(&txn)
+            .await?;
+    }
+    let password_change = passwords::change_reason(&user, policy, now);
+    let token = open_session(&txn, &user, meta, sessions, now).await?;
     let session_user = session_user_for(&txn, user).await?;
     audit::record(
         &txn,
@@ -152,30 +250,137 @@ pub async fn sign_in(
             entity_type: "user",
             entity_id: Some(session_user.id.to_string()),
             before: None,
-            after: None,
+            after: password_change
+                .map(|reason| serde_json::json!({ "password_change_required": reason })),
         },
         now,
     )
     .await?;
     txn.commit().await?;
-    Ok((SessionToken(token), session_user))
+    Ok(SignedIn {
+        token,
+        user: session_user,
+        password_change,
+    })
+}
+
+fn is_locked(user: &user::Model, now: DateTime<Utc>) -> bool {
+    user.locked_until.is_some_and(|until| until > now)
+}
+
+/// Counts a failed authentication of an existing account (a wrong password at sign-in or when
+/// changing it) and locks the account when the count reaches the threshold. The count is raised
+/// in SQL, so two attempts at once both count.
+pub(crate) async fn record_failure(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    actor: &Actor,
+    policy: &PasswordPolicy,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::FailedSignIns,
+            Expr::col(user::Column::FailedSignIns).add(1),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .exec(txn)
+        .await?;
+    let failures = user::Entity::find_by_id(user.id)
+        .one(txn)
+        .await?
+        .map(|u| u.failed_sign_ins)
+        .unwrap_or_default();
+    if failures < policy.lockout_threshold as i32 {
+        return Ok(());
+    }
+    let until = now + policy.lockout;
+    // The count starts again after the lock: the next threshold of failures locks it again.
+    user::Entity::update_many()
+        .col_expr(user::Column::FailedSignIns, Expr::value(0))
+        .col_expr(user::Column::LockedUntil, Expr::value(Some(until)))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(txn)
+        .await?;
+    audit::record(
+        txn,
+        actor,
+        Event {
+            action: "auth.account_locked",
+            entity_type: "user",
+            entity_id: Some(user.id.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "username": user.username,
+                "failed_sign_ins": failures,
+                "locked_until": until.to_rfc3339(),
+            })),
+        },
+        now,
+    )
+    .await?;
+    tracing::warn!(user_id = user.id, %until, "account locked after failed sign-ins");
+    Ok(())
+}
+
+/// Opens a session for `user` with a fresh random token, remembering the role and unit it was
+/// opened with.
+pub(crate) async fn open_session(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    meta: &RequestMeta,
+    sessions: SessionPolicy,
+    now: DateTime<Utc>,
+) -> Result<SessionToken, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    session::ActiveModel {
+        id: Set(token_hash(&token)),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + sessions.absolute),
+        source_ip: Set(meta.source_ip.clone()),
+        role: Set(Some(user.role.clone())),
+        unit_id: Set(user.unit_id),
+    }
+    .insert(txn)
+    .await?;
+    Ok(SessionToken(token))
+}
+
+/// Ends every session of a person, but the one with `except` (a token hash). Returns how many.
+pub(crate) async fn end_sessions(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    except: Option<&str>,
+) -> Result<u64, AppError> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = except {
+        delete = delete.filter(session::Column::Id.ne(keep));
+    }
+    Ok(delete.exec(txn).await?.rows_affected)
 }
 
 /// The person a session token belongs to, if the session is still valid. Touches the session so the
-/// idle timeout counts from the last use.
+/// idle timeout counts from the last use. A session ends when it is idle too long, when it reaches
+/// its absolute lifetime (等保 8.1.4.1 b: 连接超时自动退出; ASVS 3.3.2), or when the person's role or
+/// unit is no longer the one it was opened with (a privilege change needs a new sign-in).
 pub async fn resolve_session(
     db: &DatabaseConnection,
     token: &str,
-    policy: SessionPolicy,
+    sessions: SessionPolicy,
+    policy: &PasswordPolicy,
     now: DateTime<Utc>,
-) -> Result<Option<SessionUser>, AppError> {
+) -> Result<Option<ResolvedSession>, AppError> {
     let Some(found) = session::Entity::find_by_id(token_hash(token))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    if found.expires_at <= now || found.last_seen_at + policy.idle <= now {
+    if found.expires_at <= now || found.last_seen_at + sessions.idle <= now {
         session::Entity::delete_by_id(found.id).exec(db).await?;
         return Ok(None);
     }
@@ -186,13 +391,25 @@ pub async fn resolve_session(
     else {
         return Ok(None);
     };
+    if found.role.as_deref() != Some(user.role.as_str()) || found.unit_id != user.unit_id {
+        tracing::info!(
+            user_id = user.id,
+            "session ended: the role or unit changed since sign-in"
+        );
+        session::Entity::delete_by_id(found.id).exec(db).await?;
+        return Ok(None);
+    }
     // Writing on every request would serialise all readers on SQLite; a minute's slack is harmless.
     if now - found.last_seen_at > Duration::minutes(1) {
         let mut touch: session::ActiveModel = found.into();
         touch.last_seen_at = Set(now);
         touch.update(db).await?;
     }
-    Ok(Some(session_user_for(db, user).await?))
+    let password_change = passwords::change_reason(&user, policy, now);
+    Ok(Some(ResolvedSession {
+        user: session_user_for(db, user).await?,
+        password_change,
+    }))
 }
 
 /// Ends one session.
@@ -222,6 +439,34 @@ pub async fn sign_out(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// "Sign out everywhere": ends every session of the person, this one included (ASVS 3.3.4).
+/// API tokens are separate credentials with their own page and stay valid. Returns how many
+/// sessions ended.
+pub async fn sign_out_everywhere(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    let txn = begin_write(db).await?;
+    let ended = end_sessions(&txn, user.id, None).await?;
+    audit::record(
+        &txn,
+        &Actor::user(user, meta),
+        Event {
+            action: "auth.signed_out_everywhere",
+            entity_type: "user",
+            entity_id: Some(user.id.to_string()),
+            before: None,
+            after: Some(serde_json::json!({ "sessions_ended": ended })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ended)
 }
 
 /// The language a person reads their notices in follows the one they choose on the site.
@@ -290,13 +535,18 @@ pub struct NewUser {
     /// The language of their notices; zh-CN when not given.
     pub locale: Option<crate::i18n::Locale>,
     pub password: String,
+    /// The password was chosen by someone else (an operator): the person must change it at their
+    /// first sign-in. Only the demo loader, whose passwords are published anyway, says no.
+    pub must_change_password: bool,
 }
 
 /// Creates a user. Submitters must name their unit; other roles may not (they act for the county).
+/// The password must satisfy the policy; it starts the person's password history.
 pub async fn create_user(
     db: &DatabaseConnection,
     actor: &Actor,
     new: NewUser,
+    policy: &PasswordPolicy,
     now: DateTime<Utc>,
 ) -> Result<user::Model, AppError> {
     let username = new.username.trim().to_string();
@@ -308,9 +558,6 @@ pub async fn create_user(
     }
     let role =
         Role::parse(new.role.trim()).ok_or(AppError::invalid("role", Problem::UnknownRole))?;
-    if new.password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid("password", Problem::PasswordTooShort));
-    }
     // Notices go to this address (the outbox copies it when it queues one).
     let email = new
         .email
@@ -343,7 +590,9 @@ pub async fn create_user(
     if role == Role::Submitter && unit.is_none() {
         return Err(AppError::invalid("unit", Problem::SubmitterNeedsUnit));
     }
-    let password_hash = hash_password(new.password)
+    let password = passwords::check_new(policy, &username, &new.password)
+        .map_err(|problem| AppError::invalid("password", problem))?;
+    let password_hash = hash_password(password.into_inner())
         .await
         .map_err(AppError::internal)?;
 
@@ -358,17 +607,22 @@ pub async fn create_user(
     let created = user::ActiveModel {
         username: Set(username.clone()),
         display_name: Set(new.display_name.unwrap_or_else(|| username.clone())),
-        password_hash: Set(password_hash),
+        password_hash: Set(password_hash.clone()),
         role: Set(role.as_str().to_string()),
         unit_id: Set(unit.as_ref().map(|u| u.id)),
         email: Set(email),
         locale: Set(new.locale.unwrap_or_default().tag().to_string()),
         active: Set(true),
         created_at: Set(now),
+        password_changed_at: Set(now),
+        must_change_password: Set(new.must_change_password),
+        failed_sign_ins: Set(0),
+        locked_until: Set(None),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    passwords::remember(&txn, created.id, &password_hash, policy.history, now).await?;
     audit::record(
         &txn,
         actor,
@@ -381,6 +635,7 @@ pub async fn create_user(
                 "username": created.username,
                 "role": created.role,
                 "unit": unit.map(|u| u.code),
+                "must_change_password": created.must_change_password,
             })),
         },
         now,

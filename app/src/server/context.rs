@@ -65,8 +65,15 @@ pub fn session_user() -> Option<SessionUser> {
         .cloned()
 }
 
+/// The signed-in person, or `Unauthenticated` with the response's status set to 401 (so a server
+/// function that returns early with `?` still answers with the right status).
 pub fn require_user() -> Result<SessionUser, AppError> {
-    session_user().ok_or(AppError::Unauthenticated)
+    session_user().ok_or_else(|| {
+        if let Some(response) = use_context::<ResponseOptions>() {
+            response.set_status(http::StatusCode::UNAUTHORIZED);
+        }
+        AppError::Unauthenticated
+    })
 }
 
 pub fn request_meta() -> RequestMeta {
@@ -160,4 +167,11 @@ pub fn take_cookie(name: &str, path: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())?;
     set_cookie(name, "", path, 0);
     Some(value)
+}
+
+/// Sets the status of the page being rendered (a page that refuses its reader says so with 403).
+pub fn set_status(status: http::StatusCode) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status);
+    }
 }

@@ -472,7 +472,12 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
                 email: Some(format!("{username}@shizhu.example")),
                 locale: None,
                 password: DEMO_PASSWORD.to_string(),
+                // The operator loads the demo to show it: its published passwords are not changed
+                // at first sign-in, or every demo would start on the change-password page.
+                must_change_password: false,
             },
+            // The default policy, which the demo password satisfies, whatever the deployment's.
+            &super::passwords::PasswordPolicy::default(),
             now,
         )
         .await?;

@@ -5,7 +5,7 @@
 use super::audit::{self, Actor, Event};
 use super::entities::{account, platform, unit};
 use super::registry;
-use crate::domain::{AccountStatus, CustodianAccess, Mobile, RegistryQuery, UnitKind, Viewer};
+use crate::domain::{AccountStatus, CustodianAccess, RegistryQuery, Role, UnitKind, Viewer};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use chrono::{DateTime, Utc};
@@ -208,11 +208,7 @@ fn row(
     let status = AccountStatus::parse(&a.status)
         .map(|s| locale.t(crate::labels::status(s)).to_string())
         .unwrap_or_else(|| a.status.clone());
-    let masked = || {
-        Mobile::parse(&a.custodian_mobile)
-            .map(|m| m.masked())
-            .unwrap_or_else(|_| "****".into())
-    };
+    let masked = || registry::masked_mobile(&a.custodian_mobile);
     let (custodian, mobile) = match viewer.custodian_access(a.host_unit_id) {
         CustodianAccess::Full => (a.custodian_name.clone(), a.custodian_mobile.clone()),
         CustodianAccess::Masked => (a.custodian_name.clone(), masked()),
@@ -241,15 +237,46 @@ fn row(
     ]
 }
 
+/// How many of the selected accounts' custodians' mobiles the export holds in full for `viewer`
+/// (the county office: all of them; a unit: its own; administrators and auditors: none).
+async fn unmasked_mobiles(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    condition: Condition,
+) -> Result<u64, AppError> {
+    use sea_orm::PaginatorTrait;
+    let selected = account::Entity::find()
+        .filter(condition)
+        .filter(account::Column::CustodianMobile.ne(""));
+    let count = match (viewer.role, viewer.unit_id) {
+        (Role::Submitter, Some(unit)) => {
+            selected
+                .filter(account::Column::HostUnitId.eq(unit))
+                .count(db)
+                .await?
+        }
+        (Role::Submitter, None) => 0,
+        // Everyone else sees every custodian alike: ask about any unit.
+        _ if viewer.custodian_access(0) == CustodianAccess::Full => selected.count(db).await?,
+        _ => 0,
+    };
+    Ok(count)
+}
+
 /// Records an export in the audit trail: who took the registry, in which format, with which
-/// filters and how much of the custodians they could see.
+/// filters and how much of the custodians they could see: the number of custodians' mobiles it
+/// holds in full (one figure for the file, not one `custodian.viewed` event per row; 个人信息保护法
+/// Art. 51), counted on the same filter as the rows.
 pub async fn record(
     db: &DatabaseConnection,
     actor: &Actor,
+    viewer: &Viewer,
     format: &str,
     query: &RegistryQuery,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let condition = registry::export_condition(db, query, now).await?;
+    let unmasked = unmasked_mobiles(db, viewer, condition).await?;
     let txn = super::db::begin_write(db).await?;
     audit::record(
         &txn,
@@ -264,6 +291,7 @@ pub async fn record(
                 "unit": query.unit, "platform": query.platform,
                 "status": query.status.map(|s| s.as_str()), "q": query.text,
                 "rotation_overdue": query.rotation_overdue,
+                "unmasked_mobiles": unmasked,
             })),
         },
         now,

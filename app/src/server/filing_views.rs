@@ -1,13 +1,17 @@
 //! Reading filings for pages: lists scoped to the viewer, and one filing with its history, the rules'
 //! findings and the steps the viewer may take.
+use super::audit_trail;
+use super::context::RequestMeta;
 use super::entities::{
     account, audit_event, filing, filing_attachment, platform, review_period, unit,
 };
 use super::filings::{FieldChange, check_rules, facts, form_of};
+use super::registry::{masked_mobile, record_custodian_view};
+use crate::domain::CustodianAccess;
 use crate::domain::Role;
 use crate::domain::calendar::china_date;
 use crate::domain::deadline;
-use crate::domain::filing::{self as rules, FilingKind, FilingState, Refusal};
+use crate::domain::filing::{self as rules, Field, FilingKind, FilingState, Refusal};
 use crate::error::AppError;
 use crate::model::{
     AttachmentView, FilingDetail, FilingRow, HistoryEntry, PeriodView, PlatformName, SessionUser,
@@ -101,25 +105,40 @@ fn text(value: &serde_json::Value) -> String {
     }
 }
 
-/// The history of one entity, oldest first, with field-level differences.
+/// What the audit trail records about reading, not changing: not part of an entity's history.
+const READS: [&str; 1] = [audit_trail::CUSTODIAN_VIEWED];
+
+/// The history of one entity, oldest first, with field-level differences, and whether it shows a
+/// custodian's mobile. As `access` allows (Art. 29; the audit events keep them as filed): custodians
+/// in full, their mobiles masked, or no custodian at all.
 pub async fn history(
     db: &DatabaseConnection,
     entity_type: &str,
     id: i32,
-) -> Result<Vec<HistoryEntry>, AppError> {
+    access: CustodianAccess,
+) -> Result<(Vec<HistoryEntry>, bool), AppError> {
     let events = audit_event::Entity::find()
         .filter(audit_event::Column::EntityType.eq(entity_type))
         .filter(audit_event::Column::EntityId.eq(id.to_string()))
+        .filter(audit_event::Column::Action.is_not_in(READS))
         .order_by_asc(audit_event::Column::Id)
         .all(db)
         .await?;
-    Ok(events
+    let mut shows_mobiles = false;
+    let entries = events
         .into_iter()
         .map(|e| {
-            let parse = |s: &Option<String>| {
-                s.as_deref()
+            let mut parse = |s: &Option<String>| {
+                let mut value = s
+                    .as_deref()
                     .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-                    .unwrap_or_default()
+                    .unwrap_or_default();
+                match access {
+                    CustodianAccess::Full => shows_mobiles |= audit_trail::holds_mobile(&value),
+                    CustodianAccess::Masked => audit_trail::mask_mobiles(&mut value),
+                    CustodianAccess::Withheld => audit_trail::withhold_custodians(&mut value),
+                }
+                value
             };
             let (before, after) = (parse(&e.before), parse(&e.after));
             let mut changes = Vec::new();
@@ -141,12 +160,33 @@ pub async fn history(
                 via_token: e.via_token_id,
             }
         })
-        .collect())
+        .collect();
+    Ok((entries, shows_mobiles))
 }
 
+/// A filing's form for its editor to change (the API's PATCH merges into it): read under the same
+/// rule as the page, shown to nobody, so not recorded as a view.
+pub async fn editable_form(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    id: i32,
+) -> Result<crate::domain::filing::FilingForm, AppError> {
+    let f = filing::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_read(user, &f)?;
+    Ok(form_of(&f))
+}
+
+/// One filing as `user` may see it. The form is the 备案表 the unit filed with the county office
+/// (Art. 11): the unit itself and the county office's reviewers see the custodian's mobile in
+/// full, since they fill it in and call the custodian; administrators and auditors see it masked.
+/// A mobile shown in full is recorded in the audit trail.
 pub async fn detail(
     db: &DatabaseConnection,
     user: &SessionUser,
+    meta: &RequestMeta,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<FilingDetail, AppError> {
@@ -204,7 +244,39 @@ pub async fn detail(
             sha256: a.sha256,
         })
         .collect();
-    Ok(FilingDetail {
+    let access = user.viewer().custodian_access(f.unit_id);
+    let full = access == CustodianAccess::Full;
+    let mut form = form_of(&f);
+    if !full {
+        form.custodian_mobile = masked_mobile(&form.custodian_mobile);
+    }
+    let (history, history_shows_mobiles) = history(db, "filing", f.id, access).await?;
+    let changes: Vec<(Field, String, String)> = if preparing {
+        live_changes
+    } else {
+        stored_changes
+            .into_iter()
+            .map(|c| (c.field, c.old, c.new))
+            .collect()
+    };
+    let changes: Vec<_> = changes
+        .into_iter()
+        .map(|(field, old, new)| match field {
+            Field::CustodianMobile if !full => (field, masked_mobile(&old), masked_mobile(&new)),
+            _ => (field, old, new),
+        })
+        .collect();
+    let mut shown = Vec::new();
+    if full && !form.custodian_mobile.trim().is_empty() {
+        shown.push("form.custodian_mobile");
+    }
+    if full && changes.iter().any(|(f, _, _)| *f == Field::CustodianMobile) {
+        shown.push("changes.custodian_mobile");
+    }
+    if full && history_shows_mobiles {
+        shown.push("history.custodian_mobile");
+    }
+    let detail = FilingDetail {
         id: f.id,
         number: f.number.clone(),
         kind,
@@ -217,7 +289,7 @@ pub async fn detail(
             .platform_id
             .and_then(|pid| platforms.iter().find(|p| p.id == pid))
             .map(platform_name),
-        form: form_of(&f),
+        form,
         issues,
         warnings: if preparing {
             live_warnings
@@ -227,14 +299,7 @@ pub async fn detail(
                 .and_then(|w| serde_json::from_str(w).ok())
                 .unwrap_or_default()
         },
-        changes: if preparing {
-            live_changes
-        } else {
-            stored_changes
-                .into_iter()
-                .map(|c| (c.field, c.old, c.new))
-                .collect()
-        },
+        changes,
         art9_waiver: f.art9_waiver.clone(),
         received_at: f.received_at.map(|t| t.to_rfc3339()),
         due_on: f.due_on.map(|d| (d.to_string(), f.due_provisional)),
@@ -250,7 +315,7 @@ pub async fn detail(
         },
         attachments,
         actions: rules::available(user.role, user.id, user.unit_id, &facts),
-        history: history(db, "filing", f.id).await?,
+        history,
         platforms: if kind == FilingKind::Open {
             platforms.iter().map(platform_name).collect()
         } else {
@@ -272,5 +337,7 @@ pub async fn detail(
                 status: deadline::status(p.due_on, p.closed_at.map(china_date), china_date(now)),
             })
             .collect(),
-    })
+    };
+    record_custodian_view(db, user, meta, "filing", id, &shown, now).await?;
+    Ok(detail)
 }

@@ -1,6 +1,7 @@
 //! Server-only code: entities, services and the glue server functions use. Compiled with `ssr` only.
 pub mod attachments;
 pub mod audit;
+pub mod audit_trail;
 pub mod auth;
 pub mod calendar;
 pub mod catalog;
@@ -15,6 +16,7 @@ pub mod filings;
 pub mod import;
 pub mod notices;
 pub mod outbox;
+pub mod passwords;
 pub mod registry;
 pub mod reminders;
 pub mod reports;

@@ -240,9 +240,19 @@ pub async fn page(
     })
 }
 
+/// `138****1234`: a custodian's mobile as those who may not see it in full are shown it. Nothing
+/// recorded gives nothing; a value that is not a mobile number is hidden whole.
+pub fn masked_mobile(raw: &str) -> String {
+    if raw.trim().is_empty() {
+        return String::new();
+    }
+    Mobile::parse(raw)
+        .map(|m| m.masked())
+        .unwrap_or_else(|_| "****".into())
+}
+
 /// The custodian as the viewer may see it (Art. 29 data is non-public: a unit sees only its own).
 fn custodian_view(viewer: &Viewer, a: &account::Model) -> CustodianView {
-    let mobile = || Mobile::parse(&a.custodian_mobile).ok();
     match viewer.custodian_access(a.host_unit_id) {
         CustodianAccess::Full => CustodianView::Shown {
             name: a.custodian_name.clone(),
@@ -251,13 +261,43 @@ fn custodian_view(viewer: &Viewer, a: &account::Model) -> CustodianView {
         },
         CustodianAccess::Masked => CustodianView::Shown {
             name: a.custodian_name.clone(),
-            mobile: mobile()
-                .map(|m| m.masked())
-                .unwrap_or_else(|| "****".into()),
+            mobile: masked_mobile(&a.custodian_mobile),
             masked: true,
         },
         CustodianAccess::Withheld => CustodianView::Withheld,
     }
+}
+
+/// Records that `user` was shown a custodian's mobile in full (`custodian.viewed`): which record
+/// and which of its fields, never the number itself (个人信息保护法 Art. 51; 等保 2.0 安全审计).
+/// Called where the unmasked value is produced for a viewer, so pages, the API and exports all
+/// leave the same trace; a view that cannot be recorded is not shown.
+pub async fn record_custodian_view(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    entity_type: &str,
+    id: i32,
+    fields: &[&str],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    audit::record_read(
+        db,
+        &Actor::user(user, meta),
+        Event {
+            action: super::audit_trail::CUSTODIAN_VIEWED,
+            entity_type,
+            entity_id: Some(id.to_string()),
+            before: None,
+            after: Some(json!({ "fields": fields })),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 async fn find_account(db: &DatabaseConnection, id: i32) -> Result<account::Model, AppError> {
@@ -267,12 +307,16 @@ async fn find_account(db: &DatabaseConnection, id: i32) -> Result<account::Model
         .ok_or(AppError::NotFound)
 }
 
+/// An account's registry entry with its custodian and history as far as `user` may see them; a
+/// mobile shown in full is recorded in the audit trail.
 pub async fn detail(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    user: &SessionUser,
+    meta: &RequestMeta,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<AccountDetail, AppError> {
+    let viewer = user.viewer();
     let a = find_account(db, id).await?;
     let rotation_days = super::deadlines::settings(db).await?.password_rotation_days;
     let live = status_of(&a.status)?.is_live();
@@ -284,15 +328,24 @@ pub async fn detail(
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("account {id} without platform")))?;
-    let history = super::filing_views::history(db, "account", a.id).await?;
-    Ok(AccountDetail {
-        custodian: custodian_view(viewer, &a),
+    let access = viewer.custodian_access(a.host_unit_id);
+    let (history, history_shows_mobiles) =
+        super::filing_views::history(db, "account", a.id, access).await?;
+    let mut shown = Vec::new();
+    if access == CustodianAccess::Full && !a.custodian_mobile.trim().is_empty() {
+        shown.push("custodian_mobile");
+    }
+    if access == CustodianAccess::Full && history_shows_mobiles {
+        shown.push("history.custodian_mobile");
+    }
+    let detail = AccountDetail {
+        custodian: custodian_view(&viewer, &a),
         may_file: viewer.role == crate::domain::Role::Submitter
             && viewer.unit_id == Some(a.host_unit_id)
             && live,
         rotation_overdue: status_of(&a.status)? != AccountStatus::Deregistered
             && deadline::rotation_overdue(a.password_rotated_on, china_date(now), rotation_days),
-        may_record_rotation: may_record_rotation(viewer, &a)
+        may_record_rotation: may_record_rotation(&viewer, &a)
             && status_of(&a.status)? != AccountStatus::Deregistered,
         history,
         id: a.id,
@@ -312,19 +365,36 @@ pub async fn detail(
         in_national_system: a.in_national_system,
         password_rotated_on: a.password_rotated_on,
         name: a.name,
-    })
+    };
+    record_custodian_view(db, user, meta, "account", id, &shown, now).await?;
+    Ok(detail)
 }
 
-/// The custodian alone; refused outright to a viewer who may not see it.
+/// The custodian alone; refused outright to a viewer who may not see it. A mobile shown in full is
+/// recorded in the audit trail.
 pub async fn custodian(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    user: &SessionUser,
+    meta: &RequestMeta,
     id: i32,
+    now: DateTime<Utc>,
 ) -> Result<CustodianView, AppError> {
     let a = find_account(db, id).await?;
-    match custodian_view(viewer, &a) {
+    match custodian_view(&user.viewer(), &a) {
         CustodianView::Withheld => Err(AppError::Forbidden),
-        shown => Ok(shown),
+        shown => {
+            if let CustodianView::Shown {
+                masked: false,
+                mobile,
+                ..
+            } = &shown
+                && !mobile.trim().is_empty()
+            {
+                record_custodian_view(db, user, meta, "account", id, &["custodian_mobile"], now)
+                    .await?;
+            }
+            Ok(shown)
+        }
     }
 }
 

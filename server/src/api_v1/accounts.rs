@@ -68,7 +68,7 @@ pub async fn get(
     caller: Caller,
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<Json<Account>> {
-    registry::detail(&state.db, &caller.user.viewer(), id, state.clock.now())
+    registry::detail(&state.db, &caller.user, &caller.meta, id, state.clock.now())
         .await
         .map(|a| Json(a.into()))
         .map_err(ApiFailure::from)

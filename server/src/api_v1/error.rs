@@ -86,6 +86,7 @@ fn app_code(error: &AppError) -> &'static str {
     match error {
         AppError::Unauthenticated => "unauthenticated",
         AppError::Forbidden => "forbidden",
+        AppError::PasswordChangeRequired => "password_change_required",
         AppError::NotFound => "not_found",
         AppError::Invalid { .. } => "invalid",
         AppError::Conflict => "conflict",

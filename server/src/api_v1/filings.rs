@@ -17,7 +17,8 @@ use axum::response::{IntoResponse, Response};
 
 /// The filing as the caller may see it.
 async fn current(state: &AppState, caller: &Caller, id: i32) -> ApiResult<Json<Filing>> {
-    let detail = filing_views::detail(&state.db, &caller.user, id, state.clock.now()).await?;
+    let detail =
+        filing_views::detail(&state.db, &caller.user, &caller.meta, id, state.clock.now()).await?;
     Ok(Json(detail.into()))
 }
 
@@ -119,9 +120,10 @@ pub async fn patch(
     ApiJson(patch): ApiJson<FilingPatch>,
 ) -> ApiResult<Json<Filing>> {
     let now = state.clock.now();
-    let detail = filing_views::detail(&state.db, &caller.user, id, now).await?;
+    // The form to merge into is read, not shown: the answer below is the view that is recorded.
+    let form = filing_views::editable_form(&state.db, &caller.user, id).await?;
     let platform = patch.platform.clone();
-    let form = patch.apply(detail.form);
+    let form = patch.apply(form);
     filings::update_draft(
         &state.db,
         &caller.user,
@@ -151,7 +153,8 @@ pub async fn history(
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<Json<Vec<HistoryEvent>>> {
     // Reading the filing first applies its read permission.
-    let detail = filing_views::detail(&state.db, &caller.user, id, state.clock.now()).await?;
+    let detail =
+        filing_views::detail(&state.db, &caller.user, &caller.meta, id, state.clock.now()).await?;
     Ok(Json(detail.history.into_iter().map(Into::into).collect()))
 }
 

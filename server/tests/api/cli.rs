@@ -40,7 +40,7 @@ async fn an_operator_creates_a_submitter_who_can_then_sign_in() {
                 "--unit",
                 "health",
             ],
-            "a long enough secret",
+            crate::helpers::TEST_PASSWORD,
         )
     })
     .await
@@ -52,9 +52,10 @@ async fn an_operator_creates_a_submitter_who_can_then_sign_in() {
     );
 
     let response = app
-        .post_login(&app.client(), "tan.ming", "a long enough secret")
+        .post_login(&app.client(), "tan.ming", crate::helpers::TEST_PASSWORD)
         .await;
-    assert_eq!(location(&response), "/");
+    // The operator chose the password: the person chooses their own first (issue 8).
+    assert_eq!(location(&response), "/account/password");
     assert!(!app.audit_actions("user.created").await.is_empty());
 }
 

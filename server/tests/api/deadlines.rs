@@ -99,7 +99,7 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
     assert!(all.iter().all(|p| p.working_days == 3));
 
     // On the filing page: the return was on time, the approval a day late.
-    let detail = filing_views::detail(&app.db, &reviewer, f.id, china(2026, 12, 4, 11, 0))
+    let detail = filing_views::detail(&app.db, &reviewer, meta(), f.id, china(2026, 12, 4, 11, 0))
         .await
         .unwrap();
     let statuses: Vec<_> = detail.periods.iter().map(|p| p.status).collect();
@@ -697,7 +697,7 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
         .await
         .unwrap();
     assert_eq!(location(&response), format!("/accounts/{id}"));
-    let detail = registry::detail(&app.db, &viewer, own.id, now)
+    let detail = registry::detail(&app.db, &submitter, meta(), own.id, now)
         .await
         .unwrap();
     assert_eq!(detail.password_rotated_on, Some(day(2026, 11, 26)));

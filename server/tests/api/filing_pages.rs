@@ -158,7 +158,7 @@ async fn another_units_submitter_cannot_read_a_filing() {
     app.add_user("police.clerk", "submitter", Some("public-security"))
         .await;
     let other = app.client();
-    app.post_login(&other, "police.clerk", "a long enough secret")
+    app.post_login(&other, "police.clerk", crate::helpers::TEST_PASSWORD)
         .await;
     let response = other
         .post(app.url("/api/filing"))

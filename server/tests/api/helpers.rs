@@ -7,6 +7,9 @@ use server::config::Config;
 use server::startup::{Application, connect_and_migrate};
 use std::net::SocketAddr;
 
+/// The password of the users tests create (it satisfies the default password policy).
+pub const TEST_PASSWORD: &str = "Lantern-ledger-2026";
+
 /// 2026-11-27 09:30 in Shizhu (UTC+8).
 pub fn fixed_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 1, 30, 0).unwrap()
@@ -322,7 +325,8 @@ impl TestApp {
         }
     }
 
-    /// Creates a user with the given role (and unit) through the service operators use.
+    /// Creates a user with the given role (and unit) through the service operators use, with
+    /// [`TEST_PASSWORD`], as if they had already chosen it themselves (no change at first sign-in).
     pub async fn add_user(
         &self,
         username: &str,
@@ -340,8 +344,10 @@ impl TestApp {
                 unit_code: unit.map(str::to_string),
                 email: None,
                 locale: None,
-                password: "a long enough secret".into(),
+                password: TEST_PASSWORD.into(),
+                must_change_password: false,
             },
+            &Default::default(),
             fixed_now(),
         )
         .await

@@ -57,8 +57,10 @@ async fn person(app: &TestApp, username: &str, role: &str, unit: Option<&str>, l
             unit_code: unit.map(str::to_string),
             email: Some(format!("{username}@shizhu.example")),
             locale: Some(locale),
-            password: "a long enough secret".into(),
+            password: crate::helpers::TEST_PASSWORD.into(),
+            must_change_password: false,
         },
+        &Default::default(),
         fixed_now(),
     )
     .await

@@ -3,16 +3,22 @@
 mod helpers;
 
 mod api_v1;
+mod audit_trail;
 mod auth;
+mod authz_matrix;
 mod cli;
+mod csrf;
 mod deadlines;
 mod exports;
 mod filing_pages;
 mod filings;
+mod headers;
 mod i18n;
 mod import;
 mod mail;
 mod operations;
+mod passwords;
+mod personal_data;
 mod registry;
 mod reports;
 mod schema;

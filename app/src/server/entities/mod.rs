@@ -8,6 +8,7 @@ pub mod calendar_year;
 pub mod filing;
 pub mod filing_attachment;
 pub mod outbox_message;
+pub mod password_history;
 pub mod platform;
 pub mod reminder;
 pub mod review_period;

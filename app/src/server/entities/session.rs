@@ -11,6 +11,9 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub source_ip: Option<String>,
+    /// The role and unit the person had at sign-in: when theirs change, the session ends.
+    pub role: Option<String>,
+    pub unit_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

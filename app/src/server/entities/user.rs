@@ -15,6 +15,15 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The language of the person's notices (`zh-CN` or `en`).
     pub locale: String,
+    /// When the current password was set; it expires `PASSWORD_MAX_AGE_DAYS` later.
+    pub password_changed_at: DateTimeUtc,
+    /// Set by someone else (an operator's create-user or reset-password): to be changed at the
+    /// next sign-in.
+    pub must_change_password: bool,
+    /// Failed sign-ins since the last success or lock.
+    pub failed_sign_ins: i32,
+    /// Locked against sign-in until then.
+    pub locked_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
