@@ -87,10 +87,15 @@ test.describe('import of an existing register', () => {
     await expect(page.locator('[data-testid=import-form]')).toBeVisible();
   });
 
-  test('a reviewer has neither the link nor the form', async ({ page }) => {
+  test('a reviewer has neither the link nor the form', async ({ page, browserErrors }) => {
     await signIn(page, 'reviewer');
     await expect(page.locator('[data-testid=nav-import]')).toHaveCount(0);
-    await gotoReady(page, '/admin/import');
+    const response = await gotoReady(page, '/admin/import');
+    expect(response?.status()).toBe(403);
+    // Chromium logs every 403 document as a console error: this one is the point of the test.
+    const refusal = browserErrors.findIndex((e) => e.includes('status of 403') && e.includes('/admin/import'));
+    expect(refusal).toBeGreaterThanOrEqual(0);
+    browserErrors.splice(refusal, 1);
     await expect(page.locator('[role=alert]')).toBeVisible();
     await expect(page.locator('[data-testid=import-form]')).toHaveCount(0);
   });
