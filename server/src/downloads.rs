@@ -1,6 +1,6 @@
 //! What every file download shares: the attachment headers (a name in the file's language with an
-//! ASCII fallback, `nosniff`, `no-store`), streaming a finished temporary file, and a refusal as a
-//! translated page.
+//! ASCII fallback, `nosniff`, `no-store`), streaming a CSV as its rows are read or a finished
+//! temporary file, and a refusal as a translated page.
 use crate::middleware::urlencode;
 use crate::routes::error_page;
 use app::error::AppError;
@@ -62,4 +62,69 @@ pub async fn stream_file(file: impl AsRef<std::path::Path>) -> Result<Body, AppE
         .map_err(AppError::internal)?;
     drop(file);
     Ok(Body::from_stream(tokio_util::io::ReaderStream::new(opened)))
+}
+
+/// What a CSV download reads, a chunk of rows at a time: the registry, the filings report, the
+/// audit trail.
+pub trait RowChunks: Send + 'static {
+    fn next_rows(
+        &mut self,
+    ) -> impl Future<Output = Result<Option<Vec<Vec<String>>>, AppError>> + Send;
+}
+
+impl RowChunks for app::server::export::RegistryExport {
+    fn next_rows(
+        &mut self,
+    ) -> impl Future<Output = Result<Option<Vec<Vec<String>>>, AppError>> + Send {
+        self.next_chunk()
+    }
+}
+
+impl RowChunks for app::server::reports::FilingsReport {
+    fn next_rows(
+        &mut self,
+    ) -> impl Future<Output = Result<Option<Vec<Vec<String>>>, AppError>> + Send {
+        self.next_chunk()
+    }
+}
+
+impl RowChunks for app::server::audit_trail::AuditExport {
+    fn next_rows(
+        &mut self,
+    ) -> impl Future<Output = Result<Option<Vec<Vec<String>>>, AppError>> + Send {
+        self.next_chunk()
+    }
+}
+
+/// A CSV body streamed as it is read: UTF-8 with a BOM (Excel on zh-CN Windows needs it), the
+/// header line, then each chunk of rows. A few chunks are in flight at most, so the reader waits
+/// for the client and memory stays bounded. If reading fails half-way the body ends with an error,
+/// so the client sees a cut-off download rather than a file that looks complete (the cause was
+/// logged where it arose, by `AppError::internal`); a client that goes away ends it quietly.
+pub fn stream_csv(header: Vec<String>, mut rows: impl RowChunks) -> Body {
+    use app::server::export::{BOM, csv_lines};
+    use axum::body::Bytes;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let gone = |_| AppError::Transport("the client closed the download".into());
+    tokio::spawn(async move {
+        let sent = async {
+            let mut head = BOM.to_vec();
+            head.extend_from_slice(&csv_lines(&[header])?);
+            sender.send(Ok(Bytes::from(head))).await.map_err(gone)?;
+            while let Some(chunk) = rows.next_rows().await? {
+                let bytes = csv_lines(&chunk)?;
+                sender.send(Ok(Bytes::from(bytes))).await.map_err(gone)?;
+            }
+            Ok::<_, AppError>(())
+        }
+        .await;
+        if let Err(error) = sent
+            && !matches!(error, AppError::Transport(_))
+        {
+            let _ = sender
+                .send(Err(std::io::Error::other("the download failed")))
+                .await;
+        }
+    });
+    Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
 }

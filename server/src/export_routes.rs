@@ -2,7 +2,7 @@
 //! the registry page's filters (`unit`, `platform`, `status`, `q`, `rotation`) and `lang=en` for
 //! English headers. The CSV streams as it is read; the XLSX is built in a temporary file and then
 //! streamed, so memory stays bounded whatever the size. Each export is audited.
-use crate::downloads::{attachment, refused, stream_file};
+use crate::downloads::{attachment, refused, stream_csv, stream_file};
 use crate::startup::AppState;
 use app::domain::RegistryQuery;
 use app::error::AppError;
@@ -11,7 +11,6 @@ use app::model::SessionUser;
 use app::server::audit::Actor;
 use app::server::context::RequestMeta;
 use app::server::export;
-use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -25,11 +24,6 @@ fn read_query(params: &HashMap<String, String>) -> (RegistryQuery, Locale) {
         .and_then(|l| Locale::parse(l))
         .unwrap_or_default();
     (query, locale)
-}
-
-/// The client went away mid-download: nothing to report.
-fn gone() -> AppError {
-    AppError::Transport("the client closed the download".into())
 }
 
 /// `registry-2026-11-27.csv`, and its Chinese name `政务新媒体账号-2026-11-27.csv`.
@@ -68,42 +62,8 @@ pub async fn csv_download(
     let now = state.clock.now();
     let actor = Actor::user(user, meta);
     export::record(&state.db, &actor, &user.viewer(), "csv", &query, now).await?;
-    // A few chunks in flight at most: the reader waits for the client.
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let db = state.db.clone();
-    let viewer = user.viewer();
-    tokio::spawn(async move {
-        let mut head = export::BOM.to_vec();
-        let headers = export::csv_lines(&[export::registry_headers(locale)]);
-        let sent = async {
-            head.extend_from_slice(&headers?);
-            sender
-                .send(Ok(Bytes::from(head)))
-                .await
-                .map_err(|_| gone())?;
-            let mut export =
-                export::RegistryExport::open(&db, &viewer, &query, locale, now).await?;
-            while let Some(rows) = export.next_chunk().await? {
-                let bytes = export::csv_lines(&rows)?;
-                sender
-                    .send(Ok(Bytes::from(bytes)))
-                    .await
-                    .map_err(|_| gone())?;
-            }
-            Ok::<_, AppError>(())
-        }
-        .await;
-        if let Err(error) = sent {
-            if !matches!(error, AppError::Transport(_)) {
-                tracing::error!(error = %error.message(Locale::En), "registry export");
-            }
-            // The client sees a cut-off download rather than a file that looks complete.
-            let _ = sender
-                .send(Err(std::io::Error::other("export failed")))
-                .await;
-        }
-    });
-    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
+    let rows = export::RegistryExport::open(&state.db, &user.viewer(), &query, locale, now).await?;
+    let body = stream_csv(export::registry_headers(locale), rows);
     Ok(attachment(
         body,
         "text/csv; charset=utf-8",

@@ -4,12 +4,11 @@
 //! is read and the workbooks are built in temporary files and then streamed, so memory stays
 //! bounded whatever the period. Bad input is refused before anything is read, with a translated
 //! page and 400.
-use crate::downloads::{attachment, file_locale, refused, stream_file};
+use crate::downloads::{attachment, file_locale, refused, stream_csv, stream_file};
 use crate::startup::AppState;
 use app::error::AppError;
 use app::model::SessionUser;
 use app::server::{export, reports};
-use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -35,43 +34,13 @@ pub async fn filings_csv(
         Ok::<_, AppError>((period, report))
     }
     .await;
-    let (period, mut report) = match opened {
+    let (period, report) = match opened {
         Ok(opened) => opened,
         Err(error) => return refused(&error, &params, &headers),
     };
-    // A few chunks in flight at most: the reader waits for the client.
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    tokio::spawn(async move {
-        let sent = async {
-            let mut head = export::BOM.to_vec();
-            head.extend_from_slice(&export::csv_lines(&[reports::filings_headers(locale)])?);
-            sender.send(Ok(Bytes::from(head))).await.map_err(gone)?;
-            while let Some(rows) = report.next_chunk().await? {
-                let bytes = export::csv_lines(&rows)?;
-                sender.send(Ok(Bytes::from(bytes))).await.map_err(gone)?;
-            }
-            Ok::<_, AppError>(())
-        }
-        .await;
-        match sent {
-            Ok(()) | Err(AppError::Transport(_)) => {}
-            // Logged where it arose (`AppError::internal`).
-            Err(_) => {
-                // The client sees a cut-off download rather than a file that looks complete.
-                let _ = sender
-                    .send(Err(std::io::Error::other("report failed")))
-                    .await;
-            }
-        }
-    });
-    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
+    let body = stream_csv(reports::filings_headers(locale), report);
     let name = reports::filings_file_name(period, locale, "csv");
     attachment(body, "text/csv; charset=utf-8", name)
-}
-
-/// The client went away mid-download: nothing to report.
-fn gone<T>(_: T) -> AppError {
-    AppError::Transport("the client closed the download".into())
 }
 
 /// `GET /exports/filings.xlsx?from=YYYY-MM-DD&to=YYYY-MM-DD[&lang=en]`
