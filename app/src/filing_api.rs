@@ -72,13 +72,23 @@ pub async fn new_filing(
     }
 }
 
+/// A filing's id as a form posts it. Taken as text so that a forged, malformed one is answered
+/// like an unknown one (a translated "not found" on the filings page), not with a decoding error.
+#[cfg(feature = "ssr")]
+fn filing_id(id: &str) -> Result<i32, ()> {
+    id.trim().parse::<i32>().map_err(|_| ())
+}
+
 #[server(endpoint = "filing_save")]
 pub async fn save_filing(
-    id: i32,
+    id: String,
     platform: Option<String>,
     form: FilingForm,
 ) -> Result<(), AppError> {
     use crate::server::{context, filings};
+    let Ok(id) = filing_id(&id) else {
+        return context::conclude("/filings", Err(AppError::NotFound));
+    };
     let user = context::require_user()?;
     let result = filings::update_draft(
         &context::db()?,
@@ -96,8 +106,11 @@ pub async fn save_filing(
 /// One review step on a filing. `note` is the return comment, the rejection or waiver reason, or
 /// an optional approval note.
 #[server(endpoint = "filing_step")]
-pub async fn filing_step(id: i32, step: String, note: Option<String>) -> Result<(), AppError> {
+pub async fn filing_step(id: String, step: String, note: Option<String>) -> Result<(), AppError> {
     use crate::server::{context, filings};
+    let Ok(id) = filing_id(&id) else {
+        return context::conclude("/filings", Err(AppError::NotFound));
+    };
     let user = context::require_user()?;
     let (db, meta, now) = (context::db()?, context::request_meta(), context::now());
     let note = note.unwrap_or_default();
@@ -120,12 +133,15 @@ pub async fn filing_step(id: i32, step: String, note: Option<String>) -> Result<
 /// 报备: the upward report of an approved filing.
 #[server(endpoint = "filing_report")]
 pub async fn report_filing(
-    id: i32,
+    id: String,
     reported_on: String,
     reported_to: String,
     reference: String,
 ) -> Result<(), AppError> {
     use crate::server::{context, filings};
+    let Ok(id) = filing_id(&id) else {
+        return context::conclude("/filings", Err(AppError::NotFound));
+    };
     let user = context::require_user()?;
     let report = filings::UpwardReport {
         reported_on,
@@ -147,11 +163,14 @@ pub async fn report_filing(
 /// Art. 12: the unit records completion on the platform and the public announcement.
 #[server(endpoint = "filing_completion")]
 pub async fn record_completion(
-    id: i32,
+    id: String,
     platform_done_on: String,
     announcement_url: String,
 ) -> Result<(), AppError> {
     use crate::server::{context, filings};
+    let Ok(id) = filing_id(&id) else {
+        return context::conclude("/filings", Err(AppError::NotFound));
+    };
     let user = context::require_user()?;
     let evidence = filings::CompletionEvidence {
         platform_done_on,
@@ -172,6 +191,14 @@ pub async fn record_completion(
 /// A fresh key for a new filing form, so that posting it twice creates one filing.
 #[server(endpoint = "form_key")]
 pub async fn form_key() -> Result<String, AppError> {
-    crate::server::context::require_user()?;
-    Ok(uuid::Uuid::new_v4().to_string())
+    use crate::server::context;
+    // Only a unit's submitter files requests: the new-request page refuses everyone else.
+    context::respond(async {
+        let user = context::require_user()?;
+        if user.role != crate::domain::Role::Submitter {
+            return Err(AppError::Forbidden);
+        }
+        Ok(uuid::Uuid::new_v4().to_string())
+    })
+    .await
 }

@@ -14,9 +14,15 @@ use leptos_router::components::A;
 #[component]
 pub fn FilingsPage() -> impl IntoView {
     let locale = use_locale();
+    // A step posted for a filing that does not exist comes back here with its error.
+    let error = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("error")
+        .and_then(|e| serde_json::from_str::<crate::error::AppError>(&e).ok());
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::FilingsTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::FilingsTitle)}</h1>
+        {error.map(|error| view! { <ErrorNotice error /> })}
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 let data = async {

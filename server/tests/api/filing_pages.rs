@@ -225,3 +225,71 @@ async fn an_attachment_uploaded_through_the_form_is_stored_and_served_back() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_forged_filing_id_is_answered_like_an_unknown_filing_and_changes_nothing() {
+    use app::server::entities::{audit_event, filing};
+    let app = TestApp::spawn().await;
+    let reviewer = app.signed_in("reviewer").await;
+    let submitter = app.signed_in("submitter").await;
+    let before = (
+        app.count(filing::Entity).await,
+        app.count(audit_event::Entity).await,
+    );
+    for (client, endpoint, form) in [
+        (
+            &submitter,
+            "filing_save",
+            vec![("id", "1; drop"), ("form[account_name]", "x")],
+        ),
+        (
+            &reviewer,
+            "filing_step",
+            vec![("id", "abc"), ("step", "approve")],
+        ),
+        (
+            &reviewer,
+            "filing_report",
+            vec![
+                ("id", "99999999999999"),
+                ("reported_on", "2026-11-20"),
+                ("reported_to", "x"),
+                ("reference", "x"),
+            ],
+        ),
+        (
+            &submitter,
+            "filing_completion",
+            vec![
+                ("id", ""),
+                ("platform_done_on", "2026-11-20"),
+                ("announcement_url", ""),
+            ],
+        ),
+    ] {
+        let response = form_post(client, app.url(&format!("/api/{endpoint}")))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let back = location(&response);
+        assert!(back.starts_with("/filings?error="), "{endpoint}: {back}");
+        let html = client
+            .get(app.url(&back))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("role=\"alert\""), "{endpoint}: {html}");
+    }
+    assert_eq!(
+        (
+            app.count(filing::Entity).await,
+            app.count(audit_event::Entity).await
+        ),
+        before
+    );
+}
