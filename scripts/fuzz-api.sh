@@ -43,7 +43,7 @@ done
 curl -fsS "http://${LEPTOS_SITE_ADDR}/healthz" >/dev/null || { cat "${WORK}/server.log" >&2; exit 1; }
 
 status=0
-for user in submitter reviewer admin auditor; do
+for user in submitter reviewer admin auditor security; do
   token="$(target/release/server create-token --username "$user" --name fuzz --expires-days 1 2>/dev/null)"
   echo "==> schemathesis as ${user} (${EXAMPLES} examples per operation)"
   if ! PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks "$ST" run "http://${LEPTOS_SITE_ADDR}/api/v1/openapi.json" \

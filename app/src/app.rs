@@ -2,6 +2,8 @@
 use crate::components::header::Header;
 use crate::i18n::{Locale, Msg};
 use crate::pages::audit_page::AuditPage;
+use crate::pages::second_factor_page::SecondFactorPage;
+use crate::pages::second_factor_sign_in_page::SecondFactorSignInPage;
 use crate::pages::{
     account_page::AccountPage, admin_calendar_page::AdminCalendarPage,
     admin_import_page::AdminImportPage, admin_outbox_page::AdminOutboxPage,
@@ -10,6 +12,7 @@ use crate::pages::{
     new_filing_page::NewFilingPage, not_found_page::NotFoundPage, password_page::PasswordPage,
     registry_page::RegistryPage, reminders_page::RemindersPage, tokens_page::TokensPage,
 };
+use crate::pages::{admin_users_page::AdminUsersPage, security_page::SecurityPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -96,9 +99,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/calendar") view=AdminCalendarPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=AdminOutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/import") view=AdminImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/security") view=SecurityPage ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/second-factor") view=SecondFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("/login/second-factor") view=SecondFactorSignInPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

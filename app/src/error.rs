@@ -19,6 +19,10 @@ pub enum Problem {
     UnknownRole,
     SubmitterNeedsUnit,
     UsernameTaken,
+    /// Separation of duties: nobody changes their own role or switches off their own account.
+    OwnAccount,
+    /// A second factor is not enrolled for that person.
+    NoSecondFactor,
     /// A new password breaks a rule of the password policy (issue 8; GB/T 22239-2019 8.1.4.1 a).
     PasswordTooShort {
         min: u16,
@@ -39,6 +43,9 @@ pub enum Problem {
     PasswordMismatch,
     /// The current password, asked for before a change, is wrong.
     PasswordWrong,
+    /// A code of the TOTP second factor (or a recovery code, or the password asked for instead)
+    /// that does not authenticate: wrong, of a time step already used, or too old.
+    SecondFactorCodeWrong,
     FileTooLarge,
     FileType,
     BadDate,
@@ -108,6 +115,10 @@ pub enum AppError {
     /// change-password page (and sign-out) may be used until it is changed.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// Signed in while the deployment requires a second factor for this role (`TOTP_REQUIRED`)
+    /// and none is enrolled: only the second-factor page (and sign-out) may be used until it is.
+    #[error("second factor required")]
+    SecondFactorRequired,
     #[error("not found")]
     NotFound,
     #[error("invalid {field}: {problem:?}")]
@@ -151,7 +162,9 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden | AppError::PasswordChangeRequired => 403,
+            AppError::Forbidden
+            | AppError::PasswordChangeRequired
+            | AppError::SecondFactorRequired => 403,
             AppError::NotFound => 404,
             AppError::Invalid { .. } => 400,
             AppError::Conflict | AppError::Art9Duplicate { .. } => 409,
@@ -170,6 +183,7 @@ impl AppError {
             AppError::Unauthenticated => locale.t(Msg::ErrorUnauthenticated).into(),
             AppError::Forbidden => locale.t(Msg::ErrorForbidden).into(),
             AppError::PasswordChangeRequired => locale.t(Msg::ErrorPasswordChangeRequired).into(),
+            AppError::SecondFactorRequired => locale.t(Msg::ErrorSecondFactorRequired).into(),
             AppError::NotFound => locale.t(Msg::ErrorNotFound).into(),
             AppError::Conflict => locale.t(Msg::ErrorConflict).into(),
             AppError::Refused(refusal) => locale.t(refusal_msg(*refusal)).into(),
@@ -238,6 +252,8 @@ impl Problem {
             Problem::UnknownRole => Msg::ProblemUnknownRole,
             Problem::SubmitterNeedsUnit => Msg::ProblemSubmitterNeedsUnit,
             Problem::UsernameTaken => Msg::ProblemUsernameTaken,
+            Problem::OwnAccount => Msg::ProblemOwnAccount,
+            Problem::NoSecondFactor => Msg::ProblemNoSecondFactor,
             Problem::PasswordTooShort { .. } => Msg::ProblemPasswordMinLength,
             Problem::PasswordTooLong { .. } => Msg::ProblemPasswordMaxLength,
             Problem::PasswordTooFewClasses { .. } => Msg::ProblemPasswordClasses,
@@ -246,6 +262,7 @@ impl Problem {
             Problem::PasswordReused { .. } => Msg::ProblemPasswordReused,
             Problem::PasswordMismatch => Msg::ProblemPasswordMismatch,
             Problem::PasswordWrong => Msg::ProblemPasswordWrong,
+            Problem::SecondFactorCodeWrong => Msg::ProblemSecondFactorCodeWrong,
             Problem::FileTooLarge => Msg::ProblemFileTooLarge,
             Problem::FileType => Msg::ProblemFileType,
             Problem::BadDate => Msg::IssueBadDate,

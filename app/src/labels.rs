@@ -8,6 +8,7 @@ pub fn role(role: Role) -> Msg {
         Role::Reviewer => Msg::RoleReviewer,
         Role::Admin => Msg::RoleAdmin,
         Role::Auditor => Msg::RoleAuditor,
+        Role::SecurityAdmin => Msg::RoleSecurityAdmin,
     }
 }
 
@@ -352,6 +353,12 @@ pub fn audit_action(action: &str) -> Option<Msg> {
         "auth.signed_in" => Msg::AuditActionSignedIn,
         "auth.sign_in_failed" => Msg::AuditActionSignInFailed,
         "auth.signed_out" => Msg::AuditActionSignedOut,
+        "auth.password_verified" => Msg::AuditActionPasswordVerified,
+        "user.second_factor_enrolment_started" => Msg::AuditActionSecondFactorEnrolmentStarted,
+        "user.second_factor_enabled" => Msg::AuditActionSecondFactorEnabled,
+        "user.second_factor_disabled" => Msg::AuditActionSecondFactorDisabled,
+        "user.recovery_codes_regenerated" => Msg::AuditActionRecoveryCodesRegenerated,
+        "user.second_factor_reset" => Msg::AuditActionSecondFactorReset,
         "registry.exported" => Msg::AuditActionRegistryExported,
         "registry.imported" => Msg::AuditActionRegistryImported,
         "user.created" => Msg::AuditActionUserCreated,

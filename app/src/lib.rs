@@ -16,8 +16,10 @@ pub mod model;
 pub mod outbox_api;
 pub mod pages;
 pub mod password_api;
+pub mod people_api;
 pub mod report_api;
 pub mod token_api;
+pub mod totp_api;
 
 #[cfg(feature = "ssr")]
 pub mod server;

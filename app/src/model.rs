@@ -443,3 +443,48 @@ pub struct AuditTrailView {
     pub entity_types: Vec<String>,
     pub archive: Option<AuditArchiveNote>,
 }
+
+/// A person's user account as the system and security administrators see it (never a password, a
+/// hash or a second-factor secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub email: Option<String>,
+    pub active: bool,
+    /// RFC 3339, when the account is locked now.
+    pub locked_until: Option<String>,
+    pub failed_sign_ins: i32,
+    pub must_change_password: bool,
+    /// RFC 3339.
+    pub password_changed_at: String,
+    pub second_factor: bool,
+}
+
+/// The password policy in force, as the security administrator edits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub min_length: u32,
+    pub min_classes: u32,
+    /// 0: passwords do not expire.
+    pub max_age_days: u32,
+    pub history: u32,
+    pub lockout_threshold: u32,
+    pub lockout_minutes: u32,
+    /// Set by the security administrator (else: the deployment's configuration).
+    pub set_here: bool,
+}
+
+/// The user administration pages: the people, the units a submitter may belong to, the policy, and
+/// who is looking (nobody acts on their own account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleView {
+    pub rows: Vec<PersonRow>,
+    pub units: Vec<UnitOption>,
+    pub policy: PolicyView,
+    pub viewer_id: i32,
+}

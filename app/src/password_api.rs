@@ -76,7 +76,8 @@ pub async fn fetch_password_view() -> Result<PasswordView, AppError> {
     use sea_orm::EntityTrait;
     context::respond(async {
         let (who, reason) = holder()?;
-        let policy = settings()?.passwords;
+        let policy =
+            crate::server::passwords::effective(&context::db()?, &settings()?.passwords).await?;
         let person = user::Entity::find_by_id(who.id)
             .one(&context::db()?)
             .await?

@@ -102,4 +102,17 @@ test.describe('accessibility (axe-core)', () => {
     await gotoReady(page, '/audit?action=auth.&actor=auditor');
     await checkA11y(page, 'the audit trail, filtered');
   });
+
+  test('the user accounts and security administration pages', async ({ page }) => {
+    await signIn(page, 'admin');
+    await gotoReady(page, '/admin/users');
+    await expect(page.locator('[data-testid=person-form]')).toBeVisible();
+    await checkA11y(page, 'the user accounts page');
+    await page.locator('form[method=post][action="/logout"] button[data-testid=sign-out]').click();
+    await page.waitForURL((url) => url.pathname === '/login');
+    await signIn(page, 'security');
+    await gotoReady(page, '/security');
+    await expect(page.locator('[data-testid=policy-form]')).toBeVisible();
+    await checkA11y(page, 'the security administration page');
+  });
 });

@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const PASSWORD = 'shizhu-demo-2026';
-const ROLES = ['submitter', 'reviewer', 'admin', 'auditor'];
+const ROLES = ['submitter', 'reviewer', 'admin', 'auditor', 'security'];
 const SCREENSHOT_DIR = path.join(__dirname, '..', 'test-results', 'screenshots');
 
 const test = base.test.extend({

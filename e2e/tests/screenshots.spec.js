@@ -68,6 +68,22 @@ test('screenshots: login, registry, account, filings, deadlines, outbox, tokens,
   await switchLanguage(page, 'en');
   await screenshot(page, 'tokens-en');
   await switchLanguage(page, 'zh-CN');
+  await gotoReady(page, '/admin/users');
+  await expect(page.locator('[data-testid=person-form]')).toBeVisible();
+  await screenshot(page, 'users-zh-CN');
+  await switchLanguage(page, 'en');
+  await screenshot(page, 'users-en');
+  await switchLanguage(page, 'zh-CN');
+
+  // Roles, locks and the password policy are the security administrator's.
+  await signOut(page);
+  await signIn(page, 'security');
+  await gotoReady(page, '/security');
+  await expect(page.locator('[data-testid=policy-form]')).toBeVisible();
+  await screenshot(page, 'security-zh-CN');
+  await switchLanguage(page, 'en');
+  await screenshot(page, 'security-en');
+  await switchLanguage(page, 'zh-CN');
 
   // The monthly report, for the county office; and as it prints.
   await signOut(page);

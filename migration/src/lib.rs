@@ -10,6 +10,8 @@ mod m20261127_000005_outbox;
 mod m20261127_000006_api_tokens;
 mod m20261127_000007_passwords;
 mod m20261127_000008_audit_retention;
+mod m20261127_000009_totp;
+mod m20261127_000010_security_admin;
 
 pub struct Migrator;
 
@@ -25,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_api_tokens::Migration),
             Box::new(m20261127_000007_passwords::Migration),
             Box::new(m20261127_000008_audit_retention::Migration),
+            Box::new(m20261127_000009_totp::Migration),
+            Box::new(m20261127_000010_security_admin::Migration),
         ]
     }
 }

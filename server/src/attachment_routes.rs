@@ -94,6 +94,10 @@ pub async fn download(
     let result = async {
         let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
         let (attachment, filing) = attachments::find(&state.db, id).await?;
+        // The security administrator has no part in filings.
+        if !user.role.reads_filings() {
+            return Err(AppError::Forbidden);
+        }
         if user.role == Role::Submitter && user.unit_id != Some(filing.unit_id) {
             return Err(AppError::Refused(Refusal::OtherUnit));
         }

@@ -235,7 +235,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 must_change_password: true,
             };
             let actor = Actor::operator("create-user");
-            match auth::create_user(&db, &actor, new, &config.passwords, clock.now()).await {
+            let policy = app::server::passwords::effective(&db, &config.passwords).await?;
+            match auth::create_user(&db, &actor, new, &policy, clock.now()).await {
                 Ok(user) => println!(
                     "created user {} ({}) with id {}; the password must be changed at the first sign-in",
                     user.username, user.role, user.id
@@ -253,12 +254,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let password = read_password()?;
             let db = connect_and_migrate(&config.database_url).await?;
             let actor = Actor::operator("reset-password");
+            let policy = app::server::passwords::effective(&db, &config.passwords).await?;
             match app::server::passwords::reset(
                 &db,
                 &actor,
                 &username,
                 &password,
-                &config.passwords,
+                &policy,
                 clock.now(),
             )
             .await

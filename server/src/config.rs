@@ -34,6 +34,10 @@ pub struct Config {
     /// How long audit events stay in the database before `server archive-audit` may move them to
     /// a file (`AUDIT_RETENTION_DAYS`, default and minimum 180: Cybersecurity Law Art. 21).
     pub audit_retention_days: u32,
+    /// `TOTP_REQUIRED` (default off): people whose role needs a second factor
+    /// ([`app::domain::totp::second_factor_required`]: administrators and reviewers) must enrol
+    /// one after signing in before they may do anything else.
+    pub totp_required: bool,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -170,6 +174,16 @@ fn passwords_from_env() -> anyhow::Result<PasswordPolicy> {
     })
 }
 
+/// A yes/no setting: `true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off` (any case); off when unset.
+fn flag(key: &str) -> anyhow::Result<bool> {
+    match var(key).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => Ok(true),
+        Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => Ok(false),
+        Some(v) => anyhow::bail!("{key} must be true or false: {v}"),
+    }
+}
+
 /// `AUDIT_RETENTION_DAYS`: at least 180 (网络安全法第二十一条: network logs are kept no less
 /// than six months); a shorter period is a configuration error, not silently raised.
 fn audit_retention_days() -> anyhow::Result<u32> {
@@ -227,6 +241,7 @@ impl Config {
             },
             mail: mail_from_env(&base_url)?,
             audit_retention_days: audit_retention_days()?,
+            totp_required: flag("TOTP_REQUIRED")?,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             site_addr,
             leptos,

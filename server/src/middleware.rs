@@ -5,7 +5,10 @@ use crate::routes::error_page;
 use crate::startup::AppState;
 use app::error::AppError;
 use app::i18n::{Locale, Msg};
-use app::server::auth::{self, AuthSettings, PendingPasswordChange, SessionToken};
+use app::server::auth::{
+    self, AuthSettings, PendingEnrolment, PendingPasswordChange, PendingSecondFactor,
+    SessionStanding, SessionToken,
+};
 use app::server::context::RequestMeta;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -132,7 +135,8 @@ pub async fn limit_auth_attempts(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    let sign_in = req.method() == Method::POST && path == "/login";
+    // The second step of sign-in counts too: guessing codes is guessing passwords.
+    let sign_in = req.method() == Method::POST && matches!(path, "/login" | SECOND_FACTOR_SIGN_IN);
     let tokens = is_token_endpoint(path);
     if (sign_in || tokens)
         && let Err(seconds) = state.auth_limiter.check(client_ip(&req))
@@ -169,7 +173,10 @@ fn is_token_endpoint(path: &str) -> bool {
 /// Resolves the session cookie (or, for the JSON API, an `Authorization: Bearer` token) to the
 /// signed-in person and puts them into the request's extensions: a [`app::model::SessionUser`],
 /// or, when their password must be changed first, a [`PendingPasswordChange`] (which
-/// [`require_sign_in`] confines to the change-password page). A bearer token that does not
+/// [`require_sign_in`] confines to the change-password page); a half session whose second factor
+/// is still to come a [`PendingSecondFactor`] (confined to the second step of sign-in), and a
+/// person who must enrol a second factor first (`TOTP_REQUIRED`) a [`PendingEnrolment`] (confined
+/// to the second-factor page). A bearer token that does not
 /// authenticate is refused outright (never a fallback to the cookie) and counts against the
 /// address's attempts. The deployment's [`AuthSettings`] go into every request.
 pub async fn resolve_session(
@@ -181,6 +188,7 @@ pub async fn resolve_session(
         sessions: state.config.sessions,
         passwords: state.config.passwords,
         secure_cookies: state.config.secure_cookies,
+        totp_required: state.config.totp_required,
     };
     req.extensions_mut().insert(settings);
     if is_api(req.uri().path())
@@ -221,26 +229,42 @@ pub async fn resolve_session(
     let cookie_name = auth::session_cookie_name(state.config.secure_cookies);
     if let Some(token) = cookie(req.headers(), cookie_name) {
         let now = state.clock.now();
-        match auth::resolve_session(
-            &state.db,
-            &token,
-            settings.sessions,
-            &settings.passwords,
-            now,
-        )
-        .await
+        // Expiry follows the policy in force (the security administrator's, over the configured
+        // one); the request keeps the configured settings, which the pages show as the default.
+        let in_force = match app::server::passwords::effective(&state.db, &settings.passwords).await
         {
+            Ok(passwords) => AuthSettings {
+                passwords,
+                ..settings
+            },
+            Err(error) => {
+                let locale = Locale::from_headers(req.headers());
+                return error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    locale,
+                    &error.message(locale),
+                );
+            }
+        };
+        match auth::resolve_session(&state.db, &token, &in_force, now).await {
             Ok(Some(session)) => {
+                let standing = session.standing();
                 let extensions = req.extensions_mut();
-                match session.password_change {
-                    None => {
+                match standing {
+                    SessionStanding::SignedIn(None) => {
                         extensions.insert(session.user);
                     }
-                    Some(reason) => {
+                    SessionStanding::SignedIn(Some(reason)) => {
                         extensions.insert(PendingPasswordChange {
                             user: session.user,
                             reason,
                         });
+                    }
+                    SessionStanding::SecondFactorPending => {
+                        extensions.insert(PendingSecondFactor { user: session.user });
+                    }
+                    SessionStanding::EnrolmentRequired => {
+                        extensions.insert(PendingEnrolment { user: session.user });
                     }
                 }
                 extensions.insert(SessionToken(token));
@@ -317,16 +341,105 @@ fn confine_to_password_change(req: &Request) -> Option<Response> {
     ))
 }
 
+/// The second step of sign-in: its page (GET) and its form post (POST).
+pub const SECOND_FACTOR_SIGN_IN: &str = "/login/second-factor";
+
+/// The page where a person enrols (and manages) their second factor.
+pub const SECOND_FACTOR_PAGE: &str = "/account/second-factor";
+
+/// What a half-signed-in person (right password, second factor to come) may reach: the second
+/// step of sign-in, sign-out, the language switch, sign-in afresh and static files. Nothing that
+/// needs a signed-in person.
+fn allowed_while_second_factor_pending(method: &Method, path: &str) -> bool {
+    let read = matches!(*method, Method::GET | Method::HEAD);
+    ((read || *method == Method::POST) && path == SECOND_FACTOR_SIGN_IN)
+        || (*method == Method::POST && matches!(path, "/logout" | "/lang" | "/login"))
+        || (is_public(path) && !path.starts_with("/api/"))
+}
+
+/// Keeps a half session on the second step of sign-in: pages redirect to it; the JSON API, server
+/// functions and other posts answer 401, as for someone signed out (bearer tokens never get here:
+/// they are resolved before the cookie).
+fn confine_to_second_factor(req: &Request) -> Option<Response> {
+    req.extensions().get::<PendingSecondFactor>()?;
+    let (method, path) = (req.method(), req.uri().path());
+    if allowed_while_second_factor_pending(method, path) {
+        return None;
+    }
+    let error = AppError::Unauthenticated;
+    if matches!(*method, Method::GET | Method::HEAD) && !path.starts_with("/api/") {
+        return Some(Redirect::to(SECOND_FACTOR_SIGN_IN).into_response());
+    }
+    Some(refusal(req, error, StatusCode::UNAUTHORIZED))
+}
+
+/// What a person who must enrol a second factor first (`TOTP_REQUIRED`) may reach: the
+/// second-factor page and its enrolment server functions, sign-out, the language switch, sign-in
+/// (as someone else) and static files.
+fn allowed_while_enrolment_required(method: &Method, path: &str) -> bool {
+    let read = matches!(*method, Method::GET | Method::HEAD);
+    (read && path == SECOND_FACTOR_PAGE)
+        || (*method == Method::POST && matches!(path, "/logout" | "/lang" | "/login"))
+        || app::totp_api::ALLOWED_WHILE_ENROLMENT_REQUIRED.contains(&path)
+        || (is_public(path) && !path.starts_with("/api/"))
+}
+
+/// Keeps a person who must enrol a second factor on the second-factor page, as
+/// [`confine_to_password_change`] does for a password: pages redirect there; the rest answers 403
+/// with `second_factor_required`.
+fn confine_to_enrolment(req: &Request) -> Option<Response> {
+    req.extensions().get::<PendingEnrolment>()?;
+    let (method, path) = (req.method(), req.uri().path());
+    if allowed_while_enrolment_required(method, path) {
+        return None;
+    }
+    if matches!(*method, Method::GET | Method::HEAD) && !path.starts_with("/api/") {
+        return Some(Redirect::to(SECOND_FACTOR_PAGE).into_response());
+    }
+    Some(refusal(
+        req,
+        AppError::SecondFactorRequired,
+        StatusCode::FORBIDDEN,
+    ))
+}
+
+/// A refusal in the form the caller reads: the JSON API's error, a server function's JSON error,
+/// or a translated page.
+fn refusal(req: &Request, error: AppError, status: StatusCode) -> Response {
+    let path = req.uri().path();
+    if is_api(path) {
+        return ApiFailure::App(error).render(api_locale(req.headers()));
+    }
+    if path.starts_with("/api/") {
+        let body = serde_json::to_string(&error).unwrap_or_default();
+        return (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
+    let locale = Locale::from_headers(req.headers());
+    error_page(status, locale, &error.message(locale))
+}
+
 /// Sends a signed-out reader of a page to the sign-in page (server functions answer 401 themselves),
-/// and keeps a person whose password must be changed on the change-password page.
+/// keeps a person whose password must be changed on the change-password page, a half-signed-in
+/// person on the second step of sign-in, and a person who must enrol a second factor on the
+/// second-factor page.
 pub async fn require_sign_in(req: Request, next: Next) -> Response {
-    if let Some(refused) = confine_to_password_change(&req) {
+    if let Some(refused) = confine_to_second_factor(&req)
+        .or_else(|| confine_to_password_change(&req))
+        .or_else(|| confine_to_enrolment(&req))
+    {
         return refused;
     }
+    let half_signed_in = req.extensions().get::<PendingSecondFactor>().is_some();
     let signed_in = req.extensions().get::<app::model::SessionUser>().is_some()
-        || req.extensions().get::<PendingPasswordChange>().is_some();
+        || req.extensions().get::<PendingPasswordChange>().is_some()
+        || req.extensions().get::<PendingEnrolment>().is_some();
     let path = req.uri().path();
-    if req.method() == Method::GET && !signed_in && !is_public(path) {
+    if req.method() == Method::GET && path == SECOND_FACTOR_SIGN_IN && !half_signed_in {
+        // Only a half session has a second step to take.
+        let to = if signed_in { "/" } else { "/login" };
+        return Redirect::to(to).into_response();
+    }
+    if req.method() == Method::GET && !signed_in && !half_signed_in && !is_public(path) {
         let target = req
             .uri()
             .path_and_query()
@@ -423,6 +536,51 @@ mod tests {
             (Method::GET, "/exports/registry.csv"),
             (Method::POST, "/admin/import"),
             (Method::POST, PASSWORD_PAGE),
+        ] {
+            assert!(!allowed(method.clone(), path), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn a_half_signed_in_person_reaches_only_the_second_step_and_sign_out() {
+        let allowed =
+            |method: Method, path: &str| allowed_while_second_factor_pending(&method, path);
+        assert!(allowed(Method::GET, SECOND_FACTOR_SIGN_IN));
+        assert!(allowed(Method::POST, SECOND_FACTOR_SIGN_IN));
+        assert!(allowed(Method::POST, "/logout"));
+        assert!(allowed(Method::POST, "/login"));
+        assert!(allowed(Method::GET, "/pkg/registry.css"));
+        for (method, path) in [
+            (Method::GET, "/"),
+            (Method::GET, SECOND_FACTOR_PAGE),
+            (Method::GET, PASSWORD_PAGE),
+            (Method::POST, "/api/second_factor"),
+            (Method::POST, "/api/second_factor_begin"),
+            (Method::POST, "/api/password_change"),
+            (Method::POST, "/api/registry"),
+            (Method::GET, "/api/v1/units"),
+            (Method::GET, "/exports/registry.csv"),
+        ] {
+            assert!(!allowed(method.clone(), path), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn a_person_who_must_enrol_reaches_only_the_enrolment_and_sign_out() {
+        let allowed = |method: Method, path: &str| allowed_while_enrolment_required(&method, path);
+        assert!(allowed(Method::GET, SECOND_FACTOR_PAGE));
+        assert!(allowed(Method::POST, "/api/second_factor"));
+        assert!(allowed(Method::POST, "/api/second_factor_begin"));
+        assert!(allowed(Method::POST, "/api/second_factor_confirm"));
+        assert!(allowed(Method::POST, "/logout"));
+        for (method, path) in [
+            (Method::GET, "/"),
+            (Method::GET, "/tokens"),
+            (Method::POST, "/api/second_factor_disable"),
+            (Method::POST, "/api/registry"),
+            (Method::POST, "/api/token_create"),
+            (Method::GET, "/api/v1/units"),
+            (Method::POST, SECOND_FACTOR_PAGE),
         ] {
             assert!(!allowed(method.clone(), path), "{method} {path}");
         }

@@ -1,11 +1,14 @@
 //! Routes outside Leptos: sign-in, sign-out and the language switch (plain form posts that work the
 //! same with and without JavaScript), and the operations endpoints.
-use crate::middleware::{app_error_response, urlencode};
+use crate::middleware::{SECOND_FACTOR_SIGN_IN, app_error_response, urlencode};
 use crate::startup::AppState;
 use app::error::AppError;
 use app::i18n::{LOCALE_COOKIE, Locale, Msg};
 use app::model::SessionUser;
-use app::server::auth::{self, PendingPasswordChange, SessionToken, SignedIn};
+use app::server::auth::{
+    self, AuthSettings, PendingEnrolment, PendingPasswordChange, PendingSecondFactor, SessionToken,
+    SignedIn,
+};
 use app::server::context::RequestMeta;
 use axum::Form;
 use axum::extract::{Extension, State};
@@ -74,7 +77,8 @@ pub struct SignInForm {
 
 /// `POST /login`. A wrong password, an unknown user and a locked account get the very same
 /// redirect. A person whose password must be changed goes to the change-password page instead of
-/// `next`.
+/// `next`. A person with a second factor gets a half session (short-lived, good for nothing but the
+/// second step) and goes to the second step, `next` kept.
 pub async fn sign_in(
     State(state): State<AppState>,
     Extension(meta): Extension<RequestMeta>,
@@ -92,13 +96,18 @@ pub async fn sign_in(
         return redirect_back_failed(&next);
     }
     let now = state.clock.now();
+    // The security administrator's policy over the configured one: its lockout applies.
+    let policy = match app::server::passwords::effective(&state.db, &state.config.passwords).await {
+        Ok(policy) => policy,
+        Err(error) => return app_error_response(&error, locale),
+    };
     match auth::sign_in(
         &state.db,
         &form.username,
         &form.password,
         &meta,
         state.config.sessions,
-        &state.config.passwords,
+        &policy,
         previous.as_ref().map(|Extension(token)| token),
         now,
     )
@@ -107,7 +116,29 @@ pub async fn sign_in(
         Ok(SignedIn {
             token: SessionToken(token),
             user,
+            second_factor_pending: true,
+            ..
+        }) => {
+            tracing::info!(
+                user_id = user.id,
+                "password verified; second factor to come"
+            );
+            let max_age = auth::SECOND_FACTOR_WINDOW_MINUTES * 60;
+            let location = if next == "/" {
+                SECOND_FACTOR_SIGN_IN.to_string()
+            } else {
+                format!("{SECOND_FACTOR_SIGN_IN}?next={}", urlencode(&next))
+            };
+            redirect_with_cookie(
+                &location,
+                session_cookie_header(&token, max_age, state.config.secure_cookies),
+            )
+        }
+        Ok(SignedIn {
+            token: SessionToken(token),
+            user,
             password_change,
+            ..
         }) => {
             tracing::info!(user_id = user.id, role = %user.role, "signed in");
             let max_age = state.config.sessions.absolute.num_seconds();
@@ -125,6 +156,71 @@ pub async fn sign_in(
     }
 }
 
+#[derive(Deserialize)]
+pub struct SecondFactorForm {
+    code: String,
+    next: Option<String>,
+}
+
+/// `POST /login/second-factor`: the second step of sign-in, a code from the person's authenticator
+/// app or one of their recovery codes, posted with the half session `POST /login` gave. The right
+/// code ends the half session and opens a full one with a new id (ASVS 3.2.1); a wrong, replayed or
+/// stale code, a used recovery code and a locked account all come back to the same page with the
+/// same answer, and count towards the lock. Without a half session: back to sign-in.
+pub async fn second_factor_sign_in(
+    State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
+    Extension(settings): Extension<AuthSettings>,
+    pending: Option<Extension<PendingSecondFactor>>,
+    token: Option<Extension<SessionToken>>,
+    headers: HeaderMap,
+    Form(form): Form<SecondFactorForm>,
+) -> Response {
+    let locale = Locale::from_headers(&headers);
+    let next = match safe_next(form.next.as_deref()) {
+        path if path.starts_with("/login") => "/".to_string(),
+        path => path.to_string(),
+    };
+    let (Some(_), Some(Extension(half))) = (pending, token) else {
+        return Redirect::to("/login").into_response();
+    };
+    let failed = || {
+        let location = if next == "/" {
+            format!("{SECOND_FACTOR_SIGN_IN}?error=1")
+        } else {
+            format!("{SECOND_FACTOR_SIGN_IN}?error=1&next={}", urlencode(&next))
+        };
+        Redirect::to(&location).into_response()
+    };
+    if form.code.len() > 64 {
+        return failed();
+    }
+    let now = state.clock.now();
+    match app::server::totp::complete_sign_in(&state.db, &half, &form.code, &meta, &settings, now)
+        .await
+    {
+        Ok(SignedIn {
+            token: SessionToken(token),
+            user,
+            password_change,
+            ..
+        }) => {
+            tracing::info!(user_id = user.id, role = %user.role, "signed in with a second factor");
+            let max_age = state.config.sessions.absolute.num_seconds();
+            let location = match password_change {
+                Some(_) => crate::middleware::PASSWORD_PAGE,
+                None => next.as_str(),
+            };
+            redirect_with_cookie(
+                location,
+                session_cookie_header(&token, max_age, state.config.secure_cookies),
+            )
+        }
+        Err(AppError::Unauthenticated) => failed(),
+        Err(error) => app_error_response(&error, locale),
+    }
+}
+
 fn redirect_back_failed(next: &str) -> Response {
     let location = if next == "/" {
         "/login?error=1".to_string()
@@ -135,22 +231,33 @@ fn redirect_back_failed(next: &str) -> Response {
 }
 
 /// `POST /logout`: ends this session and clears its cookie (also for a person who has yet to change
-/// their password).
+/// their password, give their second factor or enrol one).
 pub async fn sign_out(
     State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    user: Option<Extension<SessionUser>>,
-    pending: Option<Extension<PendingPasswordChange>>,
-    token: Option<Extension<SessionToken>>,
-    headers: HeaderMap,
+    parts: axum::http::request::Parts,
 ) -> Response {
-    let user = user
-        .map(|Extension(user)| user)
-        .or(pending.map(|Extension(pending)| pending.user));
-    if let (Some(user), Some(Extension(SessionToken(token)))) = (user, token) {
+    let extensions = &parts.extensions;
+    let meta = extensions.get::<RequestMeta>().cloned().unwrap_or_default();
+    let user = extensions
+        .get::<SessionUser>()
+        .cloned()
+        .or_else(|| {
+            extensions
+                .get::<PendingPasswordChange>()
+                .map(|p| p.user.clone())
+        })
+        .or_else(|| {
+            extensions
+                .get::<PendingSecondFactor>()
+                .map(|p| p.user.clone())
+        })
+        .or_else(|| extensions.get::<PendingEnrolment>().map(|p| p.user.clone()));
+    let token = extensions.get::<SessionToken>().cloned();
+    let headers = &parts.headers;
+    if let (Some(user), Some(SessionToken(token))) = (user, token) {
         let now = state.clock.now();
         if let Err(error) = auth::sign_out(&state.db, &token, &user, &meta, now).await {
-            return app_error_response(&error, Locale::from_headers(&headers));
+            return app_error_response(&error, Locale::from_headers(headers));
         }
     }
     redirect_with_cookie(

@@ -69,6 +69,11 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
 pub fn http_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::POST, "/login", post(routes::sign_in)),
+        (
+            Method::POST,
+            "/login/second-factor",
+            post(routes::second_factor_sign_in),
+        ),
         (Method::POST, "/logout", post(routes::sign_out)),
         (Method::POST, "/lang", post(routes::switch_language)),
         (Method::GET, "/healthz", get(routes::healthz)),

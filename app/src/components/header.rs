@@ -21,15 +21,23 @@ fn signed_in() -> Option<crate::model::SessionUser> {
     }
 }
 
-/// A person signed in with a password they must change first: they see who they are and may sign
-/// out, but get no links into the rest of the site.
+/// A person signed in with a password they must change first (or a second factor still to give or
+/// to enrol): they see who they are and may sign out, but get no links into the rest of the site.
 fn pending_password_change() -> Option<crate::model::SessionUser> {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>()?
-            .extensions
-            .get::<crate::server::auth::PendingPasswordChange>()
+        use crate::server::auth::{PendingEnrolment, PendingPasswordChange, PendingSecondFactor};
+        let parts = use_context::<http::request::Parts>()?;
+        let extensions = &parts.extensions;
+        extensions
+            .get::<PendingPasswordChange>()
             .map(|pending| pending.user.clone())
+            .or_else(|| {
+                extensions
+                    .get::<PendingSecondFactor>()
+                    .map(|p| p.user.clone())
+            })
+            .or_else(|| extensions.get::<PendingEnrolment>().map(|p| p.user.clone()))
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -65,24 +73,35 @@ pub fn Header() -> impl IntoView {
 fn Nav(role: Option<Role>) -> impl IntoView {
     let locale = use_locale();
     // Art. 34's monthly report is the county level's.
-    let county = role.is_some_and(|r| r != Role::Submitter);
+    let county = role.is_some_and(|r| r != Role::Submitter && r.reads_filings());
     let admin = role == Some(Role::Admin);
-    // 三权分立: the audit trail is the auditor's alone.
+    // 三权分立: the audit trail is the auditor's alone; roles, locks and the password policy the
+    // security administrator's, who has no part in filings.
     let auditor = role == Some(Role::Auditor);
+    let security = role == Some(Role::SecurityAdmin);
+    let filings = role.is_none_or(Role::reads_filings);
     view! {
         <nav aria-label=locale.t(Msg::NavMain)>
             <ul>
                 <li><A href="/">{locale.t(Msg::NavRegistry)}</A></li>
-                <li><A href="/filings">{locale.t(Msg::NavFilings)}</A></li>
-                <li><A href="/dashboard">{locale.t(Msg::NavDashboard)}</A></li>
+                {filings.then(|| view! {
+                    <li><A href="/filings">{locale.t(Msg::NavFilings)}</A></li>
+                    <li><A href="/dashboard">{locale.t(Msg::NavDashboard)}</A></li>
+                })}
                 {county.then(|| view! {
                     <li><A href="/reports/monthly" attr:data-testid="nav-reports">{locale.t(Msg::NavReports)}</A></li>
                 })}
-                <li><A href="/reminders">{locale.t(Msg::NavReminders)}</A></li>
+                {filings.then(|| view! {
+                    <li><A href="/reminders">{locale.t(Msg::NavReminders)}</A></li>
+                })}
                 <li><A href="/admin/calendar">{locale.t(Msg::NavCalendar)}</A></li>
                 {admin.then(|| view! {
                     <li><A href="/admin/outbox" attr:data-testid="nav-outbox">{locale.t(Msg::NavOutbox)}</A></li>
                     <li><A href="/admin/import" attr:data-testid="nav-import">{locale.t(Msg::NavImport)}</A></li>
+                    <li><A href="/admin/users" attr:data-testid="nav-people">{locale.t(Msg::NavPeople)}</A></li>
+                })}
+                {security.then(|| view! {
+                    <li><A href="/security" attr:data-testid="nav-security">{locale.t(Msg::NavSecurity)}</A></li>
                 })}
                 {auditor.then(|| view! {
                     <li><A href="/audit" attr:data-testid="nav-audit">{locale.t(Msg::NavAudit)}</A></li>
@@ -112,6 +131,8 @@ fn Session(
                 <A href="/tokens" attr:data-testid="nav-tokens">{locale.t(Msg::NavTokens)}</A>
                 " · "
                 <A href="/account/password" attr:data-testid="nav-password">{locale.t(Msg::NavPassword)}</A>
+                " · "
+                <A href="/account/second-factor" attr:data-testid="nav-second-factor">{locale.t(Msg::NavSecondFactor)}</A>
             </p>
             <form method="post" action="/logout" class="inline">
                 <button type="submit" data-testid="sign-out">{locale.t(Msg::UserSignOut)}</button>

@@ -30,6 +30,8 @@ impl Viewer {
             Role::Submitter if self.unit_id == Some(host_unit_id) => CustodianAccess::Full,
             Role::Submitter => CustodianAccess::Withheld,
             Role::Admin | Role::Auditor => CustodianAccess::Masked,
+            // Credentials, not the registry's people, are the security administrator's business.
+            Role::SecurityAdmin => CustodianAccess::Withheld,
         }
     }
 }
@@ -74,5 +76,6 @@ mod tests {
         assert_eq!(at(Role::Reviewer), CustodianAccess::Full);
         assert_eq!(at(Role::Admin), CustodianAccess::Masked);
         assert_eq!(at(Role::Auditor), CustodianAccess::Masked);
+        assert_eq!(at(Role::SecurityAdmin), CustodianAccess::Withheld);
     }
 }

@@ -110,7 +110,7 @@ pub fn check(
     let submitter_step = matches!(action, Edit | Submit | Withdraw | RecordCompletion);
     let reviewer_step = !submitter_step;
     match role {
-        Role::Admin | Role::Auditor => return Err(Refusal::WrongRole),
+        Role::Admin | Role::Auditor | Role::SecurityAdmin => return Err(Refusal::WrongRole),
         Role::Submitter if reviewer_step => return Err(Refusal::WrongRole),
         Role::Reviewer if submitter_step => return Err(Refusal::WrongRole),
         Role::Submitter if actor_unit != Some(filing.unit_id) => return Err(Refusal::OtherUnit),
@@ -514,7 +514,7 @@ mod tests {
 
     #[test]
     fn administrators_and_auditors_decide_nothing() {
-        for role in [Role::Admin, Role::Auditor] {
+        for role in [Role::Admin, Role::Auditor, Role::SecurityAdmin] {
             for action in FilingAction::ALL {
                 assert_eq!(
                     check(*action, role, 1, None, &facts(Submitted)),

@@ -10,6 +10,7 @@ pub mod mobile;
 pub mod password;
 pub mod registry;
 pub mod report;
+pub mod totp;
 pub mod types;
 
 pub use access::{CustodianAccess, Viewer};

@@ -33,16 +33,22 @@ macro_rules! code_enum {
 
 code_enum!(
     /// What a signed-in person may do. The county office's separation of duties keeps deciding
-    /// (reviewer) apart from administering (admin) and auditing (auditor).
+    /// (reviewer) apart from administering; administering is split three ways (三权分立, GB/T
+    /// 22239-2019 8.1.4.2 d): the system administrator (admin), the security administrator
+    /// (security_admin) and the auditor. A person holds exactly one role, so no account holds two
+    /// of the three.
     Role {
         /// Unit staff; files requests for their own unit only.
         Submitter => "submitter",
         /// County government office staff; decides filings.
         Reviewer => "reviewer",
-        /// Units, users, platforms, calendar, settings. Decides nothing.
+        /// 系统管理员: units, user accounts, platforms, calendar, settings. Decides nothing and
+        /// grants no role: accounts it creates start as submitters.
         Admin => "admin",
         /// Reads the audit trail and reports. Changes nothing.
         Auditor => "auditor",
+        /// 安全管理员: roles, lockouts, password policy, second factors. Sees no filings.
+        SecurityAdmin => "security_admin",
     }
 );
 
@@ -69,6 +75,22 @@ code_enum!(
         Deregistered => "deregistered",
     }
 );
+
+impl Role {
+    /// Whether the role reads filings at all (a submitter: their unit's). The security
+    /// administrator manages credentials and has no business with filings, reminders or reports.
+    pub fn reads_filings(self) -> bool {
+        match self {
+            Role::Submitter | Role::Reviewer | Role::Admin | Role::Auditor => true,
+            Role::SecurityAdmin => false,
+        }
+    }
+
+    /// The three administrative duties of 三权分立, which no filing role shares.
+    pub fn is_administrative(self) -> bool {
+        matches!(self, Role::Admin | Role::SecurityAdmin | Role::Auditor)
+    }
+}
 
 impl UnitKind {
     /// Art. 9: no accounts in the name of internal sub-units.

@@ -48,7 +48,9 @@ pub const MIN_RETENTION_DAYS: u32 = 180;
 fn may_read(user: &SessionUser) -> Result<(), AppError> {
     match user.role {
         Role::Auditor => Ok(()),
-        Role::Admin | Role::Reviewer | Role::Submitter => Err(AppError::Forbidden),
+        Role::Admin | Role::SecurityAdmin | Role::Reviewer | Role::Submitter => {
+            Err(AppError::Forbidden)
+        }
     }
 }
 

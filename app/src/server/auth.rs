@@ -6,7 +6,8 @@
 //! V2.2 / V3: consecutive failures lock the account for a while, a wrong password, an unknown user
 //! and a locked account get the same answer after the same work, every sign-in gets a new session
 //! id, and sessions end after an idle time, an absolute lifetime, or a change of the person's role
-//! or unit. The password rules, history and expiry are in [`super::passwords`].
+//! or unit. The password rules, history and expiry are in [`super::passwords`]; the TOTP second
+//! factor, and the second step of sign-in, in [`super::totp`].
 use super::audit::{self, Actor, Event};
 use super::context::RequestMeta;
 use super::db::begin_write;
@@ -80,6 +81,9 @@ pub struct AuthSettings {
     pub passwords: PasswordPolicy,
     /// The site is HTTPS: the session cookie is `Secure` and `__Host-` prefixed.
     pub secure_cookies: bool,
+    /// `TOTP_REQUIRED`: people whose role [needs a second factor](crate::domain::totp::second_factor_required)
+    /// must enrol before anything else.
+    pub totp_required: bool,
 }
 
 /// A session whose person must change their password before anything else (it expired, or
@@ -92,11 +96,58 @@ pub struct PendingPasswordChange {
     pub reason: ChangeReason,
 }
 
+/// A session whose person gave the right password but not yet their second factor (TOTP): the
+/// session layer puts this, and no [`SessionUser`], into the request, so it is signed out for every
+/// page and service; only the second-factor step of sign-in and sign-out accept it.
+#[derive(Debug, Clone)]
+pub struct PendingSecondFactor {
+    pub user: SessionUser,
+}
+
+/// A signed-in person whose role needs a second factor while the deployment requires one
+/// (`TOTP_REQUIRED`) and who has not enrolled: like [`PendingPasswordChange`], they reach only the
+/// second-factor page (to enrol) and sign-out.
+#[derive(Debug, Clone)]
+pub struct PendingEnrolment {
+    pub user: SessionUser,
+}
+
+/// How lately a session was opened lets its person in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStanding {
+    /// Signed in; if so, why the password must be changed first.
+    SignedIn(Option<ChangeReason>),
+    /// Half signed in: the second factor is still to come.
+    SecondFactorPending,
+    /// Signed in, but must enrol a second factor first (`TOTP_REQUIRED`).
+    EnrolmentRequired,
+}
+
 /// A valid session: its person and, if so, why they must change their password first.
 #[derive(Debug, Clone)]
 pub struct ResolvedSession {
     pub user: SessionUser,
     pub password_change: Option<ChangeReason>,
+    /// The password was right but the second factor is still to come.
+    pub second_factor_pending: bool,
+    /// `TOTP_REQUIRED` is on, their role needs a second factor and they have none.
+    pub enrolment_required: bool,
+}
+
+impl ResolvedSession {
+    /// What the session lets its person do. The second factor comes first; then a password that
+    /// must be changed (an expired one still is, after the second factor); then enrolment.
+    pub fn standing(&self) -> SessionStanding {
+        if self.second_factor_pending {
+            SessionStanding::SecondFactorPending
+        } else if self.password_change.is_some() {
+            SessionStanding::SignedIn(self.password_change)
+        } else if self.enrolment_required {
+            SessionStanding::EnrolmentRequired
+        } else {
+            SessionStanding::SignedIn(None)
+        }
+    }
 }
 
 /// A successful sign-in: the new session's token, its person and, if so, why they must change their
@@ -106,7 +157,13 @@ pub struct SignedIn {
     pub token: SessionToken,
     pub user: SessionUser,
     pub password_change: Option<ChangeReason>,
+    /// The token is a half session: the person has a second factor and must give it next (see
+    /// [`super::totp::complete_sign_in`]).
+    pub second_factor_pending: bool,
 }
+
+/// How long a half-signed-in session waits for the second factor.
+pub const SECOND_FACTOR_WINDOW_MINUTES: i64 = 5;
 
 pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -118,7 +175,10 @@ pub(crate) async fn hash_password(password: String) -> anyhow::Result<String> {
 
 /// Verifies a password against a stored hash, or against a decoy when there is no user, so that an
 /// unknown user costs the same time as a wrong password. Runs on the blocking pool.
-async fn password_matches(password: String, hash: Option<String>) -> anyhow::Result<bool> {
+pub(crate) async fn password_matches(
+    password: String,
+    hash: Option<String>,
+) -> anyhow::Result<bool> {
     Ok(tokio::task::spawn_blocking(move || {
         let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
         password_auth::verify_password(password, &hash).is_ok()
@@ -156,7 +216,9 @@ pub(crate) async fn session_user_for(
 /// browser held before, if any, ends (no fixation). A wrong password, an unknown (or disabled)
 /// user and a locked account give the same answer after the same argon2 work; all are audited as
 /// failed sign-ins. `policy.lockout_threshold` consecutive failures lock the account for
-/// `policy.lockout` (等保 8.1.4.1 b: 限制非法登录次数); a success resets the count.
+/// `policy.lockout` (等保 8.1.4.1 b: 限制非法登录次数); a success resets the count. For a person
+/// with a TOTP second factor the right password opens only a short half session
+/// (`second_factor_pending`), which [`super::totp::complete_sign_in`] turns into a full one.
 #[allow(clippy::too_many_arguments)]
 pub async fn sign_in(
     db: &DatabaseConnection,
@@ -223,6 +285,39 @@ pub async fn sign_in(
         }
     };
 
+    if let Some(SessionToken(previous)) = previous {
+        session::Entity::delete_by_id(token_hash(previous))
+            .exec(&txn)
+            .await?;
+    }
+    if user.totp_enabled_at.is_some() {
+        // The password is right, but the person has a second factor: a half session, good for
+        // the second-factor step only, and nothing more until the code comes. The failure count
+        // is left as it is: it is reset only by a complete sign-in, so that the right password
+        // cannot buy an endless supply of guesses at the code.
+        let token = open_half_session(&txn, &user, meta, now).await?;
+        let session_user = session_user_for(&txn, user).await?;
+        audit::record(
+            &txn,
+            &Actor::user(&session_user, meta),
+            Event {
+                action: "auth.password_verified",
+                entity_type: "user",
+                entity_id: Some(session_user.id.to_string()),
+                before: None,
+                after: Some(serde_json::json!({ "second_factor": "pending" })),
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(SignedIn {
+            token,
+            user: session_user,
+            password_change: None,
+            second_factor_pending: true,
+        });
+    }
     if user.failed_sign_ins != 0 || user.locked_until.is_some() {
         user::Entity::update_many()
             .col_expr(user::Column::FailedSignIns, Expr::value(0))
@@ -231,11 +326,6 @@ pub async fn sign_in(
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
             .filter(user::Column::Id.eq(user.id))
-            .exec(&txn)
-            .await?;
-    }
-    if let Some(SessionToken(previous)) = previous {
-        session::Entity::delete_by_id(token_hash(previous))
             .exec(&txn)
             .await?;
     }
@@ -261,6 +351,7 @@ pub async fn sign_in(
         token,
         user: session_user,
         password_change,
+        second_factor_pending: false,
     })
 }
 
@@ -344,6 +435,34 @@ pub(crate) async fn open_session(
         source_ip: Set(meta.source_ip.clone()),
         role: Set(Some(user.role.clone())),
         unit_id: Set(user.unit_id),
+        second_factor_pending: Set(false),
+    }
+    .insert(txn)
+    .await?;
+    Ok(SessionToken(token))
+}
+
+/// Opens a half session for `user`, whose password was right and whose second factor is still to
+/// come: a fresh random token, good for [`SECOND_FACTOR_WINDOW_MINUTES`].
+pub(crate) async fn open_half_session(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<SessionToken, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    session::ActiveModel {
+        id: Set(token_hash(&token)),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + Duration::minutes(SECOND_FACTOR_WINDOW_MINUTES)),
+        source_ip: Set(meta.source_ip.clone()),
+        role: Set(Some(user.role.clone())),
+        unit_id: Set(user.unit_id),
+        second_factor_pending: Set(true),
     }
     .insert(txn)
     .await?;
@@ -367,13 +486,16 @@ pub(crate) async fn end_sessions(
 /// idle timeout counts from the last use. A session ends when it is idle too long, when it reaches
 /// its absolute lifetime (等保 8.1.4.1 b: 连接超时自动退出; ASVS 3.3.2), or when the person's role or
 /// unit is no longer the one it was opened with (a privilege change needs a new sign-in).
+///
+/// A half session (password right, second factor to come) resolves with `second_factor_pending`;
+/// a person who must enrol a second factor first (`TOTP_REQUIRED`) with `enrolment_required`.
 pub async fn resolve_session(
     db: &DatabaseConnection,
     token: &str,
-    sessions: SessionPolicy,
-    policy: &PasswordPolicy,
+    settings: &AuthSettings,
     now: DateTime<Utc>,
 ) -> Result<Option<ResolvedSession>, AppError> {
+    let (sessions, policy) = (settings.sessions, &settings.passwords);
     let Some(found) = session::Entity::find_by_id(token_hash(token))
         .one(db)
         .await?
@@ -399,6 +521,7 @@ pub async fn resolve_session(
         session::Entity::delete_by_id(found.id).exec(db).await?;
         return Ok(None);
     }
+    let second_factor_pending = found.second_factor_pending;
     // Writing on every request would serialise all readers on SQLite; a minute's slack is harmless.
     if now - found.last_seen_at > Duration::minutes(1) {
         let mut touch: session::ActiveModel = found.into();
@@ -406,9 +529,14 @@ pub async fn resolve_session(
         touch.update(db).await?;
     }
     let password_change = passwords::change_reason(&user, policy, now);
+    let enrolment_required = settings.totp_required
+        && user.totp_enabled_at.is_none()
+        && Role::parse(&user.role).is_some_and(crate::domain::totp::second_factor_required);
     Ok(Some(ResolvedSession {
         user: session_user_for(db, user).await?,
         password_change,
+        second_factor_pending,
+        enrolment_required,
     }))
 }
 

@@ -64,6 +64,7 @@ pub async fn save_settings(
         reminder_hour: Set(figure(new.reminder_hour)?),
         password_rotation_days: Set(figure(new.password_rotation_days)?),
         updated_at: Set(Some(now)),
+        ..Default::default()
     }
     .update(&txn)
     .await?;
@@ -211,6 +212,9 @@ pub async fn dashboard(
     rows: Vec<FilingRow>,
     now: DateTime<Utc>,
 ) -> Result<DeadlineDashboard, AppError> {
+    if !user.role.reads_filings() {
+        return Err(AppError::Forbidden);
+    }
     let today = china_date(now);
     let mut periods =
         review_period::Entity::find().filter(review_period::Column::ClosedAt.is_not_null());

@@ -18,11 +18,12 @@ use std::collections::HashMap;
 pub const DEMO_PASSWORD: &str = "shizhu-demo-2026";
 
 /// The demo sign-ins: (username, role, unit code).
-pub const DEMO_USERS: [(&str, &str, Option<&str>); 4] = [
+pub const DEMO_USERS: [(&str, &str, Option<&str>); 5] = [
     ("submitter", "submitter", Some("education")),
     ("reviewer", "reviewer", Some("county-office")),
     ("admin", "admin", None),
     ("auditor", "auditor", None),
+    ("security", "security_admin", None),
 ];
 
 /// (code, kind, full legal name, short name, organisation-code seed; None for internal divisions).

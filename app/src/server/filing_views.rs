@@ -31,6 +31,9 @@ fn platform_name(p: &platform::Model) -> PlatformName {
 /// A submitter reads their own unit's filings; the county office, administrators and auditors read
 /// all of them.
 fn may_read(user: &SessionUser, f: &filing::Model) -> Result<(), AppError> {
+    if !user.role.reads_filings() {
+        return Err(AppError::Forbidden);
+    }
     if user.role == Role::Submitter && user.unit_id != Some(f.unit_id) {
         return Err(AppError::Refused(Refusal::OtherUnit));
     }
@@ -44,6 +47,9 @@ pub async fn list(
     user: &SessionUser,
     now: DateTime<Utc>,
 ) -> Result<Vec<FilingRow>, AppError> {
+    if !user.role.reads_filings() {
+        return Err(AppError::Forbidden);
+    }
     let mut query = filing::Entity::find();
     if user.role == Role::Submitter {
         query = query.filter(filing::Column::UnitId.eq(user.unit_id.unwrap_or(-1)));

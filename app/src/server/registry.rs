@@ -404,7 +404,7 @@ fn may_record_rotation(viewer: &Viewer, a: &account::Model) -> bool {
     match viewer.role {
         Role::Submitter => viewer.unit_id == Some(a.host_unit_id),
         Role::Admin => true,
-        Role::Reviewer | Role::Auditor => false,
+        Role::Reviewer | Role::Auditor | Role::SecurityAdmin => false,
     }
 }
 

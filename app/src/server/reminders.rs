@@ -229,6 +229,9 @@ pub async fn list(
     db: &DatabaseConnection,
     user: &SessionUser,
 ) -> Result<Vec<ReminderView>, AppError> {
+    if !user.role.reads_filings() {
+        return Err(AppError::Forbidden);
+    }
     let mut query = reminder::Entity::find();
     if user.role == Role::Submitter {
         query = query.filter(reminder::Column::UnitId.eq(user.unit_id.unwrap_or(-1)));

@@ -56,7 +56,7 @@ pub fn read_month(text: Option<&str>, now: DateTime<Utc>) -> Result<Month, AppEr
 fn county_level(user: &SessionUser) -> Result<(), AppError> {
     match user.role {
         Role::Reviewer | Role::Admin | Role::Auditor => Ok(()),
-        Role::Submitter => Err(AppError::Forbidden),
+        Role::Submitter | Role::SecurityAdmin => Err(AppError::Forbidden),
     }
 }
 
@@ -159,6 +159,9 @@ impl FilingsReport {
         locale: Locale,
         now: DateTime<Utc>,
     ) -> Result<Self, AppError> {
+        if !user.role.reads_filings() {
+            return Err(AppError::Forbidden);
+        }
         let mut condition = Condition::all()
             .add(filing::Column::ReceivedAt.gte(china_start_of_day(period.from())))
             .add(filing::Column::ReceivedAt.lt(china_start_of_day(period.end_exclusive())));

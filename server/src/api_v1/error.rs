@@ -87,6 +87,7 @@ fn app_code(error: &AppError) -> &'static str {
         AppError::Unauthenticated => "unauthenticated",
         AppError::Forbidden => "forbidden",
         AppError::PasswordChangeRequired => "password_change_required",
+        AppError::SecondFactorRequired => "second_factor_required",
         AppError::NotFound => "not_found",
         AppError::Invalid { .. } => "invalid",
         AppError::Conflict => "conflict",

@@ -10,7 +10,7 @@
 //! Samples: `-` (no body), `form:a=1&b=2`, `json:{…}`, `multipart:a=1` (text fields and a small
 //! PDF as `file`), `query:a=1`; `{id}` is a record made for each row (the account for account
 //! paths, the attachment, the token, else a draft filing of the submitter's unit); `{filing}`,
-//! `{account}`, `{token}` name them explicitly. An endpoint may have several rows with different
+//! `{account}`, `{token}` name them explicitly, `{user}` a submitter made for the row. An endpoint may have several rows with different
 //! samples (a step endpoint, say, once per step).
 //! Set `AUTHZ_MATRIX_PRINT=1` to print the observed table, to review and check in.
 use crate::helpers::{TestApp, location};
@@ -24,12 +24,14 @@ use std::collections::BTreeSet;
 
 const TABLE: &str = include_str!("authz_matrix.tsv");
 /// The columns of the table after kind, method, path and sample.
-const ROLES: [Option<&str>; 5] = [
+const ROLES: [Option<&str>; 6] = [
     None,
     Some("submitter"),
     Some("reviewer"),
     Some("admin"),
     Some("auditor"),
+    // The demo's security administrator (`security_admin`).
+    Some("security"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +147,8 @@ pub struct Fixture {
     account: i32,
     attachment: i32,
     token: i32,
+    /// A submitter for the account administration rows to act on (`{user}`).
+    user: i32,
 }
 
 pub async fn fixture(app: &TestApp) -> Fixture {
@@ -181,11 +185,21 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     )
     .await
     .unwrap();
+    static PEOPLE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = PEOPLE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let person = app
+        .add_user(
+            &format!("matrix.person.{n}"),
+            "submitter",
+            Some("education"),
+        )
+        .await;
     Fixture {
         filing: draft.id,
         account: app.account_id("education", "wechat_oa").await,
         attachment: attachment.id,
         token: app.token_for("submitter").await.view.id,
+        user: person.id,
     }
 }
 
@@ -204,6 +218,7 @@ pub fn fill(text: &str, row_path: &str, f: &Fixture) -> String {
         .replace("{account}", &f.account.to_string())
         .replace("{attachment}", &f.attachment.to_string())
         .replace("{token}", &f.token.to_string())
+        .replace("{user}", &f.user.to_string())
 }
 
 /// What a response says about the caller's access.

@@ -32,11 +32,13 @@ async fn state(app: &TestApp) -> (u64, u64, u64, u64) {
 async fn refused_everywhere(headers: &[(&str, &str)]) {
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
-    // The county office and the unit both signed in: the forgery rides on their cookies.
+    // The county office, the unit and both administrators signed in: the forgery rides on their
+    // cookies.
     let victims = [
         app.signed_in("submitter").await,
         app.signed_in("reviewer").await,
         app.signed_in("admin").await,
+        app.signed_in("security").await,
     ];
     let before = state(&app).await;
     let mut let_through = Vec::new();
@@ -126,6 +128,7 @@ async fn a_get_to_an_endpoint_that_changes_something_changes_nothing() {
         app.signed_in("submitter").await,
         app.signed_in("reviewer").await,
         app.signed_in("admin").await,
+        app.signed_in("security").await,
     ];
     let before = state(&app).await;
     let mut answered = Vec::new();

@@ -10,6 +10,7 @@ pub mod filing_attachment;
 pub mod outbox_message;
 pub mod password_history;
 pub mod platform;
+pub mod recovery_code;
 pub mod reminder;
 pub mod review_period;
 pub mod session;

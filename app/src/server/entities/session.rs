@@ -14,6 +14,9 @@ pub struct Model {
     /// The role and unit the person had at sign-in: when theirs change, the session ends.
     pub role: Option<String>,
     pub unit_id: Option<i32>,
+    /// Half signed in: the password was right, the second factor is still to come. Such a session
+    /// is short-lived and reaches only the second-factor page and sign-out.
+    pub second_factor_pending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

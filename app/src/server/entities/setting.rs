@@ -10,6 +10,15 @@ pub struct Model {
     pub reminder_hour: i32,
     pub password_rotation_days: i32,
     pub updated_at: Option<DateTimeUtc>,
+    /// The security administrator's password policy; each NULL: as configured (`PASSWORD_*`,
+    /// `LOCKOUT_*`).
+    pub password_min_length: Option<i32>,
+    pub password_min_classes: Option<i32>,
+    /// 0: passwords do not expire.
+    pub password_max_age_days: Option<i32>,
+    pub password_history: Option<i32>,
+    pub lockout_threshold: Option<i32>,
+    pub lockout_minutes: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,14 @@ pub struct Model {
     pub failed_sign_ins: i32,
     /// Locked against sign-in until then.
     pub locked_until: Option<DateTimeUtc>,
+    /// The RFC 6238 secret (base32) of the person's TOTP second factor: pending while
+    /// `totp_enabled_at` is None, in force once it is set. Never shown after enrolment, never
+    /// logged or audited.
+    pub totp_secret: Option<String>,
+    /// When the person confirmed their TOTP enrolment with a first code.
+    pub totp_enabled_at: Option<DateTimeUtc>,
+    /// The time step of the last accepted code: none at or before it is accepted again.
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

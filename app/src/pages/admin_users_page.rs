@@ -1,0 +1,203 @@
+//! User accounts, for the system administrator (issue 8, 三权分立): the people with their roles
+//! and units, a form to create an account (always a submitter of a unit, who must change the
+//! first password at the first sign-in) and switching accounts off and on. Roles, locks and the
+//! password policy are the security administrator's (`/security`). Plain form posts, so all of it
+//! works without JavaScript.
+use crate::components::error_notice::ErrorNotice;
+use crate::error::AppError;
+use crate::i18n::{Locale, Msg, use_locale};
+use crate::labels;
+use crate::model::{PeopleView, PersonRow, UnitOption};
+use crate::people_api::fetch_people;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// What the last form post left in the URL: the account it changed, or its error.
+pub(crate) fn outcome(key: &'static str) -> (Option<i32>, Option<AppError>) {
+    let params = use_query_map();
+    let params = params.read_untracked();
+    (
+        params.get(key).and_then(|id| id.trim().parse::<i32>().ok()),
+        params
+            .get("error")
+            .and_then(|e| serde_json::from_str::<AppError>(&e).ok()),
+    )
+}
+
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let locale = use_locale();
+    let (created, error) = outcome("created");
+    let (updated, _) = outcome("updated");
+    view! {
+        <Title text=format!("{} · {}", locale.t(Msg::PeopleTitle), locale.t(Msg::AppTitle)) />
+        <h1>{locale.t(Msg::PeopleTitle)}</h1>
+        <p class="hint">{locale.t(Msg::PeopleHint)}</p>
+        {created.map(|id| view! {
+            <div class="notice success" role="status" data-testid="person-created">
+                <p>{locale.tf(Msg::PeopleCreated, &[("id", &id.to_string())])}</p>
+            </div>
+        })}
+        {updated.map(|id| view! {
+            <div class="notice success" role="status" data-testid="person-updated">
+                <p>{locale.tf(Msg::PeopleUpdated, &[("id", &id.to_string())])}</p>
+            </div>
+        })}
+        {error.map(|error| view! { <ErrorNotice error /> })}
+        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
+            {move || Suspend::new(async move {
+                match fetch_people().await {
+                    Ok(people) => view! { <People people locale /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn People(people: PeopleView, locale: Locale) -> impl IntoView {
+    let PeopleView {
+        rows,
+        units,
+        policy,
+        viewer_id,
+    } = people;
+    let rules = locale.tf(
+        Msg::PeoplePasswordRules,
+        &[
+            ("min", &policy.min_length.to_string()),
+            ("classes", &policy.min_classes.to_string()),
+        ],
+    );
+    view! {
+        <section aria-labelledby="person-new-title" class="card">
+            <h2 id="person-new-title">{locale.t(Msg::PeopleCreateTitle)}</h2>
+            <form method="post" action="/api/person_create" class="filters" data-testid="person-form">
+                <div class="field">
+                    <label for="person-username">{locale.t(Msg::PeopleUsername)}</label>
+                    <input id="person-username" name="username" type="text" required maxlength="64"
+                        autocomplete="off" />
+                </div>
+                <div class="field">
+                    <label for="person-name">{locale.t(Msg::PeopleDisplayName)}</label>
+                    <input id="person-name" name="display_name" type="text" maxlength="64" autocomplete="off" />
+                </div>
+                <div class="field">
+                    <label for="person-unit">{locale.t(Msg::PeopleUnit)}</label>
+                    <UnitSelect id="person-unit".to_string() units=units.clone() selected=None required=true locale />
+                </div>
+                <div class="field">
+                    <label for="person-email">{locale.t(Msg::PeopleEmail)}</label>
+                    <input id="person-email" name="email" type="email" maxlength="254" autocomplete="off" />
+                </div>
+                <div class="field">
+                    <label for="person-locale">{locale.t(Msg::PeopleLocale)}</label>
+                    <select id="person-locale" name="locale">
+                        {Locale::ALL.into_iter().map(|l| view! {
+                            <option value=l.tag()>{l.endonym()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="person-password">{locale.t(Msg::PeoplePassword)}</label>
+                    <input id="person-password" name="password" type="password" required
+                        maxlength="128" autocomplete="new-password" aria-describedby="person-password-hint" />
+                    <p class="hint" id="person-password-hint">{rules}</p>
+                </div>
+                <div class="actions">
+                    <button type="submit" data-testid="person-create">{locale.t(Msg::PeopleCreate)}</button>
+                </div>
+            </form>
+        </section>
+        <PeopleTable rows viewer_id locale />
+    }
+}
+
+/// The units a submitter may belong to, by code; `selected` is a unit code.
+#[component]
+pub(crate) fn UnitSelect(
+    id: String,
+    units: Vec<UnitOption>,
+    selected: Option<String>,
+    required: bool,
+    locale: Locale,
+    #[prop(optional)] label: Option<String>,
+) -> impl IntoView {
+    view! {
+        <select id=id name="unit" required=required aria-label=label>
+            <option value="">{locale.t(Msg::PeopleUnitNone)}</option>
+            {units.into_iter().map(|u| {
+                let chosen = selected.as_deref() == Some(u.code.as_str());
+                view! { <option value=u.code.clone() selected=chosen>{u.name.clone()}</option> }
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// The account's state in words: switched off, locked (until when), or active.
+pub(crate) fn state_label(p: &PersonRow, locale: Locale) -> String {
+    if !p.active {
+        locale.t(Msg::PeopleInactive).to_string()
+    } else if let Some(until) = &p.locked_until {
+        locale.tf(Msg::PeopleLocked, &[("until", &labels::china_time(until))])
+    } else {
+        locale.t(Msg::PeopleActive).to_string()
+    }
+}
+
+#[component]
+fn PeopleTable(rows: Vec<PersonRow>, viewer_id: i32, locale: Locale) -> impl IntoView {
+    view! {
+        <table class="registry people" data-testid="people-table">
+            <caption class="visually-hidden">{locale.t(Msg::PeopleCaption)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{locale.t(Msg::PeopleUsername)}</th>
+                    <th scope="col">{locale.t(Msg::PeopleDisplayName)}</th>
+                    <th scope="col">{locale.t(Msg::PeopleRole)}</th>
+                    <th scope="col">{locale.t(Msg::PeopleUnit)}</th>
+                    <th scope="col">{locale.t(Msg::PeopleEmail)}</th>
+                    <th scope="col">{locale.t(Msg::PeopleState)}</th>
+                    <th scope="col">{locale.t(Msg::PeopleAction)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows.into_iter().map(|p| {
+                    let which = locale.tf(Msg::PeopleWhich, &[("username", &p.username)]);
+                    let action = if p.id == viewer_id {
+                        view! { <span class="hint">{locale.t(Msg::PeopleOwn)}</span> }.into_any()
+                    } else {
+                        let (value, label) = if p.active {
+                            ("false", Msg::PeopleDeactivate)
+                        } else {
+                            ("true", Msg::PeopleActivate)
+                        };
+                        view! {
+                            <form method="post" action="/api/person_active" class="inline">
+                                <input type="hidden" name="id" value=p.id.to_string() />
+                                <input type="hidden" name="active" value=value />
+                                <button type="submit" class="secondary" data-testid="person-toggle">
+                                    {locale.t(label)}
+                                    <span class="visually-hidden">" "{which.clone()}</span>
+                                </button>
+                            </form>
+                        }.into_any()
+                    };
+                    view! {
+                        <tr data-testid="person-row" data-username=p.username.clone()>
+                            <td>{p.username.clone()}</td>
+                            <td>{p.display_name.clone()}</td>
+                            <td>{locale.t(labels::role(p.role))}</td>
+                            <td>{p.unit_name.clone().unwrap_or_default()}</td>
+                            <td>{p.email.clone().unwrap_or_default()}</td>
+                            <td data-testid="person-state">{state_label(&p, locale)}</td>
+                            <td>{action}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

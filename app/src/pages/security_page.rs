@@ -1,0 +1,229 @@
+//! Security administration, for the security administrator (issue 8, 三权分立: 安全管理员): the
+//! password policy, and for each person their role (and a submitter's unit), a lock to lift, a
+//! temporary password and a lost second factor to reset. Nobody acts on their own account here.
+//! Plain form posts, so all of it works without JavaScript.
+use crate::components::error_notice::ErrorNotice;
+use crate::domain::Role;
+use crate::i18n::{Locale, Msg, use_locale};
+use crate::labels;
+use crate::model::{PeopleView, PersonRow, PolicyView, UnitOption};
+use crate::pages::admin_users_page::{UnitSelect, outcome, state_label};
+use crate::people_api::fetch_security;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let locale = use_locale();
+    let (updated, error) = outcome("updated");
+    let policy = use_query_map()
+        .read_untracked()
+        .get("policy")
+        .and_then(|p| match p.as_str() {
+            "saved" => Some(Msg::SecurityPolicySaved),
+            "configured" => Some(Msg::SecurityPolicyBack),
+            _ => None,
+        });
+    view! {
+        <Title text=format!("{} · {}", locale.t(Msg::SecurityTitle), locale.t(Msg::AppTitle)) />
+        <h1>{locale.t(Msg::SecurityTitle)}</h1>
+        <p class="hint">{locale.t(Msg::SecurityHint)}</p>
+        {policy.map(|msg| view! {
+            <div class="notice success" role="status" data-testid="policy-saved">
+                <p>{locale.t(msg)}</p>
+            </div>
+        })}
+        {updated.map(|id| view! {
+            <div class="notice success" role="status" data-testid="person-updated">
+                <p>{locale.tf(Msg::PeopleUpdated, &[("id", &id.to_string())])}</p>
+            </div>
+        })}
+        {error.map(|error| view! { <ErrorNotice error /> })}
+        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
+            {move || Suspend::new(async move {
+                match fetch_security().await {
+                    Ok(people) => view! { <Security people locale /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Security(people: PeopleView, locale: Locale) -> impl IntoView {
+    let PeopleView {
+        rows,
+        units,
+        policy,
+        viewer_id,
+    } = people;
+    view! {
+        <PolicyForm policy locale />
+        <section aria-labelledby="security-people-title">
+            <h2 id="security-people-title">{locale.t(Msg::SecurityPeopleTitle)}</h2>
+            <table class="registry people" data-testid="security-table">
+                <caption class="visually-hidden">{locale.t(Msg::PeopleCaption)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{locale.t(Msg::PeopleUsername)}</th>
+                        <th scope="col">{locale.t(Msg::PeopleState)}</th>
+                        <th scope="col">{locale.t(Msg::SecurityColPassword)}</th>
+                        <th scope="col">{locale.t(Msg::SecurityColFactor)}</th>
+                        <th scope="col">{locale.t(Msg::SecurityColRole)}</th>
+                        <th scope="col">{locale.t(Msg::PeopleAction)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|p| {
+                        let own = p.id == viewer_id;
+                        view! { <PersonRowView person=p own units=units.clone() locale /> }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn PolicyForm(policy: PolicyView, locale: Locale) -> impl IntoView {
+    let source = if policy.set_here {
+        Msg::SecurityPolicySetHere
+    } else {
+        Msg::SecurityPolicyConfigured
+    };
+    let field = move |id: &'static str, label: Msg, value: u32, min: u32, max: u32| {
+        view! {
+            <div class="field">
+                <label for=format!("policy-{id}")>{locale.t(label)}</label>
+                <input id=format!("policy-{id}") name=id type="number" required
+                    min=min.to_string() max=max.to_string() value=value.to_string() />
+            </div>
+        }
+    };
+    view! {
+        <section aria-labelledby="policy-title" class="card">
+            <h2 id="policy-title">{locale.t(Msg::SecurityPolicyTitle)}</h2>
+            <p class="hint" data-testid="policy-source">{locale.t(source)}</p>
+            <form method="post" action="/api/policy_save" class="filters" data-testid="policy-form">
+                {field("min_length", Msg::SecurityMinLength, policy.min_length, 8, 128)}
+                {field("min_classes", Msg::SecurityMinClasses, policy.min_classes, 1, 4)}
+                {field("max_age_days", Msg::SecurityMaxAge, policy.max_age_days, 0, 3650)}
+                {field("history", Msg::SecurityHistory, policy.history, 0, 24)}
+                {field("lockout_threshold", Msg::SecurityLockoutThreshold, policy.lockout_threshold, 1, 100)}
+                {field("lockout_minutes", Msg::SecurityLockoutMinutes, policy.lockout_minutes, 1, 1440)}
+                <div class="actions">
+                    <button type="submit" data-testid="policy-save">{locale.t(Msg::SecurityPolicySave)}</button>
+                </div>
+            </form>
+            {policy.set_here.then(|| view! {
+                <form method="post" action="/api/policy_reset" class="inline">
+                    <button type="submit" class="secondary" data-testid="policy-reset">
+                        {locale.t(Msg::SecurityPolicyReset)}
+                    </button>
+                </form>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn PersonRowView(
+    person: PersonRow,
+    own: bool,
+    units: Vec<UnitOption>,
+    locale: Locale,
+) -> impl IntoView {
+    let p = person;
+    let which = locale.tf(Msg::PeopleWhich, &[("username", &p.username)]);
+    let id = p.id.to_string();
+    let password = if p.must_change_password {
+        format!(
+            "{} ({})",
+            labels::china_time(&p.password_changed_at),
+            locale.t(Msg::SecurityMustChange)
+        )
+    } else {
+        labels::china_time(&p.password_changed_at)
+    };
+    let factor = locale.t(if p.second_factor {
+        Msg::SecurityFactorOn
+    } else {
+        Msg::SecurityFactorOff
+    });
+    let role_cell = if own {
+        view! { {locale.t(labels::role(p.role))} }.into_any()
+    } else {
+        let role_id = format!("role-{}", p.id);
+        let unit_label = format!("{} · {}", locale.t(Msg::SecurityUnit), which);
+        view! {
+            <form method="post" action="/api/role_change" class="inline" data-testid="role-form">
+                <input type="hidden" name="id" value=id.clone() />
+                <label for=role_id.clone() class="visually-hidden">{format!("{} · {}", locale.t(Msg::SecurityColRole), which)}</label>
+                <select id=role_id name="role" data-testid="role-select">
+                    {Role::ALL.iter().map(|r| view! {
+                        <option value=r.as_str() selected=*r == p.role>{locale.t(labels::role(*r))}</option>
+                    }).collect_view()}
+                </select>
+                <UnitSelect id=format!("unit-{}", p.id) units selected=p.unit_code.clone() required=false locale label=unit_label />
+                <button type="submit" class="secondary" data-testid="role-change">
+                    {locale.t(Msg::SecurityChangeRole)}
+                    <span class="visually-hidden">" "{which.clone()}</span>
+                </button>
+            </form>
+        }.into_any()
+    };
+    let actions = if own {
+        view! { <span class="hint">{locale.t(Msg::PeopleOwn)}</span> }.into_any()
+    } else {
+        let password_id = format!("temp-password-{}", p.id);
+        let unlock = (p.locked_until.is_some() || p.failed_sign_ins > 0).then(|| {
+            view! {
+                <form method="post" action="/api/person_unlock" class="inline">
+                    <input type="hidden" name="id" value=id.clone() />
+                    <button type="submit" class="secondary" data-testid="person-unlock">
+                        {locale.t(Msg::SecurityUnlock)}
+                        <span class="visually-hidden">" "{which.clone()}</span>
+                    </button>
+                </form>
+            }
+        });
+        let factor_reset = p.second_factor.then(|| {
+            view! {
+                <form method="post" action="/api/second_factor_reset" class="inline">
+                    <input type="hidden" name="id" value=id.clone() />
+                    <button type="submit" class="secondary" data-testid="factor-reset">
+                        {locale.t(Msg::SecurityResetFactor)}
+                        <span class="visually-hidden">" "{which.clone()}</span>
+                    </button>
+                </form>
+            }
+        });
+        view! {
+            {unlock}
+            {factor_reset}
+            <form method="post" action="/api/person_password_reset" class="inline" data-testid="reset-form">
+                <input type="hidden" name="id" value=id.clone() />
+                <label for=password_id.clone() class="visually-hidden">{format!("{} · {}", locale.t(Msg::SecurityTempPassword), which)}</label>
+                <input id=password_id name="password" type="password" required maxlength="128"
+                    autocomplete="new-password" placeholder=locale.t(Msg::SecurityTempPassword) />
+                <button type="submit" class="secondary" data-testid="password-reset">
+                    {locale.t(Msg::SecurityResetPassword)}
+                    <span class="visually-hidden">" "{which.clone()}</span>
+                </button>
+            </form>
+        }
+        .into_any()
+    };
+    view! {
+        <tr data-testid="security-row" data-username=p.username.clone()>
+            <th scope="row">{p.username.clone()}" "<span class="hint">{p.display_name.clone()}</span></th>
+            <td data-testid="person-state">{state_label(&p, locale)}</td>
+            <td>{password}</td>
+            <td data-testid="person-factor">{factor}</td>
+            <td>{role_cell}</td>
+            <td>{actions}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,96 @@
+// @ts-check
+// User administration under the separation of duties (issue 8, 三权分立), with and without
+// JavaScript: the system administrator creates an account (a submitter who must change the first
+// password) and switches it off; the security administrator gives it a role, sets a temporary
+// password and saves the password policy; each is refused the other's page. Every account this
+// spec touches is its own, so the other specs' demo users are left as they are.
+const { test, expect, gotoReady, waitReady, signIn, signOut } = require('./fixtures');
+
+const FIRST_PASSWORD = 'Harbour-lantern-77';
+const TEMP_PASSWORD = 'Quarry-window-58';
+
+/** Opens a page this role is refused: 403, and the console error Chromium logs for it. */
+async function expectRefused(page, browserErrors, path) {
+  const response = await gotoReady(page, path);
+  expect(response?.status()).toBe(403);
+  await expect(page.locator('[role=alert]').first()).toBeVisible();
+  const refusal = browserErrors.findIndex((e) => e.includes('status of 403') && e.includes(path));
+  expect(refusal).toBeGreaterThanOrEqual(0);
+  browserErrors.splice(refusal, 1);
+}
+
+async function clickAndLand(page, locator, urlPredicate) {
+  await locator.click();
+  await page.waitForURL(urlPredicate);
+  await waitReady(page);
+}
+
+test.describe('user administration', () => {
+  test('an account is created, given a role, a temporary password, and switched off', async ({ page, browserErrors }) => {
+    const username = `e2e-${test.info().project.name}-${Date.now().toString(36)}`;
+
+    // The system administrator creates it: a submitter of the education commission.
+    await signIn(page, 'admin');
+    await clickAndLand(page, page.locator('[data-testid=nav-people]'), (url) => url.pathname === '/admin/users');
+    await page.locator('#person-username').fill(username);
+    await page.locator('#person-name').fill('谭新');
+    await page.locator('#person-unit').selectOption('education');
+    await page.locator('#person-email').fill('tan.xin@shizhu.example');
+    await page.locator('#person-password').fill(FIRST_PASSWORD);
+    await clickAndLand(page, page.locator('[data-testid=person-create]'), (url) => url.searchParams.has('created'));
+    await expect(page.locator('[data-testid=person-created]')).toContainText('已创建账号');
+    const row = page.locator(`[data-testid=person-row][data-username="${username}"]`);
+    await expect(row).toContainText('填报人');
+    await expect(row).toContainText('县教育委员会');
+    // No role can be chosen here, and the security page is not the administrator's.
+    await expect(page.locator('select[name=role]')).toHaveCount(0);
+    await expectRefused(page, browserErrors, '/security');
+    await signOut(page);
+
+    // The new person must change the first password before anything else.
+    await gotoReady(page, '/login');
+    await page.locator('input#username[name=username]').fill(username);
+    await page.locator('input#password[name=password]').fill(FIRST_PASSWORD);
+    await clickAndLand(page, page.locator('[data-testid=sign-in]'), (url) => url.pathname === '/account/password');
+    await signOut(page);
+
+    // The security administrator makes them a reviewer of the county office and sets a
+    // temporary password.
+    await signIn(page, 'security');
+    await clickAndLand(page, page.locator('[data-testid=nav-security]'), (url) => url.pathname === '/security');
+    const secRow = page.locator(`[data-testid=security-row][data-username="${username}"]`);
+    await secRow.locator('select[name=role]').selectOption('reviewer');
+    await secRow.locator('select[name=unit]').selectOption('county-office');
+    await clickAndLand(page, secRow.locator('[data-testid=role-change]'), (url) => url.searchParams.has('updated'));
+    await expect(page.locator('[data-testid=person-updated]')).toBeVisible();
+    await expect(secRow.locator('select[name=role]')).toHaveValue('reviewer');
+
+    // A weak temporary password comes back with the reason; a good one goes through.
+    await secRow.locator('input[name=password]').fill('weak');
+    await secRow.locator('[data-testid=password-reset]').click();
+    await page.waitForURL((url) => url.searchParams.has('error'));
+    await waitReady(page);
+    await expect(page.locator('[role=alert]').first()).toContainText('10');
+    await secRow.locator('input[name=password]').fill(TEMP_PASSWORD);
+    await clickAndLand(page, secRow.locator('[data-testid=password-reset]'), (url) => url.searchParams.has('updated'));
+
+    // The policy form saves (the same figures: other specs run meanwhile) and goes back.
+    await clickAndLand(page, page.locator('[data-testid=policy-save]'), (url) => url.searchParams.get('policy') === 'saved');
+    await expect(page.locator('[data-testid=policy-saved]')).toBeVisible();
+    await expect(page.locator('[data-testid=policy-source]')).toContainText('在此设置');
+    await clickAndLand(page, page.locator('[data-testid=policy-reset]'), (url) => url.searchParams.get('policy') === 'configured');
+    await expect(page.locator('[data-testid=policy-source]')).toContainText('部署配置');
+
+    // Filings are not the security administrator's.
+    await expect(page.locator('a[href="/filings"]')).toHaveCount(0);
+    await expectRefused(page, browserErrors, '/filings');
+    await signOut(page);
+
+    // The system administrator switches the account off.
+    await signIn(page, 'admin');
+    await gotoReady(page, '/admin/users');
+    await clickAndLand(page, row.locator('[data-testid=person-toggle]'), (url) => url.searchParams.has('updated'));
+    await expect(row.locator('[data-testid=person-state]')).toHaveText('已停用');
+    await expect(row).toContainText('审核人');
+  });
+});

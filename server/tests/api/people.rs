@@ -1,0 +1,894 @@
+//! User administration under the separation of duties (issue 8, 三权分立; GB/T 22239-2019 8.1.4.2
+//! d): the system administrator creates accounts (submitters only) and switches them off and on;
+//! the security administrator gives roles, lifts locks, sets temporary passwords and the password
+//! policy; neither does the other's part, nobody acts on their own account, the auditor reads it
+//! all, and the database holds the role list. Every step is posted as the pages' forms post it.
+use crate::helpers::{TestApp, TestDb, fixed_now, location};
+use app::error::{AppError, Problem};
+use app::server::demo::DEMO_PASSWORD;
+use app::server::entities::{api_token, session, setting, user};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+};
+
+/// Posts a page's form as a browser does. `Ok(target)` when it went through, else the error the
+/// page is sent back with.
+async fn post(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> Result<String, AppError> {
+    let response = client
+        .post(app.url(&format!("/api/{endpoint}")))
+        .header("accept", "text/html")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_redirection(),
+        "{endpoint}: {}",
+        response.status()
+    );
+    let target = location(&response);
+    let url = reqwest::Url::parse(&app.url(&target)).unwrap();
+    match url.query_pairs().find(|(k, _)| k == "error") {
+        Some((_, json)) => Err(serde_json::from_str(&json).unwrap()),
+        None => Ok(target),
+    }
+}
+
+async fn person(app: &TestApp, username: &str) -> user::Model {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no user {username}"))
+}
+
+async fn users(app: &TestApp) -> Vec<user::Model> {
+    use sea_orm::QueryOrder;
+    user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn sessions_of(app: &TestApp, user_id: i32) -> u64 {
+    session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn live_tokens_of(app: &TestApp, user_id: i32) -> u64 {
+    api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+/// The latest audit event with this action.
+async fn last_event(app: &TestApp, action: &str) -> app::server::entities::audit_event::Model {
+    use app::server::entities::audit_event;
+    use sea_orm::QueryOrder;
+    audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(action))
+        .order_by_desc(audit_event::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {action} event"))
+}
+
+async fn settings_row(app: &TestApp) -> setting::Model {
+    setting::Entity::find_by_id(1)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+const NEW_PASSWORD: &str = "Harbour-lantern-77";
+
+fn new_person<'a>(username: &'a str, unit: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("username", username),
+        ("display_name", "谭新"),
+        ("unit", unit),
+        ("email", "tan.xin@shizhu.example"),
+        ("locale", "zh-CN"),
+        ("password", password),
+    ]
+}
+
+#[tokio::test]
+async fn the_system_administrator_creates_submitters_who_change_the_first_password() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin").await;
+    let mut form = new_person("tan.xin", "education", NEW_PASSWORD);
+    // A role smuggled into the form grants nothing: accounts start as submitters.
+    form.push(("role", "admin"));
+    let target = post(&app, &admin, "person_create", &form).await;
+    let created = person(&app, "tan.xin").await;
+    assert_eq!(
+        target.as_deref(),
+        Ok(format!("/admin/users?created={}", created.id).as_str())
+    );
+    assert_eq!(created.role, "submitter");
+    assert!(created.must_change_password);
+    assert_eq!(created.email.as_deref(), Some("tan.xin@shizhu.example"));
+    let event = last_event(&app, "user.created").await;
+    assert_eq!(event.actor_username.as_deref(), Some("admin"));
+    assert_eq!(
+        event.entity_id.as_deref(),
+        Some(created.id.to_string().as_str())
+    );
+
+    // The new person's first sign-in leads to the change-password page.
+    let client = app.client();
+    let response = app.post_login(&client, "tan.xin", NEW_PASSWORD).await;
+    assert_eq!(location(&response), "/account/password");
+
+    // The page lists them, in both languages.
+    let html = app.html(&admin, "/admin/users").await;
+    assert!(html.contains("data-username=\"tan.xin\""), "{html}");
+    assert!(html.contains("新建账号"));
+    let en = admin
+        .get(app.url("/admin/users"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("New account"), "{en}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_new_account_is_refused_with_its_reason_and_nothing_is_created() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin").await;
+    let before = users(&app).await.len();
+    let cases: [(Vec<(&str, &str)>, AppError); 5] = [
+        (
+            new_person("tan.xin", "", NEW_PASSWORD),
+            AppError::invalid("unit", Problem::SubmitterNeedsUnit),
+        ),
+        (
+            new_person("tan.xin", "no-such-unit", NEW_PASSWORD),
+            AppError::invalid("unit", Problem::UnknownUnit),
+        ),
+        (
+            new_person("reviewer", "education", NEW_PASSWORD),
+            AppError::invalid("username", Problem::UsernameTaken),
+        ),
+        (
+            new_person("tan.xin", "education", "short1A"),
+            AppError::invalid("password", Problem::PasswordTooShort { min: 10 }),
+        ),
+        (
+            new_person("", "education", NEW_PASSWORD),
+            AppError::invalid("username", Problem::Required),
+        ),
+    ];
+    for (form, expected) in cases {
+        assert_eq!(
+            post(&app, &admin, "person_create", &form).await,
+            Err(expected)
+        );
+    }
+    assert_eq!(users(&app).await.len(), before);
+    assert!(
+        app.audit_actions("user.created").await.len() <= 5,
+        "only the demo's"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_duty_is_refused_to_every_other_role() {
+    let app = TestApp::spawn().await;
+    let reviewer = person(&app, "reviewer").await;
+    let before = users(&app).await;
+    let policy_before = settings_row(&app).await;
+    let id = reviewer.id.to_string();
+    let form = new_person("tan.xin", "education", NEW_PASSWORD);
+    let policy_form = [
+        ("min_length", "12"),
+        ("min_classes", "3"),
+        ("max_age_days", "90"),
+        ("history", "5"),
+        ("lockout_threshold", "5"),
+        ("lockout_minutes", "15"),
+    ];
+    for who in ["submitter", "reviewer", "auditor", "security"] {
+        let client = app.signed_in(who).await;
+        assert_eq!(
+            post(&app, &client, "person_create", &form).await,
+            Err(AppError::Forbidden),
+            "{who} creating an account"
+        );
+        assert_eq!(
+            post(
+                &app,
+                &client,
+                "person_active",
+                &[("id", &id), ("active", "false")]
+            )
+            .await,
+            Err(AppError::Forbidden),
+            "{who} switching an account off"
+        );
+    }
+    for who in ["submitter", "reviewer", "auditor", "admin"] {
+        let client = app.signed_in(who).await;
+        let steps: [(&str, Vec<(&str, &str)>); 5] = [
+            (
+                "role_change",
+                vec![("id", &id), ("role", "admin"), ("unit", "")],
+            ),
+            ("person_unlock", vec![("id", &id)]),
+            (
+                "person_password_reset",
+                vec![("id", &id), ("password", NEW_PASSWORD)],
+            ),
+            ("policy_save", policy_form.to_vec()),
+            ("policy_reset", vec![]),
+        ];
+        for (endpoint, form) in steps {
+            assert_eq!(
+                post(&app, &client, endpoint, &form).await,
+                Err(AppError::Forbidden),
+                "{who} at {endpoint}"
+            );
+        }
+    }
+    // Nothing changed: the same people with the same roles, states and passwords, the same policy.
+    let after = users(&app).await;
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(
+            (&b.role, b.active, &b.password_hash, b.unit_id),
+            (&a.role, a.active, &a.password_hash, a.unit_id)
+        );
+    }
+    assert_eq!(settings_row(&app).await, policy_before);
+    for action in [
+        "user.role_changed",
+        "user.deactivated",
+        "user.unlocked",
+        "user.password_reset",
+        "security.policy_updated",
+    ] {
+        assert!(app.audit_actions(action).await.is_empty(), "{action}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_administration_pages_are_each_for_their_own_duty() {
+    let app = TestApp::spawn().await;
+    for (who, path, status) in [
+        ("admin", "/admin/users", 200),
+        ("security", "/admin/users", 403),
+        ("auditor", "/admin/users", 403),
+        ("reviewer", "/admin/users", 403),
+        ("security", "/security", 200),
+        ("admin", "/security", 403),
+        ("auditor", "/security", 403),
+        ("submitter", "/security", 403),
+        // The security administrator has no part in filings, reports or the trail.
+        ("security", "/filings", 403),
+        ("security", "/dashboard", 403),
+        ("security", "/reminders", 403),
+        ("security", "/reports/monthly", 403),
+        ("security", "/audit", 403),
+    ] {
+        let client = app.signed_in(who).await;
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), status, "{who} at {path}");
+    }
+    // The registry's public part is theirs to read, without anyone's custodian.
+    let security = app.signed_in("security").await;
+    let id = app.account_id("education", "wechat_oa").await;
+    let account = app::server::entities::account::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let html = app.html(&security, &format!("/accounts/{id}")).await;
+    assert!(html.contains(&account.name), "{html}");
+    assert!(!html.contains(&account.custodian_mobile));
+    assert!(
+        !html.contains(&account.custodian_name),
+        "no custodian at all"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn switching_an_account_off_ends_its_sessions_tokens_and_sign_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin").await;
+    let reviewer_client = app.signed_in("reviewer").await;
+    let reviewer = person(&app, "reviewer").await;
+    let token = app.token_for("reviewer").await;
+    let id = reviewer.id.to_string();
+
+    // Not their own account.
+    let own = person(&app, "admin").await.id.to_string();
+    assert_eq!(
+        post(
+            &app,
+            &admin,
+            "person_active",
+            &[("id", &own), ("active", "false")]
+        )
+        .await,
+        Err(AppError::invalid("id", Problem::OwnAccount))
+    );
+    assert_eq!(
+        post(
+            &app,
+            &admin,
+            "person_active",
+            &[("id", "x1"), ("active", "false")]
+        )
+        .await,
+        Err(AppError::NotFound)
+    );
+
+    let target = post(
+        &app,
+        &admin,
+        "person_active",
+        &[("id", &id), ("active", "false")],
+    )
+    .await;
+    assert_eq!(target, Ok(format!("/admin/users?updated={id}")));
+    assert!(!person(&app, "reviewer").await.active);
+    assert_eq!(sessions_of(&app, reviewer.id).await, 0);
+    assert_eq!(live_tokens_of(&app, reviewer.id).await, 0);
+    let page = reviewer_client
+        .get(app.url("/filings"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(page.status(), 200, "the old session is gone");
+    let api = app
+        .bearer_client(&token.token)
+        .get(app.url("/api/v1/units"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 401);
+    let response = app
+        .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
+        .await;
+    assert!(location(&response).starts_with("/login"), "cannot sign in");
+    let event = last_event(&app, "user.deactivated").await;
+    assert_eq!(event.actor_username.as_deref(), Some("admin"));
+
+    // On again: signing in works.
+    post(
+        &app,
+        &admin,
+        "person_active",
+        &[("id", &id), ("active", "true")],
+    )
+    .await
+    .unwrap();
+    let response = app
+        .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
+        .await;
+    assert_eq!(location(&response), "/");
+    assert_eq!(app.audit_actions("user.activated").await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_security_administrator_gives_roles_but_not_to_themselves() {
+    let app = TestApp::spawn().await;
+    let security = app.signed_in("security").await;
+    let submitter_client = app.signed_in("submitter").await;
+    let submitter = person(&app, "submitter").await;
+    app.token_for("submitter").await;
+    let id = submitter.id.to_string();
+
+    // Bad requests change nothing.
+    for (form, expected) in [
+        (
+            vec![("id", id.as_str()), ("role", "root"), ("unit", "")],
+            AppError::invalid("role", Problem::UnknownRole),
+        ),
+        (
+            vec![("id", id.as_str()), ("role", "submitter"), ("unit", "")],
+            AppError::invalid("unit", Problem::SubmitterNeedsUnit),
+        ),
+        (
+            vec![
+                ("id", id.as_str()),
+                ("role", "submitter"),
+                ("unit", "nowhere"),
+            ],
+            AppError::invalid("unit", Problem::UnknownUnit),
+        ),
+        (
+            vec![("id", "999999"), ("role", "reviewer"), ("unit", "")],
+            AppError::NotFound,
+        ),
+    ] {
+        assert_eq!(
+            post(&app, &security, "role_change", &form).await,
+            Err(expected)
+        );
+    }
+    let own = person(&app, "security").await.id.to_string();
+    assert_eq!(
+        post(
+            &app,
+            &security,
+            "role_change",
+            &[("id", &own), ("role", "admin"), ("unit", "")]
+        )
+        .await,
+        Err(AppError::invalid("role", Problem::OwnAccount))
+    );
+    assert_eq!(person(&app, "security").await.role, "security_admin");
+    assert_eq!(person(&app, "submitter").await.role, "submitter");
+
+    // The submitter becomes a reviewer of the county office: their sessions and tokens end.
+    let target = post(
+        &app,
+        &security,
+        "role_change",
+        &[("id", &id), ("role", "reviewer"), ("unit", "county-office")],
+    )
+    .await;
+    assert_eq!(target, Ok(format!("/security?updated={id}")));
+    let changed = person(&app, "submitter").await;
+    assert_eq!(changed.role, "reviewer");
+    assert_eq!(sessions_of(&app, submitter.id).await, 0);
+    assert_eq!(live_tokens_of(&app, submitter.id).await, 0);
+    let page = submitter_client
+        .get(app.url("/filings"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(page.status(), 200, "the old session is gone");
+    let event = last_event(&app, "user.role_changed").await;
+    assert_eq!(event.actor_username.as_deref(), Some("security"));
+    let before = event.before.unwrap();
+    assert!(
+        before.contains("\"submitter\"") && before.contains("education"),
+        "{before}"
+    );
+    assert!(event.after.unwrap().contains("\"reviewer\""));
+
+    // Another security administrator may be appointed (the database takes the new role).
+    let auditor = person(&app, "auditor").await.id.to_string();
+    post(
+        &app,
+        &security,
+        "role_change",
+        &[("id", &auditor), ("role", "security_admin"), ("unit", "")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(person(&app, "auditor").await.role, "security_admin");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_security_administrator_lifts_a_lock_and_sets_a_temporary_password() {
+    let app = TestApp::spawn().await;
+    let security = app.signed_in("security").await;
+    let reviewer = person(&app, "reviewer").await;
+    let id = reviewer.id.to_string();
+    for _ in 0..5 {
+        app.post_login(&app.client(), "reviewer", "wrong-password-1A")
+            .await;
+    }
+    assert!(person(&app, "reviewer").await.locked_until.is_some());
+    let html = app.html(&security, "/security").await;
+    assert!(html.contains("data-testid=\"person-unlock\""), "{html}");
+    let response = app
+        .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
+        .await;
+    assert!(location(&response).starts_with("/login"), "locked");
+
+    post(&app, &security, "person_unlock", &[("id", &id)])
+        .await
+        .unwrap();
+    let unlocked = person(&app, "reviewer").await;
+    assert_eq!((unlocked.locked_until, unlocked.failed_sign_ins), (None, 0));
+    let response = app
+        .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
+        .await;
+    assert_eq!(location(&response), "/");
+    let event = last_event(&app, "user.unlocked").await;
+    assert_eq!(event.actor_username.as_deref(), Some("security"));
+
+    // A temporary password: checked against the policy, to be changed at the next sign-in.
+    assert_eq!(
+        post(
+            &app,
+            &security,
+            "person_password_reset",
+            &[("id", &id), ("password", "weak")]
+        )
+        .await,
+        Err(AppError::invalid(
+            "password",
+            Problem::PasswordTooShort { min: 10 }
+        ))
+    );
+    let own = person(&app, "security").await.id.to_string();
+    assert_eq!(
+        post(
+            &app,
+            &security,
+            "person_password_reset",
+            &[("id", &own), ("password", NEW_PASSWORD)]
+        )
+        .await,
+        Err(AppError::invalid("password", Problem::OwnAccount))
+    );
+    assert_eq!(
+        person(&app, "reviewer").await.password_hash,
+        unlocked.password_hash
+    );
+    post(
+        &app,
+        &security,
+        "person_password_reset",
+        &[("id", &id), ("password", NEW_PASSWORD)],
+    )
+    .await
+    .unwrap();
+    assert!(person(&app, "reviewer").await.must_change_password);
+    let response = app
+        .post_login(&app.client(), "reviewer", NEW_PASSWORD)
+        .await;
+    assert_eq!(location(&response), "/account/password");
+    let event = last_event(&app, "user.password_reset").await;
+    assert_eq!(event.actor_username.as_deref(), Some("security"));
+    assert!(!format!("{event:?}").contains(NEW_PASSWORD));
+    app.stop().await;
+}
+
+async fn save_policy(
+    app: &TestApp,
+    client: &reqwest::Client,
+    figures: [(&str, &str); 6],
+) -> Result<String, AppError> {
+    post(app, client, "policy_save", &figures).await
+}
+
+#[tokio::test]
+async fn the_password_policy_set_by_the_security_administrator_applies_at_once() {
+    let test_db = TestDb::new().await;
+    let app = TestApp::spawn_on(test_db, true).await;
+    let security = app.signed_in("security").await;
+    let admin = app.signed_in("admin").await;
+    let html = app.html(&security, "/security").await;
+    assert!(html.contains("data-testid=\"policy-form\""), "{html}");
+    assert!(
+        html.contains("value=\"10\""),
+        "the configured minimum is shown"
+    );
+
+    // Out of range: refused, nothing stored.
+    let before = settings_row(&app).await;
+    assert_eq!(
+        save_policy(
+            &app,
+            &security,
+            [
+                ("min_length", "4"),
+                ("min_classes", "3"),
+                ("max_age_days", "90"),
+                ("history", "5"),
+                ("lockout_threshold", "5"),
+                ("lockout_minutes", "15"),
+            ]
+        )
+        .await,
+        Err(AppError::invalid("min_length", Problem::OutOfRange))
+    );
+    assert_eq!(
+        save_policy(
+            &app,
+            &security,
+            [
+                ("min_length", "12"),
+                ("min_classes", "3"),
+                ("max_age_days", "90"),
+                ("history", "25"),
+                ("lockout_threshold", "5"),
+                ("lockout_minutes", "15"),
+            ]
+        )
+        .await,
+        Err(AppError::invalid("history", Problem::OutOfRange))
+    );
+    assert_eq!(settings_row(&app).await, before);
+
+    let saved = save_policy(
+        &app,
+        &security,
+        [
+            ("min_length", "14"),
+            ("min_classes", "4"),
+            ("max_age_days", "1"),
+            ("history", "2"),
+            ("lockout_threshold", "3"),
+            ("lockout_minutes", "60"),
+        ],
+    )
+    .await;
+    assert_eq!(saved, Ok("/security?policy=saved".to_string()));
+    let event = last_event(&app, "security.policy_updated").await;
+    assert_eq!(event.actor_username.as_deref(), Some("security"));
+    assert!(event.after.unwrap().contains("\"min_length\":14"));
+
+    // New passwords follow it at once ...
+    assert_eq!(
+        post(
+            &app,
+            &admin,
+            "person_create",
+            &new_person("tan.xin", "education", "Harbour-77ab")
+        )
+        .await,
+        Err(AppError::invalid(
+            "password",
+            Problem::PasswordTooShort { min: 14 }
+        ))
+    );
+    post(
+        &app,
+        &admin,
+        "person_create",
+        &new_person("tan.xin", "education", "Harbour-lantern-77!"),
+    )
+    .await
+    .unwrap();
+    // ... and so does the lock: three failures now.
+    for _ in 0..3 {
+        app.post_login(&app.client(), "reviewer", "wrong-password-1A")
+            .await;
+    }
+    let locked = person(&app, "reviewer").await;
+    assert_eq!(
+        locked.locked_until,
+        Some(fixed_now() + Duration::minutes(60))
+    );
+
+    // Two days on, every password set before is past its one-day life.
+    let later: DateTime<Utc> = fixed_now() + Duration::days(2);
+    let test_db = app.stop().await;
+    let app = TestApp::spawn_with(test_db, false, later, None).await;
+    let response = app
+        .post_login(&app.client(), "auditor", DEMO_PASSWORD)
+        .await;
+    assert_eq!(location(&response), "/account/password");
+
+    // Back to the configuration: expiry after 90 days again.
+    let security = app.client();
+    let response = app.post_login(&security, "security", DEMO_PASSWORD).await;
+    assert_eq!(
+        location(&response),
+        "/account/password",
+        "theirs expired too"
+    );
+    let mut row = person(&app, "security").await.into_active_model();
+    row.password_changed_at = Set(later);
+    row.update(&app.db).await.unwrap();
+    let security = app.client();
+    let response = app.post_login(&security, "security", DEMO_PASSWORD).await;
+    assert_eq!(location(&response), "/");
+    assert_eq!(
+        post(&app, &security, "policy_reset", &[]).await,
+        Ok("/security?policy=configured".to_string())
+    );
+    let row = settings_row(&app).await;
+    assert_eq!(
+        (
+            row.password_min_length,
+            row.lockout_threshold,
+            row.password_max_age_days
+        ),
+        (None, None, None)
+    );
+    let response = app
+        .post_login(&app.client(), "auditor", DEMO_PASSWORD)
+        .await;
+    assert_eq!(location(&response), "/");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_database_holds_the_roles_and_the_policy_bounds() {
+    let app = TestApp::spawn().await;
+    let reviewer = person(&app, "reviewer").await;
+    let mut root = reviewer.clone().into_active_model();
+    root.role = Set("root".into());
+    assert!(root.update(&app.db).await.is_err(), "an unknown role");
+    let mut security = reviewer.clone().into_active_model();
+    security.role = Set("security_admin".into());
+    security.update(&app.db).await.unwrap();
+    let mut submitter = reviewer.into_active_model();
+    submitter.role = Set("submitter".into());
+    submitter.unit_id = Set(None);
+    assert!(
+        submitter.update(&app.db).await.is_err(),
+        "a submitter without a unit"
+    );
+    for (column, value) in [
+        (setting::Column::PasswordMinLength, 7),
+        (setting::Column::PasswordMinClasses, 5),
+        (setting::Column::PasswordMaxAgeDays, -1),
+        (setting::Column::PasswordHistory, 25),
+        (setting::Column::LockoutThreshold, 0),
+        (setting::Column::LockoutMinutes, 0),
+    ] {
+        let refused = setting::Entity::update_many()
+            .col_expr(column, sea_orm::sea_query::Expr::value(value))
+            .filter(setting::Column::Id.eq(1))
+            .exec(&app.db)
+            .await;
+        assert!(refused.is_err(), "{column:?} = {value}");
+    }
+    app.stop().await;
+}
+
+/// The SQLite migration rebuilds `users` to widen its CHECK: every row that points at a user
+/// (sessions, password history, tokens, filings, audit events) must survive it.
+#[tokio::test]
+async fn the_role_migration_keeps_everything_that_points_at_users() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait as _;
+    let test_db = TestDb::new().await;
+    let db = app::server::db::connect(&test_db.url).await.unwrap();
+    let before_security = Migrator::migrations().len() as u32 - 1;
+    Migrator::up(&db, Some(before_security)).await.unwrap();
+    // Rows that point at a user, made with the previous schema.
+    db.execute_unprepared(
+        "INSERT INTO units (code, kind, name, created_at) \
+         VALUES ('u1', 'internal_division', 'Unit one', '2026-11-01T00:00:00+00:00')",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared(
+        "INSERT INTO users (username, display_name, password_hash, role, unit_id, created_at) \
+         VALUES ('tan', 'Tan', 'x', 'submitter', (SELECT id FROM units WHERE code = 'u1'), \
+                 '2026-11-01T00:00:00+00:00')",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared(
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) \
+         VALUES ('s1', (SELECT id FROM users WHERE username = 'tan'), '2026-11-01T00:00:00+00:00', \
+                 '2026-11-01T00:00:00+00:00', '2026-11-02T00:00:00+00:00')",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared(
+        "INSERT INTO password_history (user_id, password_hash, created_at) \
+         VALUES ((SELECT id FROM users WHERE username = 'tan'), 'x', '2026-11-01T00:00:00+00:00')",
+    )
+    .await
+    .unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let count = |table: &'static str| {
+        let db = db.clone();
+        async move {
+            db.query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap()
+        }
+    };
+    assert_eq!(count("users").await, 1);
+    assert_eq!(count("sessions").await, 1, "no cascade from the rebuild");
+    assert_eq!(count("password_history").await, 1);
+    // The rebuilt table still refuses what it refused, and takes the new role.
+    assert!(
+        db.execute_unprepared("UPDATE users SET role = 'root'")
+            .await
+            .is_err()
+    );
+    db.execute_unprepared("UPDATE users SET role = 'security_admin', unit_id = NULL")
+        .await
+        .unwrap();
+    assert!(
+        db.execute_unprepared("INSERT INTO users (username, display_name, password_hash, role, created_at) VALUES ('tan', 'T', 'x', 'admin', '2026-11-01T00:00:00+00:00')")
+            .await
+            .is_err(),
+        "usernames stay unique"
+    );
+    // Foreign keys still point at the rebuilt table.
+    assert!(
+        db.execute_unprepared(
+            "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) \
+             VALUES ('s2', 424242, '2026-11-01T00:00:00+00:00', '2026-11-01T00:00:00+00:00', \
+                     '2026-11-02T00:00:00+00:00')"
+        )
+        .await
+        .is_err(),
+        "a session of nobody"
+    );
+    db.close().await.ok();
+    drop(test_db);
+}
+
+#[tokio::test]
+async fn the_security_administrator_resets_a_lost_second_factor() {
+    use app::domain::totp::time_step;
+    use app::server::{context::RequestMeta, totp};
+    let app = TestApp::spawn().await;
+    let reviewer = app.user("reviewer").await;
+    let meta = RequestMeta::default();
+    let enrolment = totp::begin_enrolment(&app.db, &reviewer, &meta, "registry", fixed_now())
+        .await
+        .unwrap();
+    let code = totp::code_at_step(&enrolment.secret, time_step(fixed_now().timestamp())).unwrap();
+    totp::confirm_enrolment(&app.db, &reviewer, &meta, &code, fixed_now())
+        .await
+        .unwrap();
+    let security = app.signed_in("security").await;
+    let html = app.html(&security, "/security").await;
+    assert!(html.contains("data-testid=\"factor-reset\""), "{html}");
+    let id = reviewer.id.to_string();
+
+    // Nobody else may, and nobody on their own account.
+    let admin = app.signed_in("admin").await;
+    assert_eq!(
+        post(&app, &admin, "second_factor_reset", &[("id", &id)]).await,
+        Err(AppError::Forbidden)
+    );
+    let own = person(&app, "security").await.id.to_string();
+    assert_eq!(
+        post(&app, &security, "second_factor_reset", &[("id", &own)]).await,
+        Err(AppError::invalid("id", Problem::OwnAccount))
+    );
+    assert!(person(&app, "reviewer").await.totp_enabled_at.is_some());
+
+    assert_eq!(
+        post(&app, &security, "second_factor_reset", &[("id", &id)]).await,
+        Ok(format!("/security?updated={id}"))
+    );
+    let after = person(&app, "reviewer").await;
+    assert_eq!((after.totp_enabled_at, after.totp_secret), (None, None));
+    let event = last_event(&app, "user.second_factor_reset").await;
+    assert_eq!(event.actor_username.as_deref(), Some("security"));
+    assert!(!format!("{event:?}").contains(&enrolment.secret));
+    // Nothing left to reset: said so, nothing recorded.
+    assert_eq!(
+        post(&app, &security, "second_factor_reset", &[("id", &id)]).await,
+        Err(AppError::invalid("id", Problem::NoSecondFactor))
+    );
+    assert_eq!(app.audit_actions("user.second_factor_reset").await.len(), 1);
+    // The reviewer signs in with the password alone again.
+    let response = app
+        .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
+        .await;
+    assert_eq!(location(&response), "/");
+    app.stop().await;
+}
