@@ -455,6 +455,8 @@ pub struct PersonRow {
     pub unit_code: Option<String>,
     pub unit_name: Option<String>,
     pub email: Option<String>,
+    /// The language of their notices (`zh-CN` or `en`).
+    pub locale: String,
     pub active: bool,
     /// RFC 3339, when the account is locked now.
     pub locked_until: Option<String>,

@@ -112,6 +112,40 @@ pub async fn set_person_active(id: String, active: String) -> Result<(), AppErro
     }
 }
 
+/// The system administrator corrects a person's name, notice address or notice language.
+#[server(endpoint = "person_update")]
+pub async fn update_person(
+    id: String,
+    display_name: String,
+    email: String,
+    locale: String,
+) -> Result<(), AppError> {
+    use crate::server::{context, people};
+    let result = async {
+        let user = context::require_user()?;
+        let id = person_id(&id)?;
+        people::update_details(
+            &context::db()?,
+            &user,
+            &context::request_meta(),
+            id,
+            people::PersonDetails {
+                display_name,
+                email,
+                locale,
+            },
+            context::now(),
+        )
+        .await?;
+        Ok(id)
+    }
+    .await;
+    match result {
+        Ok(id) => context::conclude(&format!("/admin/users?updated={id}"), Ok(())),
+        Err(error) => context::conclude("/admin/users", Err(error)),
+    }
+}
+
 /// The security administrator gives someone a role (and a unit, for a submitter).
 #[server(endpoint = "role_change")]
 pub async fn change_role(id: String, role: String, unit: String) -> Result<(), AppError> {

@@ -42,6 +42,12 @@ test.describe('user administration', () => {
     const row = page.locator(`[data-testid=person-row][data-username="${username}"]`);
     await expect(row).toContainText('填报人');
     await expect(row).toContainText('县教育委员会');
+    // The notice address is corrected behind the row's disclosure.
+    await row.locator('[data-testid=person-edit] summary').click();
+    await row.locator('input[name=email]').fill('tan.xin2@shizhu.example');
+    await clickAndLand(page, row.locator('[data-testid=person-save]'), (url) => url.searchParams.has('updated'));
+    await expect(page.locator('[data-testid=person-updated]')).toBeVisible();
+    await expect(row).toContainText('tan.xin2@shizhu.example');
     // No role can be chosen here, and the security page is not the administrator's.
     await expect(page.locator('select[name=role]')).toHaveCount(0);
     await expectRefused(page, browserErrors, '/security');

@@ -166,6 +166,7 @@ fn PeopleTable(rows: Vec<PersonRow>, viewer_id: i32, locale: Locale) -> impl Int
             <tbody>
                 {rows.into_iter().map(|p| {
                     let which = locale.tf(Msg::PeopleWhich, &[("username", &p.username)]);
+                    let edit = view! { <EditDetails person=p.clone() locale /> };
                     let action = if p.id == viewer_id {
                         view! { <span class="hint">{locale.t(Msg::PeopleOwn)}</span> }.into_any()
                     } else {
@@ -193,11 +194,44 @@ fn PeopleTable(rows: Vec<PersonRow>, viewer_id: i32, locale: Locale) -> impl Int
                             <td>{p.unit_name.clone().unwrap_or_default()}</td>
                             <td>{p.email.clone().unwrap_or_default()}</td>
                             <td data-testid="person-state">{state_label(&p, locale)}</td>
-                            <td>{action}</td>
+                            <td>{edit}{action}</td>
                         </tr>
                     }
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// The name, notice address and notice language of one account, behind a disclosure (a plain
+/// `<details>`: it opens by keyboard and without JavaScript).
+#[component]
+fn EditDetails(person: PersonRow, locale: Locale) -> impl IntoView {
+    let p = person;
+    let which = locale.tf(Msg::PeopleWhich, &[("username", &p.username)]);
+    let field = |name: &str| format!("person-{}-{name}", p.id);
+    view! {
+        <details class="person-edit" data-testid="person-edit">
+            <summary>{locale.t(Msg::PeopleEdit)}<span class="visually-hidden">" "{which.clone()}</span></summary>
+            <form method="post" action="/api/person_update" class="stacked">
+                <input type="hidden" name="id" value=p.id.to_string() />
+                <label for=field("name")>{locale.t(Msg::PeopleDisplayName)}</label>
+                <input id=field("name") name="display_name" type="text" required maxlength="64"
+                    value=p.display_name.clone() autocomplete="off" />
+                <label for=field("email")>{locale.t(Msg::PeopleEmail)}</label>
+                <input id=field("email") name="email" type="email" maxlength="254"
+                    value=p.email.clone().unwrap_or_default() autocomplete="off" />
+                <label for=field("locale")>{locale.t(Msg::PeopleLocale)}</label>
+                <select id=field("locale") name="locale">
+                    {Locale::ALL.into_iter().map(|l| view! {
+                        <option value=l.tag() selected=l.tag() == p.locale>{l.endonym()}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="secondary" data-testid="person-save">
+                    {locale.t(Msg::PeopleSave)}
+                    <span class="visually-hidden">" "{which}</span>
+                </button>
+            </form>
+        </details>
     }
 }

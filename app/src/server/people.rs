@@ -73,6 +73,7 @@ pub async fn view(
                 unit_code: unit.map(|x| x.code.clone()),
                 unit_name: unit.map(|x| x.name.clone()),
                 email: u.email,
+                locale: u.locale,
                 active: u.active,
                 locked_until: u
                     .locked_until
@@ -226,6 +227,76 @@ pub async fn set_active(
                 "active": active,
                 "sessions_ended": sessions_ended,
                 "tokens_revoked": tokens_revoked,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// What the system administrator may change on an account: the name shown, the e-mail address
+/// notices go to (none: no e-mail) and their language.
+#[derive(Debug, Clone)]
+pub struct PersonDetails {
+    pub display_name: String,
+    pub email: String,
+    pub locale: String,
+}
+
+/// The system administrator corrects a person's name, notice address or notice language. Roles and
+/// units are the security administrator's ([`change_role`]).
+pub async fn update_details(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    person_id: i32,
+    details: PersonDetails,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    require(user, Role::Admin)?;
+    let display_name = details.display_name.trim().to_string();
+    if display_name.is_empty() {
+        return Err(AppError::invalid("display_name", Problem::Required));
+    }
+    if display_name.chars().count() > 64 {
+        return Err(AppError::invalid("display_name", Problem::TooLong));
+    }
+    let email = match details.email.trim() {
+        "" => None,
+        address if auth::plausible_email(address) => Some(address.to_string()),
+        _ => return Err(AppError::invalid("email", Problem::BadEmail)),
+    };
+    let locale = Locale::parse(&details.locale)
+        .ok_or(AppError::invalid("locale", Problem::OutOfRange))?
+        .tag()
+        .to_string();
+    let txn = begin_write(db).await?;
+    let found = person(&txn, person_id).await?;
+    if found.display_name == display_name && found.email == email && found.locale == locale {
+        return Ok(found);
+    }
+    let mut edit: user::ActiveModel = found.clone().into();
+    edit.display_name = Set(display_name.clone());
+    edit.email = Set(email.clone());
+    edit.locale = Set(locale.clone());
+    let changed = edit.update(&txn).await?;
+    audit::record(
+        &txn,
+        &Actor::user(user, meta),
+        Event {
+            action: "user.updated",
+            entity_type: "user",
+            entity_id: Some(person_id.to_string()),
+            before: Some(json!({
+                "username": found.username,
+                "display_name": found.display_name,
+                "email": found.email,
+                "locale": found.locale,
+            })),
+            after: Some(json!({
+                "display_name": display_name, "email": email, "locale": locale,
             })),
         },
         now,

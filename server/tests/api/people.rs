@@ -892,3 +892,88 @@ async fn the_security_administrator_resets_a_lost_second_factor() {
     assert_eq!(location(&response), "/");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_system_administrator_corrects_a_persons_name_and_notice_address() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin").await;
+    let reviewer = person(&app, "reviewer").await;
+    let id = reviewer.id.to_string();
+    let form = |name: &'static str, email: &'static str, locale: &'static str| {
+        vec![
+            ("id", id.clone()),
+            ("display_name", name.to_string()),
+            ("email", email.to_string()),
+            ("locale", locale.to_string()),
+        ]
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post(app, admin, "person_update", &pairs).await
+        }
+    };
+
+    // Bad input: its reason, nothing changed.
+    for (fields, expected) in [
+        (
+            form("", "x@shizhu.example", "en"),
+            AppError::invalid("display_name", Problem::Required),
+        ),
+        (
+            form("冉审核", "not an address", "en"),
+            AppError::invalid("email", Problem::BadEmail),
+        ),
+        (
+            form("冉审核", "ran@shizhu.example", "fr"),
+            AppError::invalid("locale", Problem::OutOfRange),
+        ),
+    ] {
+        assert_eq!(send(fields).await, Err(expected));
+    }
+    assert_eq!(person(&app, "reviewer").await, reviewer);
+    let security = app.signed_in("security").await;
+    assert_eq!(
+        post(
+            &app,
+            &security,
+            "person_update",
+            &[
+                ("id", &id),
+                ("display_name", "x"),
+                ("email", ""),
+                ("locale", "en")
+            ]
+        )
+        .await,
+        Err(AppError::Forbidden)
+    );
+
+    assert_eq!(
+        send(form("冉审核", "ran.shenhe@shizhu.example", "en")).await,
+        Ok(format!("/admin/users?updated={id}"))
+    );
+    let changed = person(&app, "reviewer").await;
+    assert_eq!(
+        (
+            changed.display_name.as_str(),
+            changed.email.as_deref(),
+            changed.locale.as_str(),
+            changed.role.as_str()
+        ),
+        (
+            "冉审核",
+            Some("ran.shenhe@shizhu.example"),
+            "en",
+            "reviewer"
+        )
+    );
+    let event = last_event(&app, "user.updated").await;
+    assert_eq!(event.actor_username.as_deref(), Some("admin"));
+    assert!(event.before.unwrap().contains(&reviewer.display_name));
+    // No address: no e-mail for them.
+    send(form("冉审核", "", "en")).await.unwrap();
+    assert_eq!(person(&app, "reviewer").await.email, None);
+    app.stop().await;
+}
