@@ -38,6 +38,10 @@ pub struct Config {
     /// ([`app::domain::totp::second_factor_required`]: administrators and reviewers) must enrol
     /// one after signing in before they may do anything else.
     pub totp_required: bool,
+    /// `METRICS_TOKEN` (optional, at least 32 characters): when set, `GET /metrics` answers only
+    /// `Authorization: Bearer <token>`; when not, it is open and should be restricted at the
+    /// reverse proxy.
+    pub metrics_token: Option<String>,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -204,6 +208,15 @@ fn audit_retention_days() -> anyhow::Result<u32> {
     }
 }
 
+/// `METRICS_TOKEN`: a shared secret for the monitoring system; a short one is refused at start.
+fn metrics_token() -> anyhow::Result<Option<String>> {
+    match var("METRICS_TOKEN") {
+        None => Ok(None),
+        Some(token) if token.trim().chars().count() >= 32 => Ok(Some(token.trim().to_string())),
+        Some(_) => anyhow::bail!("METRICS_TOKEN must be at least 32 characters"),
+    }
+}
+
 impl Config {
     /// Reads `DATABASE_URL`, `LEPTOS_SITE_ADDR`, `LEPTOS_OUTPUT_NAME`, `LEPTOS_SITE_ROOT`,
     /// `LEPTOS_SITE_PKG_DIR` and `APP_BASE_URL`.
@@ -242,6 +255,7 @@ impl Config {
             mail: mail_from_env(&base_url)?,
             audit_retention_days: audit_retention_days()?,
             totp_required: flag("TOTP_REQUIRED")?,
+            metrics_token: metrics_token()?,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             site_addr,
             leptos,

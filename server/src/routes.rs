@@ -314,8 +314,26 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: Prometheus text format; with `METRICS_TOKEN` set, only for that bearer token.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.config.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Compared as digests: the time taken says nothing about how much of the token matched.
+        use sha2::{Digest, Sha256};
+        if Sha256::digest(given.trim().as_bytes()) != Sha256::digest(expected.as_bytes()) {
+            tracing::warn!("metrics refused: no or a wrong METRICS_TOKEN");
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "",
+            )
+                .into_response();
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -30,6 +30,57 @@ async fn metrics_are_served_in_prometheus_text_format() {
 }
 
 #[tokio::test]
+async fn with_a_metrics_token_the_metrics_answer_only_that_token() {
+    const TOKEN: &str = "monitoring-7f3c9a2e41d84b6fa0c5e918d2b7c6a3";
+    let app = TestApp::spawn_configured(
+        crate::helpers::TestDb::new().await,
+        false,
+        crate::helpers::fixed_now(),
+        |config| config.metrics_token = Some(TOKEN.into()),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let ask = |authorization: Option<String>| {
+        let mut request = client.get(app.url("/metrics"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.send()
+    };
+    let none = ask(None).await.unwrap();
+    assert_eq!(none.status(), 401);
+    assert_eq!(none.headers()["www-authenticate"], "Bearer");
+    assert!(!none.text().await.unwrap().contains("http_requests_total"));
+    for wrong in [
+        format!("Bearer {}", &TOKEN[..TOKEN.len() - 1]),
+        format!("Bearer {TOKEN}x"),
+        format!("Basic {TOKEN}"),
+        TOKEN.to_string(),
+    ] {
+        assert_eq!(
+            ask(Some(wrong.clone())).await.unwrap().status(),
+            401,
+            "{wrong}"
+        );
+    }
+    let right = ask(Some(format!("Bearer {TOKEN}"))).await.unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right.text().await.unwrap().contains("http_requests_total{"));
+    // Health checks stay open.
+    assert_eq!(ask(None).await.unwrap().status(), 401);
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn().await;
     let response = reqwest::get(app.url("/healthz")).await.unwrap();
