@@ -398,7 +398,9 @@ impl AppError {
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         let error = error.into();
         let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        tracing::error!(reference = %reference, error = ?error, "internal error");
+        // The causes' messages (`{:#}`), not their Debug form, which may carry more of what the
+        // database said than its message (PostgreSQL's DETAIL can repeat the failing row).
+        tracing::error!(reference = %reference, error = %format_args!("{error:#}"), "internal error");
         AppError::Internal { reference }
     }
 }

@@ -467,3 +467,33 @@ async fn no_mobile_password_or_token_reaches_the_logs_during_a_filing_journey_an
     // Nor the number in any other spelling.
     assert!(!text.contains("139-0765-4321") && !text.contains("139 0765 4321"));
 }
+
+#[tokio::test]
+async fn a_database_error_is_logged_by_its_message_without_the_failing_row() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let logs = CapturedLogs::default();
+    let _capture = capture_logs_on_this_thread(&logs);
+    let app = TestApp::spawn().await;
+    let id = app.account_id("education", "wechat_oa").await;
+    let found = account::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // A row the database refuses (an unknown status) that carries a mobile: on PostgreSQL the
+    // error's DETAIL repeats the whole failing row.
+    let mobile = "13955501234";
+    let mut bad: account::ActiveModel = found.into();
+    bad.status = Set("bogus".into());
+    bad.custodian_mobile = Set(mobile.into());
+    let refused = bad.update(&app.db).await.unwrap_err();
+    let error = app::error::AppError::from(refused);
+    assert!(matches!(error, app::error::AppError::Internal { .. }));
+    let text = logs.text();
+    assert!(text.contains("internal error"), "logged: {text}");
+    assert!(
+        text.to_lowercase().contains("check constraint"),
+        "the message names the constraint: {text}"
+    );
+    assert!(!text.contains(mobile), "{text}");
+}
