@@ -30,6 +30,16 @@ async fn people_for(duty: crate::domain::Role) -> Result<PeopleView, AppError> {
     .await
 }
 
+/// Ends a step on one person: back to `page`, saying which account changed, or with the error.
+#[cfg(feature = "ssr")]
+fn updated(page: &str, result: Result<i32, AppError>) -> Result<(), AppError> {
+    use crate::server::context::conclude;
+    match result {
+        Ok(id) => conclude(&format!("{page}?updated={id}"), Ok(())),
+        Err(error) => conclude(page, Err(error)),
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn person_id(id: &str) -> Result<i32, AppError> {
     id.trim().parse::<i32>().map_err(|_| AppError::NotFound)
@@ -106,10 +116,7 @@ pub async fn set_person_active(id: String, active: String) -> Result<(), AppErro
         Ok(id)
     }
     .await;
-    match result {
-        Ok(id) => context::conclude(&format!("/admin/users?updated={id}"), Ok(())),
-        Err(error) => context::conclude("/admin/users", Err(error)),
-    }
+    updated("/admin/users", result)
 }
 
 /// The system administrator corrects a person's name, notice address or notice language.
@@ -140,10 +147,7 @@ pub async fn update_person(
         Ok(id)
     }
     .await;
-    match result {
-        Ok(id) => context::conclude(&format!("/admin/users?updated={id}"), Ok(())),
-        Err(error) => context::conclude("/admin/users", Err(error)),
-    }
+    updated("/admin/users", result)
 }
 
 /// The security administrator gives someone a role (and a unit, for a submitter).
@@ -166,10 +170,7 @@ pub async fn change_role(id: String, role: String, unit: String) -> Result<(), A
         Ok(id)
     }
     .await;
-    match result {
-        Ok(id) => context::conclude(&format!("/security?updated={id}"), Ok(())),
-        Err(error) => context::conclude("/security", Err(error)),
-    }
+    updated("/security", result)
 }
 
 /// The security administrator lifts a lock.
@@ -190,10 +191,7 @@ pub async fn unlock_person(id: String) -> Result<(), AppError> {
         Ok(id)
     }
     .await;
-    match result {
-        Ok(id) => context::conclude(&format!("/security?updated={id}"), Ok(())),
-        Err(error) => context::conclude("/security", Err(error)),
-    }
+    updated("/security", result)
 }
 
 /// The security administrator sets a temporary password, to be changed at the next sign-in.
@@ -218,10 +216,7 @@ pub async fn reset_person_password(id: String, password: String) -> Result<(), A
         Ok(id)
     }
     .await;
-    match result {
-        Ok(id) => context::conclude(&format!("/security?updated={id}"), Ok(())),
-        Err(error) => context::conclude("/security", Err(error)),
-    }
+    updated("/security", result)
 }
 
 /// The security administrator sets the password policy.
@@ -310,8 +305,5 @@ pub async fn reset_second_factor(id: String) -> Result<(), AppError> {
         Ok(id)
     }
     .await;
-    match result {
-        Ok(id) => context::conclude(&format!("/security?updated={id}"), Ok(())),
-        Err(error) => context::conclude("/security", Err(error)),
-    }
+    updated("/security", result)
 }

@@ -13,8 +13,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// What the last form post left in the URL: the account it changed, or its error.
-pub(crate) fn outcome(key: &'static str) -> (Option<i32>, Option<AppError>) {
+/// What the last form post left in the URL: the account it names under `key`, and its error.
+fn outcome(key: &'static str) -> (Option<i32>, Option<AppError>) {
     let params = use_query_map();
     let params = params.read_untracked();
     (
@@ -28,8 +28,7 @@ pub(crate) fn outcome(key: &'static str) -> (Option<i32>, Option<AppError>) {
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     let locale = use_locale();
-    let (created, error) = outcome("created");
-    let (updated, _) = outcome("updated");
+    let (created, _) = outcome("created");
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::PeopleTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::PeopleTitle)}</h1>
@@ -39,12 +38,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                 <p>{locale.tf(Msg::PeopleCreated, &[("id", &id.to_string())])}</p>
             </div>
         })}
-        {updated.map(|id| view! {
-            <div class="notice success" role="status" data-testid="person-updated">
-                <p>{locale.tf(Msg::PeopleUpdated, &[("id", &id.to_string())])}</p>
-            </div>
-        })}
-        {error.map(|error| view! { <ErrorNotice error /> })}
+        <PersonOutcome locale />
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match fetch_people().await {
@@ -53,6 +47,21 @@ pub fn AdminUsersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The outcome of a step on one person, on either administrator's page: which account changed,
+/// or the error the step was refused with.
+#[component]
+pub(crate) fn PersonOutcome(locale: Locale) -> impl IntoView {
+    let (updated, error) = outcome("updated");
+    view! {
+        {updated.map(|id| view! {
+            <div class="notice success" role="status" data-testid="person-updated">
+                <p>{locale.tf(Msg::PeopleUpdated, &[("id", &id.to_string())])}</p>
+            </div>
+        })}
+        {error.map(|error| view! { <ErrorNotice error /> })}
     }
 }
 

@@ -7,7 +7,7 @@ use crate::domain::Role;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
 use crate::model::{PeopleView, PersonRow, PolicyView, UnitOption};
-use crate::pages::admin_users_page::{UnitSelect, outcome, state_label};
+use crate::pages::admin_users_page::{PersonOutcome, UnitSelect, state_label};
 use crate::people_api::fetch_security;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,7 +16,6 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let locale = use_locale();
-    let (updated, error) = outcome("updated");
     let policy = use_query_map()
         .read_untracked()
         .get("policy")
@@ -34,12 +33,7 @@ pub fn SecurityPage() -> impl IntoView {
                 <p>{locale.t(msg)}</p>
             </div>
         })}
-        {updated.map(|id| view! {
-            <div class="notice success" role="status" data-testid="person-updated">
-                <p>{locale.tf(Msg::PeopleUpdated, &[("id", &id.to_string())])}</p>
-            </div>
-        })}
-        {error.map(|error| view! { <ErrorNotice error /> })}
+        <PersonOutcome locale />
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match fetch_security().await {

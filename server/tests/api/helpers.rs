@@ -388,3 +388,26 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// A user's stored row, by username.
+pub async fn person(app: &TestApp, username: &str) -> app::server::entities::user::Model {
+    use app::server::entities::user;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no user {username}"))
+}
+
+/// How many sessions a user has (full or half).
+pub async fn sessions_of(app: &TestApp, user_id: i32) -> u64 {
+    use app::server::entities::session;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .count(&app.db)
+        .await
+        .unwrap()
+}

@@ -2,11 +2,11 @@
 //! policy and its messages, the history, expiry and first sign-in, the lock after failed sign-ins,
 //! session timeouts, privilege changes, signing out everywhere and the cookie over HTTPS. Every
 //! test runs on a fixed clock; later moments are new servers on the same database.
-use crate::helpers::{TEST_PASSWORD, TestApp, TestDb, fixed_now, location};
+use crate::helpers::{TEST_PASSWORD, TestApp, TestDb, fixed_now, location, person, sessions_of};
 use app::error::{AppError, Problem};
 use app::i18n::Locale;
 use app::server::demo::DEMO_PASSWORD;
-use app::server::entities::{audit_event, password_history, session, user};
+use app::server::entities::{audit_event, password_history, session};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
 use std::io::Write as _;
@@ -56,23 +56,6 @@ fn error_in(app: &TestApp, target: &str) -> AppError {
 
 fn invalid(field: &str, problem: Problem) -> AppError {
     AppError::invalid(field, problem)
-}
-
-async fn person(app: &TestApp, username: &str) -> user::Model {
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn sessions_of(app: &TestApp, user_id: i32) -> u64 {
-    session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .count(&app.db)
-        .await
-        .unwrap()
 }
 
 async fn history_of(app: &TestApp, user_id: i32) -> u64 {

@@ -3,10 +3,10 @@
 //! the security administrator gives roles, lifts locks, sets temporary passwords and the password
 //! policy; neither does the other's part, nobody acts on their own account, the auditor reads it
 //! all, and the database holds the role list. Every step is posted as the pages' forms post it.
-use crate::helpers::{TestApp, TestDb, fixed_now, location};
+use crate::helpers::{TestApp, TestDb, fixed_now, location, person, sessions_of};
 use app::error::{AppError, Problem};
 use app::server::demo::DEMO_PASSWORD;
-use app::server::entities::{api_token, session, setting, user};
+use app::server::entities::{api_token, setting, user};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
@@ -40,28 +40,11 @@ async fn post(
     }
 }
 
-async fn person(app: &TestApp, username: &str) -> user::Model {
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("no user {username}"))
-}
-
 async fn users(app: &TestApp) -> Vec<user::Model> {
     use sea_orm::QueryOrder;
     user::Entity::find()
         .order_by_asc(user::Column::Id)
         .all(&app.db)
-        .await
-        .unwrap()
-}
-
-async fn sessions_of(app: &TestApp, user_id: i32) -> u64 {
-    session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .count(&app.db)
         .await
         .unwrap()
 }

@@ -4,12 +4,12 @@
 //! Every test runs on a fixed clock; later moments are new servers on the same database, and the
 //! codes an authenticator app would show are computed here from the stored secret and that clock.
 //! Every step is a plain form post, as a browser without JavaScript sends it.
-use crate::helpers::{TestApp, TestDb, fixed_now, location, testid_text};
+use crate::helpers::{TestApp, TestDb, fixed_now, location, person, testid_text};
 use app::error::{AppError, Problem};
 use app::server::audit::Actor;
 use app::server::context::RequestMeta;
 use app::server::demo::DEMO_PASSWORD;
-use app::server::entities::{audit_event, recovery_code, session, user};
+use app::server::entities::{audit_event, recovery_code, session};
 use app::server::totp;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -30,15 +30,6 @@ fn code_at(secret: &str, at: DateTime<Utc>) -> String {
         .unwrap()
         .generate(at.timestamp() as u64)
         .to_string()
-}
-
-async fn person(app: &TestApp, username: &str) -> user::Model {
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn sessions_of(app: &TestApp, user_id: i32) -> Vec<session::Model> {
