@@ -57,10 +57,10 @@ fn settings() -> Result<crate::server::auth::AuthSettings, AppError> {
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("no AuthSettings in the request")))
 }
 
-/// Sets (or, with an empty token and no lifetime, clears) the session cookie on the response.
+/// Sets (or, with an empty token, clears) the session cookie on the response.
 #[cfg(feature = "ssr")]
-fn set_session_cookie(token: &str, max_age_seconds: i64, secure: bool) {
-    let cookie = crate::server::auth::session_cookie(token, max_age_seconds, secure);
+fn set_session_cookie(token: &str, secure: bool) {
+    let cookie = crate::server::auth::session_cookie(token, secure);
     if let (Some(response), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         http::HeaderValue::from_str(&cookie),
@@ -124,11 +124,7 @@ pub async fn change_password(
             context::now(),
         )
         .await?;
-        set_session_cookie(
-            &token,
-            settings.sessions.absolute.num_seconds(),
-            settings.secure_cookies,
-        );
+        set_session_cookie(&token, settings.secure_cookies);
         Ok(())
     }
     .await;
@@ -152,7 +148,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             context::now(),
         )
         .await?;
-        set_session_cookie("", 0, settings.secure_cookies);
+        set_session_cookie("", settings.secure_cookies);
         Ok(())
     }
     .await;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod downloads;
 pub mod export_routes;
 pub mod import_routes;
+pub mod local_path;
 pub mod mail;
 pub mod middleware;
 pub mod rate_limit;

@@ -38,15 +38,7 @@ pub fn error_page(status: StatusCode, locale: Locale, message: &str) -> Response
     (status, Html(body)).into_response()
 }
 
-/// Only same-site paths are followed after sign-in or a language change (no open redirect).
-pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
-        _ => "/",
-    }
-}
+pub use crate::local_path::safe_next;
 
 fn cookie_header(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
@@ -56,9 +48,9 @@ fn cookie_header(name: &str, value: &str, max_age_seconds: i64, secure: bool) ->
     .expect("cookie values are ascii")
 }
 
-/// The session cookie (see [`auth::session_cookie`]); an empty token with no lifetime clears it.
-fn session_cookie_header(token: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
-    HeaderValue::from_str(&auth::session_cookie(token, max_age_seconds, secure))
+/// The session cookie (see [`auth::session_cookie`]); an empty token clears it.
+fn session_cookie_header(token: &str, secure: bool) -> HeaderValue {
+    HeaderValue::from_str(&auth::session_cookie(token, secure))
         .expect("session tokens are hex")
 }
 
@@ -123,7 +115,6 @@ pub async fn sign_in(
                 user_id = user.id,
                 "password verified; second factor to come"
             );
-            let max_age = auth::SECOND_FACTOR_WINDOW_MINUTES * 60;
             let location = if next == "/" {
                 SECOND_FACTOR_SIGN_IN.to_string()
             } else {
@@ -131,7 +122,7 @@ pub async fn sign_in(
             };
             redirect_with_cookie(
                 &location,
-                session_cookie_header(&token, max_age, state.config.secure_cookies),
+                session_cookie_header(&token, state.config.secure_cookies),
             )
         }
         Ok(SignedIn {
@@ -141,14 +132,13 @@ pub async fn sign_in(
             ..
         }) => {
             tracing::info!(user_id = user.id, role = %user.role, "signed in");
-            let max_age = state.config.sessions.absolute.num_seconds();
             let location = match password_change {
                 Some(_) => crate::middleware::PASSWORD_PAGE,
                 None => next.as_str(),
             };
             redirect_with_cookie(
                 location,
-                session_cookie_header(&token, max_age, state.config.secure_cookies),
+                session_cookie_header(&token, state.config.secure_cookies),
             )
         }
         Err(AppError::Unauthenticated) => redirect_back_failed(&next),
@@ -206,14 +196,13 @@ pub async fn second_factor_sign_in(
             ..
         }) => {
             tracing::info!(user_id = user.id, role = %user.role, "signed in with a second factor");
-            let max_age = state.config.sessions.absolute.num_seconds();
             let location = match password_change {
                 Some(_) => crate::middleware::PASSWORD_PAGE,
                 None => next.as_str(),
             };
             redirect_with_cookie(
                 location,
-                session_cookie_header(&token, max_age, state.config.secure_cookies),
+                session_cookie_header(&token, state.config.secure_cookies),
             )
         }
         Err(AppError::Unauthenticated) => failed(),
@@ -262,7 +251,7 @@ pub async fn sign_out(
     }
     redirect_with_cookie(
         "/login?signed_out=1",
-        session_cookie_header("", 0, state.config.secure_cookies),
+        session_cookie_header("", state.config.secure_cookies),
     )
 }
 
@@ -342,23 +331,4 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         state.metrics.render(),
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/accounts/3?x=1")), "/accounts/3?x=1");
-        for hostile in [
-            "//evil.example",
-            "https://evil.example",
-            "/\\evil",
-            "javascript:alert(1)",
-        ] {
-            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
 }

@@ -99,6 +99,16 @@ pub async fn set_security_headers(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
+    // A page holds what its reader may see (custodians' mobiles, filings): neither the browser's
+    // cache nor a proxy keeps it, so the back button on a shared office PC after sign-out shows
+    // nothing (ASVS 5.0 V14.3.2). Static files and downloads set their own.
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     // Over plain HTTP the header would be ignored, and on a development host it would pin the
     // name to HTTPS for a year.
     if state.config.secure_cookies {

@@ -21,8 +21,8 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -42,13 +42,16 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// The `Set-Cookie` value for a session token (empty with `max_age_seconds` 0 to clear it):
-/// `HttpOnly` (no script reads it), `SameSite=Lax` (no cross-site posts carry it), `Path=/`, and
-/// over HTTPS `Secure` with the `__Host-` name (ASVS 3.4.1–3.4.4).
-pub fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+/// The `Set-Cookie` value for a session token (an empty token clears the cookie): `HttpOnly` (no
+/// script reads it), `SameSite=Lax` (no cross-site posts carry it), `Path=/`, and over HTTPS `Secure`
+/// with the `__Host-` name (ASVS 5.0 V3.3.1, V3.3.3). It has no `Max-Age` or `Expires`: it ends
+/// when the browser closes, so a shared office PC does not keep a county clerk signed in; the
+/// server ends the session sooner by its idle timeout and lifetime (ASVS 5.0 V7.3.1, V7.3.2).
+pub fn session_cookie(token: &str, secure: bool) -> String {
     let name = session_cookie_name(secure);
+    let lifetime = if token.is_empty() { "; Max-Age=0" } else { "" };
     let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={token}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
+    format!("{name}={token}; Path=/{lifetime}; HttpOnly; SameSite=Lax{secure}")
 }
 
 /// How long sessions live (`SESSION_IDLE_MINUTES`, `SESSION_ABSOLUTE_HOURS`).
@@ -261,9 +264,23 @@ pub async fn sign_in(
             if let Some(user) = current.as_ref().filter(|_| !locked) {
                 record_failure(&txn, user, &actor, policy, now).await?;
             }
-            // The attempted name helps spot guessing; the password is never recorded.
-            let mut after =
-                serde_json::json!({ "username": username.chars().take(64).collect::<String>() });
+            // The attempted name helps spot guessing at an account, but only a real account's
+            // name is kept: what else lands in the username field is often a password typed one
+            // field too early, which the trail must never hold (ASVS 5.0 V16.2.5). The password
+            // itself is never recorded.
+            let known = match &current {
+                Some(_) => true,
+                None => user::Entity::find()
+                    .filter(user::Column::Username.eq(username))
+                    .count(&txn)
+                    .await?
+                    > 0,
+            };
+            let mut after = if known {
+                serde_json::json!({ "username": username })
+            } else {
+                serde_json::json!({ "username_known": false })
+            };
             if locked {
                 after["locked"] = serde_json::Value::Bool(true);
             }

@@ -24,6 +24,26 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
 }
 
 #[tokio::test]
+async fn a_failed_sign_in_records_the_attempted_name_only_when_it_is_a_real_account() {
+    let app = TestApp::spawn().await;
+    app.post_login(&app.client(), "reviewer", "not-the-password")
+        .await;
+    // A password typed into the username field by mistake must not land in the trail.
+    app.post_login(&app.client(), "Lantern-ledger-2026", "x")
+        .await;
+
+    let failed = app.audit_actions("auth.sign_in_failed").await;
+    assert_eq!(failed.len(), 2);
+    let after = |i: usize| -> serde_json::Value {
+        serde_json::from_str(failed[i].after.as_deref().unwrap()).unwrap()
+    };
+    assert_eq!(after(0)["username"], "reviewer");
+    assert_eq!(after(1), serde_json::json!({ "username_known": false }));
+    let everything = format!("{failed:?}");
+    assert!(!everything.contains("Lantern-ledger"), "{everything}");
+}
+
+#[tokio::test]
 async fn signing_in_opens_a_session_and_is_audited() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("reviewer").await;
@@ -195,4 +215,81 @@ async fn the_next_page_after_sign_in_must_be_on_this_site() {
         .await
         .unwrap();
     assert_eq!(location(&response), "/");
+}
+
+/// Browsers strip TAB, CR and LF from a URL and read a backslash as a slash, so each of these would
+/// have sent the person to `//evil.example` (issue 15, item 5).
+const HOSTILE_NEXT: [&str; 8] = [
+    "/\t/evil.example",
+    "/\r\n/evil.example",
+    "/\\evil.example",
+    "/%2f/evil.example",
+    "/%5c/evil.example",
+    "/ /evil.example",
+    "/accounts/1/../../evil.example",
+    "/no-such-page",
+];
+
+#[tokio::test]
+async fn sign_in_follows_next_only_to_one_of_the_applications_own_pages() {
+    let app = TestApp::spawn().await;
+    for hostile in HOSTILE_NEXT {
+        let response = app
+            .client()
+            .post(app.url("/login"))
+            .form(&[
+                ("username", "auditor"),
+                ("password", DEMO_PASSWORD),
+                ("next", hostile),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{hostile:?}");
+        assert_eq!(location(&response), "/", "{hostile:?}");
+    }
+    let response = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "auditor"),
+            ("password", DEMO_PASSWORD),
+            ("next", "/accounts/1?tab=history"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/accounts/1?tab=history");
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_keeps_only_a_local_next() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "auditor"),
+            ("password", "wrong"),
+            ("next", "/\t/evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/login?error=1");
+}
+
+#[tokio::test]
+async fn the_language_switch_returns_only_to_one_of_the_applications_own_pages() {
+    let app = TestApp::spawn().await;
+    for hostile in HOSTILE_NEXT {
+        let response = app
+            .client()
+            .post(app.url("/lang"))
+            .form(&[("lang", "en"), ("next", hostile)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&response), "/", "{hostile:?}");
+    }
 }

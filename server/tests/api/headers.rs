@@ -134,6 +134,12 @@ async fn every_page_carries_the_security_headers_and_its_scripts_carry_the_polic
                 continue;
             }
             let what = format!("{path} as {role}");
+            // Pages hold personal data: no cache keeps them (issue 15, low items).
+            assert_eq!(
+                header(response.headers(), "cache-control"),
+                Some("no-store"),
+                "{what}"
+            );
             let nonce = assert_security_headers(response.headers(), false, &what);
             assert_scripts_carry(&response.text().await.unwrap(), &nonce, &what);
             seen = true;
@@ -305,6 +311,8 @@ async fn a_static_file_keeps_its_content_type_and_carries_the_security_headers()
         Some("image/svg+xml")
     );
     assert_security_headers(response.headers(), false, "/favicon.svg");
+    // Static files stay cacheable: only pages are `no-store`.
+    assert_ne!(header(response.headers(), "cache-control"), Some("no-store"));
 }
 
 #[tokio::test]
@@ -323,6 +331,7 @@ async fn an_error_page_outside_leptos_carries_the_headers_and_no_inline_code() {
 
     assert_eq!(response.status(), 403);
     assert_security_headers(response.headers(), false, "the cross-site refusal");
+    assert_eq!(header(response.headers(), "cache-control"), Some("no-store"));
     let html = response.text().await.unwrap();
     assert!(!html.contains("<script"), "{html}");
     assert!(

@@ -765,7 +765,12 @@ async fn a_session_ends_twelve_hours_after_sign_in_however_busy() {
     let response = app
         .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
         .await;
-    assert!(set_cookie(&response).contains("Max-Age=43200"));
+    // The cookie ends with the browser; the server ends the session after twelve hours.
+    let cookie = set_cookie(&response);
+    assert!(
+        !cookie.contains("Max-Age") && !cookie.contains("Expires"),
+        "{cookie}"
+    );
     let stored = session::Entity::find().one(&app.db).await.unwrap().unwrap();
     assert_eq!(stored.expires_at, fixed_now() + Duration::hours(12));
 
@@ -798,7 +803,7 @@ async fn the_idle_timeout_and_the_lifetime_are_configurable() {
     let response = app
         .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
         .await;
-    assert!(set_cookie(&response).contains("Max-Age=3600"));
+    assert!(!set_cookie(&response).contains("Max-Age"));
     let client = app.signed_in("reviewer").await;
     let mut app = app;
     // Busy every four minutes: the idle timeout never strikes, the hour does.
