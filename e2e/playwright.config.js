@@ -84,9 +84,12 @@ module.exports = defineConfig({
       MAIL_DIR: `${DB_FILE}-mail`,
       SMTP_URL: '',
       COUNTY_OFFICE_EMAIL: '',
-      // Every test signs in from 127.0.0.1: the per-address sign-in limit would throttle the suite.
+      // Every test signs in from 127.0.0.1 as a few demo users: the per-address and per-username
+      // sign-in limits would throttle the suite.
       AUTH_RATE_PER_MINUTE: '100000',
       AUTH_RATE_BURST: '100000',
+      AUTH_USER_RATE_PER_MINUTE: '100000',
+      AUTH_USER_RATE_BURST: '100000',
       RUST_LOG: process.env.RUST_LOG || 'warn',
     },
   },

@@ -119,6 +119,17 @@ else
   need "chromium" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
+# --- nginx for the reverse-proxy test (server/tests/api/proxy.rs) -------------------------------
+# Debian's nginx, as the county runs in front of the app; the test starts its own on a loopback
+# port with a configuration of its own (the package's service is not started, and not needed).
+if [[ -x /usr/sbin/nginx ]]; then
+  say "nginx: present ($(/usr/sbin/nginx -v 2>&1 | sed 's/^nginx version: //'))"
+else
+  [[ -d /var/lib/apt/lists/partial ]] && [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v partial | head -1)" ]] \
+    || need "apt package lists" apt-get update
+  need "nginx" env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx
+fi
+
 # A CJK font, so that screenshots of the Chinese pages show characters rather than boxes.
 if [[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]]; then
   say "CJK font (fonts-wqy-zenhei): present"

@@ -105,6 +105,9 @@ pub enum CalendarProblem {
     TooLarge,
 }
 
+/// How long a client is asked to wait when the server is busy ([`AppError::Busy`]).
+pub const BUSY_RETRY_AFTER_SECONDS: u64 = 5;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("not signed in")]
@@ -146,6 +149,10 @@ pub enum AppError {
     /// The request did not reach the server function or its answer could not be read.
     #[error("request failed: {0}")]
     Transport(String),
+    /// The server is at its limit for costly work (password hashing) or took too long over the
+    /// request: 503 with `Retry-After` ([`BUSY_RETRY_AFTER_SECONDS`]); nothing was done.
+    #[error("busy")]
+    Busy,
     /// A register to import that cannot be read as a whole (row-level problems are in its report).
     #[error("import: {0:?}")]
     Import(crate::domain::import::FileProblem),
@@ -174,7 +181,14 @@ impl AppError {
             AppError::Import(crate::domain::import::FileProblem::TooLarge { .. }) => 413,
             AppError::Import(_) => 400,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
+            AppError::Busy => 503,
         }
+    }
+
+    /// The seconds a client should wait before trying again (`Retry-After`), for errors that
+    /// pass.
+    pub fn retry_after(&self) -> Option<u64> {
+        matches!(self, AppError::Busy).then_some(BUSY_RETRY_AFTER_SECONDS)
     }
 
     /// The translated message for this error.
@@ -209,6 +223,7 @@ impl AppError {
                 locale.tf(Msg::ErrorInternal, &[("reference", reference)])
             }
             AppError::Transport(_) => locale.t(Msg::ErrorTransport).into(),
+            AppError::Busy => locale.t(Msg::ErrorBusy).into(),
             AppError::Import(problem) => crate::labels::import_file_problem(problem, locale),
         }
     }

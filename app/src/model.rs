@@ -410,6 +410,8 @@ pub struct AuditEventRow {
     pub actor: Option<String>,
     pub role: Option<Role>,
     pub source_ip: Option<String>,
+    /// The reverse proxy the request came through, when the client did not connect directly.
+    pub peer_ip: Option<String>,
     pub request_id: Option<String>,
     /// The API token the action was taken with.
     pub via_token: Option<i32>,

@@ -12,6 +12,7 @@ mod m20261127_000007_passwords;
 mod m20261127_000008_audit_retention;
 mod m20261127_000009_totp;
 mod m20261127_000010_security_admin;
+mod m20261127_000012_audit_peer;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_audit_retention::Migration),
             Box::new(m20261127_000009_totp::Migration),
             Box::new(m20261127_000010_security_admin::Migration),
+            Box::new(m20261127_000012_audit_peer::Migration),
         ]
     }
 }

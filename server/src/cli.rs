@@ -131,6 +131,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let clock = Clock::system();
     match cli.command {
         Command::Serve { demo } => {
+            // Before anything touches the database: the demo users' passwords are published
+            // (OWASP ASVS 5.0 6.3.2, 15.2.3).
+            if demo && let Some(refusal) = config.demo_refusal() {
+                eprintln!("{refusal}; nothing was loaded (serve without --demo)");
+                return Ok(std::process::ExitCode::from(2));
+            }
+            for warning in config.warnings() {
+                tracing::warn!("{warning}");
+            }
             let db = connect_and_migrate(&config.database_url).await?;
             if demo {
                 match demo::load(&db, clock.now())

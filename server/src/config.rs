@@ -28,9 +28,25 @@ pub struct Config {
     pub reminder_tick: Option<std::time::Duration>,
     /// E-mail: the transport, the addresses, the outbox worker's pace.
     pub mail: MailConfig,
-    /// Attempts at sign-in, at the token endpoints and with bad bearer tokens, per client address
-    /// (`AUTH_RATE_PER_MINUTE`, `AUTH_RATE_BURST`; 30 and 30 by default).
+    /// Attempts per client address (`AUTH_RATE_PER_MINUTE`, `AUTH_RATE_BURST`; 30 and 30 by
+    /// default), counted apart for sign-in (both steps) and for the token endpoints with bad
+    /// bearer tokens, so that a script's bad tokens never lock people out of signing in.
     pub auth_rate: crate::rate_limit::RateConfig,
+    /// Sign-in attempts per attempted username, from whatever address (`AUTH_USER_RATE_PER_MINUTE`,
+    /// `AUTH_USER_RATE_BURST`; 10 and 10 by default).
+    pub auth_user_rate: crate::rate_limit::RateConfig,
+    /// The reverse proxies whose `X-Forwarded-For` (or `Forwarded`, `TRUSTED_PROXY_HEADER`) names
+    /// the client (`TRUSTED_PROXIES`, addresses and CIDR networks; none by default).
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
+    /// How long a client may take to send a request's head (`HEADER_READ_TIMEOUT_SECONDS`,
+    /// default 10, 1 to 30): a client that trickles its headers (slow loris) is cut off.
+    pub header_read_timeout: std::time::Duration,
+    /// How long a request may take as a whole (`REQUEST_TIMEOUT_SECONDS`, default 60, 5 to 600);
+    /// uploads, imports and exports get [`crate::startup::LONG_REQUEST_TIMEOUT`] instead.
+    pub request_timeout: std::time::Duration,
+    /// `PRODUCTION` (default off): this is the county's live deployment; `serve --demo` refuses
+    /// to load the demo data and its published passwords into it.
+    pub production: bool,
     /// How long audit events stay in the database before `server archive-audit` may move them to
     /// a file (`AUDIT_RETENTION_DAYS`, default and minimum 180: Cybersecurity Law Art. 21).
     pub audit_retention_days: u32,
@@ -208,6 +224,19 @@ fn audit_retention_days() -> anyhow::Result<u32> {
     }
 }
 
+/// `TRUSTED_PROXIES` and `TRUSTED_PROXY_HEADER` (`x-forwarded-for`, the default, or `forwarded`).
+fn trusted_proxies() -> anyhow::Result<crate::client_addr::TrustedProxies> {
+    use crate::client_addr::{ForwardedHeader, TrustedProxies};
+    let header = match var("TRUSTED_PROXY_HEADER") {
+        None => ForwardedHeader::default(),
+        Some(v) => ForwardedHeader::parse(&v).ok_or_else(|| {
+            anyhow::anyhow!("TRUSTED_PROXY_HEADER must be x-forwarded-for or forwarded: {v}")
+        })?,
+    };
+    TrustedProxies::parse(&var("TRUSTED_PROXIES").unwrap_or_default(), header)
+        .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))
+}
+
 /// `METRICS_TOKEN`: a shared secret for the monitoring system; a short one is refused at start.
 fn metrics_token() -> anyhow::Result<Option<String>> {
     match var("METRICS_TOKEN") {
@@ -218,6 +247,43 @@ fn metrics_token() -> anyhow::Result<Option<String>> {
 }
 
 impl Config {
+    /// What `serve` warns about at start: settings a live deployment should not run with, but
+    /// which are allowed (a trial on a laptop runs with all of them).
+    pub fn warnings(&self) -> Vec<&'static str> {
+        let mut warnings = Vec::new();
+        if self.secure_cookies && !self.totp_required {
+            warnings.push(
+                "APP_BASE_URL is https but TOTP_REQUIRED is off: administrators, reviewers and \
+                 auditors may sign in with a password alone",
+            );
+        }
+        if self.metrics_token.is_none() {
+            warnings.push(
+                "METRICS_TOKEN is not set: GET /metrics is open to anyone who can reach the \
+                 server; set it, or refuse /metrics at the reverse proxy",
+            );
+        }
+        if !self.secure_cookies {
+            warnings.push(
+                "APP_BASE_URL is not https: session cookies are sent without Secure; set it to \
+                 the public https address",
+            );
+        }
+        warnings
+    }
+
+    /// Why the demo data (whose users' passwords are published) may not be loaded into this
+    /// deployment: it is a live one, by its https `APP_BASE_URL` or by `PRODUCTION=true`.
+    pub fn demo_refusal(&self) -> Option<&'static str> {
+        if self.production {
+            Some("refusing to load the demo data: PRODUCTION is true")
+        } else if self.secure_cookies {
+            Some("refusing to load the demo data: APP_BASE_URL is https (a live deployment)")
+        } else {
+            None
+        }
+    }
+
     /// Reads `DATABASE_URL`, `LEPTOS_SITE_ADDR`, `LEPTOS_OUTPUT_NAME`, `LEPTOS_SITE_ROOT`,
     /// `LEPTOS_SITE_PKG_DIR` and `APP_BASE_URL`.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -247,11 +313,28 @@ impl Config {
                     .ok_or_else(|| anyhow::anyhow!("{key} must be a whole number from 1: {v}")),
             }
         };
+        let user_defaults = crate::rate_limit::RateConfig::per_username();
         Ok(Config {
             auth_rate: crate::rate_limit::RateConfig {
                 per_minute: rate("AUTH_RATE_PER_MINUTE", defaults.per_minute)?,
                 burst: rate("AUTH_RATE_BURST", defaults.burst)?,
             },
+            auth_user_rate: crate::rate_limit::RateConfig {
+                per_minute: rate("AUTH_USER_RATE_PER_MINUTE", user_defaults.per_minute)?,
+                burst: rate("AUTH_USER_RATE_BURST", user_defaults.burst)?,
+            },
+            trusted_proxies: trusted_proxies()?,
+            header_read_timeout: std::time::Duration::from_secs(u64::from(bounded(
+                "HEADER_READ_TIMEOUT_SECONDS",
+                10,
+                1..=30,
+            )?)),
+            request_timeout: std::time::Duration::from_secs(u64::from(bounded(
+                "REQUEST_TIMEOUT_SECONDS",
+                60,
+                5..=600,
+            )?)),
+            production: flag("PRODUCTION")?,
             mail: mail_from_env(&base_url)?,
             audit_retention_days: audit_retention_days()?,
             totp_required: flag("TOTP_REQUIRED")?,
@@ -276,5 +359,49 @@ impl Config {
                 },
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial() -> Config {
+        let mut config = Config::from_env().unwrap();
+        config.secure_cookies = false;
+        config.totp_required = false;
+        config.metrics_token = None;
+        config.production = false;
+        config
+    }
+
+    #[test]
+    fn a_trial_on_plain_http_is_warned_of_open_metrics_and_cookies_without_secure() {
+        let warnings = trial().warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("METRICS_TOKEN"));
+        assert!(warnings[1].contains("Secure"));
+        assert_eq!(trial().demo_refusal(), None);
+    }
+
+    #[test]
+    fn an_https_deployment_without_a_second_factor_required_is_warned() {
+        let mut config = trial();
+        config.secure_cookies = true;
+        config.metrics_token = Some("m".repeat(32));
+        assert_eq!(config.warnings().len(), 1);
+        assert!(config.warnings()[0].contains("TOTP_REQUIRED"));
+        config.totp_required = true;
+        assert!(config.warnings().is_empty());
+    }
+
+    #[test]
+    fn demo_data_is_refused_over_https_and_in_production() {
+        let mut config = trial();
+        config.secure_cookies = true;
+        assert!(config.demo_refusal().unwrap().contains("APP_BASE_URL"));
+        let mut config = trial();
+        config.production = true;
+        assert!(config.demo_refusal().unwrap().contains("PRODUCTION"));
     }
 }

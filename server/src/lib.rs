@@ -6,6 +6,7 @@ pub mod api_v1;
 pub mod attachment_routes;
 pub mod audit_routes;
 pub mod cli;
+pub mod client_addr;
 pub mod config;
 pub mod downloads;
 pub mod export_routes;

@@ -9,7 +9,7 @@ use app::server::auth::{
     self, AuthSettings, PendingEnrolment, PendingPasswordChange, PendingSecondFactor,
     SessionStanding, SessionToken,
 };
-use app::server::context::RequestMeta;
+use app::server::context::{ReadLog, RequestMeta};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -29,23 +29,114 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// Records the source address and request id for audit events.
-pub async fn request_meta(mut req: Request, next: Next) -> Response {
-    let source_ip = req
+/// Where a request comes from: the TCP peer, and the client, which is the peer itself unless the
+/// peer is a trusted reverse proxy (`TRUSTED_PROXIES`; see [`crate::client_addr`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress {
+    pub client: IpAddr,
+    pub peer: IpAddr,
+}
+
+/// Finds the client ([`ClientAddress`]) and records it, the peer and the request id for audit
+/// events ([`RequestMeta`]) and the request's log span.
+pub async fn request_meta(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let address = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .map(|ConnectInfo(addr)| {
+            let peer = addr.ip().to_canonical();
+            ClientAddress {
+                client: state.config.trusted_proxies.client(peer, req.headers()),
+                peer,
+            }
+        });
+    if let Some(address) = address {
+        tracing::Span::current().record("client", tracing::field::display(address.client));
+        req.extensions_mut().insert(address);
+    }
     let request_id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     req.extensions_mut().insert(RequestMeta {
-        source_ip,
+        source_ip: address.map(|a| a.client.to_string()),
+        peer_ip: address.map(|a| a.peer.to_string()),
         request_id,
         token_id: None,
+        reads: ReadLog::for_request(),
     });
     next.run(req).await
+}
+
+/// An `X-Request-Id` a client sent. The server always makes its own id (which the audit trail
+/// stores and the response carries); the client's is kept only to be logged beside it, cut to 64
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRequestId(pub String);
+
+/// Takes a client's `X-Request-Id` off the request (into [`ClientRequestId`]), so that the
+/// request-id layer after it always makes a new one.
+pub async fn set_aside_client_request_id(mut req: Request) -> Request {
+    if let Some(value) = req.headers_mut().remove("x-request-id") {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let id = text.chars().take(64).collect();
+        req.extensions_mut().insert(ClientRequestId(id));
+    }
+    req
+}
+
+/// How long an upload, an import or an export may take, whatever `REQUEST_TIMEOUT_SECONDS` says.
+pub const LONG_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Requests that move whole files: attachment uploads, register imports and exports.
+fn is_long_running(method: &Method, path: &str) -> bool {
+    let upload = *method == Method::POST
+        && (path == "/admin/import"
+            || (path.starts_with("/filings/") && path.ends_with("/attachments")));
+    let export = ["/exports/", "/reports/", "/api/v1/exports/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+    upload || export
+}
+
+/// Cuts off a request that takes longer than `REQUEST_TIMEOUT_SECONDS` (uploads, imports and
+/// exports: [`LONG_REQUEST_TIMEOUT`]) with 503 and `Retry-After`: its work is dropped, and with it
+/// any transaction it had open. Together with the header-read limit of the listener, a client
+/// cannot hold a request open indefinitely by sending its body slowly (OWASP ASVS 5.0 15.2.2).
+/// The body of a response, once begun (a streamed CSV export), is not limited.
+pub async fn limit_request_time(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let limit = if is_long_running(req.method(), req.uri().path()) {
+        LONG_REQUEST_TIMEOUT.max(state.config.request_timeout)
+    } else {
+        state.config.request_timeout
+    };
+    let api = is_api(req.uri().path());
+    let locale = if api {
+        api_locale(req.headers())
+    } else {
+        Locale::from_headers(req.headers())
+    };
+    let path = req.uri().path().to_string();
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                path,
+                seconds = limit.as_secs(),
+                "request took too long: cut off"
+            );
+            if api {
+                ApiFailure::App(AppError::Busy).render(locale)
+            } else {
+                app_error_response(&AppError::Busy, locale)
+            }
+        }
+    }
 }
 
 /// Counts requests and their latency by method, route and status.
@@ -107,11 +198,9 @@ fn is_api(path: &str) -> bool {
     path == crate::api_v1::PREFIX || path.starts_with(&format!("{}/", crate::api_v1::PREFIX))
 }
 
-/// The client's address, as the listener saw it.
+/// The client's address ([`ClientAddress`], found by [`request_meta`]).
 fn client_ip(req: &Request) -> Option<IpAddr> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+    req.extensions().get::<ClientAddress>().map(|a| a.client)
 }
 
 /// The token of an `Authorization: Bearer` header (`Some("")` for a malformed one).
@@ -126,9 +215,10 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// Limits sign-in attempts and the token endpoints per client address (the limiter in
-/// [`crate::rate_limit`]); a bearer token that does not authenticate counts too (see
-/// [`resolve_session`]).
+/// Limits sign-in attempts and the token endpoints per client address, each in limiters of their
+/// own ([`crate::rate_limit::AuthLimiters`]); a bearer token that does not authenticate counts
+/// against the token endpoints' (see [`resolve_session`]). The per-username limit on sign-in is
+/// applied where the username is read (`routes::sign_in`, `routes::second_factor_sign_in`).
 pub async fn limit_auth_attempts(
     State(state): State<AppState>,
     req: Request,
@@ -138,9 +228,12 @@ pub async fn limit_auth_attempts(
     // The second step of sign-in counts too: guessing codes is guessing passwords.
     let sign_in = req.method() == Method::POST && matches!(path, "/login" | SECOND_FACTOR_SIGN_IN);
     let tokens = is_token_endpoint(path);
-    if (sign_in || tokens)
-        && let Err(seconds) = state.auth_limiter.check(client_ip(&req))
-    {
+    let limiter = match (sign_in, tokens) {
+        (true, _) => &state.limits.sign_in,
+        (_, true) => &state.limits.tokens,
+        _ => return next.run(req).await,
+    };
+    if let Err(seconds) = limiter.check(client_ip(&req)) {
         tracing::warn!(
             path,
             "authentication attempts over the limit for this address"
@@ -152,17 +245,23 @@ pub async fn limit_auth_attempts(
             .render(api_locale(req.headers()));
         }
         let locale = Locale::from_headers(req.headers());
-        let mut response = error_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            locale,
-            &locale.tf(Msg::ApiRateLimited, &[("seconds", &seconds.to_string())]),
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return response;
+        return too_many_attempts(locale, Msg::ApiRateLimited, seconds);
     }
     next.run(req).await
+}
+
+/// The page that refuses an attempt over a limit: 429, with the seconds to wait in the text
+/// (`message`, which has a `{seconds}`) and in `Retry-After`.
+pub fn too_many_attempts(locale: Locale, message: Msg, seconds: u64) -> Response {
+    let mut response = error_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        locale,
+        &locale.tf(message, &[("seconds", &seconds.to_string())]),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// The token endpoints, which [`limit_auth_attempts`] counts on every request.
@@ -178,7 +277,7 @@ fn is_token_endpoint(path: &str) -> bool {
 /// person who must enrol a second factor first (`TOTP_REQUIRED`) a [`PendingEnrolment`] (confined
 /// to the second-factor page). A bearer token that does not
 /// authenticate is refused outright (never a fallback to the cookie) and counts against the
-/// address's attempts. The deployment's [`AuthSettings`] go into every request.
+/// address's token attempts (never its sign-in attempts). The deployment's [`AuthSettings`] go into every request.
 pub async fn resolve_session(
     State(state): State<AppState>,
     mut req: Request,
@@ -212,7 +311,7 @@ pub async fn resolve_session(
                 let allowed = if counted {
                     Ok(())
                 } else {
-                    state.auth_limiter.check(client_ip(&req))
+                    state.limits.tokens.check(client_ip(&req))
                 };
                 return match allowed {
                     Err(seconds) => ApiFailure::RateLimited {
@@ -474,7 +573,13 @@ pub fn urlencode(value: &str) -> String {
 /// Maps an error outside Leptos to a translated page with its status.
 pub fn app_error_response(error: &AppError, locale: Locale) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    error_page(status, locale, &error.message(locale))
+    let mut response = error_page(status, locale, &error.message(locale));
+    if let Some(seconds) = error.retry_after() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 #[cfg(test)]

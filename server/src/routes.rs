@@ -87,6 +87,11 @@ pub async fn sign_in(
     if form.username.len() > 256 || form.password.len() > 1024 {
         return redirect_back_failed(&next);
     }
+    // Beside the per-address limit: guessing at one account from many addresses.
+    if let Err(seconds) = state.limits.usernames.check(&form.username) {
+        tracing::warn!("sign-in attempts over the limit for this username");
+        return crate::middleware::too_many_attempts(locale, Msg::LoginUserRateLimited, seconds);
+    }
     let now = state.clock.now();
     // The security administrator's policy over the configured one: its lockout applies.
     let policy = match app::server::passwords::effective(&state.db, &state.config.passwords).await {
@@ -171,9 +176,14 @@ pub async fn second_factor_sign_in(
         path if path.starts_with("/login") => "/".to_string(),
         path => path.to_string(),
     };
-    let (Some(_), Some(Extension(half))) = (pending, token) else {
+    let (Some(Extension(pending)), Some(Extension(half))) = (pending, token) else {
         return Redirect::to("/login").into_response();
     };
+    // The codes of one account count with its passwords, from whatever address.
+    if let Err(seconds) = state.limits.usernames.check(&pending.user.username) {
+        tracing::warn!("sign-in attempts over the limit for this username");
+        return crate::middleware::too_many_attempts(locale, Msg::LoginUserRateLimited, seconds);
+    }
     let failed = || {
         let location = if next == "/" {
             format!("{SECOND_FACTOR_SIGN_IN}?error=1")

@@ -9,11 +9,14 @@ use app::app::{App, shell};
 use app::server::attachments;
 use app::server::context::{AppContext, Clock};
 use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
 use axum::http::Method;
 use axum::http::Request;
 use axum::routing::{MethodRouter, get, post};
+use hyper::body::Incoming;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -22,6 +25,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -33,8 +37,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub metrics: PrometheusHandle,
-    /// Sign-in and token attempts per client address.
-    pub auth_limiter: crate::rate_limit::AuthLimiter,
+    /// Sign-in attempts per client address and per username; token attempts per client address.
+    pub limits: crate::rate_limit::AuthLimiters,
 }
 
 impl AppState {
@@ -174,7 +178,10 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
             move || {
                 provide_context(fallback_context.clone());
                 security_headers::provide_request_nonce();
@@ -182,10 +189,23 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(axum::middleware::from_fn(mw::require_sign_in))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::resolve_session))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::limit_auth_attempts))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::resolve_session,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::limit_auth_attempts,
+        ))
         .layer(axum::middleware::from_fn(mw::refuse_cross_site))
-        .layer(axum::middleware::from_fn(mw::request_meta))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::request_meta,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::limit_request_time,
+        ))
         .layer(axum::middleware::from_fn(mw::track_metrics))
         // Outside every layer that can answer on its own (refusals, redirects, rate limits), so
         // that their responses carry the headers too.
@@ -193,16 +213,35 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security_headers::set_security_headers,
         ))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let request_id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                let client_request_id = req
+                    .extensions()
+                    .get::<mw::ClientRequestId>()
+                    .map(|id| tracing::field::debug(id.0.clone()));
+                // `client` is filled in by `request_meta`, once it knows who the client is.
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id,
+                    client_request_id,
+                    client = tracing::field::Empty,
+                )
+            }),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
+        // The id is always the server's own (a UUID): the audit trail stores it, and a client
+        // that could choose it could make its requests look like someone else's.
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(
+            mw::set_aside_client_request_id,
+        ))
         .with_state(state)
 }
 
@@ -210,6 +249,8 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// How long a connection may take to send a request's head.
+    header_read_timeout: Duration,
     /// The reminder scheduler, stopped with the server (also when the serving future is dropped).
     scheduler: Option<AbortOnDrop>,
     /// The outbox worker, likewise.
@@ -253,18 +294,20 @@ impl Application {
             }
             None => None,
         };
-        let auth_limiter = crate::rate_limit::AuthLimiter::new(config.auth_rate);
+        let limits = crate::rate_limit::AuthLimiters::new(config.auth_rate, config.auth_user_rate);
+        let header_read_timeout = config.header_read_timeout;
         let state = AppState {
             leptos: config.leptos.clone(),
             db,
             config: Arc::new(config),
             clock,
             metrics: telemetry::metrics(),
-            auth_limiter,
+            limits,
         };
         Ok(Application {
             listener,
             router: router(state),
+            header_read_timeout,
             scheduler,
             mailer,
         })
@@ -278,18 +321,67 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let served = axum::serve(
+        let served = serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            self.header_read_timeout,
+            shutdown_signal(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving");
+        .await;
         drop(self.scheduler);
         drop(self.mailer);
         served
     }
+}
+
+/// Accepts connections and serves HTTP/1.1 on them until `shutdown` completes, then stops
+/// accepting and waits for the requests in flight (idle connections are closed). This is
+/// `axum::serve` with what it does not offer: a limit on the time a client may take to send a
+/// request's head, so that a client trickling header bytes (slow loris) cannot hold connections
+/// open (OWASP ASVS 5.0 15.2.2). The same limit closes idle keep-alive connections. Each request
+/// carries its peer as `ConnectInfo<SocketAddr>`, as with `axum::serve`.
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    header_read_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: wait rather than spin (as axum::serve does).
+                    tracing::error!(%error, "accepting a connection");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(request.map(Body::new))
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                // A client that went away or was too slow: nothing to do but note it.
+                tracing::debug!(%error, %peer, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -219,6 +219,9 @@ fn EventRow(e: AuditEventRow, locale: Locale) -> impl IntoView {
             </td>
             <td class="outbox-recipient">
                 {e.source_ip.clone().unwrap_or_default()}
+                {e.peer_ip.clone().map(|peer| view! {
+                    <br /><span class="hint" data-testid="audit-proxy">{locale.tf(Msg::AuditViaProxy, &[("peer", &peer)])}</span>
+                })}
                 {e.request_id.clone().map(|id| view! {
                     <br /><span class="hint">{locale.tf(Msg::AuditRequest, &[("id", &id)])}</span>
                 })}

@@ -1,6 +1,7 @@
 //! The audit trail: one append-only event per change, written in the same transaction as the change.
 //! Events form a hash chain (each hash covers the event and its predecessor's hash), so an edit or a
 //! deletion made behind the application's back is detectable.
+use super::context::{ReadLog, RequestMeta};
 use super::entities::audit_event;
 use crate::model::SessionUser;
 use chrono::{DateTime, Utc};
@@ -20,21 +21,36 @@ pub struct Actor {
     pub user_id: Option<i32>,
     pub username: Option<String>,
     pub role: Option<String>,
+    /// The client's address.
     pub source_ip: Option<String>,
+    /// The TCP peer, when it is not the client: the reverse proxy the request came through.
+    pub peer_ip: Option<String>,
     pub request_id: Option<String>,
     /// The API token the person acted with, when not in a browser session.
     pub token_id: Option<i32>,
+    /// The readings already recorded in the request (see [`record_read`]).
+    pub reads: ReadLog,
 }
 
 impl Actor {
-    pub fn user(user: &SessionUser, meta: &super::context::RequestMeta) -> Self {
+    pub fn user(user: &SessionUser, meta: &RequestMeta) -> Self {
         Actor {
             user_id: Some(user.id),
             username: Some(user.username.clone()),
             role: Some(user.role.as_str().to_string()),
+            ..Actor::from_request(meta)
+        }
+    }
+
+    /// Someone not (yet) signed in: only where the request came from.
+    pub fn from_request(meta: &RequestMeta) -> Self {
+        Actor {
             source_ip: meta.source_ip.clone(),
+            peer_ip: meta.proxy_ip(),
             request_id: meta.request_id.clone(),
             token_id: meta.token_id,
+            reads: meta.reads.clone(),
+            ..Default::default()
         }
     }
 
@@ -84,6 +100,10 @@ fn chain_hash(prev_hash: &str, m: &audit_event::Model) -> String {
     if let (Some(token), Some(fields)) = (m.via_token_id, content.as_array_mut()) {
         fields.push(token.into());
     }
+    // Added with TRUSTED_PROXIES: likewise, only events that came through a proxy carry it.
+    if let (Some(peer), Some(fields)) = (&m.peer_ip, content.as_array_mut()) {
+        fields.push(serde_json::json!({ "peer_ip": peer }));
+    }
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
     hasher.update(b"\n");
@@ -132,6 +152,7 @@ pub async fn record<C: ConnectionTrait>(
         actor_username: actor.username.clone(),
         actor_role: actor.role.clone(),
         source_ip: actor.source_ip.clone(),
+        peer_ip: actor.peer_ip.clone(),
         request_id: actor.request_id.clone(),
         action: event.action.to_string(),
         entity_type: event.entity_type.to_string(),
@@ -158,45 +179,46 @@ pub async fn record<C: ConnectionTrait>(
         prev_hash: Set(model.prev_hash.clone()),
         hash: Set(model.hash.clone()),
         via_token_id: Set(model.via_token_id),
+        peer_ip: Set(model.peer_ip.clone()),
         ..Default::default()
     };
     active.insert(txn).await
 }
 
 /// Appends an event that records a reading (`custodian.viewed`, `audit.viewed`) in a transaction
-/// of its own, once per request: a page's server function may run twice while one response is
-/// rendered, and that is one view, not two. Events are told apart by action, object, request id
-/// and recorded values; a reading without a request id (the command line) is always recorded.
+/// of its own, once per request and actor: a page's server function may run twice while one
+/// response is rendered, and that is one view, not two. Readings are told apart by actor, action,
+/// object and recorded values within the request only ([`ReadLog`]); the request id plays no part
+/// (it was once the key, and a client could choose it to have later views go unrecorded). A
+/// reading outside a request (the command line) is always recorded.
 pub async fn record_read(
     db: &sea_orm::DatabaseConnection,
     actor: &Actor,
     event: Event<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let txn = super::db::begin_write(db).await?;
-    // Taken before looking, so that two runs of one request cannot both miss the other.
-    lock(&txn).await?;
-    if let Some(request_id) = &actor.request_id {
-        let after = event.after.as_ref().map(Value::to_string);
-        let mut same = audit_event::Entity::find()
-            .filter(audit_event::Column::RequestId.eq(request_id.as_str()))
-            .filter(audit_event::Column::Action.eq(event.action))
-            .filter(audit_event::Column::EntityType.eq(event.entity_type));
-        same = match &event.entity_id {
-            Some(id) => same.filter(audit_event::Column::EntityId.eq(id.as_str())),
-            None => same.filter(audit_event::Column::EntityId.is_null()),
-        };
-        same = match &after {
-            Some(after) => same.filter(audit_event::Column::After.eq(after.as_str())),
-            None => same.filter(audit_event::Column::After.is_null()),
-        };
-        if same.one(&txn).await?.is_some() {
-            return Ok(());
-        }
+    let key = serde_json::json!([
+        actor.user_id,
+        actor.username,
+        event.action,
+        event.entity_type,
+        event.entity_id,
+        event.after,
+    ])
+    .to_string();
+    if !actor.reads.first(&key) {
+        return Ok(());
     }
-    record(&txn, actor, event, now).await?;
-    txn.commit().await
+    let recorded = async {
+        let txn = super::db::begin_write(db).await?;
+        record(&txn, actor, event, now).await?;
+        txn.commit().await
+    }
+    .await;
+    if recorded.is_err() {
+        actor.reads.forget(&key);
+    }
+    recorded
 }
 
 /// The outcome of walking the chain.

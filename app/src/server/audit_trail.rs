@@ -273,6 +273,7 @@ fn row(e: audit_event::Model) -> AuditEventRow {
         role: e.actor_role.as_deref().and_then(Role::parse),
         actor: e.actor_username,
         source_ip: e.source_ip,
+        peer_ip: e.peer_ip,
         request_id: e.request_id,
         via_token: e.via_token_id,
         action: e.action,
@@ -367,12 +368,13 @@ pub async fn page(
 // ---- Export ---------------------------------------------------------------------------------
 
 /// The export's columns: (zh-CN, en).
-const HEADERS: [(&str, &str); 14] = [
+const HEADERS: [(&str, &str); 15] = [
     ("事件编号", "Event no."),
     ("时间（北京时间）", "Time (China)"),
     ("操作人", "Actor"),
     ("角色", "Role"),
     ("来源地址", "Source address"),
+    ("经由代理", "Via proxy"),
     ("请求编号", "Request id"),
     ("API令牌", "API token"),
     ("操作", "Action"),
@@ -428,6 +430,7 @@ fn export_row(e: audit_event::Model, locale: Locale) -> Vec<String> {
         e.actor_username.unwrap_or_default(),
         role,
         e.source_ip.unwrap_or_default(),
+        e.peer_ip.unwrap_or_default(),
         e.request_id.unwrap_or_default(),
         e.via_token_id.map(|t| t.to_string()).unwrap_or_default(),
         e.action,
@@ -604,6 +607,7 @@ fn archive_line(e: &audit_event::Model) -> Value {
         "source_ip": e.source_ip,
         "request_id": e.request_id,
         "via_token_id": e.via_token_id,
+        "peer_ip": e.peer_ip,
         "action": e.action,
         "entity_type": e.entity_type,
         "entity_id": e.entity_id,

@@ -45,10 +45,60 @@ impl std::fmt::Debug for Clock {
 /// Who made the request, as recorded in audit events.
 #[derive(Clone, Debug, Default)]
 pub struct RequestMeta {
+    /// The client's address: the TCP peer, or, when the peer is a trusted reverse proxy
+    /// (`TRUSTED_PROXIES`), the client the proxy forwarded for.
     pub source_ip: Option<String>,
+    /// The TCP peer itself (the proxy, when there is one).
+    pub peer_ip: Option<String>,
+    /// The server's own id of the request (never one a client chose).
     pub request_id: Option<String>,
     /// The API token the request was authenticated with (`Authorization: Bearer`), if any.
     pub token_id: Option<i32>,
+    /// The readings already recorded in this request.
+    pub reads: ReadLog,
+}
+
+impl RequestMeta {
+    /// The TCP peer when it is not the client: the reverse proxy the request came through.
+    pub fn proxy_ip(&self) -> Option<String> {
+        self.peer_ip
+            .clone()
+            .filter(|peer| Some(peer) != self.source_ip.as_ref())
+    }
+}
+
+/// The readings (`custodian.viewed`, `audit.viewed`) recorded during one request, so that a page
+/// whose server function runs twice while one response renders records one view, not two (see
+/// [`super::audit::record_read`]). Shared by every copy of one request's [`RequestMeta`]; outside
+/// a request (the command line) there is none, and every reading is recorded.
+#[derive(Clone, Debug, Default)]
+pub struct ReadLog(Option<std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>>);
+
+impl ReadLog {
+    /// An empty log for a new request.
+    pub fn for_request() -> Self {
+        ReadLog(Some(Default::default()))
+    }
+
+    /// Notes `key` and says whether it is new in this request (always yes without a log).
+    pub(crate) fn first(&self, key: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(seen) => seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(key.to_string()),
+        }
+    }
+
+    /// Forgets `key` (its recording failed, so a later try may record it).
+    pub(crate) fn forget(&self, key: &str) {
+        if let Some(seen) = &self.0 {
+            seen.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(key);
+        }
+    }
 }
 
 pub fn db() -> Result<DatabaseConnection, AppError> {
@@ -116,11 +166,7 @@ pub fn conclude(path: &str, result: Result<(), AppError>) -> Result<(), AppError
             Ok(())
         }
         Err(error) => {
-            if let Some(response) = use_context::<ResponseOptions>()
-                && let Ok(status) = http::StatusCode::from_u16(error.status())
-            {
-                response.set_status(status);
-            }
+            set_error_status(&error);
             Err(error)
         }
     }
@@ -129,13 +175,23 @@ pub fn conclude(path: &str, result: Result<(), AppError>) -> Result<(), AppError
 /// Runs a server function's body and gives a failure its HTTP status.
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
-    if let Err(error) = &result
-        && let Some(response) = use_context::<ResponseOptions>()
-        && let Ok(status) = http::StatusCode::from_u16(error.status())
-    {
-        response.set_status(status);
+    if let Err(error) = &result {
+        set_error_status(error);
     }
     result
+}
+
+/// Gives the response the status of `error` (and its `Retry-After`, when it passes).
+fn set_error_status(error: &AppError) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+        response.set_status(status);
+    }
+    if let Some(seconds) = error.retry_after() {
+        response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+    }
 }
 
 /// Sets a cookie on the response: `HttpOnly`, `SameSite=Strict`, limited to `path`, for

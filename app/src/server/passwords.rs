@@ -210,13 +210,13 @@ async fn reused(
         .all(db)
         .await?;
     let candidate = candidate.as_str().to_string();
-    tokio::task::spawn_blocking(move || {
-        hashes
-            .iter()
-            .any(|hash| password_auth::verify_password(&candidate, hash).is_ok())
-    })
-    .await
-    .map_err(AppError::internal)
+    auth::HashingGate::shared()
+        .run(move || {
+            hashes
+                .iter()
+                .any(|hash| password_auth::verify_password(&candidate, hash).is_ok())
+        })
+        .await
 }
 
 /// Revokes the person's usable API tokens; returns how many.
@@ -306,9 +306,9 @@ pub async fn change_own(
     let locked = person.locked_until.is_some_and(|until| until > now);
     let current_ok = change.current.len() <= MAX_INPUT_BYTES && {
         let (current, hash) = (change.current.clone(), person.password_hash.clone());
-        tokio::task::spawn_blocking(move || password_auth::verify_password(current, &hash).is_ok())
-            .await
-            .map_err(AppError::internal)?
+        auth::HashingGate::shared()
+            .run(move || password_auth::verify_password(current, &hash).is_ok())
+            .await?
     };
     if !current_ok || locked {
         let txn = begin_write(db).await?;
@@ -354,9 +354,7 @@ pub async fn change_own(
             },
         ));
     }
-    let hash = hash_password(new.into_inner())
-        .await
-        .map_err(AppError::internal)?;
+    let hash = hash_password(new.into_inner()).await?;
 
     let txn = begin_write(db).await?;
     let was = change_reason(&person, policy, now);
@@ -423,9 +421,7 @@ pub async fn reset(
             },
         ));
     }
-    let hash = hash_password(new.into_inner())
-        .await
-        .map_err(AppError::internal)?;
+    let hash = hash_password(new.into_inner()).await?;
     let txn = begin_write(db).await?;
     let user_id = person.id;
     let was_locked = person.locked_until.is_some_and(|until| until > now);

@@ -458,9 +458,7 @@ pub async fn disable_own(
     let password_ok = step.is_none()
         && !password.is_empty()
         && password.len() <= 1024
-        && auth::password_matches(password.to_string(), Some(person.password_hash.clone()))
-            .await
-            .map_err(AppError::internal)?;
+        && auth::password_matches(password.to_string(), Some(person.password_hash.clone())).await?;
     let actor = Actor::user(who, meta);
     if locked || (step.is_none() && !password_ok) {
         record_wrong_proof(

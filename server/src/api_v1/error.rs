@@ -60,7 +60,7 @@ pub struct ErrorDetail {
     /// A stable code to branch on: `unauthenticated`, `forbidden`, `not_found`, `invalid`,
     /// `incomplete`, `conflict`, `wrong_state`, `art9_duplicate`, `body_too_large`,
     /// `unsupported_media_type`, `malformed_json`, `unprocessable`, `bad_query`, `bad_path`,
-    /// `rate_limited`, `no_route`, `method_not_allowed`, `cross_site`, `internal`, …
+    /// `rate_limited`, `busy`, `no_route`, `method_not_allowed`, `cross_site`, `internal`, …
     pub code: String,
     /// What went wrong, in the caller's language.
     pub message: String,
@@ -101,6 +101,7 @@ fn app_code(error: &AppError) -> &'static str {
         AppError::Calendar { .. } => "invalid_calendar",
         AppError::Import(_) => "invalid_import",
         AppError::Internal { .. } | AppError::Transport(_) => "internal",
+        AppError::Busy => "busy",
     }
 }
 
@@ -223,11 +224,15 @@ impl ApiFailure {
         )
             .into_response();
         let headers = response.headers_mut();
-        if let ApiFailure::RateLimited {
-            retry_after_seconds,
-        } = self
-        {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+        let retry_after = match self {
+            ApiFailure::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            ApiFailure::App(error) => error.retry_after(),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if matches!(self, ApiFailure::App(AppError::Unauthenticated)) {
             headers.insert(

@@ -303,7 +303,7 @@ async fn the_export_is_the_filtered_trail_as_csv_with_a_bom_and_is_recorded_with
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
     assert_eq!(&reader.headers().unwrap()[0], "Event no.");
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let actions: Vec<&str> = records.iter().map(|r| &r[7]).collect();
+    let actions: Vec<&str> = records.iter().map(|r| &r[8]).collect();
     assert!(
         actions.iter().all(|a| a.starts_with("auth.")),
         "{actions:?}"

@@ -348,11 +348,13 @@ async fn every_role_gets_what_the_matrix_says_at_every_endpoint() {
         true,
         crate::helpers::fixed_now(),
         |config| {
-            // Hundreds of sign-ins from one address: the per-address limit is not under test here.
+            // Hundreds of sign-ins from one address as a few people: the limits on sign-in are
+            // not under test here.
             config.auth_rate = server::rate_limit::RateConfig {
                 per_minute: 100_000,
                 burst: 100_000,
             };
+            config.auth_user_rate = config.auth_rate;
         },
     )
     .await;

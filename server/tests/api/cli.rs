@@ -192,3 +192,60 @@ async fn deadline_counts_the_countys_working_days_setting_unless_told_otherwise(
     assert_eq!(out(&outputs[0]), "2026-10-13");
     assert_eq!(out(&outputs[1]), "2026-10-10");
 }
+
+/// `server serve --demo` with the environment `env` on top of the test's database; it is
+/// stopped after 20 s if it did not exit by itself.
+fn serve_demo(database_url: &str, env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+    command
+        .args(["serve", "--demo"])
+        .env("DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .env_remove("APP_BASE_URL")
+        .env_remove("PRODUCTION")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("running the server binary");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn serve_refuses_to_load_the_demo_data_into_a_live_deployment() {
+    for env in [
+        [("APP_BASE_URL", "https://registry.shizhu.example")],
+        [("PRODUCTION", "true")],
+    ] {
+        let test_db = TestDb::new().await;
+        let url = test_db.url.clone();
+        let output = tokio::task::spawn_blocking(move || serve_demo(&url, &env))
+            .await
+            .unwrap();
+
+        assert_eq!(output.status.code(), Some(2), "{env:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("refusing to load the demo data"),
+            "{env:?}: {stderr}"
+        );
+        assert!(String::from_utf8_lossy(&output.stdout).is_empty());
+        let db = server::startup::connect_and_migrate(&test_db.url)
+            .await
+            .unwrap();
+        use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+        let users = app::server::entities::user::Entity::find()
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(users, 0, "{env:?}: nothing loaded");
+    }
+}

@@ -17,7 +17,7 @@ pub fn meta() -> &'static RequestMeta {
     META.get_or_init(|| RequestMeta {
         source_ip: Some("127.0.0.1".into()),
         request_id: Some("test".into()),
-        token_id: None,
+        ..Default::default()
     })
 }
 

@@ -202,25 +202,64 @@ async fn a_view_through_the_api_is_recorded_with_the_token_it_was_made_with() {
 
 #[tokio::test]
 async fn one_request_is_one_view_however_often_its_page_renders() {
-    use app::server::context::RequestMeta;
+    use app::server::context::{ReadLog, RequestMeta};
     let app = TestApp::spawn().await;
     let id = app.account_id("education", "wechat_oa").await;
     let reviewer = app.user("reviewer").await;
     let request = |id: &str| RequestMeta {
         source_ip: Some("127.0.0.1".into()),
         request_id: Some(id.into()),
-        token_id: None,
+        reads: ReadLog::for_request(),
+        ..Default::default()
     };
     let now = crate::helpers::fixed_now();
-    // A page's server function may run twice while one response renders (Leptos SSR).
-    for meta in [request("r-1"), request("r-1"), request("r-2")] {
+    // A page's server function may run twice while one response renders (Leptos SSR): both
+    // runs share the request's meta. A second request is a second view, even under the same id.
+    let first = request("r-1");
+    for meta in [first.clone(), first, request("r-1")] {
         app::server::registry::detail(&app.db, &reviewer, &meta, id, now)
             .await
             .unwrap();
     }
     let views = views(&app).await;
     let requests: Vec<_> = views.iter().map(|v| v.request_id.as_deref()).collect();
-    assert_eq!(requests, [Some("r-1"), Some("r-2")]);
+    assert_eq!(requests, [Some("r-1"), Some("r-1")]);
+}
+
+#[tokio::test]
+async fn a_client_chosen_request_id_neither_hides_views_nor_is_stored() {
+    let app = TestApp::spawn().await;
+    let id = app.account_id("education", "wechat_oa").await;
+    let client = app.signed_in("reviewer").await;
+    let mut answered = Vec::new();
+    for _ in 0..2 {
+        let response = client
+            .get(app.url(&format!("/accounts/{id}")))
+            .header("x-request-id", "chosen-by-the-client")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let echoed = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_ne!(echoed, "chosen-by-the-client");
+        answered.push(echoed);
+        response.text().await.unwrap();
+    }
+
+    let views = views(&app).await;
+    assert_eq!(views.len(), 2, "two requests, two views");
+    let stored: Vec<String> = views
+        .iter()
+        .map(|v| v.request_id.clone().unwrap())
+        .collect();
+    assert_eq!(
+        stored, answered,
+        "the server's own ids, as the responses said"
+    );
+    assert_ne!(stored[0], stored[1]);
 }
 
 #[tokio::test]

@@ -20,6 +20,9 @@ pub struct Model {
     pub hash: String,
     /// The API token the action was taken with; NULL for a browser session, the CLI or the system.
     pub via_token_id: Option<i32>,
+    /// The TCP peer when it was not the client: the trusted reverse proxy (`TRUSTED_PROXIES`) the
+    /// request came through, `source_ip` being the client it forwarded for. NULL otherwise.
+    pub peer_ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
