@@ -50,10 +50,13 @@ impl LocalRoutes {
         let given: Vec<&str> = segments(path).collect();
         self.patterns.iter().any(|pattern| {
             pattern.len() == given.len()
-                && pattern.iter().zip(&given).all(|(expected, actual)| match expected {
-                    Segment::Literal(literal) => literal == actual,
-                    Segment::Parameter => !actual.is_empty() && actual.bytes().all(unreserved),
-                })
+                && pattern
+                    .iter()
+                    .zip(&given)
+                    .all(|(expected, actual)| match expected {
+                        Segment::Literal(literal) => literal == actual,
+                        Segment::Parameter => !actual.is_empty() && actual.bytes().all(unreserved),
+                    })
         })
     }
 

@@ -50,8 +50,7 @@ fn cookie_header(name: &str, value: &str, max_age_seconds: i64, secure: bool) ->
 
 /// The session cookie (see [`auth::session_cookie`]); an empty token clears it.
 fn session_cookie_header(token: &str, secure: bool) -> HeaderValue {
-    HeaderValue::from_str(&auth::session_cookie(token, secure))
-        .expect("session tokens are hex")
+    HeaderValue::from_str(&auth::session_cookie(token, secure)).expect("session tokens are hex")
 }
 
 fn redirect_with_cookie(location: &str, cookie: HeaderValue) -> Response {

@@ -150,15 +150,12 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     // After sign-in or a language change, only these pages may be the next stop (no open redirect).
     crate::local_path::register(
-        routes
-            .iter()
-            .map(|route| route.path())
-            .chain(
-                http_routes()
-                    .into_iter()
-                    .filter(|(method, _, _)| method == Method::GET)
-                    .map(|(_, path, _)| path),
-            ),
+        routes.iter().map(|route| route.path()).chain(
+            http_routes()
+                .into_iter()
+                .filter(|(method, _, _)| method == Method::GET)
+                .map(|(_, path, _)| path),
+        ),
     );
     let context = state.context();
     let leptos = state.leptos.clone();

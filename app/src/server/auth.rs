@@ -321,11 +321,13 @@ pub async fn sign_in(
             // itself is never recorded.
             let known = match &current {
                 Some(_) => true,
-                None => user::Entity::find()
-                    .filter(user::Column::Username.eq(username))
-                    .count(&txn)
-                    .await?
-                    > 0,
+                None => {
+                    user::Entity::find()
+                        .filter(user::Column::Username.eq(username))
+                        .count(&txn)
+                        .await?
+                        > 0
+                }
             };
             let mut after = if known {
                 serde_json::json!({ "username": username })

@@ -312,7 +312,10 @@ async fn a_static_file_keeps_its_content_type_and_carries_the_security_headers()
     );
     assert_security_headers(response.headers(), false, "/favicon.svg");
     // Static files stay cacheable: only pages are `no-store`.
-    assert_ne!(header(response.headers(), "cache-control"), Some("no-store"));
+    assert_ne!(
+        header(response.headers(), "cache-control"),
+        Some("no-store")
+    );
 }
 
 #[tokio::test]
@@ -331,7 +334,10 @@ async fn an_error_page_outside_leptos_carries_the_headers_and_no_inline_code() {
 
     assert_eq!(response.status(), 403);
     assert_security_headers(response.headers(), false, "the cross-site refusal");
-    assert_eq!(header(response.headers(), "cache-control"), Some("no-store"));
+    assert_eq!(
+        header(response.headers(), "cache-control"),
+        Some("no-store")
+    );
     let html = response.text().await.unwrap();
     assert!(!html.contains("<script"), "{html}");
     assert!(
