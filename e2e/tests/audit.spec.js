@@ -60,7 +60,7 @@ test.describe('audit trail', () => {
     const csv = await downloadBy(page, page.locator('[data-testid=audit-export-csv]'));
     expect(csv.suggestedFilename()).toMatch(/^审计日志-\d{4}-\d{2}-\d{2}\.csv$/);
     const text = await require('node:fs').promises.readFile(/** @type {string} */ (await csv.path()), 'utf8');
-    expect(text.startsWith('\uFEFF事件编号,时间（北京时间）,操作人,角色,来源地址,请求编号,API令牌,操作')).toBe(true);
+    expect(text.startsWith('\uFEFF事件编号,时间（北京时间）,操作人,角色,来源地址,经由代理,请求编号,API令牌,操作')).toBe(true);
     const lines = text.trim().split('\r\n').slice(1);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((line) => line.includes(',auditor,') && line.includes(',auth.'))).toBe(true);
