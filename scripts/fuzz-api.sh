@@ -44,7 +44,7 @@ curl -fsS "http://${LEPTOS_SITE_ADDR}/healthz" >/dev/null || { cat "${WORK}/serv
 
 status=0
 for user in submitter reviewer admin auditor security; do
-  token="$(target/release/server create-token --username "$user" --name fuzz --expires-days 1 2>/dev/null)"
+  token="$(target/release/server create-token --username "$user" --name fuzz --expires-days 1 --scope write 2>/dev/null)"
   echo "==> schemathesis as ${user} (${EXAMPLES} examples per operation)"
   if ! PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks "$ST" run "http://${LEPTOS_SITE_ADDR}/api/v1/openapi.json" \
       --header "Authorization: Bearer ${token}" \

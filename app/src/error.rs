@@ -62,6 +62,12 @@ pub enum Problem {
     /// A report's month: not `YYYY-MM`, or not begun yet.
     MonthMalformed,
     MonthInFuture,
+    /// Issue 15 (tokens): an API token's validity is 1 to `max` days, and must be given.
+    TokenExpiryRange {
+        max: u16,
+    },
+    /// Issue 15 (tokens): a token's scope is `read` or `write`.
+    TokenScopeUnknown,
 }
 
 /// What is wrong with a calendar year an administrator entered, at a line of the text when known.
@@ -292,6 +298,8 @@ impl Problem {
             Problem::PeriodTooLong => Msg::ReportProblemPeriodTooLong,
             Problem::MonthMalformed => Msg::ReportProblemMonthMalformed,
             Problem::MonthInFuture => Msg::ReportProblemMonthInFuture,
+            Problem::TokenExpiryRange { .. } => Msg::TokensProblemExpiryRange,
+            Problem::TokenScopeUnknown => Msg::TokensProblemScopeUnknown,
         }
     }
 }
@@ -309,6 +317,9 @@ impl Problem {
             }
             Problem::PasswordReused { count } => {
                 locale.tf(self.msg(), &[("count", &count.to_string())])
+            }
+            Problem::TokenExpiryRange { max } => {
+                locale.tf(self.msg(), &[("max", &max.to_string())])
             }
             _ => locale.t(self.msg()).into(),
         }

@@ -375,6 +375,7 @@ pub fn audit_action(action: &str) -> Option<Msg> {
         "settings.updated" => Msg::AuditActionSettingsUpdated,
         "token.created" => Msg::AuditActionTokenCreated,
         "token.revoked" => Msg::AuditActionTokenRevoked,
+        "token.revoked_all" => Msg::TokensAuditRevokedAll,
         _ => return history_action(action),
     })
 }

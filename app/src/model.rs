@@ -306,9 +306,12 @@ pub struct TokenRow {
     pub name: String,
     /// The token's first characters.
     pub prefix: String,
+    /// `read` or `write`.
+    pub scope: String,
     /// RFC 3339.
     pub created_at: String,
-    pub expires_at: Option<String>,
+    /// Every token has an end (issue 15).
+    pub expires_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
     /// Neither revoked nor expired.
@@ -323,6 +326,8 @@ pub struct TokensView {
     pub all_users: bool,
     /// The secret of the token created by the request just before, read once from its cookie.
     pub fresh: Option<String>,
+    /// The viewer has a second factor: a new token asks for its code instead of the password.
+    pub second_factor: bool,
 }
 
 /// The audit trail's filter as it travels in the URL: `from` and `to` (China dates, YYYY-MM-DD,

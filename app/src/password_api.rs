@@ -134,20 +134,27 @@ pub async fn change_password(
     }
 }
 
-/// Ends every session of the signed-in person, this one included, and clears the cookie.
+/// Ends every session of the signed-in person, this one included, and clears the cookie; with
+/// `revoke_tokens` (the form's box, ticked unless the person unticks it) their API tokens are
+/// revoked too (issue 15, item 6).
 #[server(endpoint = "sign_out_everywhere")]
-pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    use crate::server::{auth, context};
+pub async fn sign_out_everywhere(#[server(default)] revoke_tokens: String) -> Result<(), AppError> {
+    use crate::server::{audit::Actor, auth, context, tokens};
     let result = async {
         let (who, _) = holder()?;
         let settings = settings()?;
-        auth::sign_out_everywhere(
-            &context::db()?,
-            &who,
-            &context::request_meta(),
-            context::now(),
-        )
-        .await?;
+        let (db, meta) = (context::db()?, context::request_meta());
+        auth::sign_out_everywhere(&db, &who, &meta, context::now()).await?;
+        if !revoke_tokens.is_empty() {
+            tokens::revoke_all(
+                &db,
+                &Actor::user(&who, &meta),
+                who.id,
+                "signed_out_everywhere",
+                context::now(),
+            )
+            .await?;
+        }
         set_session_cookie("", settings.secure_cookies);
         Ok(())
     }

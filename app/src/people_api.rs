@@ -288,20 +288,29 @@ pub async fn reset_policy() -> Result<(), AppError> {
 }
 
 /// The security administrator resets a lost second factor.
+/// With `revoke_tokens` (the form's box, ticked unless unticked) the person's API tokens are revoked
+/// too (issue 15, item 6).
 #[server(endpoint = "second_factor_reset")]
-pub async fn reset_second_factor(id: String) -> Result<(), AppError> {
-    use crate::server::{context, people};
+pub async fn reset_second_factor(
+    id: String,
+    #[server(default)] revoke_tokens: String,
+) -> Result<(), AppError> {
+    use crate::server::{audit::Actor, context, people, tokens};
     let result = async {
         let user = context::require_user()?;
         let id = person_id(&id)?;
-        people::reset_second_factor(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            context::now(),
-        )
-        .await?;
+        let (db, meta) = (context::db()?, context::request_meta());
+        people::reset_second_factor(&db, &user, &meta, id, context::now()).await?;
+        if !revoke_tokens.is_empty() {
+            tokens::revoke_all(
+                &db,
+                &Actor::user(&user, &meta),
+                id,
+                "second_factor_reset",
+                context::now(),
+            )
+            .await?;
+        }
         Ok(id)
     }
     .await;

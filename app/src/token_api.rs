@@ -25,6 +25,7 @@ pub async fn fetch_tokens() -> Result<TokensView, AppError> {
                 username: t.username,
                 name: t.name,
                 prefix: t.prefix,
+                scope: t.scope.as_str().to_string(),
                 created_at: t.created_at,
                 expires_at: t.expires_at,
                 last_used_at: t.last_used_at,
@@ -34,35 +35,64 @@ pub async fn fetch_tokens() -> Result<TokensView, AppError> {
             .collect();
         let fresh = context::take_cookie(FRESH_TOKEN_COOKIE, "/tokens")
             .filter(|secret| secret.starts_with(tokens::TOKEN_PREFIX));
+        let second_factor = tokens::has_second_factor(&context::db()?, user.id).await?;
         Ok(TokensView {
             rows,
             all_users: user.role == crate::domain::Role::Admin,
             fresh,
+            second_factor,
         })
     })
     .await
 }
 
-/// Creates a token for the signed-in person. `expires_days`: empty for none, else 1 to 3650.
+/// Creates a token for the signed-in person. `expires_days`: 1 to 365 (required; the form offers
+/// 90); `scope`: `read` or `write`. The person confirms it is them with `password`, or with `code`
+/// from their authenticator app when they have a second factor (issue 15, item 6).
 #[server(endpoint = "token_create")]
-pub async fn create_token(name: String, expires_days: String) -> Result<(), AppError> {
+pub async fn create_token(
+    name: String,
+    #[server(default)] expires_days: String,
+    #[server(default)] scope: String,
+    #[server(default)] password: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
     use crate::error::Problem;
     use crate::server::{context, tokens};
     let result = async {
         let user = context::require_user()?;
         let expires_days = match expires_days.trim() {
             "" => None,
-            days => Some(
-                days.parse::<u32>()
-                    .map_err(|_| AppError::invalid("expires_days", Problem::OutOfRange))?,
-            ),
+            days => Some(days.parse::<u32>().map_err(|_| {
+                AppError::invalid(
+                    "expires_days",
+                    Problem::TokenExpiryRange {
+                        max: tokens::MAX_EXPIRES_DAYS as u16,
+                    },
+                )
+            })?),
         };
+        let scope = tokens::Scope::parse(&scope)
+            .ok_or_else(|| AppError::invalid("scope", Problem::TokenScopeUnknown))?;
+        let settings = use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<crate::server::auth::AuthSettings>()
+                    .copied()
+            })
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("no AuthSettings in the request")))?;
         let issued = tokens::create_own(
             &context::db()?,
             &user,
             &context::request_meta(),
-            &name,
-            expires_days,
+            &tokens::TokenRequest {
+                name,
+                scope,
+                expires_days,
+            },
+            &tokens::Reauthentication { password, code },
+            &settings,
             context::now(),
         )
         .await?;

@@ -151,19 +151,28 @@ pub async fn begin_second_factor() -> Result<(), AppError> {
 }
 
 /// Confirms the pending enrolment with a code from the app; the page then shows the recovery codes.
+/// With `revoke_tokens` (the form's box, ticked unless unticked) the person's API tokens, made
+/// before the second factor protected the account, are revoked too (issue 15, item 6).
 #[server(endpoint = "second_factor_confirm")]
-pub async fn confirm_second_factor(code: String) -> Result<(), AppError> {
-    use crate::server::{context, totp};
+pub async fn confirm_second_factor(
+    code: String,
+    #[server(default)] revoke_tokens: String,
+) -> Result<(), AppError> {
+    use crate::server::{audit::Actor, context, tokens, totp};
     let result = async {
         let (who, _) = holder()?;
-        let codes = totp::confirm_enrolment(
-            &context::db()?,
-            &who,
-            &context::request_meta(),
-            &code,
-            context::now(),
-        )
-        .await?;
+        let (db, meta) = (context::db()?, context::request_meta());
+        let codes = totp::confirm_enrolment(&db, &who, &meta, &code, context::now()).await?;
+        if !revoke_tokens.is_empty() {
+            tokens::revoke_all(
+                &db,
+                &Actor::user(&who, &meta),
+                who.id,
+                "second_factor_enrolled",
+                context::now(),
+            )
+            .await?;
+        }
         pass_codes(&codes);
         Ok(())
     }

@@ -1,6 +1,6 @@
 // @ts-check
 // Accessibility: axe-core on the main pages (js project only). Fails on serious or critical violations.
-const { test, expect, jsEnabled, gotoReady, waitReady, signIn } = require('./fixtures');
+const { test, expect, jsEnabled, gotoReady, waitReady, signIn, PASSWORD } = require('./fixtures');
 
 // Evaluated through DevTools rather than added as a <script>, which the page's CSP would refuse.
 const AXE = require('node:fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -77,6 +77,7 @@ test.describe('accessibility (axe-core)', () => {
     await signIn(page, 'auditor');
     await gotoReady(page, '/tokens');
     await page.locator('#token-name').fill('a11y');
+    await page.locator('#token-password').fill(PASSWORD);
     await page.locator('[data-testid=token-create]').click();
     await page.waitForURL((url) => url.searchParams.has('created'));
     await waitReady(page);

@@ -2,7 +2,7 @@
 // API tokens, with and without JavaScript: a person creates a token on /tokens, sees its secret
 // once, uses it against the JSON API, and revokes it; an administrator sees and revokes another
 // user's token; a bearer token does not open the pages.
-const { test, expect, gotoReady, waitReady, signIn, signOut } = require('./fixtures');
+const { test, expect, gotoReady, waitReady, signIn, signOut, PASSWORD } = require('./fixtures');
 
 async function clickAndLand(page, locator, urlPredicate) {
   await locator.click();
@@ -15,6 +15,9 @@ async function createToken(page, name) {
   await clickAndLand(page, page.locator('[data-testid=nav-tokens]'), (url) => url.pathname === '/tokens');
   await page.locator('#token-name').fill(name);
   await page.locator('#token-expires').fill('30');
+  // Issue 15: a scope is chosen (read is preselected) and the password is asked for again.
+  await page.locator('[data-testid=token-scope-read]').check();
+  await page.locator('#token-password').fill(PASSWORD);
   await clickAndLand(page, page.locator('[data-testid=token-create]'), (url) => url.searchParams.has('created'));
   const id = new URL(page.url()).searchParams.get('created');
   await expect(page.locator('[data-testid=token-created]')).toContainText(`已创建令牌 ${id}`);
@@ -78,7 +81,7 @@ test.describe('API tokens', () => {
     const before = await page.locator('[data-testid=token-row]').count();
     // The browser's own check would stop 0 with JavaScript; post the form as a forged one would.
     const response = await page.request.post('/api/token_create', {
-      form: { name: 'x', expires_days: '0' },
+      form: { name: 'x', expires_days: '0', scope: 'read', password: PASSWORD },
       headers: { Accept: 'text/html' },
       maxRedirects: 0,
     });

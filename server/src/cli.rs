@@ -62,9 +62,12 @@ pub enum Command {
     CreateToken {
         #[arg(long)]
         username: String,
-        /// Days until it expires (1 to 3650); without it, it lasts until revoked.
-        #[arg(long)]
-        expires_days: Option<u32>,
+        /// Days until it expires (1 to 365).
+        #[arg(long, default_value_t = app::server::tokens::DEFAULT_EXPIRES_DAYS)]
+        expires_days: u32,
+        /// What it may do: `read`, or `write` (also the filing steps).
+        #[arg(long, value_parser = ["read", "write"])]
+        scope: String,
         /// What the token is for, to tell tokens apart.
         #[arg(long, default_value = "cli")]
         name: String,
@@ -172,6 +175,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::CreateToken {
             username,
             expires_days,
+            scope,
             name,
         } => {
             let db = connect_and_migrate(&config.database_url).await?;
@@ -180,8 +184,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 &db,
                 &actor,
                 &username,
-                &name,
-                expires_days,
+                &app::server::tokens::TokenRequest {
+                    name,
+                    scope: app::server::tokens::Scope::parse(&scope)
+                        .unwrap_or(app::server::tokens::Scope::Read),
+                    expires_days: Some(expires_days),
+                },
                 clock.now(),
             )
             .await
@@ -190,15 +198,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     // The token alone on standard output, for scripts; the rest on standard error.
                     println!("{}", issued.token);
                     eprintln!(
-                        "created API token {} ({}) for {}{}; it is shown only this once",
+                        "created API token {} ({}, scope {}) for {}, valid until {}; it is shown \
+                         only this once",
                         issued.view.id,
                         issued.view.name,
+                        issued.view.scope.as_str(),
                         issued.view.username,
-                        issued
-                            .view
-                            .expires_at
-                            .map(|at| format!(", valid until {at}"))
-                            .unwrap_or_default(),
+                        issued.view.expires_at,
                     );
                 }
                 Err(app::error::AppError::NotFound) => {

@@ -296,11 +296,14 @@ pub async fn resolve_session(
         let now = state.clock.now();
         let locale = api_locale(req.headers());
         match app::server::tokens::resolve(&state.db, &token, now).await {
-            Ok(Some((user, token_id))) => {
+            Ok(Some((user, token_id, scope))) => {
                 if let Some(meta) = req.extensions_mut().get_mut::<RequestMeta>() {
                     meta.token_id = Some(token_id);
                 }
                 req.extensions_mut().insert(user);
+                // Checked by the API's router on every endpoint (`api_v1::require_scope`).
+                req.extensions_mut()
+                    .insert(app::server::tokens::TokenScope(scope));
             }
             Ok(None) => {
                 tracing::warn!(path = %req.uri().path(), "bearer token refused");

@@ -143,6 +143,13 @@ fn PasswordForms(
             <h2 id="sessions-title">{locale.t(Msg::PasswordSessionsTitle)}</h2>
             <p class="hint">{locale.t(Msg::PasswordSessionsHint)}</p>
             <form method="post" action="/api/sign_out_everywhere" class="inline">
+                <p>
+                    <label>
+                        <input type="checkbox" name="revoke_tokens" value="1" checked
+                            data-testid="sign-out-revoke-tokens" />
+                        " "{locale.t(Msg::TokensRevokeOfferOwn)}
+                    </label>
+                </p>
                 <button type="submit" class="secondary" data-testid="sign-out-everywhere">
                     {locale.t(Msg::PasswordSignOutEverywhere)}
                 </button>

@@ -144,6 +144,13 @@ fn Enrol(pending: PendingEnrolmentView, username: String, locale: Locale) -> imp
             <form method="post" action="/api/second_factor_confirm" class="stacked filing-form" data-testid="totp-confirm-form">
                 <p>{locale.t(Msg::TotpConfirmHint)}</p>
                 {code_field("totp-confirm-code", Msg::TotpCode, locale)}
+                <p>
+                    <label>
+                        <input type="checkbox" name="revoke_tokens" value="1" checked
+                            data-testid="totp-revoke-tokens" />
+                        " "{locale.t(Msg::TokensRevokeOfferOwn)}
+                    </label>
+                </p>
                 <button type="submit" data-testid="totp-confirm">{locale.t(Msg::TotpConfirm)}</button>
             </form>
             <form method="post" action="/api/second_factor_begin" class="inline">

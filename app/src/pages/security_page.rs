@@ -187,6 +187,12 @@ fn PersonRowView(
             view! {
                 <form method="post" action="/api/second_factor_reset" class="inline">
                     <input type="hidden" name="id" value=id.clone() />
+                    <label>
+                        <input type="checkbox" name="revoke_tokens" value="1" checked
+                            data-testid="factor-reset-revoke-tokens" />
+                        " "{locale.t(Msg::TokensRevokeOfferOther)}
+                    </label>
+                    " "
                     <button type="submit" class="secondary" data-testid="factor-reset">
                         {locale.t(Msg::SecurityResetFactor)}
                         <span class="visually-hidden">" "{which.clone()}</span>

@@ -54,7 +54,28 @@ fn Tokens(tokens: TokensView, created: Option<i32>, locale: Locale) -> impl Into
         rows,
         all_users,
         fresh,
+        second_factor,
     } = tokens;
+    // Re-authentication (issue 15, item 6): the password, or the second factor's current code.
+    let proof = if second_factor {
+        view! {
+            <div class="field">
+                <label for="token-code">{locale.t(Msg::TokensReauthCode)}</label>
+                <input id="token-code" name="code" type="text" required inputmode="numeric"
+                    autocomplete="one-time-code" maxlength="64" aria-describedby="token-reauth-hint" />
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="field">
+                <label for="token-password">{locale.t(Msg::TokensReauthPassword)}</label>
+                <input id="token-password" name="password" type="password" required
+                    autocomplete="current-password" maxlength="1024" aria-describedby="token-reauth-hint" />
+            </div>
+        }
+        .into_any()
+    };
     // The secret comes only with the redirect right after creating it (from its one-time cookie).
     let fresh = created.zip(fresh).map(|(id, secret)| {
         view! {
@@ -87,10 +108,23 @@ fn Tokens(tokens: TokensView, created: Option<i32>, locale: Locale) -> impl Into
                 </div>
                 <div class="field">
                     <label for="token-expires">{locale.t(Msg::TokensExpiresDays)}</label>
-                    <input id="token-expires" name="expires_days" type="number" min="1" max="3650"
-                        value="90" aria-describedby="token-expires-hint" />
+                    <input id="token-expires" name="expires_days" type="number" min="1" max="365"
+                        value="90" required aria-describedby="token-expires-hint" />
                     <p class="hint" id="token-expires-hint">{locale.t(Msg::TokensExpiresHint)}</p>
                 </div>
+                <fieldset class="field" data-testid="token-scope">
+                    <legend>{locale.t(Msg::TokensScope)}</legend>
+                    <label>
+                        <input type="radio" name="scope" value="read" checked data-testid="token-scope-read" />
+                        " "{locale.t(Msg::TokensScopeRead)}
+                    </label>
+                    <label>
+                        <input type="radio" name="scope" value="write" data-testid="token-scope-write" />
+                        " "{locale.t(Msg::TokensScopeWrite)}
+                    </label>
+                </fieldset>
+                <p class="hint" id="token-reauth-hint">{locale.t(Msg::TokensReauthHint)}</p>
+                {proof}
                 <div class="actions">
                     <button type="submit" data-testid="token-create">{locale.t(Msg::TokensCreate)}</button>
                 </div>
@@ -115,6 +149,7 @@ fn TokenTable(rows: Vec<TokenRow>, all_users: bool, locale: Locale) -> impl Into
                     <th scope="col">{locale.t(Msg::TokensColName)}</th>
                     {all_users.then(|| view! { <th scope="col">{locale.t(Msg::TokensColUser)}</th> })}
                     <th scope="col">{locale.t(Msg::TokensColPrefix)}</th>
+                    <th scope="col">{locale.t(Msg::TokensColScope)}</th>
                     <th scope="col">{locale.t(Msg::TokensColCreated)}</th>
                     <th scope="col">{locale.t(Msg::TokensColExpires)}</th>
                     <th scope="col">{locale.t(Msg::TokensColLastUsed)}</th>
@@ -148,8 +183,13 @@ fn TokenTable(rows: Vec<TokenRow>, all_users: bool, locale: Locale) -> impl Into
                             <td>{t.name.clone()}</td>
                             {all_users.then(|| view! { <td>{t.username.clone()}</td> })}
                             <td><code>{format!("{}…", t.prefix)}</code></td>
+                            <td data-testid="token-scope-cell">{locale.t(if t.scope == "write" {
+                                Msg::TokensScopeWriteShort
+                            } else {
+                                Msg::TokensScopeReadShort
+                            })}</td>
                             <td>{time(Some(&t.created_at))}</td>
-                            <td>{time(t.expires_at.as_deref())}</td>
+                            <td>{time(Some(&t.expires_at))}</td>
                             <td>{time(t.last_used_at.as_deref())}</td>
                             <td data-testid="token-status">{locale.t(status)}</td>
                             <td>{revoke}</td>

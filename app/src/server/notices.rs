@@ -65,6 +65,7 @@ fn fill(locale: Locale, msg: Msg, args: &[(&'static str, String)]) -> String {
 pub fn subject(kind: NoticeKind, locale: Locale, params: &Value) -> String {
     let args = match kind {
         NoticeKind::PasswordRotation => rotation_args(params),
+        NoticeKind::TokenCreated => token_args(params, locale),
         _ => filing_args(params, locale),
     };
     let msg = match kind {
@@ -77,6 +78,7 @@ pub fn subject(kind: NoticeKind, locale: Locale, params: &Value) -> String {
         NoticeKind::FilingDueToday => Msg::MailDueTodaySubject,
         NoticeKind::FilingOverdue => Msg::MailOverdueSubject,
         NoticeKind::PasswordRotation => Msg::MailRotationSubject,
+        NoticeKind::TokenCreated => Msg::MailTokenCreatedSubject,
     };
     fill(locale, msg, &args)
 }
@@ -99,6 +101,27 @@ fn rotation_args(params: &Value) -> Vec<(&'static str, String)> {
                 .and_then(Value::as_i64)
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
+        ),
+    ]
+}
+
+/// The placeholders of the new-token notice (issue 15, item 6); times in China time.
+fn token_args(params: &Value, locale: Locale) -> Vec<(&'static str, String)> {
+    let scope = match text(params, "scope") {
+        "write" => Msg::TokensScopeWriteShort,
+        _ => Msg::TokensScopeReadShort,
+    };
+    vec![
+        ("name", text(params, "name").to_string()),
+        ("prefix", text(params, "prefix").to_string()),
+        ("scope", locale.t(scope).to_string()),
+        (
+            "created",
+            crate::labels::china_time(text(params, "created_at")),
+        ),
+        (
+            "expires",
+            crate::labels::china_time(text(params, "expires_at")),
         ),
     ]
 }
@@ -171,6 +194,11 @@ pub fn render(kind: NoticeKind, locale: Locale, params: &Value, base_url: &str) 
             }
             lines.push(line(Msg::MailRotationAction));
         }
+        NoticeKind::TokenCreated => lines.push(Line::Text(fill(
+            locale,
+            Msg::MailTokenCreatedBody,
+            &token_args(params, locale),
+        ))),
     }
     let path = match kind {
         NoticeKind::PasswordRotation => "/registry?rotation=overdue".to_string(),

@@ -37,10 +37,12 @@ pub enum NoticeKind {
     FilingOverdue,
     /// Art. 29, to the unit.
     PasswordRotation,
+    /// Issue 15 (tokens): to the owner of a new API token.
+    TokenCreated,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::FilingSubmitted,
         NoticeKind::FilingReturned,
         NoticeKind::FilingApproved,
@@ -50,6 +52,7 @@ impl NoticeKind {
         NoticeKind::FilingDueToday,
         NoticeKind::FilingOverdue,
         NoticeKind::PasswordRotation,
+        NoticeKind::TokenCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +66,7 @@ impl NoticeKind {
             NoticeKind::FilingDueToday => "filing_due_today",
             NoticeKind::FilingOverdue => "filing_overdue",
             NoticeKind::PasswordRotation => "password_rotation",
+            NoticeKind::TokenCreated => "token_created",
         }
     }
 

@@ -232,7 +232,7 @@ pub(crate) async fn revoke_tokens(
         .all(txn)
         .await?
         .into_iter()
-        .filter(|t| t.expires_at.is_none_or(|at| at > now))
+        .filter(|t| t.expires_at > now)
         .collect();
     let count = live.len() as u64;
     for token in live {

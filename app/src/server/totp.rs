@@ -775,6 +775,68 @@ enum Proof {
     Recovery(i32),
 }
 
+// ---------------------------------------------------------------------------------------------
+// Re-authentication (issue 15, item 6: before an API token is made)
+// ---------------------------------------------------------------------------------------------
+
+/// A signed-in person proves again that it is them before a sensitive step (ASVS 5.0
+/// V7.5.1): with a current code from their app when they have a second factor (`code`; recovery
+/// codes are for signing in, not for this), else with their password (`password`). Nothing given
+/// is `Invalid(Required)` on that field; a wrong proof (or any proof while the account is locked)
+/// is audited, counts towards the lock like a failed sign-in (`during`), and is
+/// `Invalid(SecondFactorCodeWrong)` or `Invalid(PasswordWrong)`. A code's time step is used up.
+#[allow(clippy::too_many_arguments)]
+pub async fn reauthenticate(
+    db: &DatabaseConnection,
+    who: &SessionUser,
+    actor: &Actor,
+    password: &str,
+    code: &str,
+    settings: &AuthSettings,
+    during: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let person = person(db, who.id).await?;
+    let locked = is_locked(&person, now);
+    if let (Some(secret), Some(_)) = (person.totp_secret.clone(), person.totp_enabled_at) {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(AppError::invalid("code", Problem::Required));
+        }
+        let step = match SecondFactorInput::parse(code) {
+            Some(SecondFactorInput::Code(code)) => {
+                accepted_step(&secret, &code, now, person.totp_last_step)?
+            }
+            _ => None,
+        };
+        let claimed = match step {
+            Some(step) if !locked => {
+                let txn = begin_write(db).await?;
+                let claimed = claim_step(&txn, person.id, step).await?;
+                txn.commit().await?;
+                claimed
+            }
+            _ => false,
+        };
+        if !claimed {
+            record_wrong_proof(db, &person, actor, settings, during, locked, now).await?;
+            return Err(AppError::invalid("code", Problem::SecondFactorCodeWrong));
+        }
+        return Ok(());
+    }
+    if password.is_empty() {
+        return Err(AppError::invalid("password", Problem::Required));
+    }
+    let matches = !locked
+        && password.len() <= 1024
+        && auth::password_matches(password.to_string(), Some(person.password_hash.clone())).await?;
+    if !matches {
+        record_wrong_proof(db, &person, actor, settings, during, locked, now).await?;
+        return Err(AppError::invalid("password", Problem::PasswordWrong));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

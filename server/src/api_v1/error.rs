@@ -33,6 +33,10 @@ pub enum ApiFailure {
     NoRoute,
     MethodNotAllowed,
     CrossSite,
+    /// A bearer token whose scope does not cover the endpoint (issue 15, item 6).
+    InsufficientScope {
+        needed: app::server::tokens::Scope,
+    },
 }
 
 impl From<AppError> for ApiFailure {
@@ -60,7 +64,8 @@ pub struct ErrorDetail {
     /// A stable code to branch on: `unauthenticated`, `forbidden`, `not_found`, `invalid`,
     /// `incomplete`, `conflict`, `wrong_state`, `art9_duplicate`, `body_too_large`,
     /// `unsupported_media_type`, `malformed_json`, `unprocessable`, `bad_query`, `bad_path`,
-    /// `rate_limited`, `busy`, `no_route`, `method_not_allowed`, `cross_site`, `internal`, …
+    /// `rate_limited`, `busy`, `no_route`, `method_not_allowed`, `cross_site`,
+    /// `insufficient_scope`, `internal`, …
     pub code: String,
     /// What went wrong, in the caller's language.
     pub message: String,
@@ -136,6 +141,7 @@ impl ApiFailure {
             ApiFailure::NoRoute => StatusCode::NOT_FOUND,
             ApiFailure::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiFailure::CrossSite => StatusCode::FORBIDDEN,
+            ApiFailure::InsufficientScope { .. } => StatusCode::FORBIDDEN,
         }
     }
 
@@ -211,6 +217,10 @@ impl ApiFailure {
                 locale.t(Msg::ApiMethodNotAllowed).into(),
             ),
             ApiFailure::CrossSite => plain("cross_site", locale.t(Msg::ApiCrossSite).into()),
+            ApiFailure::InsufficientScope { .. } => plain(
+                "insufficient_scope",
+                locale.t(Msg::TokensScopeRefused).into(),
+            ),
         }
     }
 
@@ -239,6 +249,15 @@ impl ApiFailure {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"registry\""),
             );
+        }
+        // RFC 6750 §3.1: which scope the request needs.
+        if let ApiFailure::InsufficientScope { needed } = self
+            && let Ok(value) = HeaderValue::from_str(&format!(
+                "Bearer realm=\"registry\", error=\"insufficient_scope\", scope=\"{}\"",
+                needed.as_str()
+            ))
+        {
+            headers.insert(header::WWW_AUTHENTICATE, value);
         }
         headers.insert(
             header::CONTENT_LANGUAGE,

@@ -5,10 +5,11 @@ use super::dto::NewTokenRequest;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Caller};
 use crate::startup::AppState;
-use app::server::tokens::{self, IssuedToken, TokenView};
-use axum::Json;
+use app::server::auth::AuthSettings;
+use app::server::tokens::{self, IssuedToken, Reauthentication, TokenRequest, TokenView};
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 
 /// The caller's tokens, newest first; administrators see everyone's.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
@@ -26,22 +27,26 @@ pub async fn list(
     ))
 }
 
-/// A new token for the signed-in person. The secret is in this answer only.
+/// A new token for the signed-in person, in a browser session only. The caller proves again that
+/// it is them: `password`, or `code` from their authenticator app when they have a second factor.
+/// `expires_days` (1 to 365) and `scope` are required. The owner is e-mailed. The secret is in
+/// this answer only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens",
     request_body = NewTokenRequest,
     responses(
         (status = 201, description = "The token, with its secret", body = IssuedToken),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Called with a token: tokens are created in a browser session or at the console", body = ErrorBody),
+        (status = 403, description = "Called with a token: tokens are created in a browser session or at the console (`forbidden`, or `insufficient_scope` for a read token)", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
-        (status = 422, description = "The name is missing or too long, or the expiry is out of range", body = ErrorBody),
+        (status = 422, description = "The name is missing or too long, the expiry is missing or out of range (1 to 365 days), the scope is unknown, or the password or code is missing or wrong (nothing is created; a wrong one counts towards the account's lock)", body = ErrorBody),
         (status = 429, description = "Too many attempts from this address", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    Extension(settings): Extension<AuthSettings>,
     ApiJson(body): ApiJson<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
     let now = state.clock.now();
@@ -49,8 +54,16 @@ pub async fn create(
         &state.db,
         &caller.user,
         &caller.meta,
-        &body.name,
-        body.expires_days,
+        &TokenRequest {
+            name: body.name,
+            scope: body.scope,
+            expires_days: body.expires_days,
+        },
+        &Reauthentication {
+            password: body.password,
+            code: body.code,
+        },
+        &settings,
         now,
     )
     .await?;

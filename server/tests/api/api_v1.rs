@@ -9,6 +9,7 @@ use app::domain::filing::{FilingForm, Issue};
 use app::i18n::{Locale, Msg};
 use app::server::audit::{self, Actor, ChainCheck};
 use app::server::context::RequestMeta;
+use app::server::demo::DEMO_PASSWORD;
 use app::server::entities::{account, api_token, audit_event, filing, platform, unit, user};
 use app::server::tokens;
 use chrono::Duration;
@@ -233,8 +234,11 @@ async fn a_token_is_refused_once_it_has_expired() {
         &app.db,
         &Actor::operator("test"),
         "submitter",
-        "weekly feed",
-        Some(7),
+        &tokens::TokenRequest {
+            name: "weekly feed".into(),
+            scope: tokens::Scope::Read,
+            expires_days: Some(7),
+        },
         fixed_now(),
     )
     .await
@@ -1591,7 +1595,12 @@ async fn a_signed_in_person_creates_a_token_shown_once_that_works_as_a_bearer() 
 
     let response = browser
         .post(app.url(&api("/tokens")))
-        .json(&json!({ "name": "provincial feed", "expires_days": 30 }))
+        .json(&json!({
+            "name": "provincial feed",
+            "expires_days": 30,
+            "scope": "read",
+            "password": DEMO_PASSWORD,
+        }))
         .send()
         .await
         .unwrap();
@@ -1603,6 +1612,7 @@ async fn a_signed_in_person_creates_a_token_shown_once_that_works_as_a_bearer() 
         (&issued["name"], &issued["username"], &issued["active"]),
         (&json!("provincial feed"), &json!("submitter"), &json!(true))
     );
+    assert_eq!(issued["scope"], "read");
     assert_eq!(
         issued["expires_at"],
         (fixed_now() + Duration::days(30)).to_rfc3339()
@@ -1634,21 +1644,33 @@ async fn a_signed_in_person_creates_a_token_shown_once_that_works_as_a_bearer() 
 }
 
 #[tokio::test]
-async fn a_token_needs_a_name_and_an_expiry_from_1_to_3650_days() {
+async fn a_token_needs_a_name_and_an_expiry_from_1_to_365_days() {
     let app = TestApp::spawn().await;
     let browser = app.signed_in("submitter").await;
 
     for (body, field) in [
-        (json!({ "name": "  " }), "name"),
-        (json!({ "name": "n".repeat(101) }), "name"),
+        (json!({ "name": "  ", "expires_days": 30 }), "name"),
+        (
+            json!({ "name": "n".repeat(101), "expires_days": 30 }),
+            "name",
+        ),
+        (json!({ "name": "feed" }), "expires_days"),
         (json!({ "name": "feed", "expires_days": 0 }), "expires_days"),
         (
-            json!({ "name": "feed", "expires_days": 3651 }),
+            json!({ "name": "feed", "expires_days": 366 }),
+            "expires_days",
+        ),
+        (
+            json!({ "name": "feed", "expires_days": 3650 }),
             "expires_days",
         ),
     ] {
+        let mut body = body;
+        body["scope"] = json!("write");
+        body["password"] = json!(DEMO_PASSWORD);
         let response = browser
             .post(app.url(&api("/tokens")))
+            .header("accept-language", "en")
             .json(&body)
             .send()
             .await
@@ -1656,6 +1678,12 @@ async fn a_token_needs_a_name_and_an_expiry_from_1_to_3650_days() {
 
         let error = expect_error(response, 422, "invalid").await;
         assert_eq!(error["field"], field, "{body}");
+        if field == "expires_days" {
+            assert_eq!(
+                error["message"], "Give the validity in days, from 1 to 365.",
+                "{body}"
+            );
+        }
     }
     assert_eq!(app.count(api_token::Entity).await, 0);
     assert!(app.audit_actions("token.created").await.is_empty());
@@ -1668,7 +1696,12 @@ async fn a_token_cannot_create_another_token() {
 
     let response = client
         .post(app.url(&api("/tokens")))
-        .json(&json!({ "name": "minted by a script" }))
+        .json(&json!({
+            "name": "minted by a script",
+            "expires_days": 30,
+            "scope": "write",
+            "password": DEMO_PASSWORD,
+        }))
         .send()
         .await
         .unwrap();
@@ -1896,7 +1929,17 @@ async fn create_token_prints_a_token_that_works_against_the_api() {
     let url = app.test_db.url.clone();
 
     let output = tokio::task::spawn_blocking(move || {
-        create_token(&url, &["--username", "submitter", "--expires-days", "7"])
+        create_token(
+            &url,
+            &[
+                "--username",
+                "submitter",
+                "--expires-days",
+                "7",
+                "--scope",
+                "read",
+            ],
+        )
     })
     .await
     .unwrap();
@@ -1925,9 +1968,11 @@ async fn create_token_for_an_unknown_user_exits_2_and_creates_nothing() {
     let app = TestApp::spawn().await;
     let url = app.test_db.url.clone();
 
-    let output = tokio::task::spawn_blocking(move || create_token(&url, &["--username", "nobody"]))
-        .await
-        .unwrap();
+    let output = tokio::task::spawn_blocking(move || {
+        create_token(&url, &["--username", "nobody", "--scope", "read"])
+    })
+    .await
+    .unwrap();
 
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());

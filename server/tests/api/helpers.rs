@@ -357,15 +357,29 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// A new API token for `username`, made as `server create-token` makes it: valid until revoked,
-    /// issued at the test clock's time. The secret is in `.token`, the record in `.view`.
+    /// A new API token for `username`, made as `server create-token` makes it: the `write` scope,
+    /// valid for the default 90 days from the test clock's time. The secret is in `.token`, the
+    /// record in `.view`.
     pub async fn token_for(&self, username: &str) -> app::server::tokens::IssuedToken {
+        self.scoped_token_for(username, app::server::tokens::Scope::Write)
+            .await
+    }
+
+    /// As [`TestApp::token_for`], with the scope given.
+    pub async fn scoped_token_for(
+        &self,
+        username: &str,
+        scope: app::server::tokens::Scope,
+    ) -> app::server::tokens::IssuedToken {
         app::server::tokens::create(
             &self.db,
             &app::server::audit::Actor::operator("test"),
             username,
-            "test",
-            None,
+            &app::server::tokens::TokenRequest {
+                name: "test".into(),
+                scope,
+                expires_days: Some(app::server::tokens::DEFAULT_EXPIRES_DAYS),
+            },
             fixed_now(),
         )
         .await

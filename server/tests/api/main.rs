@@ -27,5 +27,7 @@ mod schema;
 mod shutdown;
 mod smtp;
 mod timeouts;
+// issue 15: tokens
+mod tokens;
 mod totp;
 mod units;

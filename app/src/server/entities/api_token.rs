@@ -12,10 +12,12 @@ pub struct Model {
     pub prefix: String,
     pub created_at: DateTimeUtc,
     pub created_by: Option<i32>,
-    pub expires_at: Option<DateTimeUtc>,
+    pub expires_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_by: Option<i32>,
+    /// `read` or `write` ([`crate::server::tokens::Scope`]).
+    pub scope: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
