@@ -62,6 +62,20 @@ pub enum Problem {
     /// A report's month: not `YYYY-MM`, or not begun yet.
     MonthMalformed,
     MonthInFuture,
+    // issue 15: people
+    /// The last active auditor or security administrator would be switched off or lose the role.
+    LastAuditor,
+    LastSecurityAdmin,
+    /// A request on this account already waits for a second person.
+    RequestPending,
+    /// The person who asked cannot also confirm (a second person must).
+    OwnRequest,
+    /// A privileged person's temporary password goes to their own e-mail, and they have none.
+    NoEmailForDelivery,
+    /// An enrolment code that is wrong, used, expired or someone else's.
+    EnrolmentCodeWrong,
+    /// An enrolment code for someone who needs none (no second factor required, or enrolled).
+    EnrolmentCodeNotNeeded,
 }
 
 /// What is wrong with a calendar year an administrator entered, at a line of the text when known.
@@ -292,6 +306,13 @@ impl Problem {
             Problem::PeriodTooLong => Msg::ReportProblemPeriodTooLong,
             Problem::MonthMalformed => Msg::ReportProblemMonthMalformed,
             Problem::MonthInFuture => Msg::ReportProblemMonthInFuture,
+            Problem::LastAuditor => Msg::ProblemLastAuditor,
+            Problem::LastSecurityAdmin => Msg::ProblemLastSecurityAdmin,
+            Problem::RequestPending => Msg::ProblemRequestPending,
+            Problem::OwnRequest => Msg::ProblemOwnRequest,
+            Problem::NoEmailForDelivery => Msg::ProblemNoEmailForDelivery,
+            Problem::EnrolmentCodeWrong => Msg::ProblemEnrolmentCodeWrong,
+            Problem::EnrolmentCodeNotNeeded => Msg::ProblemEnrolmentCodeNotNeeded,
         }
     }
 }

@@ -37,10 +37,17 @@ pub enum NoticeKind {
     FilingOverdue,
     /// Art. 29, to the unit.
     PasswordRotation,
+    // issue 15: people. To the person whose account changed (ASVS 5.0 V6.3.7).
+    /// A temporary password was set; carries it (`password`) only when it is delivered this way
+    /// (a privileged account), and the outbox forgets it once sent.
+    AccountPasswordReset,
+    AccountRoleChanged,
+    AccountSecondFactorReset,
+    AccountDisabled,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 13] = [
         NoticeKind::FilingSubmitted,
         NoticeKind::FilingReturned,
         NoticeKind::FilingApproved,
@@ -50,6 +57,10 @@ impl NoticeKind {
         NoticeKind::FilingDueToday,
         NoticeKind::FilingOverdue,
         NoticeKind::PasswordRotation,
+        NoticeKind::AccountPasswordReset,
+        NoticeKind::AccountRoleChanged,
+        NoticeKind::AccountSecondFactorReset,
+        NoticeKind::AccountDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +74,10 @@ impl NoticeKind {
             NoticeKind::FilingDueToday => "filing_due_today",
             NoticeKind::FilingOverdue => "filing_overdue",
             NoticeKind::PasswordRotation => "password_rotation",
+            NoticeKind::AccountPasswordReset => "account_password_reset",
+            NoticeKind::AccountRoleChanged => "account_role_changed",
+            NoticeKind::AccountSecondFactorReset => "account_second_factor_reset",
+            NoticeKind::AccountDisabled => "account_disabled",
         }
     }
 
@@ -161,7 +176,8 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(count)
 }
 
-fn person(u: user::Model) -> Option<Recipient> {
+/// The person themselves, when they have an address, in their language.
+pub fn person(u: user::Model) -> Option<Recipient> {
     let address = u.email.filter(|e| !e.trim().is_empty())?;
     Some(Recipient::User {
         id: u.id,
@@ -381,6 +397,7 @@ pub async fn finish(
         Column::LeaseUntil,
         Expr::value(Option::<DateTime<Utc>>::None),
     );
+    let done = !matches!(outcome, Outcome::Retry { .. });
     update = match outcome {
         Outcome::Sent => update
             .col_expr(Column::Status, Expr::value(STATUS_SENT))
@@ -403,6 +420,16 @@ pub async fn finish(
         .filter(Column::Status.eq(STATUS_SENDING))
         .exec(db)
         .await?;
+    if done && result.rows_affected == 1 {
+        // A temporary password delivered by e-mail is kept no longer than it takes to send it.
+        outbox_message::Entity::update_many()
+            .col_expr(Column::Params, Expr::value(r#"{"delivered":true}"#))
+            .filter(Column::Id.eq(id))
+            .filter(Column::Kind.eq(NoticeKind::AccountPasswordReset.as_str()))
+            .filter(Column::Params.like("%\"password\"%"))
+            .exec(db)
+            .await?;
+    }
     Ok(result.rows_affected == 1)
 }
 
