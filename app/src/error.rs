@@ -68,6 +68,20 @@ pub enum Problem {
     },
     /// Issue 15 (tokens): a token's scope is `read` or `write`.
     TokenScopeUnknown,
+    // issue 15: people
+    /// The last active auditor or security administrator would be switched off or lose the role.
+    LastAuditor,
+    LastSecurityAdmin,
+    /// A request on this account already waits for a second person.
+    RequestPending,
+    /// The person who asked cannot also confirm (a second person must).
+    OwnRequest,
+    /// A privileged person's temporary password goes to their own e-mail, and they have none.
+    NoEmailForDelivery,
+    /// An enrolment code that is wrong, used, expired or someone else's.
+    EnrolmentCodeWrong,
+    /// An enrolment code for someone who needs none (no second factor required, or enrolled).
+    EnrolmentCodeNotNeeded,
 }
 
 /// What is wrong with a calendar year an administrator entered, at a line of the text when known.
@@ -300,6 +314,13 @@ impl Problem {
             Problem::MonthInFuture => Msg::ReportProblemMonthInFuture,
             Problem::TokenExpiryRange { .. } => Msg::TokensProblemExpiryRange,
             Problem::TokenScopeUnknown => Msg::TokensProblemScopeUnknown,
+            Problem::LastAuditor => Msg::ProblemLastAuditor,
+            Problem::LastSecurityAdmin => Msg::ProblemLastSecurityAdmin,
+            Problem::RequestPending => Msg::ProblemRequestPending,
+            Problem::OwnRequest => Msg::ProblemOwnRequest,
+            Problem::NoEmailForDelivery => Msg::ProblemNoEmailForDelivery,
+            Problem::EnrolmentCodeWrong => Msg::ProblemEnrolmentCodeWrong,
+            Problem::EnrolmentCodeNotNeeded => Msg::ProblemEnrolmentCodeNotNeeded,
         }
     }
 }

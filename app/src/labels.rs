@@ -376,6 +376,13 @@ pub fn audit_action(action: &str) -> Option<Msg> {
         "token.created" => Msg::AuditActionTokenCreated,
         "token.revoked" => Msg::AuditActionTokenRevoked,
         "token.revoked_all" => Msg::TokensAuditRevokedAll,
+        // issue 15: people
+        "account_request.made" => Msg::AuditActionAccountRequestMade,
+        "account_request.confirmed" => Msg::AuditActionAccountRequestConfirmed,
+        "account_request.refused" => Msg::AuditActionAccountRequestRefused,
+        "account_request.withdrawn" => Msg::AuditActionAccountRequestWithdrawn,
+        "user.enrolment_code_issued" => Msg::AuditActionEnrolmentCodeIssued,
+        "user.enrolment_code_used" => Msg::AuditActionEnrolmentCodeUsed,
         _ => return history_action(action),
     })
 }

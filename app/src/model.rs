@@ -472,6 +472,8 @@ pub struct PersonRow {
     /// RFC 3339.
     pub password_changed_at: String,
     pub second_factor: bool,
+    /// They must enrol a second factor and need an enrolment code for it (issue 15 item 7).
+    pub enrolment_code_needed: bool,
 }
 
 /// The password policy in force, as the security administrator edits it.
@@ -496,4 +498,36 @@ pub struct PeopleView {
     pub units: Vec<UnitOption>,
     pub policy: PolicyView,
     pub viewer_id: i32,
+    /// Requests awaiting a second person (issue 15 item 3).
+    pub requests: Vec<AccountRequestRow>,
+    /// A submitter's temporary password just made, shown this once.
+    pub fresh_password: Option<FreshSecret>,
+    /// An enrolment code just issued, shown this once.
+    pub fresh_enrolment_code: Option<FreshSecret>,
+}
+
+/// A request on an account awaiting a second person (issue 15 item 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRequestRow {
+    pub id: i32,
+    /// The account it is about.
+    pub username: String,
+    /// `password_reset`, `second_factor_reset` or `role_change`.
+    pub kind: String,
+    pub role: Option<Role>,
+    pub unit_code: Option<String>,
+    pub requested_by: String,
+    /// RFC 3339.
+    pub requested_at: String,
+    /// The viewer asked for it (they may withdraw it, not confirm it).
+    pub own: bool,
+    /// It is about the viewer's own account (they may not decide it).
+    pub about_viewer: bool,
+}
+
+/// A secret made for a person and shown once to the security administrator who asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreshSecret {
+    pub username: String,
+    pub value: String,
 }

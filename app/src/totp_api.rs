@@ -42,6 +42,8 @@ pub struct SecondFactorView {
     pub recovery_codes_left: u64,
     /// The person may do nothing else until they enrol (`TOTP_REQUIRED` and their role).
     pub required: bool,
+    /// Enrolling needs the security administrator's one-time enrolment code (issue 15 item 7).
+    pub enrolment_code_needed: bool,
     /// Recovery codes just made, shown this once (from their one-time cookie).
     pub fresh_codes: Vec<String>,
 }
@@ -98,7 +100,16 @@ pub async fn fetch_second_factor() -> Result<SecondFactorView, AppError> {
     use crate::server::{context, totp};
     context::respond(async {
         let (who, required) = holder()?;
-        let status = totp::status(&context::db()?, &who, issuer()).await?;
+        let db = context::db()?;
+        let status = totp::status(&db, &who, issuer()).await?;
+        use sea_orm::EntityTrait;
+        let enrolment_code_needed = match crate::server::entities::user::Entity::find_by_id(who.id)
+            .one(&db)
+            .await?
+        {
+            Some(person) => totp::enrolment_code_needed(&person, settings()?.totp_required),
+            None => false,
+        };
         // Only well-formed codes are shown: the cookie is the browser's, not ours.
         let fresh_codes = context::take_cookie(FRESH_CODES_COOKIE, SECOND_FACTOR_PAGE)
             .map(|value| {
@@ -124,6 +135,7 @@ pub async fn fetch_second_factor() -> Result<SecondFactorView, AppError> {
             }),
             recovery_codes_left: status.recovery_codes_left,
             required,
+            enrolment_code_needed,
             fresh_codes,
         })
     })
@@ -150,19 +162,30 @@ pub async fn begin_second_factor() -> Result<(), AppError> {
     context::conclude(SECOND_FACTOR_PAGE, result)
 }
 
-/// Confirms the pending enrolment with a code from the app; the page then shows the recovery codes.
-/// With `revoke_tokens` (the form's box, ticked unless unticked) the person's API tokens, made
-/// before the second factor protected the account, are revoked too (issue 15, item 6).
+/// Confirms the pending enrolment with a code from the app (and, where the role must have a second
+/// factor, the security administrator's one-time enrolment code); the page then shows the recovery
+/// codes. With `revoke_tokens` (the form's box, ticked unless unticked) the person's API tokens,
+/// made before the second factor protected the account, are revoked too (issue 15, item 6).
 #[server(endpoint = "second_factor_confirm")]
 pub async fn confirm_second_factor(
     code: String,
+    #[server(default)] enrolment_code: String,
     #[server(default)] revoke_tokens: String,
 ) -> Result<(), AppError> {
     use crate::server::{audit::Actor, context, tokens, totp};
     let result = async {
         let (who, _) = holder()?;
         let (db, meta) = (context::db()?, context::request_meta());
-        let codes = totp::confirm_enrolment(&db, &who, &meta, &code, context::now()).await?;
+        let codes = totp::confirm_enrolment(
+            &db,
+            &who,
+            &meta,
+            &code,
+            &enrolment_code,
+            &settings()?,
+            context::now(),
+        )
+        .await?;
         if !revoke_tokens.is_empty() {
             tokens::revoke_all(
                 &db,

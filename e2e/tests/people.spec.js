@@ -1,13 +1,13 @@
 // @ts-check
 // User administration under the separation of duties (issue 8, 三权分立), with and without
 // JavaScript: the system administrator creates an account (a submitter who must change the first
-// password) and switches it off; the security administrator gives it a role, sets a temporary
-// password and saves the password policy; each is refused the other's page. Every account this
+// password) and switches it off; the security administrator has a temporary password made (shown
+// once), asks for a role that the system administrator confirms (issue 15: a second person), and
+// saves the password policy; each is refused the other's page. Every account this
 // spec touches is its own, so the other specs' demo users are left as they are.
 const { test, expect, gotoReady, waitReady, signIn, signOut } = require('./fixtures');
 
 const FIRST_PASSWORD = 'Harbour-lantern-77';
-const TEMP_PASSWORD = 'Quarry-window-58';
 
 /** Opens a page this role is refused: 403, and the console error Chromium logs for it. */
 async function expectRefused(page, browserErrors, path) {
@@ -60,25 +60,26 @@ test.describe('user administration', () => {
     await clickAndLand(page, page.locator('[data-testid=sign-in]'), (url) => url.pathname === '/account/password');
     await signOut(page);
 
-    // The security administrator makes them a reviewer of the county office and sets a
-    // temporary password.
+    // The security administrator has a temporary password made for the submitter: the system
+    // makes it and shows it this once (issue 15: nobody chooses one).
     await signIn(page, 'security');
     await clickAndLand(page, page.locator('[data-testid=nav-security]'), (url) => url.pathname === '/security');
     const secRow = page.locator(`[data-testid=security-row][data-username="${username}"]`);
+    await expect(secRow.locator('input[name=password]')).toHaveCount(0);
+    await clickAndLand(page, secRow.locator('[data-testid=password-reset]'), (url) => url.searchParams.get('shown') === 'password');
+    const temporary = page.locator(`[data-testid=temp-password][data-username="${username}"]`);
+    await expect(temporary).toBeVisible();
+    expect(((await temporary.textContent()) ?? '').length).toBeGreaterThanOrEqual(20);
+
+    // A privileged role is only asked for: a second person confirms it.
     await secRow.locator('select[name=role]').selectOption('reviewer');
     await secRow.locator('select[name=unit]').selectOption('county-office');
-    await clickAndLand(page, secRow.locator('[data-testid=role-change]'), (url) => url.searchParams.has('updated'));
-    await expect(page.locator('[data-testid=person-updated]')).toBeVisible();
-    await expect(secRow.locator('select[name=role]')).toHaveValue('reviewer');
-
-    // A weak temporary password comes back with the reason; a good one goes through.
-    await secRow.locator('input[name=password]').fill('weak');
-    await secRow.locator('[data-testid=password-reset]').click();
-    await page.waitForURL((url) => url.searchParams.has('error'));
-    await waitReady(page);
-    await expect(page.locator('[role=alert]').first()).toContainText('10');
-    await secRow.locator('input[name=password]').fill(TEMP_PASSWORD);
-    await clickAndLand(page, secRow.locator('[data-testid=password-reset]'), (url) => url.searchParams.has('updated'));
+    await clickAndLand(page, secRow.locator('[data-testid=role-change]'), (url) => url.searchParams.has('requested'));
+    await expect(page.locator('[data-testid=request-made]')).toBeVisible();
+    await expect(secRow.locator('select[name=role]')).toHaveValue('submitter');
+    const request = page.locator(`[data-testid=request-row][data-username="${username}"]`);
+    await expect(request.locator('[data-testid=request-withdraw]')).toBeVisible();
+    await expect(request.locator('[data-testid=request-confirm]')).toHaveCount(0);
 
     // The policy form saves (the same figures: other specs run meanwhile) and goes back.
     await clickAndLand(page, page.locator('[data-testid=policy-save]'), (url) => url.searchParams.get('policy') === 'saved');
@@ -92,9 +93,12 @@ test.describe('user administration', () => {
     await expectRefused(page, browserErrors, '/filings');
     await signOut(page);
 
-    // The system administrator switches the account off.
+    // The system administrator confirms the role, then switches the account off.
     await signIn(page, 'admin');
     await gotoReady(page, '/admin/users');
+    const pending = page.locator(`[data-testid=request-row][data-username="${username}"]`);
+    await clickAndLand(page, pending.locator('[data-testid=request-confirm]'), (url) => url.searchParams.get('decided') === 'confirmed');
+    await expect(page.locator('[data-testid=request-decided]')).toBeVisible();
     await clickAndLand(page, row.locator('[data-testid=person-toggle]'), (url) => url.searchParams.has('updated'));
     await expect(row.locator('[data-testid=person-state]')).toHaveText('已停用');
     await expect(row).toContainText('审核人');

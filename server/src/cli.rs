@@ -57,6 +57,13 @@ pub enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Issue a one-time enrolment code for a person who must enrol a second factor (TOTP_REQUIRED)
+    /// and print it (once: only its hash is kept; valid 24 hours). For the first security
+    /// administrator; after that the security administrator issues them on /security.
+    EnrolmentCode {
+        #[arg(long)]
+        username: String,
+    },
     /// Create an API token for a user and print it (once: only its hash is kept). The token acts
     /// as that user, with their role and unit, until it expires or is revoked.
     CreateToken {
@@ -289,6 +296,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     eprintln!("no active user named {username}");
                     return Ok(std::process::ExitCode::from(2));
                 }
+                Err(error) => {
+                    eprintln!("{}", error.message(app::i18n::Locale::En));
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
+        Command::EnrolmentCode { username } => {
+            use app::server::entities::user;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let db = connect_and_migrate(&config.database_url).await?;
+            let Some(person) = user::Entity::find()
+                .filter(user::Column::Username.eq(username.trim()))
+                .filter(user::Column::Active.eq(true))
+                .one(&db)
+                .await?
+            else {
+                eprintln!("no active user named {username}");
+                return Ok(std::process::ExitCode::from(2));
+            };
+            match app::server::totp::issue_enrolment_code(
+                &db,
+                &Actor::operator("enrolment-code"),
+                person.id,
+                config.totp_required,
+                clock.now(),
+            )
+            .await
+            {
+                Ok(code) => println!(
+                    "enrolment code for {username} (shown once, valid {} hours): {code}",
+                    app::server::totp::ENROLMENT_CODE_HOURS
+                ),
                 Err(error) => {
                     eprintln!("{}", error.message(app::i18n::Locale::En));
                     return Ok(std::process::ExitCode::from(2));

@@ -24,10 +24,15 @@ pub const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 /// Whether a person of this role must have a second factor when the deployment requires one
 /// (`TOTP_REQUIRED`): the roles that decide filings or administer the system (issue 8 names the
 /// administrator and the reviewer; the security administrator, who gives roles and resets other
-/// people's passwords and second factors, holds the most power over accounts of all). The one
-/// place this is decided; a new privileged role is added here.
+/// people's passwords and second factors, holds the most power over accounts of all), and the
+/// auditor (issue 15 item 7), who reads the whole trail with every person's actions and the
+/// custodians' data in it. Every role but the submitter's. The one place this is decided; a new
+/// privileged role is added here.
 pub fn second_factor_required(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Reviewer | Role::SecurityAdmin)
+    matches!(
+        role,
+        Role::Admin | Role::Reviewer | Role::SecurityAdmin | Role::Auditor
+    )
 }
 
 /// The RFC 6238 time step of a Unix time: T = floor(time / 30).
@@ -80,8 +85,8 @@ mod tests {
         assert!(second_factor_required(Role::Admin));
         assert!(second_factor_required(Role::Reviewer));
         assert!(second_factor_required(Role::SecurityAdmin));
+        assert!(second_factor_required(Role::Auditor));
         assert!(!second_factor_required(Role::Submitter));
-        assert!(!second_factor_required(Role::Auditor));
     }
 
     #[test]

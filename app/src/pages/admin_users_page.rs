@@ -55,10 +55,31 @@ pub fn AdminUsersPage() -> impl IntoView {
 #[component]
 pub(crate) fn PersonOutcome(locale: Locale) -> impl IntoView {
     let (updated, error) = outcome("updated");
+    let (requested, _) = outcome("requested");
+    // issue 15: people. A request made, or decided by a second person.
+    let decided = use_query_map()
+        .read_untracked()
+        .get("decided")
+        .and_then(|d| match d.as_str() {
+            "confirmed" => Some(Msg::SecurityRequestConfirmed),
+            "refused" => Some(Msg::SecurityRequestRefused),
+            "withdrawn" => Some(Msg::SecurityRequestWithdrawn),
+            _ => None,
+        });
     view! {
         {updated.map(|id| view! {
             <div class="notice success" role="status" data-testid="person-updated">
                 <p>{locale.tf(Msg::PeopleUpdated, &[("id", &id.to_string())])}</p>
+            </div>
+        })}
+        {requested.map(|_| view! {
+            <div class="notice success" role="status" data-testid="request-made">
+                <p>{locale.t(Msg::SecurityRequested)}</p>
+            </div>
+        })}
+        {decided.map(|msg| view! {
+            <div class="notice success" role="status" data-testid="request-decided">
+                <p>{locale.t(msg)}</p>
             </div>
         })}
         {error.map(|error| view! { <ErrorNotice error /> })}
@@ -72,6 +93,8 @@ fn People(people: PeopleView, locale: Locale) -> impl IntoView {
         units,
         policy,
         viewer_id,
+        requests,
+        ..
     } = people;
     let rules = locale.tf(
         Msg::PeoplePasswordRules,
@@ -81,6 +104,7 @@ fn People(people: PeopleView, locale: Locale) -> impl IntoView {
         ],
     );
     view! {
+        <crate::pages::security_page::AccountRequests requests locale />
         <section aria-labelledby="person-new-title" class="card">
             <h2 id="person-new-title">{locale.t(Msg::PeopleCreateTitle)}</h2>
             <form method="post" action="/api/person_create" class="filters" data-testid="person-form">

@@ -69,6 +69,7 @@ fn SecondFactor(view: SecondFactorView, locale: Locale) -> impl IntoView {
         pending,
         recovery_codes_left,
         required,
+        enrolment_code_needed,
         fresh_codes,
     } = view;
     let required = required.then(|| {
@@ -93,7 +94,7 @@ fn SecondFactor(view: SecondFactorView, locale: Locale) -> impl IntoView {
         .into_any(),
         (None, Some(pending)) => view! {
             <p data-testid="totp-status" data-enabled="false">{locale.t(Msg::TotpStatusOff)}</p>
-            <Enrol pending username locale />
+            <Enrol pending username enrolment_code_needed locale />
         }
         .into_any(),
         (None, None) => view! {
@@ -118,7 +119,24 @@ fn SecondFactor(view: SecondFactorView, locale: Locale) -> impl IntoView {
 
 /// An enrolment begun: the QR code, the key as text, and the field for the first code.
 #[component]
-fn Enrol(pending: PendingEnrolmentView, username: String, locale: Locale) -> impl IntoView {
+fn Enrol(
+    pending: PendingEnrolmentView,
+    username: String,
+    enrolment_code_needed: bool,
+    locale: Locale,
+) -> impl IntoView {
+    // Issue 15 item 7: where the role must have a second factor, the password alone does not enrol.
+    let enrolment_code = enrolment_code_needed.then(|| {
+        view! {
+            <div class="field">
+                <label for="totp-enrolment-code">{locale.t(Msg::SecondFactorEnrolmentCode)}</label>
+                <input id="totp-enrolment-code" name="enrolment_code" type="text" required
+                    autocomplete="off" maxlength="32" size="20" spellcheck="false"
+                    aria-describedby="totp-enrolment-code-hint" data-testid="totp-enrolment-code" />
+                <p id="totp-enrolment-code-hint" class="hint">{locale.t(Msg::SecondFactorEnrolmentCodeHint)}</p>
+            </div>
+        }
+    });
     // The key in groups of four, as apps show keys, for typing by hand.
     let grouped = pending
         .secret
@@ -143,6 +161,7 @@ fn Enrol(pending: PendingEnrolmentView, username: String, locale: Locale) -> imp
             <p class="hint">{username}</p>
             <form method="post" action="/api/second_factor_confirm" class="stacked filing-form" data-testid="totp-confirm-form">
                 <p>{locale.t(Msg::TotpConfirmHint)}</p>
+                {enrolment_code}
                 {code_field("totp-confirm-code", Msg::TotpCode, locale)}
                 <p>
                     <label>

@@ -1,12 +1,13 @@
 //! Security administration, for the security administrator (issue 8, 三权分立: 安全管理员): the
 //! password policy, and for each person their role (and a submitter's unit), a lock to lift, a
-//! temporary password and a lost second factor to reset. Nobody acts on their own account here.
-//! Plain form posts, so all of it works without JavaScript.
+//! temporary password to have made and a lost second factor to reset, an enrolment code to issue,
+//! and the requests on privileged accounts that a second person decides (issue 15). Nobody acts
+//! on their own account here. Plain form posts, so all of it works without JavaScript.
 use crate::components::error_notice::ErrorNotice;
 use crate::domain::Role;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
-use crate::model::{PeopleView, PersonRow, PolicyView, UnitOption};
+use crate::model::{AccountRequestRow, FreshSecret, PeopleView, PersonRow, PolicyView, UnitOption};
 use crate::pages::admin_users_page::{PersonOutcome, UnitSelect, state_label};
 use crate::people_api::fetch_security;
 use leptos::prelude::*;
@@ -52,8 +53,18 @@ fn Security(people: PeopleView, locale: Locale) -> impl IntoView {
         units,
         policy,
         viewer_id,
+        requests,
+        fresh_password,
+        fresh_enrolment_code,
     } = people;
     view! {
+        {fresh_password.map(|secret| view! {
+            <Shown secret msg=Msg::SecurityTempPasswordShown testid="temp-password" locale />
+        })}
+        {fresh_enrolment_code.map(|secret| view! {
+            <Shown secret msg=Msg::SecurityEnrolmentCodeShown testid="enrolment-code" locale />
+        })}
+        <AccountRequests requests locale />
         <PolicyForm policy locale />
         <section aria-labelledby="security-people-title">
             <h2 id="security-people-title">{locale.t(Msg::SecurityPeopleTitle)}</h2>
@@ -77,6 +88,120 @@ fn Security(people: PeopleView, locale: Locale) -> impl IntoView {
                 </tbody>
             </table>
         </section>
+    }
+}
+
+// issue 15: people
+/// A secret made for a person, shown this once to the security administrator to hand over.
+#[component]
+fn Shown(secret: FreshSecret, msg: Msg, testid: &'static str, locale: Locale) -> impl IntoView {
+    view! {
+        <div class="notice success" role="status">
+            <p>{locale.tf(msg, &[("username", &secret.username)])}</p>
+            <p><code class="token-secret" data-testid=testid data-username=secret.username.clone()>{secret.value}</code></p>
+        </div>
+    }
+}
+
+/// The requests on accounts awaiting a second person (issue 15 item 3), on the security
+/// administrator's page and the system administrator's: confirm or refuse another's request,
+/// withdraw one's own. Plain forms.
+#[component]
+pub(crate) fn AccountRequests(requests: Vec<AccountRequestRow>, locale: Locale) -> impl IntoView {
+    let body = if requests.is_empty() {
+        view! { <p class="hint" data-testid="requests-none">{locale.t(Msg::SecurityRequestsNone)}</p> }
+            .into_any()
+    } else {
+        view! {
+            <table class="registry people" data-testid="requests-table">
+                <caption class="visually-hidden">{locale.t(Msg::SecurityRequestsCaption)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{locale.t(Msg::SecurityRequestColAccount)}</th>
+                        <th scope="col">{locale.t(Msg::SecurityRequestColWhat)}</th>
+                        <th scope="col">{locale.t(Msg::SecurityRequestColBy)}</th>
+                        <th scope="col">{locale.t(Msg::SecurityRequestColAt)}</th>
+                        <th scope="col">{locale.t(Msg::PeopleAction)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {requests.into_iter().map(|r| view! { <RequestRow request=r locale /> }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        <section aria-labelledby="requests-title" class="card" data-testid="requests">
+            <h2 id="requests-title">{locale.t(Msg::SecurityRequestsTitle)}</h2>
+            <p class="hint">{locale.t(Msg::SecurityRequestsHint)}</p>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn RequestRow(request: AccountRequestRow, locale: Locale) -> impl IntoView {
+    let r = request;
+    let which = locale.tf(Msg::PeopleWhich, &[("username", &r.username)]);
+    let what = match r.kind.as_str() {
+        "password_reset" => locale.t(Msg::SecurityRequestKindPasswordReset).to_string(),
+        "second_factor_reset" => locale
+            .t(Msg::SecurityRequestKindSecondFactorReset)
+            .to_string(),
+        _ => {
+            let role = r
+                .role
+                .map(|role| locale.t(labels::role(role)))
+                .unwrap_or_default();
+            let mut text = locale.tf(Msg::SecurityRequestKindRoleChange, &[("role", role)]);
+            if let Some(unit) = &r.unit_code {
+                text.push_str(&format!(" ({unit})"));
+            }
+            text
+        }
+    };
+    let id = r.id.to_string();
+    let actions = if r.about_viewer {
+        view! { <span class="hint">{locale.t(Msg::PeopleOwn)}</span> }.into_any()
+    } else if r.own {
+        view! {
+            <form method="post" action="/api/account_request_refuse" class="inline">
+                <input type="hidden" name="id" value=id.clone() />
+                <button type="submit" class="secondary" data-testid="request-withdraw">
+                    {locale.t(Msg::SecurityRequestWithdraw)}
+                    <span class="visually-hidden">" "{which.clone()}</span>
+                </button>
+            </form>
+        }
+        .into_any()
+    } else {
+        view! {
+            <form method="post" action="/api/account_request_confirm" class="inline">
+                <input type="hidden" name="id" value=id.clone() />
+                <button type="submit" data-testid="request-confirm">
+                    {locale.t(Msg::SecurityRequestConfirm)}
+                    <span class="visually-hidden">" "{which.clone()}</span>
+                </button>
+            </form>
+            <form method="post" action="/api/account_request_refuse" class="inline">
+                <input type="hidden" name="id" value=id.clone() />
+                <button type="submit" class="secondary" data-testid="request-refuse">
+                    {locale.t(Msg::SecurityRequestRefuse)}
+                    <span class="visually-hidden">" "{which.clone()}</span>
+                </button>
+            </form>
+        }
+        .into_any()
+    };
+    view! {
+        <tr data-testid="request-row" data-username=r.username.clone() data-kind=r.kind.clone()>
+            <th scope="row">{r.username.clone()}</th>
+            <td>{what}</td>
+            <td>{r.requested_by.clone()}</td>
+            <td>{labels::china_time(&r.requested_at)}</td>
+            <td>{actions}</td>
+        </tr>
     }
 }
 
@@ -171,7 +296,17 @@ fn PersonRowView(
     let actions = if own {
         view! { <span class="hint">{locale.t(Msg::PeopleOwn)}</span> }.into_any()
     } else {
-        let password_id = format!("temp-password-{}", p.id);
+        let enrolment = p.enrolment_code_needed.then(|| {
+            view! {
+                <form method="post" action="/api/enrolment_code_issue" class="inline">
+                    <input type="hidden" name="id" value=id.clone() />
+                    <button type="submit" class="secondary" data-testid="enrolment-code-issue">
+                        {locale.t(Msg::SecurityEnrolmentCode)}
+                        <span class="visually-hidden">" "{which.clone()}</span>
+                    </button>
+                </form>
+            }
+        });
         let unlock = (p.locked_until.is_some() || p.failed_sign_ins > 0).then(|| {
             view! {
                 <form method="post" action="/api/person_unlock" class="inline">
@@ -203,11 +338,10 @@ fn PersonRowView(
         view! {
             {unlock}
             {factor_reset}
+            {enrolment}
+            // The system makes the temporary password (issue 15 item 3); nobody chooses it.
             <form method="post" action="/api/person_password_reset" class="inline" data-testid="reset-form">
                 <input type="hidden" name="id" value=id.clone() />
-                <label for=password_id.clone() class="visually-hidden">{format!("{} · {}", locale.t(Msg::SecurityTempPassword), which)}</label>
-                <input id=password_id name="password" type="password" required maxlength="128"
-                    autocomplete="new-password" placeholder=locale.t(Msg::SecurityTempPassword) />
                 <button type="submit" class="secondary" data-testid="password-reset">
                     {locale.t(Msg::SecurityResetPassword)}
                     <span class="visually-hidden">" "{which.clone()}</span>

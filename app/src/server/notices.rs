@@ -66,6 +66,7 @@ pub fn subject(kind: NoticeKind, locale: Locale, params: &Value) -> String {
     let args = match kind {
         NoticeKind::PasswordRotation => rotation_args(params),
         NoticeKind::TokenCreated => token_args(params, locale),
+        kind if is_account(kind) => account_args(params, locale),
         _ => filing_args(params, locale),
     };
     let msg = match kind {
@@ -79,8 +80,35 @@ pub fn subject(kind: NoticeKind, locale: Locale, params: &Value) -> String {
         NoticeKind::FilingOverdue => Msg::MailOverdueSubject,
         NoticeKind::PasswordRotation => Msg::MailRotationSubject,
         NoticeKind::TokenCreated => Msg::MailTokenCreatedSubject,
+        NoticeKind::AccountPasswordReset => Msg::MailAccountPasswordResetSubject,
+        NoticeKind::AccountRoleChanged => Msg::MailAccountRoleChangedSubject,
+        NoticeKind::AccountSecondFactorReset => Msg::MailAccountFactorResetSubject,
+        NoticeKind::AccountDisabled => Msg::MailAccountDisabledSubject,
     };
     fill(locale, msg, &args)
+}
+
+// issue 15: people
+/// Notices to a person about their own account.
+fn is_account(kind: NoticeKind) -> bool {
+    matches!(
+        kind,
+        NoticeKind::AccountPasswordReset
+            | NoticeKind::AccountRoleChanged
+            | NoticeKind::AccountSecondFactorReset
+            | NoticeKind::AccountDisabled
+    )
+}
+
+fn account_args(params: &Value, locale: Locale) -> Vec<(&'static str, String)> {
+    let role = crate::domain::Role::parse(text(params, "role"))
+        .map(|r| locale.t(crate::labels::role(r)).to_string())
+        .unwrap_or_default();
+    vec![
+        ("username", text(params, "username").to_string()),
+        ("role", role),
+        ("password", text(params, "password").to_string()),
+    ]
 }
 
 fn rotation_accounts(params: &Value) -> &[Value] {
@@ -199,9 +227,27 @@ pub fn render(kind: NoticeKind, locale: Locale, params: &Value, base_url: &str) 
             Msg::MailTokenCreatedBody,
             &token_args(params, locale),
         ))),
+        NoticeKind::AccountPasswordReset
+        | NoticeKind::AccountRoleChanged
+        | NoticeKind::AccountSecondFactorReset
+        | NoticeKind::AccountDisabled => {
+            let args = account_args(params, locale);
+            let account = |msg: Msg| Line::Text(fill(locale, msg, &args));
+            lines.push(account(match kind {
+                NoticeKind::AccountPasswordReset => Msg::MailAccountPasswordResetBody,
+                NoticeKind::AccountRoleChanged => Msg::MailAccountRoleChangedBody,
+                NoticeKind::AccountSecondFactorReset => Msg::MailAccountFactorResetBody,
+                _ => Msg::MailAccountDisabledBody,
+            }));
+            if !text(params, "password").is_empty() {
+                lines.push(account(Msg::MailAccountTemporaryPassword));
+            }
+            lines.push(account(Msg::MailAccountNotYou));
+        }
     }
     let path = match kind {
         NoticeKind::PasswordRotation => "/registry?rotation=overdue".to_string(),
+        kind if is_account(kind) && kind != NoticeKind::AccountDisabled => "/login".to_string(),
         _ => text(params, "path").to_string(),
     };
     // The upper level has no sign-in here: their notice carries no link.

@@ -39,10 +39,17 @@ pub enum NoticeKind {
     PasswordRotation,
     /// Issue 15 (tokens): to the owner of a new API token.
     TokenCreated,
+    // issue 15: people. To the person whose account changed (ASVS 5.0 V6.3.7).
+    /// A temporary password was set; carries it (`password`) only when it is delivered this way
+    /// (a privileged account), and the outbox forgets it once sent.
+    AccountPasswordReset,
+    AccountRoleChanged,
+    AccountSecondFactorReset,
+    AccountDisabled,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 10] = [
+    pub const ALL: [NoticeKind; 14] = [
         NoticeKind::FilingSubmitted,
         NoticeKind::FilingReturned,
         NoticeKind::FilingApproved,
@@ -53,6 +60,10 @@ impl NoticeKind {
         NoticeKind::FilingOverdue,
         NoticeKind::PasswordRotation,
         NoticeKind::TokenCreated,
+        NoticeKind::AccountPasswordReset,
+        NoticeKind::AccountRoleChanged,
+        NoticeKind::AccountSecondFactorReset,
+        NoticeKind::AccountDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +78,10 @@ impl NoticeKind {
             NoticeKind::FilingOverdue => "filing_overdue",
             NoticeKind::PasswordRotation => "password_rotation",
             NoticeKind::TokenCreated => "token_created",
+            NoticeKind::AccountPasswordReset => "account_password_reset",
+            NoticeKind::AccountRoleChanged => "account_role_changed",
+            NoticeKind::AccountSecondFactorReset => "account_second_factor_reset",
+            NoticeKind::AccountDisabled => "account_disabled",
         }
     }
 
@@ -165,7 +180,8 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(count)
 }
 
-fn person(u: user::Model) -> Option<Recipient> {
+/// The person themselves, when they have an address, in their language.
+pub fn person(u: user::Model) -> Option<Recipient> {
     let address = u.email.filter(|e| !e.trim().is_empty())?;
     Some(Recipient::User {
         id: u.id,
@@ -385,6 +401,7 @@ pub async fn finish(
         Column::LeaseUntil,
         Expr::value(Option::<DateTime<Utc>>::None),
     );
+    let done = !matches!(outcome, Outcome::Retry { .. });
     update = match outcome {
         Outcome::Sent => update
             .col_expr(Column::Status, Expr::value(STATUS_SENT))
@@ -407,6 +424,16 @@ pub async fn finish(
         .filter(Column::Status.eq(STATUS_SENDING))
         .exec(db)
         .await?;
+    if done && result.rows_affected == 1 {
+        // A temporary password delivered by e-mail is kept no longer than it takes to send it.
+        outbox_message::Entity::update_many()
+            .col_expr(Column::Params, Expr::value(r#"{"delivered":true}"#))
+            .filter(Column::Id.eq(id))
+            .filter(Column::Kind.eq(NoticeKind::AccountPasswordReset.as_str()))
+            .filter(Column::Params.like("%\"password\"%"))
+            .exec(db)
+            .await?;
+    }
     Ok(result.rows_affected == 1)
 }
 

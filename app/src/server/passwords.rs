@@ -423,12 +423,28 @@ pub async fn reset(
     }
     let hash = hash_password(new.into_inner()).await?;
     let txn = begin_write(db).await?;
+    let done = reset_in(&txn, actor, person, hash, policy, now).await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// [`reset`] inside the caller's transaction, with the new password already hashed (so the slow
+/// hash is never computed while the write lock is held): stores it to be changed at the next
+/// sign-in, lifts a lock, ends sessions, revokes tokens and records `user.password_reset`.
+pub async fn reset_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    person: user::Model,
+    hash: String,
+    policy: &PasswordPolicy,
+    now: DateTime<Utc>,
+) -> Result<PasswordReset, AppError> {
     let user_id = person.id;
     let was_locked = person.locked_until.is_some_and(|until| until > now);
     let (sessions_ended, tokens_revoked) =
-        store(&txn, person, hash, true, actor.user_id, policy, now).await?;
+        store(txn, person, hash, true, actor.user_id, policy, now).await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Event {
             action: "user.password_reset",
@@ -444,12 +460,66 @@ pub async fn reset(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(PasswordReset {
         user_id,
         sessions_ended,
         tokens_revoked,
     })
+}
+
+// issue 15: people
+/// The alphabets of generated temporary passwords: the four kinds of character the policy counts,
+/// without the ones easily misread when read out or copied by hand (0/O/o, 1/l/I, 5/S).
+const TEMPORARY_ALPHABETS: [&[u8]; 4] = [
+    b"abcdefghjkmnpqrstuvwxyz",
+    b"ABCDEFGHJKLMNPQRTUVWXYZ",
+    b"2346789",
+    b"-+=#%",
+];
+
+/// A temporary password the system makes (issue 15 item 3: the security administrator never
+/// chooses one; ASVS 5.0 V6.4.1): at least 20 characters (more if the policy asks), every kind of
+/// character, drawn without bias from the operating system's RNG, and satisfying the policy.
+pub fn generate_temporary(policy: &PasswordPolicy, username: &str) -> Result<String, AppError> {
+    use rand::TryRngCore;
+    let length = policy.rules.min_length().max(20);
+    let draw = |alphabet: &[u8]| -> Result<u8, AppError> {
+        let size = alphabet.len() as u16;
+        let limit = 256 - 256 % size;
+        loop {
+            let mut byte = [0u8; 1];
+            rand::rngs::OsRng
+                .try_fill_bytes(&mut byte)
+                .map_err(|e| AppError::internal(anyhow::anyhow!("the OS RNG failed: {e}")))?;
+            if u16::from(byte[0]) < limit {
+                return Ok(alphabet[usize::from(byte[0]) % alphabet.len()]);
+            }
+        }
+    };
+    let all: Vec<u8> = TEMPORARY_ALPHABETS.concat();
+    for _ in 0..16 {
+        let mut chars = Vec::with_capacity(length);
+        // One of each kind first, at places drawn at random below.
+        for alphabet in TEMPORARY_ALPHABETS {
+            chars.push(draw(alphabet)?);
+        }
+        while chars.len() < length {
+            chars.push(draw(&all)?);
+        }
+        // Fisher-Yates with the same unbiased draws.
+        for i in (1..chars.len()).rev() {
+            let positions: Vec<u8> = (0..=i as u8).collect();
+            let j = usize::from(draw(&positions)?);
+            chars.swap(i, j);
+        }
+        let candidate = String::from_utf8(chars).map_err(AppError::internal)?;
+        if check_new(policy, username, &candidate).is_ok() {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::internal(anyhow::anyhow!(
+        "no generated password satisfied the policy"
+    )))
 }
 
 #[cfg(test)]
@@ -477,6 +547,21 @@ mod tests {
             !is_common("shizhu-demo-2026"),
             "the demo password stays usable"
         );
+    }
+
+    #[test]
+    fn generated_temporary_passwords_satisfy_the_strictest_policy_and_differ() {
+        let mut policy = PasswordPolicy::default();
+        policy.rules = crate::domain::password::PasswordRules::new(24, 4).unwrap();
+        let a = generate_temporary(&policy, "tan.ming").unwrap();
+        let b = generate_temporary(&policy, "tan.ming").unwrap();
+        assert_ne!(a, b);
+        assert!(a.len() >= 24, "{a}");
+        assert!(check_new(&policy, "tan.ming", &a).is_ok(), "{a}");
+        for alphabet in TEMPORARY_ALPHABETS {
+            assert!(a.bytes().any(|c| alphabet.contains(&c)), "{a}");
+        }
+        assert!(!a.contains(['0', 'O', 'o', '1', 'l', 'I', '5', 'S']), "{a}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::audit::{self, Actor, Event};
 use super::auth::{self, AuthSettings, SessionToken, SignedIn, token_hash};
 use super::context::RequestMeta;
 use super::db::begin_write;
-use super::entities::{recovery_code, session, user};
+use super::entities::{enrolment_code, recovery_code, session, user};
 use crate::domain::totp::{
     self, DIGITS, RECOVERY_ALPHABET, RECOVERY_CODE_LENGTH, RECOVERY_CODES, SECRET_BYTES,
     SKEW_STEPS, STEP_SECONDS, SecondFactorInput,
@@ -106,9 +106,15 @@ pub fn accepted_step(
         if step < 0 || last_step.is_some_and(|last| step <= last) {
             continue;
         }
-        // Token comparison is constant-time.
-        let expected = generator.generate(step as u64 * STEP_SECONDS as u64);
-        if expected.to_string() == code {
+        // Compared in constant time (issue 15): how much of a guess matched never shows in the
+        // time the answer takes.
+        let expected = generator
+            .generate(step as u64 * STEP_SECONDS as u64)
+            .to_string();
+        if bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_bytes(),
+            code.as_bytes(),
+        )) {
             return Ok(Some(step));
         }
     }
@@ -322,13 +328,49 @@ pub async fn begin_enrolment(
 /// force from now on, and ten recovery codes are made. Returns the codes (shown once; only their
 /// hashes are kept). A wrong code changes nothing (`Invalid("code", SecondFactorCodeWrong)`); no
 /// enrolment pending is a `Conflict`.
+///
+/// Where the deployment requires a second factor of the person's role (`TOTP_REQUIRED`), the
+/// password alone does not enrol one (issue 15 item 7: whoever learnt the password would otherwise
+/// bind their own phone): `enrolment_code` must be a live one-time code the security administrator
+/// issued for this person ([`issue_enrolment_code`]), which is used up in the same transaction. A
+/// wrong one counts towards the lock like a wrong password (`Invalid("enrolment_code",
+/// EnrolmentCodeWrong)`).
 pub async fn confirm_enrolment(
     db: &DatabaseConnection,
     who: &SessionUser,
     meta: &RequestMeta,
     typed: &str,
+    enrolment_code: &str,
+    settings: &AuthSettings,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
+    let found = person(db, who.id).await?;
+    let code_needed = enrolment_code_needed(&found, settings.totp_required);
+    let enrolment_code_id = if code_needed {
+        let locked = is_locked(&found, now);
+        let live = live_enrolment_code(db, found.id, enrolment_code, now).await?;
+        match live {
+            Some(id) if !locked => Some(id),
+            _ => {
+                record_wrong_proof(
+                    db,
+                    &found,
+                    &Actor::user(who, meta),
+                    settings,
+                    "enrolment_code",
+                    locked,
+                    now,
+                )
+                .await?;
+                return Err(AppError::invalid(
+                    "enrolment_code",
+                    Problem::EnrolmentCodeWrong,
+                ));
+            }
+        }
+    } else {
+        None
+    };
     let txn = begin_write(db).await?;
     let person = person(&txn, who.id).await?;
     let secret = match (&person.totp_secret, person.totp_enabled_at) {
@@ -342,6 +384,35 @@ pub async fn confirm_enrolment(
     let Some(step) = step else {
         return Err(AppError::invalid("code", Problem::SecondFactorCodeWrong));
     };
+    if let Some(id) = enrolment_code_id {
+        // Used once: a code used meanwhile by a request at the same moment loses here.
+        let used = enrolment_code::Entity::update_many()
+            .col_expr(enrolment_code::Column::UsedAt, Expr::value(Some(now)))
+            .filter(enrolment_code::Column::Id.eq(id))
+            .filter(enrolment_code::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if used != 1 {
+            return Err(AppError::invalid(
+                "enrolment_code",
+                Problem::EnrolmentCodeWrong,
+            ));
+        }
+        audit::record(
+            &txn,
+            &Actor::user(who, meta),
+            Event {
+                action: "user.enrolment_code_used",
+                entity_type: "user",
+                entity_id: Some(who.id.to_string()),
+                before: None,
+                after: Some(serde_json::json!({ "enrolment_code_id": id })),
+            },
+            now,
+        )
+        .await?;
+    }
     let mut edit: user::ActiveModel = person.into();
     edit.totp_enabled_at = Set(Some(now));
     edit.totp_last_step = Set(Some(step));
@@ -599,17 +670,33 @@ pub async fn reset_for_user(
         return Err(AppError::Forbidden);
     }
     let txn = begin_write(db).await?;
+    let done = reset_in(&txn, actor, user_id, now).await?;
+    txn.commit().await?;
+    tracing::info!(user_id, "second factor reset by an administrator");
+    Ok(done)
+}
+
+/// [`reset_for_user`] inside the caller's transaction (a confirmed request, issue 15 item 3).
+pub async fn reset_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<SecondFactorReset, AppError> {
+    if actor.user_id == Some(user_id) {
+        return Err(AppError::Forbidden);
+    }
     let person = user::Entity::find_by_id(user_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
     let was_enabled = person.totp_enabled_at.is_some();
     let was_pending = person.totp_secret.is_some() && !was_enabled;
-    let left = recovery_codes_left(&txn, user_id).await?;
-    clear(&txn, user_id).await?;
-    let sessions_ended = auth::end_sessions(&txn, user_id, None).await?;
+    let left = recovery_codes_left(txn, user_id).await?;
+    clear(txn, user_id).await?;
+    let sessions_ended = auth::end_sessions(txn, user_id, None).await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Event {
             action: "user.second_factor_reset",
@@ -626,13 +713,158 @@ pub async fn reset_for_user(
         now,
     )
     .await?;
-    txn.commit().await?;
-    tracing::info!(user_id, "second factor reset by an administrator");
     Ok(SecondFactorReset {
         user_id,
         was_enabled,
         sessions_ended,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enrolment codes (issue 15 item 7)
+// ---------------------------------------------------------------------------------------------
+
+/// Hours an enrolment code stays valid.
+pub const ENROLMENT_CODE_HOURS: i64 = 24;
+
+/// Whether this person enrols only with an enrolment code: the deployment requires a second factor
+/// of their role (`TOTP_REQUIRED`) and they have none in force.
+pub fn enrolment_code_needed(person: &user::Model, totp_required: bool) -> bool {
+    totp_required
+        && person.totp_enabled_at.is_none()
+        && crate::domain::Role::parse(&person.role)
+            .is_some_and(crate::domain::totp::second_factor_required)
+}
+
+/// The id of the person's live (unused, unexpired) enrolment code that `typed` is, if any.
+async fn live_enrolment_code(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, AppError> {
+    let Some(canonical) = canonical_enrolment_code(typed) else {
+        return Ok(None);
+    };
+    Ok(enrolment_code::Entity::find()
+        .filter(enrolment_code::Column::UserId.eq(user_id))
+        .filter(enrolment_code::Column::CodeHash.eq(recovery_hash(&canonical)))
+        .filter(enrolment_code::Column::UsedAt.is_null())
+        .filter(enrolment_code::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+        .map(|c| c.id))
+}
+
+/// Issues a one-time enrolment code for a person who must enrol a second factor: shown once (the
+/// return value, dashed), kept only as its SHA-256, valid [`ENROLMENT_CODE_HOURS`] hours, and any
+/// earlier unused code of theirs stops working. Audited as `user.enrolment_code_issued` (never
+/// the code). `actor` is the security administrator (the caller checks the duty) or an operator at
+/// the console (`server enrolment-code`, for the first security administrator). Refused for
+/// one's own account (`OwnAccount`), an account switched off (`NotFound`) and one that needs no
+/// code (`EnrolmentCodeNotNeeded`).
+pub async fn issue_enrolment_code(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_id: i32,
+    totp_required: bool,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    if actor.user_id == Some(user_id) {
+        return Err(AppError::invalid("id", Problem::OwnAccount));
+    }
+    let canonical = new_enrolment_code()?;
+    let txn = begin_write(db).await?;
+    let person = user::Entity::find_by_id(user_id)
+        .filter(user::Column::Active.eq(true))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !enrolment_code_needed(&person, totp_required) {
+        return Err(AppError::invalid("id", Problem::EnrolmentCodeNotNeeded));
+    }
+    let replaced = enrolment_code::Entity::delete_many()
+        .filter(enrolment_code::Column::UserId.eq(user_id))
+        .filter(enrolment_code::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let expires_at = now + chrono::Duration::hours(ENROLMENT_CODE_HOURS);
+    let row = enrolment_code::ActiveModel {
+        user_id: Set(user_id),
+        code_hash: Set(recovery_hash(&canonical)),
+        issued_by: Set(actor.user_id),
+        issued_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Event {
+            action: "user.enrolment_code_issued",
+            entity_type: "user",
+            entity_id: Some(user_id.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "username": person.username,
+                "enrolment_code_id": row.id,
+                "expires_at": expires_at.to_rfc3339(),
+                "replaced_unused": replaced,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(display_enrolment_code(&canonical))
+}
+
+/// Characters of an enrolment code: 16 of the recovery alphabet, about 79 bits.
+pub const ENROLMENT_CODE_LENGTH: usize = 16;
+
+fn new_enrolment_code() -> Result<String, AppError> {
+    let alphabet = RECOVERY_ALPHABET.len() as u16;
+    let limit = 256 - 256 % alphabet;
+    let mut code = String::with_capacity(ENROLMENT_CODE_LENGTH);
+    while code.len() < ENROLMENT_CODE_LENGTH {
+        let mut byte = [0u8; 1];
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut byte)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("the OS RNG failed: {e}")))?;
+        if u16::from(byte[0]) < limit {
+            code.push(RECOVERY_ALPHABET[usize::from(byte[0]) % RECOVERY_ALPHABET.len()] as char);
+        }
+    }
+    Ok(code)
+}
+
+/// A typed enrolment code in its canonical form (lower case, no dashes or spaces), if it is one.
+pub fn canonical_enrolment_code(typed: &str) -> Option<String> {
+    if typed.len() > 64 {
+        return None;
+    }
+    let compact: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (compact.len() == ENROLMENT_CODE_LENGTH
+        && compact.bytes().all(|b| RECOVERY_ALPHABET.contains(&b)))
+    .then_some(compact)
+}
+
+/// An enrolment code as shown: four groups of four, `abcd-efgh-jkmn-pqrs`.
+pub fn display_enrolment_code(canonical: &str) -> String {
+    canonical
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 // ---------------------------------------------------------------------------------------------

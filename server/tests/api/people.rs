@@ -430,15 +430,72 @@ async fn the_security_administrator_gives_roles_but_not_to_themselves() {
     assert_eq!(person(&app, "security").await.role, "security_admin");
     assert_eq!(person(&app, "submitter").await.role, "submitter");
 
-    // The submitter becomes a reviewer of the county office: their sessions and tokens end.
+    // A privileged role is only asked for (issue 15 item 3): nothing changes until a second
+    // person confirms, and the one who asked cannot.
     let target = post(
         &app,
         &security,
         "role_change",
         &[("id", &id), ("role", "reviewer"), ("unit", "county-office")],
     )
-    .await;
-    assert_eq!(target, Ok(format!("/security?updated={id}")));
+    .await
+    .unwrap();
+    let request = request_id(&target);
+    assert_eq!(person(&app, "submitter").await.role, "submitter");
+    assert_eq!(sessions_of(&app, submitter.id).await, 1);
+    let event = last_event(&app, "account_request.made").await;
+    assert_eq!(event.actor_username.as_deref(), Some("security"));
+    let html = app.html(&security, "/security").await;
+    assert!(html.contains("data-testid=\"request-withdraw\""), "{html}");
+    assert!(!html.contains("data-testid=\"request-confirm\""), "{html}");
+    assert_eq!(
+        post(
+            &app,
+            &security,
+            "account_request_confirm",
+            &[("id", &request)]
+        )
+        .await,
+        Err(AppError::invalid("id", Problem::OwnRequest))
+    );
+    // A second request on the same account waits for the first.
+    assert_eq!(
+        post(
+            &app,
+            &security,
+            "role_change",
+            &[("id", &id), ("role", "auditor"), ("unit", "")]
+        )
+        .await,
+        Err(AppError::invalid("id", Problem::RequestPending))
+    );
+    let reviewer = app.signed_in("reviewer").await;
+    assert_eq!(
+        post(
+            &app,
+            &reviewer,
+            "account_request_confirm",
+            &[("id", &request)]
+        )
+        .await,
+        Err(AppError::Forbidden)
+    );
+    assert_eq!(person(&app, "submitter").await.role, "submitter");
+
+    // The system administrator confirms: the submitter becomes a reviewer of the county office,
+    // their sessions and tokens end, and they are told by e-mail.
+    let admin = app.signed_in("admin").await;
+    let html = app.html(&admin, "/admin/users").await;
+    assert!(html.contains("data-testid=\"request-confirm\""), "{html}");
+    assert_eq!(
+        post(&app, &admin, "account_request_confirm", &[("id", &request)]).await,
+        Ok("/admin/users?decided=confirmed".to_string())
+    );
+    assert_eq!(
+        post(&app, &admin, "account_request_confirm", &[("id", &request)]).await,
+        Err(AppError::NotFound),
+        "decided once"
+    );
     let changed = person(&app, "submitter").await;
     assert_eq!(changed.role, "reviewer");
     assert_eq!(sessions_of(&app, submitter.id).await, 0);
@@ -450,17 +507,22 @@ async fn the_security_administrator_gives_roles_but_not_to_themselves() {
         .unwrap();
     assert_ne!(page.status(), 200, "the old session is gone");
     let event = last_event(&app, "user.role_changed").await;
-    assert_eq!(event.actor_username.as_deref(), Some("security"));
+    assert_eq!(event.actor_username.as_deref(), Some("admin"));
     let before = event.before.unwrap();
     assert!(
         before.contains("\"submitter\"") && before.contains("education"),
         "{before}"
     );
     assert!(event.after.unwrap().contains("\"reviewer\""));
+    let confirmed = last_event(&app, "account_request.confirmed").await;
+    assert_eq!(confirmed.actor_username.as_deref(), Some("admin"));
+    let notices = notices_to(&app, submitter.id, "account_role_changed").await;
+    assert_eq!(notices.len(), 1);
 
-    // Another security administrator may be appointed (the database takes the new role).
+    // Another security administrator may be appointed (the database takes the new role), with
+    // the second person's confirmation; a request can be refused too.
     let auditor = person(&app, "auditor").await.id.to_string();
-    post(
+    let target = post(
         &app,
         &security,
         "role_change",
@@ -468,8 +530,58 @@ async fn the_security_administrator_gives_roles_but_not_to_themselves() {
     )
     .await
     .unwrap();
+    let request = request_id(&target);
+    assert_eq!(
+        post(&app, &admin, "account_request_refuse", &[("id", &request)]).await,
+        Ok("/admin/users?decided=refused".to_string())
+    );
+    assert_eq!(person(&app, "auditor").await.role, "auditor");
+    last_event(&app, "account_request.refused").await;
+    let target = post(
+        &app,
+        &security,
+        "role_change",
+        &[("id", &auditor), ("role", "security_admin"), ("unit", "")],
+    )
+    .await
+    .unwrap();
+    let request = request_id(&target);
+    // The last auditor keeps the duty: another must hold it first (issue 15 item 3).
+    assert_eq!(
+        post(&app, &admin, "account_request_confirm", &[("id", &request)]).await,
+        Err(AppError::invalid("role", Problem::LastAuditor))
+    );
+    assert_eq!(person(&app, "auditor").await.role, "auditor");
+    app.add_user("auditor.two", "auditor", None).await;
+    post(&app, &admin, "account_request_confirm", &[("id", &request)])
+        .await
+        .unwrap();
     assert_eq!(person(&app, "auditor").await.role, "security_admin");
     app.stop().await;
+}
+
+/// The id of the request a form post made (`?requested=N`).
+fn request_id(target: &str) -> String {
+    target
+        .split_once("?requested=")
+        .unwrap_or_else(|| panic!("no request made: {target}"))
+        .1
+        .to_string()
+}
+
+/// The notices of a kind queued to a person.
+async fn notices_to(
+    app: &TestApp,
+    user_id: i32,
+    kind: &str,
+) -> Vec<app::server::entities::outbox_message::Model> {
+    use app::server::entities::outbox_message;
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::RecipientUserId.eq(user_id))
+        .filter(outbox_message::Column::Kind.eq(kind))
+        .all(&app.db)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -502,36 +614,15 @@ async fn the_security_administrator_lifts_a_lock_and_sets_a_temporary_password()
     let event = last_event(&app, "user.unlocked").await;
     assert_eq!(event.actor_username.as_deref(), Some("security"));
 
-    // A temporary password: checked against the policy, to be changed at the next sign-in.
-    assert_eq!(
-        post(
-            &app,
-            &security,
-            "person_password_reset",
-            &[("id", &id), ("password", "weak")]
-        )
-        .await,
-        Err(AppError::invalid(
-            "password",
-            Problem::PasswordTooShort { min: 10 }
-        ))
-    );
+    // Issue 15 item 3: nobody chooses a temporary password. A privileged account's is only asked
+    // for; once a second person confirms, the system makes it and e-mails it to the person's own
+    // address, never showing it to either administrator.
     let own = person(&app, "security").await.id.to_string();
     assert_eq!(
-        post(
-            &app,
-            &security,
-            "person_password_reset",
-            &[("id", &own), ("password", NEW_PASSWORD)]
-        )
-        .await,
+        post(&app, &security, "person_password_reset", &[("id", &own)]).await,
         Err(AppError::invalid("password", Problem::OwnAccount))
     );
-    assert_eq!(
-        person(&app, "reviewer").await.password_hash,
-        unlocked.password_hash
-    );
-    post(
+    let target = post(
         &app,
         &security,
         "person_password_reset",
@@ -539,14 +630,154 @@ async fn the_security_administrator_lifts_a_lock_and_sets_a_temporary_password()
     )
     .await
     .unwrap();
-    assert!(person(&app, "reviewer").await.must_change_password);
+    let request = request_id(&target);
+    assert_eq!(
+        person(&app, "reviewer").await.password_hash,
+        unlocked.password_hash,
+        "nothing changes before a second person confirms"
+    );
+    let admin = app.signed_in("admin").await;
+    post(&app, &admin, "account_request_confirm", &[("id", &request)])
+        .await
+        .unwrap();
+    let after = person(&app, "reviewer").await;
+    assert!(after.must_change_password);
+    assert_ne!(after.password_hash, unlocked.password_hash);
     let response = app
         .post_login(&app.client(), "reviewer", NEW_PASSWORD)
         .await;
+    assert!(
+        location(&response).starts_with("/login"),
+        "the form's password is ignored"
+    );
+    let notices = notices_to(&app, reviewer.id, "account_password_reset").await;
+    assert_eq!(notices.len(), 1);
+    let params: serde_json::Value = serde_json::from_str(&notices[0].params).unwrap();
+    let password = params["password"].as_str().unwrap().to_string();
+    assert!(password.len() >= 20, "{password}");
+    let response = app.post_login(&app.client(), "reviewer", &password).await;
     assert_eq!(location(&response), "/account/password");
     let event = last_event(&app, "user.password_reset").await;
-    assert_eq!(event.actor_username.as_deref(), Some("security"));
-    assert!(!format!("{event:?}").contains(NEW_PASSWORD));
+    assert_eq!(event.actor_username.as_deref(), Some("admin"));
+    let trail = format!("{:?}", app.audit_actions("user.password_reset").await);
+    assert!(!trail.contains(&password));
+    for action in ["account_request.made", "account_request.confirmed"] {
+        let event = format!("{:?}", last_event(&app, action).await);
+        assert!(!event.contains(&password), "{event}");
+    }
+    let html = app.html(&security, "/security").await;
+    assert!(!html.contains(&password));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_submitters_temporary_password_is_made_by_the_system_and_shown_once() {
+    let app = TestApp::spawn().await;
+    let security = app.signed_in("security").await;
+    let submitter = person(&app, "submitter").await;
+    let id = submitter.id.to_string();
+    let target = post(
+        &app,
+        &security,
+        "person_password_reset",
+        &[("id", &id), ("password", NEW_PASSWORD)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(target, "/security?shown=password");
+    let html = app.html(&security, &target).await;
+    let password = crate::helpers::testid_text(&html, "temp-password").expect("shown");
+    assert!(
+        password.len() >= 20 && password != NEW_PASSWORD,
+        "{password}"
+    );
+    // Once: the next look shows it no more.
+    let again = app.html(&security, "/security?shown=password").await;
+    assert!(!again.contains(&password));
+    assert!(person(&app, "submitter").await.must_change_password);
+    let response = app.post_login(&app.client(), "submitter", &password).await;
+    assert_eq!(location(&response), "/account/password");
+    let response = app
+        .post_login(&app.client(), "submitter", NEW_PASSWORD)
+        .await;
+    assert!(location(&response).starts_with("/login"));
+    // The person is told, without the password.
+    let notices = notices_to(&app, submitter.id, "account_password_reset").await;
+    assert_eq!(notices.len(), 1);
+    assert!(!notices[0].params.contains(&password));
+    assert!(app.audit_actions("account_request.made").await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_last_auditor_and_security_administrator_stay_switched_on() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin").await;
+    let auditor = person(&app, "auditor").await.id.to_string();
+    let security = person(&app, "security").await.id.to_string();
+    assert_eq!(
+        post(
+            &app,
+            &admin,
+            "person_active",
+            &[("id", &auditor), ("active", "false")]
+        )
+        .await,
+        Err(AppError::invalid("id", Problem::LastAuditor))
+    );
+    assert_eq!(
+        post(
+            &app,
+            &admin,
+            "person_active",
+            &[("id", &security), ("active", "false")]
+        )
+        .await,
+        Err(AppError::invalid("id", Problem::LastSecurityAdmin))
+    );
+    assert!(person(&app, "auditor").await.active);
+    assert!(person(&app, "security").await.active);
+    // Taking the role away is refused alike (to a submitter: done at once otherwise).
+    let security_client = app.signed_in("security").await;
+    assert_eq!(
+        post(
+            &app,
+            &security_client,
+            "role_change",
+            &[
+                ("id", &auditor),
+                ("role", "submitter"),
+                ("unit", "education")
+            ]
+        )
+        .await,
+        Err(AppError::invalid("role", Problem::LastAuditor))
+    );
+    assert_eq!(person(&app, "auditor").await.role, "auditor");
+    // With a second auditor, one may go; the person is told.
+    app.add_user("auditor.two", "auditor", None).await;
+    post(
+        &app,
+        &admin,
+        "person_active",
+        &[("id", &auditor), ("active", "false")],
+    )
+    .await
+    .unwrap();
+    assert!(!person(&app, "auditor").await.active);
+    let notices = notices_to(&app, auditor.parse().unwrap(), "account_disabled").await;
+    assert_eq!(notices.len(), 1);
+    let two = person(&app, "auditor.two").await.id.to_string();
+    assert_eq!(
+        post(
+            &app,
+            &admin,
+            "person_active",
+            &[("id", &two), ("active", "false")]
+        )
+        .await,
+        Err(AppError::invalid("id", Problem::LastAuditor))
+    );
     app.stop().await;
 }
 
@@ -832,9 +1063,17 @@ async fn the_security_administrator_resets_a_lost_second_factor() {
         .await
         .unwrap();
     let code = totp::code_at_step(&enrolment.secret, time_step(fixed_now().timestamp())).unwrap();
-    totp::confirm_enrolment(&app.db, &reviewer, &meta, &code, fixed_now())
-        .await
-        .unwrap();
+    totp::confirm_enrolment(
+        &app.db,
+        &reviewer,
+        &meta,
+        &code,
+        "",
+        &Default::default(),
+        fixed_now(),
+    )
+    .await
+    .unwrap();
     let security = app.signed_in("security").await;
     let html = app.html(&security, "/security").await;
     assert!(html.contains("data-testid=\"factor-reset\""), "{html}");
@@ -853,14 +1092,35 @@ async fn the_security_administrator_resets_a_lost_second_factor() {
     );
     assert!(person(&app, "reviewer").await.totp_enabled_at.is_some());
 
+    // A reviewer's is privileged (issue 15 item 3): asked for, confirmed by a second person.
+    let target = post(&app, &security, "second_factor_reset", &[("id", &id)])
+        .await
+        .unwrap();
+    let request = request_id(&target);
+    assert!(person(&app, "reviewer").await.totp_enabled_at.is_some());
     assert_eq!(
-        post(&app, &security, "second_factor_reset", &[("id", &id)]).await,
-        Ok(format!("/security?updated={id}"))
+        post(
+            &app,
+            &security,
+            "account_request_confirm",
+            &[("id", &request)]
+        )
+        .await,
+        Err(AppError::invalid("id", Problem::OwnRequest))
     );
+    post(&app, &admin, "account_request_confirm", &[("id", &request)])
+        .await
+        .unwrap();
     let after = person(&app, "reviewer").await;
     assert_eq!((after.totp_enabled_at, after.totp_secret), (None, None));
     let event = last_event(&app, "user.second_factor_reset").await;
-    assert_eq!(event.actor_username.as_deref(), Some("security"));
+    assert_eq!(event.actor_username.as_deref(), Some("admin"));
+    assert_eq!(
+        notices_to(&app, reviewer.id, "account_second_factor_reset")
+            .await
+            .len(),
+        1
+    );
     assert!(!format!("{event:?}").contains(&enrolment.secret));
     // Nothing left to reset: said so, nothing recorded.
     assert_eq!(

@@ -147,6 +147,50 @@ async fn enrol(
     (secret, codes)
 }
 
+/// Issues an enrolment code for `username` as `server enrolment-code` does (TOTP_REQUIRED on).
+async fn issue_code(app: &TestApp, username: &str) -> String {
+    totp::issue_enrolment_code(
+        &app.db,
+        &Actor::operator("test"),
+        person(app, username).await.id,
+        true,
+        fixed_now(),
+    )
+    .await
+    .unwrap()
+}
+
+/// [`enrol`] with the security administrator's enrolment code.
+async fn enrol_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    now: DateTime<Utc>,
+    enrolment_code: &str,
+) -> (String, Vec<String>) {
+    let secret = begin(app, client, username).await;
+    let to = post_form(
+        app,
+        client,
+        "/api/second_factor_confirm",
+        &[
+            ("code", &code_at(&secret, now)),
+            ("enrolment_code", enrolment_code),
+        ],
+    )
+    .await;
+    assert_eq!(
+        to,
+        "/account/second-factor?enabled=1",
+        "{:?}",
+        error_in(app, &to)
+    );
+    let html = app.html(client, &to).await;
+    let codes = codes_on(&html);
+    assert_eq!(codes.len(), 10, "{html}");
+    (secret, codes)
+}
+
 /// Signs in with the password: where `POST /login` sends the browser.
 async fn password_step(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
     location(&app.post_login(client, username, DEMO_PASSWORD).await)
@@ -666,14 +710,16 @@ async fn a_person_without_a_second_factor_signs_in_with_the_password_alone() {
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn when_required_reviewers_and_administrators_must_enrol_first_and_submitters_need_not() {
+async fn when_required_reviewers_administrators_and_auditors_must_enrol_first_and_submitters_need_not()
+ {
     let required = |config: &mut server::config::Config| config.totp_required = true;
     let app = TestApp::spawn_configured(TestDb::new().await, true, fixed_now(), required).await;
     let token = app.token_for("reviewer").await.token;
 
-    for username in ["reviewer", "admin"] {
+    // Issue 15 item 7: the auditor too.
+    for username in ["reviewer", "admin", "auditor"] {
         let client = app.signed_in(username).await;
-        for page in ["/", "/filings", "/tokens", "/account/password"] {
+        for page in ["/", "/tokens", "/account/password"] {
             assert_eq!(
                 lands(&app, &client, page).await,
                 "/account/second-factor",
@@ -704,14 +750,14 @@ async fn when_required_reviewers_and_administrators_must_enrol_first_and_submitt
         .unwrap();
     assert_eq!(api.status(), 200);
 
-    for username in ["submitter", "auditor"] {
-        let client = app.signed_in(username).await;
-        assert_eq!(lands(&app, &client, "/").await, "", "{username}");
-    }
+    let client = app.signed_in("submitter").await;
+    assert_eq!(lands(&app, &client, "/").await, "");
 
-    // Once enrolled, the reviewer goes about their work; the next sign-in asks for the code.
+    // Once enrolled (with the enrolment code the security administrator issued, issue 15 item
+    // 7), the reviewer goes about their work; the next sign-in asks for the code.
     let client = app.signed_in("reviewer").await;
-    let (secret, _) = enrol(&app, &client, "reviewer", fixed_now()).await;
+    let enrolment_code = issue_code(&app, "reviewer").await;
+    let (secret, _) = enrol_with(&app, &client, "reviewer", fixed_now(), &enrolment_code).await;
     assert_eq!(lands(&app, &client, "/").await, "");
     let app = later_with(app, two_minutes_on(), required).await;
     let client = app.client();
@@ -724,6 +770,128 @@ async fn when_required_reviewers_and_administrators_must_enrol_first_and_submitt
         "/"
     );
     assert_eq!(lands(&app, &client, "/").await, "");
+}
+
+#[tokio::test]
+async fn when_required_the_password_alone_enrols_no_second_factor_without_an_enrolment_code() {
+    let required = |config: &mut server::config::Config| config.totp_required = true;
+    let app = TestApp::spawn_configured(TestDb::new().await, true, fixed_now(), required).await;
+    let client = app.signed_in("reviewer").await;
+    let secret = begin(&app, &client, "reviewer").await;
+    let html = app.html(&client, "/account/second-factor").await;
+    assert!(
+        html.contains("data-testid=\"totp-enrolment-code\""),
+        "{html}"
+    );
+    let code = code_at(&secret, fixed_now());
+    let wrong = AppError::invalid("enrolment_code", Problem::EnrolmentCodeWrong);
+    // Whoever learnt the password cannot bind their own phone: no code, a made-up one, another
+    // person's, or an expired one are all refused and count like wrong passwords.
+    let others = issue_code(&app, "admin").await;
+    for bad in ["", "abcd-efgh-jkmn-pqrs", others.as_str()] {
+        let to = post_form(
+            &app,
+            &client,
+            "/api/second_factor_confirm",
+            &[("code", &code), ("enrolment_code", bad)],
+        )
+        .await;
+        assert_eq!(error_in(&app, &to), Some(wrong.clone()), "{bad:?}");
+        assert_eq!(person(&app, "reviewer").await.totp_enabled_at, None);
+    }
+    assert_eq!(person(&app, "reviewer").await.failed_sign_ins, 3);
+
+    // The security administrator (enrolled with the console's code) issues one on /security:
+    // shown once, stored hashed, audited without the code.
+    let security = app.signed_in("security").await;
+    let first = issue_code(&app, "security").await;
+    enrol_with(&app, &security, "security", fixed_now(), &first).await;
+    let app = later_with(app, fixed_now() + Duration::minutes(1), required).await;
+    let security = app.client();
+    let secret_of_security = person(&app, "security").await.totp_secret.unwrap();
+    assert_eq!(
+        password_step(&app, &security, "security").await,
+        "/login/second-factor"
+    );
+    code_step(
+        &app,
+        &security,
+        &code_at(&secret_of_security, fixed_now() + Duration::minutes(1)),
+    )
+    .await;
+    let reviewer_id = person(&app, "reviewer").await.id.to_string();
+    let html = app.html(&security, "/security").await;
+    assert!(
+        html.contains("data-testid=\"enrolment-code-issue\""),
+        "{html}"
+    );
+    let to = post_form(
+        &app,
+        &security,
+        "/api/enrolment_code_issue",
+        &[("id", &reviewer_id)],
+    )
+    .await;
+    assert_eq!(
+        to,
+        "/security?shown=enrolment_code",
+        "{:?}",
+        error_in(&app, &to)
+    );
+    let html = app.html(&security, &to).await;
+    let issued = testid_text(&html, "enrolment-code").expect("shown once");
+    let again = app.html(&security, &to).await;
+    assert!(!again.contains(&issued));
+    let event = app.audit_actions("user.enrolment_code_issued").await;
+    assert_eq!(event.len(), 3);
+    assert!(!format!("{event:?}").contains(&issued));
+    let stored = app::server::entities::enrolment_code::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|c| !c.code_hash.contains(&issued)));
+
+    // With it the reviewer enrols, and it works once.
+    let client = app.signed_in("reviewer").await;
+    enrol_with(
+        &app,
+        &client,
+        "reviewer",
+        fixed_now() + Duration::minutes(1),
+        &issued,
+    )
+    .await;
+    assert_eq!(app.audit_actions("user.enrolment_code_used").await.len(), 2);
+    let to = post_form(
+        &app,
+        &security,
+        "/api/enrolment_code_issue",
+        &[("id", &reviewer_id)],
+    )
+    .await;
+    assert_eq!(
+        error_in(&app, &to),
+        Some(AppError::invalid("id", Problem::EnrolmentCodeNotNeeded))
+    );
+
+    // A code expires after 24 hours.
+    let auditor_code = issue_code(&app, "auditor").await;
+    let late = fixed_now() + Duration::hours(25);
+    let app = later_with(app, late, required).await;
+    let client = app.signed_in("auditor").await;
+    let secret = begin(&app, &client, "auditor").await;
+    let to = post_form(
+        &app,
+        &client,
+        "/api/second_factor_confirm",
+        &[
+            ("code", &code_at(&secret, late)),
+            ("enrolment_code", &auditor_code),
+        ],
+    )
+    .await;
+    assert_eq!(error_in(&app, &to), Some(wrong));
+    assert_eq!(person(&app, "auditor").await.totp_enabled_at, None);
 }
 
 // ---------------------------------------------------------------------------------------------
