@@ -62,6 +62,10 @@ pub enum Problem {
     /// A report's month: not `YYYY-MM`, or not begun yet.
     MonthMalformed,
     MonthInFuture,
+    /// Issue 15, item 12: a date before the filing's decision (an upward report of it).
+    BeforeDecision,
+    /// A correction of an upward report that changes nothing.
+    ReportUnchanged,
 }
 
 /// What is wrong with a calendar year an administrator entered, at a line of the text when known.
@@ -156,6 +160,11 @@ pub enum AppError {
     /// A register to import that cannot be read as a whole (row-level problems are in its report).
     #[error("import: {0:?}")]
     Import(crate::domain::import::FileProblem),
+    /// Issue 15, item 11: the account has a request still open (a draft, under review, returned,
+    /// or awaiting Art. 12 completion); no other request is filed on it until that one is decided
+    /// or withdrawn. Names the filing (its id for the link, its number for people).
+    #[error("pending filing {number} on the account")]
+    PendingFiling { id: i32, number: String },
 }
 
 impl AppError {
@@ -175,6 +184,10 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Invalid { .. } => 400,
             AppError::Conflict | AppError::Art9Duplicate { .. } => 409,
+            AppError::PendingFiling { .. } => 409,
+            AppError::Refused(
+                Refusal::AccountDeregistered | Refusal::AlreadyReported | Refusal::NotReported,
+            ) => 409,
             AppError::Refused(Refusal::WrongState | Refusal::CompletionNotApplicable) => 409,
             AppError::Refused(_) => 403,
             AppError::Incomplete(_) | AppError::Calendar { .. } => 400,
@@ -225,6 +238,9 @@ impl AppError {
             AppError::Transport(_) => locale.t(Msg::ErrorTransport).into(),
             AppError::Busy => locale.t(Msg::ErrorBusy).into(),
             AppError::Import(problem) => crate::labels::import_file_problem(problem, locale),
+            AppError::PendingFiling { number, .. } => {
+                locale.tf(Msg::ErrorPendingFiling, &[("number", number)])
+            }
         }
     }
 }
@@ -236,6 +252,9 @@ pub fn refusal_msg(refusal: Refusal) -> Msg {
         Refusal::OwnFiling => Msg::RefusalOwnFiling,
         Refusal::WrongState => Msg::RefusalWrongState,
         Refusal::CompletionNotApplicable => Msg::RefusalCompletion,
+        Refusal::AccountDeregistered => Msg::RefusalAccountDeregistered,
+        Refusal::AlreadyReported => Msg::RefusalAlreadyReported,
+        Refusal::NotReported => Msg::RefusalNotReported,
     }
 }
 
@@ -292,6 +311,8 @@ impl Problem {
             Problem::PeriodTooLong => Msg::ReportProblemPeriodTooLong,
             Problem::MonthMalformed => Msg::ReportProblemMonthMalformed,
             Problem::MonthInFuture => Msg::ReportProblemMonthInFuture,
+            Problem::BeforeDecision => Msg::ProblemBeforeDecision,
+            Problem::ReportUnchanged => Msg::ProblemReportUnchanged,
         }
     }
 }

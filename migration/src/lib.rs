@@ -13,6 +13,7 @@ mod m20261127_000008_audit_retention;
 mod m20261127_000009_totp;
 mod m20261127_000010_security_admin;
 mod m20261127_000012_audit_peer;
+mod m20261127_000013_one_pending_per_account;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_totp::Migration),
             Box::new(m20261127_000010_security_admin::Migration),
             Box::new(m20261127_000012_audit_peer::Migration),
+            Box::new(m20261127_000013_one_pending_per_account::Migration),
         ]
     }
 }

@@ -55,6 +55,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         filings::reject,
         filings::grant_waiver,
         filings::report_upstream,
+        filings::correct_report,
         filings::complete,
         filings::confirm_completion,
         exports::registry_csv,
@@ -140,6 +141,11 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/filings/{id}/report-upstream",
             post(filings::report_upstream),
+        ),
+        (
+            Method::POST,
+            "/filings/{id}/correct-report",
+            post(filings::correct_report),
         ),
         (
             Method::POST,
