@@ -12,7 +12,7 @@ pub async fn fetch_dashboard() -> Result<DeadlineDashboard, AppError> {
     context::respond(async {
         let user = context::require_user()?;
         let (db, now) = (context::db()?, context::now());
-        let rows = filing_views::list(&db, &user, now).await?;
+        let rows = filing_views::under_review(&db, &user, now).await?;
         deadlines::dashboard(&db, &user, rows, now).await
     })
     .await

@@ -82,6 +82,10 @@ pub enum Problem {
     EnrolmentCodeWrong,
     /// An enrolment code for someone who needs none (no second factor required, or enrolled).
     EnrolmentCodeNotNeeded,
+    /// Issue 15, item 12: a date before the filing's decision (an upward report of it).
+    BeforeDecision,
+    /// A correction of an upward report that changes nothing.
+    ReportUnchanged,
 }
 
 /// What is wrong with a calendar year an administrator entered, at a line of the text when known.
@@ -176,6 +180,11 @@ pub enum AppError {
     /// A register to import that cannot be read as a whole (row-level problems are in its report).
     #[error("import: {0:?}")]
     Import(crate::domain::import::FileProblem),
+    /// Issue 15, item 11: the account has a request still open (a draft, under review, returned,
+    /// or awaiting Art. 12 completion); no other request is filed on it until that one is decided
+    /// or withdrawn. Names the filing (its id for the link, its number for people).
+    #[error("pending filing {number} on the account")]
+    PendingFiling { id: i32, number: String },
 }
 
 impl AppError {
@@ -195,6 +204,10 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Invalid { .. } => 400,
             AppError::Conflict | AppError::Art9Duplicate { .. } => 409,
+            AppError::PendingFiling { .. } => 409,
+            AppError::Refused(
+                Refusal::AccountDeregistered | Refusal::AlreadyReported | Refusal::NotReported,
+            ) => 409,
             AppError::Refused(Refusal::WrongState | Refusal::CompletionNotApplicable) => 409,
             AppError::Refused(_) => 403,
             AppError::Incomplete(_) | AppError::Calendar { .. } => 400,
@@ -245,6 +258,9 @@ impl AppError {
             AppError::Transport(_) => locale.t(Msg::ErrorTransport).into(),
             AppError::Busy => locale.t(Msg::ErrorBusy).into(),
             AppError::Import(problem) => crate::labels::import_file_problem(problem, locale),
+            AppError::PendingFiling { number, .. } => {
+                locale.tf(Msg::ErrorPendingFiling, &[("number", number)])
+            }
         }
     }
 }
@@ -256,6 +272,9 @@ pub fn refusal_msg(refusal: Refusal) -> Msg {
         Refusal::OwnFiling => Msg::RefusalOwnFiling,
         Refusal::WrongState => Msg::RefusalWrongState,
         Refusal::CompletionNotApplicable => Msg::RefusalCompletion,
+        Refusal::AccountDeregistered => Msg::RefusalAccountDeregistered,
+        Refusal::AlreadyReported => Msg::RefusalAlreadyReported,
+        Refusal::NotReported => Msg::RefusalNotReported,
     }
 }
 
@@ -321,6 +340,8 @@ impl Problem {
             Problem::NoEmailForDelivery => Msg::ProblemNoEmailForDelivery,
             Problem::EnrolmentCodeWrong => Msg::ProblemEnrolmentCodeWrong,
             Problem::EnrolmentCodeNotNeeded => Msg::ProblemEnrolmentCodeNotNeeded,
+            Problem::BeforeDecision => Msg::ProblemBeforeDecision,
+            Problem::ReportUnchanged => Msg::ProblemReportUnchanged,
         }
     }
 }

@@ -3,16 +3,22 @@
 //! for the page to show. Callers that are not forms get the error and its HTTP status instead.
 use crate::domain::filing::{FilingForm, FilingKind};
 use crate::error::AppError;
-use crate::model::{FilingDetail, FilingRow};
+use crate::model::{FilingDetail, FilingPage};
 use leptos::prelude::*;
 
-/// The filings the signed-in person may read (for reviewers: the queue first).
+/// One page of the filings the signed-in person may read (for reviewers: the queue first), with
+/// their total. `page` and `per_page` are clamped like the registry's (issue 15, item 10: the
+/// cost of a request does not grow with the number of filings).
 #[server(endpoint = "filings")]
-pub async fn list_filings() -> Result<Vec<FilingRow>, AppError> {
+pub async fn list_filings(
+    page: Option<u64>,
+    per_page: Option<u64>,
+) -> Result<FilingPage, AppError> {
     use crate::server::{context, filing_views};
     context::respond(async {
         let user = context::require_user()?;
-        filing_views::list(&context::db()?, &user, context::now()).await
+        let paging = crate::domain::registry::Paging::new(page, per_page);
+        filing_views::list(&context::db()?, &user, paging, context::now()).await
     })
     .await
 }
@@ -154,6 +160,40 @@ pub async fn report_filing(
         &context::request_meta(),
         id,
         report,
+        context::now(),
+    )
+    .await;
+    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+}
+
+/// 报备更正: corrects a recorded upward report, with the reason (issue 15, item 12).
+#[server(endpoint = "filing_report_correct")]
+pub async fn correct_report(
+    id: String,
+    reported_on: String,
+    reported_to: String,
+    reference: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::server::{context, filings};
+    let Ok(id) = filing_id(&id) else {
+        return context::conclude("/filings", Err(AppError::NotFound));
+    };
+    let user = context::require_user()?;
+    let correction = filings::ReportCorrection {
+        report: filings::UpwardReport {
+            reported_on,
+            reported_to,
+            reference,
+        },
+        reason,
+    };
+    let result = filings::correct_report(
+        &context::db()?,
+        &user,
+        &context::request_meta(),
+        id,
+        correction,
         context::now(),
     )
     .await;

@@ -71,6 +71,7 @@ pub fn action(action: FilingAction) -> Msg {
         FilingAction::RecordReport => Msg::ActionRecordReport,
         FilingAction::RecordCompletion => Msg::ActionRecordCompletion,
         FilingAction::ConfirmCompletion => Msg::ActionConfirmCompletion,
+        FilingAction::CorrectReport => Msg::ActionCorrectReport,
     }
 }
 
@@ -156,6 +157,7 @@ pub fn history_action(action: &str) -> Option<Msg> {
         ("filing", "rejected") => Msg::ActionReject,
         ("filing", "waiver_granted") => Msg::ActionGrantWaiver,
         ("filing", "reported") => Msg::ActionRecordReport,
+        ("filing", "report_corrected") => Msg::ActionCorrectReport,
         ("filing", "completion_recorded") => Msg::ActionRecordCompletion,
         ("filing", "completed") => Msg::ActionConfirmCompletion,
         ("filing", "attachment_added") => Msg::FilingUpload,

@@ -124,6 +124,18 @@ pub struct AccountDetail {
     /// The viewer is a submitter of the host unit and may file a change, suspension or deregistration.
     pub may_file: bool,
     pub history: Vec<HistoryEntry>,
+    /// The request still open on the account (id, number), for viewers who may read it: while
+    /// there is one, no other request is offered (issue 15, item 11).
+    pub pending_filing: Option<(i32, String)>,
+}
+
+/// One page of filings (issue 15, item 10), with the total the pager counts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingPage {
+    pub rows: Vec<FilingRow>,
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
 }
 
 /// A filing in a list.

@@ -13,6 +13,7 @@ mod m20261127_000008_audit_retention;
 mod m20261127_000009_totp;
 mod m20261127_000010_security_admin;
 mod m20261127_000012_audit_peer;
+mod m20261127_000013_one_pending_per_account;
 mod m20261127_000015_account_requests;
 mod m20261127_000016_token_scope_expiry;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_totp::Migration),
             Box::new(m20261127_000010_security_admin::Migration),
             Box::new(m20261127_000012_audit_peer::Migration),
+            Box::new(m20261127_000013_one_pending_per_account::Migration),
             Box::new(m20261127_000015_account_requests::Migration),
             Box::new(m20261127_000016_token_scope_expiry::Migration),
         ]

@@ -8,6 +8,15 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     let locale = use_locale();
     let sign_in = matches!(error, AppError::Unauthenticated)
         .then(|| view! { " " <a href="/login">{locale.t(Msg::ErrorSignIn)}</a> });
+    // The request that holds the account (issue 15, item 11), to open it.
+    let pending = match &error {
+        AppError::PendingFiling { id, number } => {
+            let href = format!("/filings/{id}");
+            let label = locale.tf(Msg::ErrorPendingFilingOpen, &[("number", number)]);
+            Some(view! { " " <a href=href data-testid="pending-filing-link">{label}</a> })
+        }
+        _ => None,
+    };
     // A field's problem names the field, for forms that do not mark it in place.
     let field = match &error {
         AppError::Invalid { field, .. } => {
@@ -20,7 +29,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     };
     view! {
         <div class="notice error" role="alert">
-            <p>{field}{error.message(locale)} {sign_in}</p>
+            <p>{field}{error.message(locale)} {sign_in}{pending}</p>
         </div>
     }
 }

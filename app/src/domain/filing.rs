@@ -52,8 +52,30 @@ codes!(
         RecordReport => "record_report",
         RecordCompletion => "record_completion",
         ConfirmCompletion => "confirm_completion",
+        // 报备更正: a report already recorded is corrected, with a reason (issue 15, item 12).
+        CorrectReport => "correct_report",
     }
 );
+
+impl FilingState {
+    /// Whether a filing in this state holds its account (issue 15, item 11): the county office has
+    /// it (submitted), it comes back to them (returned), or the registry changes only at Art. 12
+    /// completion (approved, awaiting completion). The database holds one such filing per account
+    /// (`ux_filings_one_pending_per_account`, the same predicate).
+    pub fn holds_account(self, completion_required: bool) -> bool {
+        match self {
+            FilingState::Submitted | FilingState::Returned => true,
+            FilingState::Approved => completion_required,
+            _ => false,
+        }
+    }
+
+    /// Not yet finished: a draft, or a filing that holds its account. While one exists the unit
+    /// files no other request on the same account.
+    pub fn open_on_account(self, completion_required: bool) -> bool {
+        self == FilingState::Draft || self.holds_account(completion_required)
+    }
+}
 
 impl FilingKind {
     /// Every kind but `open` acts on an account already in the registry.
@@ -75,6 +97,13 @@ pub enum Refusal {
     WrongState,
     /// Art. 12 evidence is missing, or the filing does not need it.
     CompletionNotApplicable,
+    /// Issue 15, item 11: the account was deregistered (注销) since the request was made; nothing
+    /// more is decided or changed on it.
+    AccountDeregistered,
+    /// Issue 15, item 12: the upward report is recorded already; only a correction changes it.
+    AlreadyReported,
+    /// A correction of an upward report that was never recorded.
+    NotReported,
 }
 
 /// The facts about a filing that decide who may act on it.
@@ -88,6 +117,8 @@ pub struct FilingFacts {
     pub completion_required: bool,
     /// Art. 12 evidence (platform completion date, announcement) has been recorded.
     pub completion_recorded: bool,
+    /// The upward report (报备) has been recorded.
+    pub reported: bool,
 }
 
 impl FilingFacts {
@@ -108,6 +139,7 @@ pub fn check(
     use FilingAction::*;
     use FilingState::*;
     let submitter_step = matches!(action, Edit | Submit | Withdraw | RecordCompletion);
+    // Every other step, the correction of a report included, is the county office's.
     let reviewer_step = !submitter_step;
     match role {
         Role::Admin | Role::Auditor | Role::SecurityAdmin => return Err(Refusal::WrongRole),
@@ -122,7 +154,7 @@ pub fn check(
         Edit | Submit | Withdraw => matches!(filing.state, Draft | Returned),
         Approve | Return | Reject => filing.state == Submitted,
         GrantWaiver => matches!(filing.state, Draft | Returned | Submitted),
-        RecordReport => matches!(filing.state, Approved | Completed),
+        RecordReport | CorrectReport => matches!(filing.state, Approved | Completed),
         RecordCompletion | ConfirmCompletion => filing.state == Approved,
     };
     if !state_allows {
@@ -133,6 +165,10 @@ pub fn check(
         ConfirmCompletion if !(filing.completion_required && filing.completion_recorded) => {
             Err(Refusal::CompletionNotApplicable)
         }
+        // A report goes upward once; what was recorded wrongly is corrected as such, never
+        // silently recorded again (issue 15, item 12).
+        RecordReport if filing.reported => Err(Refusal::AlreadyReported),
+        CorrectReport if !filing.reported => Err(Refusal::NotReported),
         _ => Ok(()),
     }
 }
@@ -454,6 +490,7 @@ mod tests {
             created_by: SUBMITTER,
             completion_required: false,
             completion_recorded: false,
+            reported: false,
         }
     }
 
@@ -553,6 +590,47 @@ mod tests {
             by_submitter(RecordCompletion, &facts(Approved)),
             Err(Refusal::CompletionNotApplicable)
         );
+    }
+
+    #[test]
+    fn a_report_is_recorded_once_and_then_only_corrected() {
+        for state in [Approved, Completed] {
+            assert_eq!(by_reviewer(RecordReport, &facts(state)), Ok(()));
+            assert_eq!(
+                by_reviewer(CorrectReport, &facts(state)),
+                Err(Refusal::NotReported)
+            );
+            let reported = FilingFacts {
+                reported: true,
+                ..facts(state)
+            };
+            assert_eq!(
+                by_reviewer(RecordReport, &reported),
+                Err(Refusal::AlreadyReported)
+            );
+            assert_eq!(by_reviewer(CorrectReport, &reported), Ok(()));
+            assert_eq!(
+                by_submitter(CorrectReport, &reported),
+                Err(Refusal::WrongRole)
+            );
+        }
+        assert_eq!(
+            by_reviewer(CorrectReport, &facts(Submitted)),
+            Err(Refusal::WrongState)
+        );
+    }
+
+    #[test]
+    fn drafts_and_filings_in_the_county_offices_hands_are_open_on_their_account() {
+        for state in [Submitted, Returned] {
+            assert!(state.holds_account(false) && state.open_on_account(false));
+        }
+        assert!(Approved.holds_account(true));
+        assert!(!Approved.holds_account(false));
+        assert!(!Draft.holds_account(false) && Draft.open_on_account(false));
+        for state in [Rejected, Withdrawn, Completed] {
+            assert!(!state.open_on_account(true), "{state:?}");
+        }
     }
 
     fn ctx(kind: FilingKind) -> FilingContext<'static> {

@@ -89,6 +89,56 @@ impl RegistryQuery {
     }
 }
 
+/// A page of a list other than the registry (the filings), within the registry's bounds: the page
+/// at least 1 and at most [`MAX_PAGE`], the size 1 to [`MAX_PER_PAGE`] (default
+/// [`DEFAULT_PER_PAGE`]). Anything out of bounds or malformed falls back to the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paging {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging::new(None, None)
+    }
+}
+
+impl Paging {
+    pub fn new(page: Option<u64>, per_page: Option<u64>) -> Self {
+        Paging {
+            page: page.filter(|p| (1..=MAX_PAGE).contains(p)).unwrap_or(1),
+            per_page: per_page
+                .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+                .unwrap_or(DEFAULT_PER_PAGE),
+        }
+    }
+
+    /// From a URL's `page` and `per_page` parameters.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let number = |key: &str| get(key).and_then(|v| v.trim().parse::<u64>().ok());
+        Paging::new(number("page"), number("per_page"))
+    }
+
+    pub fn offset(&self) -> u64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+
+    /// Pages needed for `total` rows (at least one).
+    pub fn page_count(&self, total: u64) -> u64 {
+        total.div_ceil(self.per_page.max(1)).max(1)
+    }
+
+    /// The query string of page `page` of the same size (`?page=2`, `?per_page=50&page=2`).
+    pub fn href_for_page(&self, page: u64) -> String {
+        if self.per_page == DEFAULT_PER_PAGE {
+            format!("?page={page}")
+        } else {
+            format!("?per_page={}&page={page}", self.per_page)
+        }
+    }
+}
+
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -114,6 +164,28 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         RegistryQuery::from_params(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn a_list_page_is_clamped_like_the_registrys() {
+        assert_eq!(
+            Paging::new(None, None),
+            Paging {
+                page: 1,
+                per_page: DEFAULT_PER_PAGE
+            }
+        );
+        assert_eq!(Paging::new(Some(0), Some(0)), Paging::default());
+        assert_eq!(
+            Paging::new(Some(MAX_PAGE + 1), Some(MAX_PER_PAGE + 1)),
+            Paging::default()
+        );
+        let p = Paging::new(Some(3), Some(25));
+        assert_eq!((p.offset(), p.page_count(51)), (50, 3));
+        assert_eq!(p.href_for_page(2), "?per_page=25&page=2");
+        assert_eq!(Paging::default().href_for_page(2), "?page=2");
+        let from_url = Paging::from_params(|k| (k == "page").then(|| " 2 ".to_string()));
+        assert_eq!(from_url.page, 2);
     }
 
     #[test]

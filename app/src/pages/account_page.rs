@@ -145,6 +145,15 @@ fn Account(account: AccountDetail, locale: Locale) -> impl IntoView {
                 }
             })}
         </section>
+        {account.pending_filing.clone().map(|(id, number)| {
+            let href = format!("/filings/{id}");
+            view! {
+                <p class="notice" data-testid="pending-filing">
+                    {locale.t(Msg::AccountPendingFiling)}" "
+                    <A href=href>{locale.tf(Msg::ErrorPendingFilingOpen, &[("number", &number)])}</A>
+                </p>
+            }
+        })}
         {account.may_file.then(|| {
             let id = account.id;
             view! {

@@ -225,6 +225,26 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                     <button type="submit" data-testid="step-record-report">{locale.t(Msg::ActionRecordReport)}</button>
                 </form>
             })}
+            // Issue 15, item 12: a recorded report is corrected as such, with the reason.
+            {can(FilingAction::CorrectReport).then(|| {
+                let (on, to, reference) = filing.report.clone().unwrap_or_default();
+                view! {
+                    <form method="post" action="/api/filing_report_correct" class="stacked" data-testid="report-correction-form">
+                        <h3>{locale.t(Msg::ActionCorrectReport)}</h3>
+                        <p class="hint">{locale.t(Msg::FilingReportCorrectionHint)}</p>
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <label for="corrected-on">{locale.t(Msg::FilingReportedOn)}</label>
+                        <input id="corrected-on" name="reported_on" type="date" required value=on />
+                        <label for="corrected-to">{locale.t(Msg::FilingReportedTo)}</label>
+                        <input id="corrected-to" name="reported_to" type="text" required maxlength="128" value=to />
+                        <label for="corrected-reference">{locale.t(Msg::FilingReportReference)}</label>
+                        <input id="corrected-reference" name="reference" type="text" required maxlength="128" value=reference />
+                        <label for="correction-reason">{locale.t(Msg::FilingCorrectionReason)}</label>
+                        <textarea id="correction-reason" name="reason" rows="2" required maxlength="2000"></textarea>
+                        <button type="submit" class="secondary" data-testid="step-correct-report">{locale.t(Msg::ActionCorrectReport)}</button>
+                    </form>
+                }
+            })}
         </section>
         <Attachments filing=filing.clone() locale />
         {filing.report.clone().map(|(on, to, reference)| view! {

@@ -1,12 +1,15 @@
-//! The filings a person works on: a unit's own filings, or the county office's queue.
+//! The filings a person works on: a unit's own filings, or the county office's queue, a page at a
+//! time. The page is in the URL (`?page=2`), and the pager is plain links, so paging works
+//! without JavaScript.
 use crate::api::current_user;
 use crate::components::deadline_badge::DeadlineBadge;
 use crate::components::error_notice::ErrorNotice;
 use crate::domain::Role;
+use crate::domain::registry::Paging;
 use crate::filing_api::list_filings;
-use crate::i18n::{Msg, use_locale};
+use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
-use crate::model::FilingRow;
+use crate::model::{FilingPage, FilingRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -14,33 +17,47 @@ use leptos_router::components::A;
 #[component]
 pub fn FilingsPage() -> impl IntoView {
     let locale = use_locale();
+    let query = leptos_router::hooks::use_query_map();
     // A step posted for a filing that does not exist comes back here with its error.
-    let error = leptos_router::hooks::use_query_map()
+    let error = query
         .read_untracked()
         .get("error")
         .and_then(|e| serde_json::from_str::<crate::error::AppError>(&e).ok());
+    let paging = Memo::new(move |_| {
+        let params = query.read();
+        Paging::from_params(|key| params.get(key))
+    });
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::FilingsTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::FilingsTitle)}</h1>
         {error.map(|error| view! { <ErrorNotice error /> })}
         <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                let data = async {
-                    Ok::<_, crate::error::AppError>((current_user().await?, list_filings().await?))
-                };
-                match data.await {
-                    Ok((user, rows)) => {
-                        let submitter = user.as_ref().is_some_and(|u| u.role == Role::Submitter);
-                        view! {
-                            {submitter.then(|| view! {
-                                <p><A href="/filings/new?kind=open" attr:class="button" attr:data-testid="new-open-filing">{locale.t(Msg::FilingsNewOpen)}</A></p>
-                            })}
-                            <FilingTable rows />
-                        }.into_any()
+            {move || {
+                let paging = paging.get();
+                Suspend::new(async move {
+                    let data = async {
+                        let user = current_user().await?;
+                        let page = list_filings(Some(paging.page), Some(paging.per_page)).await?;
+                        Ok::<_, crate::error::AppError>((user, page))
+                    };
+                    match data.await {
+                        Ok((user, page)) => {
+                            let submitter = user.as_ref().is_some_and(|u| u.role == Role::Submitter);
+                            let total = page.total.to_string();
+                            let pager = view! { <Pager page=page.clone() locale /> };
+                            view! {
+                                {submitter.then(|| view! {
+                                    <p><A href="/filings/new?kind=open" attr:class="button" attr:data-testid="new-open-filing">{locale.t(Msg::FilingsNewOpen)}</A></p>
+                                })}
+                                <p class="total" data-testid="filings-total" role="status">{locale.tf(Msg::FilingsTotal, &[("count", &total)])}</p>
+                                <FilingTable rows=page.rows />
+                                {pager}
+                            }.into_any()
+                        }
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
+                })
+            }}
         </Suspense>
     }
 }
@@ -87,4 +104,34 @@ pub fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// Links to the previous and next page (plain links: they work without JavaScript).
+#[component]
+fn Pager(page: FilingPage, locale: Locale) -> impl IntoView {
+    let paging = Paging::new(Some(page.page), Some(page.per_page));
+    let pages = paging.page_count(page.total);
+    let current = page.page.min(pages);
+    let prev = (current > 1).then(|| {
+        let href = format!("/filings{}", paging.href_for_page(current - 1));
+        view! { <A href=href attr:rel="prev" attr:data-testid="filings-page-prev">{locale.t(Msg::RegistryPrev)}</A> }
+    });
+    let next = (current < pages).then(|| {
+        let href = format!("/filings{}", paging.href_for_page(current + 1));
+        view! { <A href=href attr:rel="next" attr:data-testid="filings-page-next">{locale.t(Msg::RegistryNext)}</A> }
+    });
+    let label = locale.tf(
+        Msg::RegistryPage,
+        &[
+            ("page", &current.to_string()),
+            ("pages", &pages.to_string()),
+        ],
+    );
+    view! {
+        <nav class="pagination" aria-label=locale.t(Msg::FilingsPagination) data-testid="filings-pager">
+            {prev}
+            <span aria-current="page">{label}</span>
+            {next}
+        </nav>
+    }
 }

@@ -12,12 +12,18 @@ use crate::domain::Role;
 use crate::domain::calendar::china_date;
 use crate::domain::deadline;
 use crate::domain::filing::{self as rules, Field, FilingKind, FilingState, Refusal};
+use crate::domain::registry::Paging;
 use crate::error::AppError;
 use crate::model::{
-    AttachmentView, FilingDetail, FilingRow, HistoryEntry, PeriodView, PlatformName, SessionUser,
+    AttachmentView, FilingDetail, FilingPage, FilingRow, HistoryEntry, PeriodView, PlatformName,
+    SessionUser,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 use std::collections::HashMap;
 
 fn platform_name(p: &platform::Model) -> PlatformName {
@@ -40,13 +46,9 @@ fn may_read(user: &SessionUser, f: &filing::Model) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Filings the viewer may read, with where their review period stands on `now`. For reviewers, the
-/// queue: those waiting for a decision first, soonest due first, then those awaiting completion.
-pub async fn list(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    now: DateTime<Utc>,
-) -> Result<Vec<FilingRow>, AppError> {
+/// The filings `user` may read: a submitter their unit's, the county office, administrators and
+/// auditors all of them.
+fn readable(user: &SessionUser) -> Result<Select<filing::Entity>, AppError> {
     if !user.role.reads_filings() {
         return Err(AppError::Forbidden);
     }
@@ -54,20 +56,57 @@ pub async fn list(
     if user.role == Role::Submitter {
         query = query.filter(filing::Column::UnitId.eq(user.unit_id.unwrap_or(-1)));
     }
-    let filings = query.order_by_desc(filing::Column::Id).all(db).await?;
+    Ok(query)
+}
+
+/// The reviewers' queue order, in the database: submitted filings first, then those awaiting
+/// Art. 12 completion (each soonest due first, then by receipt), then the rest newest first.
+fn queue_rank() -> SimpleExpr {
+    Expr::cust(
+        "CASE WHEN state = 'submitted' THEN 0 \
+         WHEN state = 'approved' AND completion_required THEN 1 ELSE 2 END",
+    )
+}
+
+fn queue_due() -> SimpleExpr {
+    // Only within the first two ranks; NULL elsewhere, so both databases order the rest by id.
+    Expr::cust(
+        "CASE WHEN state = 'submitted' OR (state = 'approved' AND completion_required) \
+         THEN due_on END",
+    )
+}
+
+fn queue_received() -> SimpleExpr {
+    Expr::cust(
+        "CASE WHEN state = 'submitted' OR (state = 'approved' AND completion_required) \
+         THEN received_at END",
+    )
+}
+
+/// The rows of `filings`, with where their review period stands on `now`. Units and platforms
+/// are read for these rows only.
+async fn rows(
+    db: &DatabaseConnection,
+    filings: Vec<filing::Model>,
+    now: DateTime<Utc>,
+) -> Result<Vec<FilingRow>, AppError> {
+    let unit_ids: Vec<i32> = filings.iter().map(|f| f.unit_id).collect();
+    let platform_ids: Vec<i32> = filings.iter().filter_map(|f| f.platform_id).collect();
     let units: HashMap<i32, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(unit_ids))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
     let platforms: HashMap<i32, PlatformName> = platform::Entity::find()
+        .filter(platform::Column::Id.is_in(platform_ids))
         .all(db)
         .await?
         .iter()
         .map(|p| (p.id, platform_name(p)))
         .collect();
-    let mut rows: Vec<FilingRow> = filings
+    Ok(filings
         .into_iter()
         .filter_map(|f| {
             let facts = facts(&f).ok()?;
@@ -85,22 +124,57 @@ pub async fn list(
                 deadline: super::deadlines::status_of(&f, now),
             })
         })
-        .collect();
-    if user.role == Role::Reviewer {
-        // The queue: submitted filings by due date (then receipt), then those awaiting completion.
-        let rank = |r: &FilingRow| match (r.state, r.awaiting_completion) {
-            (FilingState::Submitted, _) => 0,
-            (_, true) => 1,
-            _ => 2,
-        };
-        rows.sort_by(|a, b| {
-            rank(a)
-                .cmp(&rank(b))
-                .then(a.due_on.cmp(&b.due_on))
-                .then(a.received_at.cmp(&b.received_at))
-        });
-    }
-    Ok(rows)
+        .collect())
+}
+
+/// One page of the filings the viewer may read, with their total (issue 15, item 10: paged in
+/// the database, so a page costs the same however many filings there are). For reviewers, the
+/// queue: those waiting for a decision first, soonest due first, then those awaiting completion,
+/// then the rest; for everyone else newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    paging: Paging,
+    now: DateTime<Utc>,
+) -> Result<FilingPage, AppError> {
+    let query = readable(user)?;
+    let total = query.clone().count(db).await?;
+    let ordered = if user.role == Role::Reviewer {
+        query
+            .order_by(queue_rank(), Order::Asc)
+            .order_by(queue_due(), Order::Asc)
+            .order_by(queue_received(), Order::Asc)
+    } else {
+        query
+    };
+    let filings = ordered
+        .order_by_desc(filing::Column::Id)
+        .offset(paging.offset())
+        .limit(paging.per_page)
+        .all(db)
+        .await?;
+    Ok(FilingPage {
+        rows: rows(db, filings, now).await?,
+        page: paging.page,
+        per_page: paging.per_page,
+        total,
+    })
+}
+
+/// The filings under review (submitted) that the viewer may read: the ones with an open review
+/// period, for the deadline dashboard. Bounded by the county office's workload, not by history.
+pub async fn under_review(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    now: DateTime<Utc>,
+) -> Result<Vec<FilingRow>, AppError> {
+    let filings = readable(user)?
+        .filter(filing::Column::State.eq(FilingState::Submitted.as_str()))
+        .order_by_asc(filing::Column::DueOn)
+        .order_by_asc(filing::Column::Id)
+        .all(db)
+        .await?;
+    rows(db, filings, now).await
 }
 
 fn text(value: &serde_json::Value) -> String {

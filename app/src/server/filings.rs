@@ -16,8 +16,9 @@ use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set, SqlErr, Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -62,6 +63,7 @@ pub fn facts(f: &filing::Model) -> Result<FilingFacts, AppError> {
         created_by: f.created_by,
         completion_required: f.completion_required,
         completion_recorded: f.completion_recorded_at.is_some(),
+        reported: f.reported_on.is_some(),
     })
 }
 
@@ -180,9 +182,23 @@ async fn load<C: ConnectionTrait>(txn: &C, id: i32) -> Result<filing::Model, App
 async fn save(
     txn: &DatabaseTransaction,
     before: &filing::Model,
-    mut after: filing::ActiveModel,
+    after: filing::ActiveModel,
     now: DateTime<Utc>,
 ) -> Result<filing::Model, AppError> {
+    if write(txn, before, after, now).await? != 1 {
+        return Err(AppError::Conflict);
+    }
+    load(txn, before.id).await
+}
+
+/// The guarded update of [`save`], with the database's own error (the rows it changed: 0 when
+/// someone else changed the filing first).
+async fn write(
+    txn: &DatabaseTransaction,
+    before: &filing::Model,
+    mut after: filing::ActiveModel,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     after.id = sea_orm::ActiveValue::NotSet;
     after.version = Set(before.version + 1);
     after.updated_at = Set(now);
@@ -192,10 +208,76 @@ async fn save(
         .filter(filing::Column::Version.eq(before.version))
         .exec(txn)
         .await?;
-    if result.rows_affected != 1 {
-        return Err(AppError::Conflict);
+    Ok(result.rows_affected)
+}
+
+/// Issue 15, item 11: the filing still open on `account_id` (a draft, or one that holds the
+/// account: see [`FilingState::holds_account`]), other than `except`. With `holding_only`,
+/// drafts do not count. Art. 11 has the county office decide each request on the account as it
+/// stands; two requests decided one after the other on one account (a change approved after the
+/// closure) would apply the second to an account the first had changed or closed.
+pub async fn open_on_account<C: ConnectionTrait>(
+    txn: &C,
+    account_id: i32,
+    except: Option<i32>,
+    holding_only: bool,
+) -> Result<Option<filing::Model>, AppError> {
+    let mut plain_states = vec![
+        FilingState::Submitted.as_str(),
+        FilingState::Returned.as_str(),
+    ];
+    if !holding_only {
+        plain_states.push(FilingState::Draft.as_str());
     }
-    load(txn, before.id).await
+    let open = Condition::any()
+        .add(filing::Column::State.is_in(plain_states))
+        .add(
+            Condition::all()
+                .add(filing::Column::State.eq(FilingState::Approved.as_str()))
+                .add(filing::Column::CompletionRequired.eq(true)),
+        );
+    Ok(filing::Entity::find()
+        .filter(filing::Column::AccountId.eq(account_id))
+        .filter(filing::Column::Id.ne(except.unwrap_or(-1)))
+        .filter(open)
+        .order_by_asc(filing::Column::Id)
+        .one(txn)
+        .await?)
+}
+
+fn pending(f: filing::Model) -> AppError {
+    AppError::PendingFiling {
+        id: f.id,
+        number: f.number,
+    }
+}
+
+/// Issue 15, item 11: nothing more is requested, decided or applied on an account that has been
+/// deregistered (注销, Art. 11); a request made before the closure is refused, not applied.
+fn ensure_not_deregistered(a: &account::Model) -> Result<(), AppError> {
+    if a.status == AccountStatus::Deregistered.as_str() {
+        return Err(AppError::Refused(Refusal::AccountDeregistered));
+    }
+    Ok(())
+}
+
+/// The account a change, suspension or closure is about, checked as it stands now.
+async fn target_account<C: ConnectionTrait>(
+    txn: &C,
+    f: &filing::Model,
+) -> Result<Option<account::Model>, AppError> {
+    if !kind_of(f)?.needs_account() {
+        return Ok(None);
+    }
+    let Some(id) = f.account_id else {
+        return Ok(None);
+    };
+    let a = account::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    ensure_not_deregistered(&a)?;
+    Ok(Some(a))
 }
 
 /// The next readable number of the year (2026-0001), inside the write transaction. On PostgreSQL
@@ -278,6 +360,12 @@ pub async fn create_draft(
                 .ok_or(AppError::NotFound)?;
             if a.host_unit_id != unit_id {
                 return Err(AppError::Refused(Refusal::OtherUnit));
+            }
+            ensure_not_deregistered(&a)?;
+            // Issue 15, item 11: one request at a time per account; the refusal names the one
+            // that is open, for the unit to finish or withdraw first.
+            if let Some(open) = open_on_account(&txn, a.id, None, false).await? {
+                return Err(pending(open));
             }
             (Some(a.id), Some(a.platform_id))
         }
@@ -582,6 +670,15 @@ pub async fn submit(
     let txn = begin_write(db).await?;
     let before = load(&txn, id).await?;
     permit(FilingAction::Submit, user, &before)?;
+    // Issue 15, item 11: the account as it stands now, and no other request in the county
+    // office's hands on it (the unique index `ux_filings_one_pending_per_account` holds this even
+    // when two submissions race; see below). Checked first: while another request holds the
+    // account, completing this one's form would not help.
+    if let Some(a) = target_account(&txn, &before).await?
+        && let Some(holder) = open_on_account(&txn, a.id, Some(before.id), true).await?
+    {
+        return Err(pending(holder));
+    }
     let checked = check_rules(&txn, &before, now).await?;
     if !checked.issues.is_empty() {
         return Err(AppError::Incomplete(checked.issues));
@@ -615,7 +712,20 @@ pub async fn submit(
             .target
             .as_ref()
             .is_some_and(|a| a.in_national_system));
-    let after = save(&txn, &before, edit, now).await?;
+    let after = match write(&txn, &before, edit, now).await {
+        Ok(1) => load(&txn, id).await?,
+        Ok(_) => return Err(AppError::Conflict),
+        // Another submission on the same account committed first: the index refused this one.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            drop(txn);
+            let holder = match before.account_id {
+                Some(account_id) => open_on_account(db, account_id, Some(id), true).await?,
+                None => None,
+            };
+            return Err(holder.map(pending).unwrap_or(AppError::Conflict));
+        }
+        Err(e) => return Err(e.into()),
+    };
     deadlines::open_period(&txn, id, now, working_days, due).await?;
     let action = if resubmission {
         "filing.resubmitted"
@@ -704,11 +814,6 @@ async fn simple_step(
         }
         FilingAction::Reject => {
             outbox::notify_unit_of_decision(&txn, NoticeKind::FilingRejected, &after, now).await?;
-        }
-        // 报备: the upper level receives the report.
-        FilingAction::RecordReport => {
-            let to = [Recipient::UpperLevel];
-            outbox::notify_filing(&txn, NoticeKind::FilingReported, &after, &to, now).await?;
         }
         _ => {}
     }
@@ -843,6 +948,8 @@ async fn apply_to_registry(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Issue 15, item 11: checked again where the registry changes (approval, Art. 12 completion).
+    ensure_not_deregistered(&before)?;
     let mut edit = before.clone().into_active_model();
     match kind {
         FilingKind::Change => {
@@ -897,6 +1004,9 @@ pub async fn approve(
     if !checked.issues.is_empty() {
         return Err(AppError::Incomplete(checked.issues));
     }
+    // Issue 15, item 11: the account as it stands at the decision (Art. 11), also when the
+    // registry changes only at Art. 12 completion.
+    target_account(&txn, &before).await?;
     if kind_of(&before)? == FilingKind::Open
         && before.art9_waiver.is_none()
         && let Some(platform_id) = before.platform_id
@@ -976,6 +1086,44 @@ pub struct UpwardReport {
     pub reference: String,
 }
 
+/// 报备更正: a recorded report corrected, with the reason (issue 15, item 12).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportCorrection {
+    pub report: UpwardReport,
+    pub reason: String,
+}
+
+/// A report's fields, checked: the date lies between the decision and today in China (a report
+/// of a decision is made after it, and not in the future; Art. 11), the rest is bounded text.
+fn report_fields(
+    f: &filing::Model,
+    report: &UpwardReport,
+    now: DateTime<Utc>,
+) -> Result<(NaiveDate, String, String), AppError> {
+    let on = NaiveDate::parse_from_str(report.reported_on.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid("reported_on", Problem::BadDate))?;
+    if on > china_date(now) {
+        return Err(AppError::invalid("reported_on", Problem::FutureDate));
+    }
+    if let Some(decided) = f.decided_at
+        && on < china_date(decided)
+    {
+        return Err(AppError::invalid("reported_on", Problem::BeforeDecision));
+    }
+    let to = bounded_text("reported_to", &report.reported_to, 128)?;
+    let reference = bounded_text("reference", &report.reference, 128)?;
+    Ok((on, to, reference))
+}
+
+fn report_of(f: &filing::Model) -> serde_json::Value {
+    json!({
+        "reported_on": f.reported_on, "reported_to": f.reported_to,
+        "report_reference": f.report_reference,
+    })
+}
+
+/// Records the upward report (报备) of an approved filing, once, and queues the 【报备】 notice to
+/// the upper-level office. A report already recorded is changed only by [`correct_report`].
 pub async fn record_report(
     db: &DatabaseConnection,
     user: &SessionUser,
@@ -984,17 +1132,93 @@ pub async fn record_report(
     report: UpwardReport,
     now: DateTime<Utc>,
 ) -> Result<filing::Model, AppError> {
-    let on = NaiveDate::parse_from_str(report.reported_on.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("reported_on", Problem::BadDate))?;
-    let to = bounded_text("reported_to", &report.reported_to, 128)?;
-    let reference = bounded_text("reference", &report.reference, 128)?;
-    let report = FilingAction::RecordReport;
-    simple_step(db, user, meta, id, report, "filing.reported", now, |edit| {
-        edit.reported_on = Set(Some(on));
-        edit.reported_to = Set(Some(to));
-        edit.report_reference = Set(Some(reference));
-    })
-    .await
+    report_step(db, user, meta, id, report, None, now).await
+}
+
+/// Corrects a recorded upward report: an explicit step with its reason, audited as a correction
+/// (`filing.report_corrected`, old and new values), and one correction notice to the upper-level
+/// office instead of a second report.
+pub async fn correct_report(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    id: i32,
+    correction: ReportCorrection,
+    now: DateTime<Utc>,
+) -> Result<filing::Model, AppError> {
+    let reason = required_text("reason", &correction.reason)?;
+    report_step(db, user, meta, id, correction.report, Some(reason), now).await
+}
+
+async fn report_step(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    id: i32,
+    report: UpwardReport,
+    correction: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<filing::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let before = load(&txn, id).await?;
+    let action = match correction {
+        Some(_) => FilingAction::CorrectReport,
+        None => FilingAction::RecordReport,
+    };
+    permit(action, user, &before)?;
+    let (on, to, reference) = report_fields(&before, &report, now)?;
+    let unchanged = before.reported_on == Some(on)
+        && before.reported_to.as_deref() == Some(to.as_str())
+        && before.report_reference.as_deref() == Some(reference.as_str());
+    if correction.is_some() && unchanged {
+        return Err(AppError::invalid("reported_on", Problem::ReportUnchanged));
+    }
+    let mut edit = before.clone().into_active_model();
+    edit.reported_on = Set(Some(on));
+    edit.reported_to = Set(Some(to));
+    edit.report_reference = Set(Some(reference));
+    let after = save(&txn, &before, edit, now).await?;
+    let (old, mut new) = differences(&report_of(&before), &report_of(&after));
+    let audit_action = match &correction {
+        Some(reason) => {
+            if let Some(fields) = new.as_object_mut() {
+                fields.insert("correction_reason".into(), json!(reason));
+            }
+            "filing.report_corrected"
+        }
+        None => "filing.reported",
+    };
+    let r = Record {
+        action: audit_action,
+        entity_type: "filing",
+        id,
+        before: Some(old),
+        after: Some(new),
+    };
+    record(&txn, user, meta, r, now).await?;
+    // The upper level receives the report once; a correction is announced as a correction, with
+    // what it replaces and why (the same outbox kind, marked `correction`).
+    let mut params = outbox::filing_params(&txn, &after).await?;
+    if let (Some(reason), Some(fields)) = (&correction, params.as_object_mut()) {
+        fields.insert(
+            "correction".into(),
+            json!({
+                "reason": reason,
+                "previous_reported_on": before.reported_on,
+                "previous_reported_to": before.reported_to,
+                "previous_reference": before.report_reference,
+            }),
+        );
+    }
+    let notice = outbox::Notice {
+        kind: NoticeKind::FilingReported,
+        filing_id: Some(after.id),
+        unit_id: Some(after.unit_id),
+        params,
+    };
+    outbox::enqueue(&txn, &notice, &[Recipient::UpperLevel], now).await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 /// Art. 12 evidence from the unit: done on the platform, announced publicly (with a screenshot).

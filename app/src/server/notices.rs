@@ -75,6 +75,10 @@ pub fn subject(kind: NoticeKind, locale: Locale, params: &Value) -> String {
         NoticeKind::FilingApproved => Msg::MailApprovedSubject,
         NoticeKind::FilingAwaitingCompletion => Msg::MailAwaitingSubject,
         NoticeKind::FilingRejected => Msg::MailRejectedSubject,
+        // Issue 15, item 12: a correction says so, and is not a second report.
+        NoticeKind::FilingReported if correction(params).is_some() => {
+            Msg::MailReportCorrectedSubject
+        }
         NoticeKind::FilingReported => Msg::MailReportedSubject,
         NoticeKind::FilingDueToday => Msg::MailDueTodaySubject,
         NoticeKind::FilingOverdue => Msg::MailOverdueSubject,
@@ -109,6 +113,12 @@ fn account_args(params: &Value, locale: Locale) -> Vec<(&'static str, String)> {
         ("role", role),
         ("password", text(params, "password").to_string()),
     ]
+}
+
+/// What a correction of an upward report replaces and why (issue 15, item 12), if the notice is
+/// one.
+fn correction(params: &Value) -> Option<&Value> {
+    params.get("correction").filter(|c| c.is_object())
 }
 
 fn rotation_accounts(params: &Value) -> &[Value] {
@@ -196,10 +206,35 @@ pub fn render(kind: NoticeKind, locale: Locale, params: &Value, base_url: &str) 
                 lines.push(line(Msg::MailReason));
             }
         }
-        NoticeKind::FilingReported => {
-            lines.push(line(Msg::MailReportedBody));
-            lines.push(line(Msg::MailReportedReference));
-        }
+        NoticeKind::FilingReported => match correction(params) {
+            Some(c) => {
+                lines.push(line(Msg::MailReportCorrectedBody));
+                lines.push(line(Msg::MailReportedReference));
+                let args = [
+                    (
+                        "previous_reference",
+                        text(c, "previous_reference").to_string(),
+                    ),
+                    ("previous_date", text(c, "previous_reported_on").to_string()),
+                    ("previous_to", text(c, "previous_reported_to").to_string()),
+                    ("reason", text(c, "reason").to_string()),
+                ];
+                lines.push(Line::Text(fill(
+                    locale,
+                    Msg::MailReportCorrectedPrevious,
+                    &args,
+                )));
+                lines.push(Line::Text(fill(
+                    locale,
+                    Msg::MailReportCorrectedReason,
+                    &args,
+                )));
+            }
+            None => {
+                lines.push(line(Msg::MailReportedBody));
+                lines.push(line(Msg::MailReportedReference));
+            }
+        },
         NoticeKind::FilingDueToday => lines.push(line(Msg::MailDueTodayBody)),
         NoticeKind::FilingOverdue => lines.push(line(Msg::MailOverdueBody)),
         NoticeKind::PasswordRotation => {

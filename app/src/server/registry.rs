@@ -338,11 +338,23 @@ pub async fn detail(
     if access == CustodianAccess::Full && history_shows_mobiles {
         shown.push("history.custodian_mobile");
     }
+    // Issue 15, item 11: one request at a time per account; the page names the open one to
+    // those who may read it (a submitter: their own unit's).
+    let reads_it = user.role.reads_filings()
+        && (user.role != crate::domain::Role::Submitter || user.unit_id == Some(a.host_unit_id));
+    let pending_filing = match reads_it {
+        true => super::filings::open_on_account(db, a.id, None, false)
+            .await?
+            .map(|f| (f.id, f.number)),
+        false => None,
+    };
     let detail = AccountDetail {
         custodian: custodian_view(&viewer, &a),
         may_file: viewer.role == crate::domain::Role::Submitter
             && viewer.unit_id == Some(a.host_unit_id)
-            && live,
+            && live
+            && pending_filing.is_none(),
+        pending_filing,
         rotation_overdue: status_of(&a.status)? != AccountStatus::Deregistered
             && deadline::rotation_overdue(a.password_rotated_on, china_date(now), rotation_days),
         may_record_rotation: may_record_rotation(&viewer, &a)

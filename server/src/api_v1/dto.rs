@@ -320,6 +320,20 @@ pub struct ReportRequest {
     pub reference: String,
 }
 
+/// `correct-report`: a recorded upward report corrected (issue 15, item 12): the corrected values
+/// and why. Audited as a correction; the upper level receives one correction notice.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectReportRequest {
+    /// YYYY-MM-DD, between the decision and today (China time).
+    pub reported_on: String,
+    pub reported_to: String,
+    /// The reference of the report (文号).
+    pub reference: String,
+    /// Why the recorded report is corrected.
+    pub reason: String,
+}
+
 /// `complete`: the unit's evidence that the platform carried out the approved step (Art. 12).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -107,6 +107,10 @@ fn app_code(error: &AppError) -> &'static str {
         AppError::Import(_) => "invalid_import",
         AppError::Internal { .. } | AppError::Transport(_) => "internal",
         AppError::Busy => "busy",
+        AppError::Refused(Refusal::AccountDeregistered) => "account_deregistered",
+        AppError::Refused(Refusal::AlreadyReported) => "already_reported",
+        AppError::Refused(Refusal::NotReported) => "not_reported",
+        AppError::PendingFiling { .. } => "pending_filing",
     }
 }
 

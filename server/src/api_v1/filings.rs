@@ -2,14 +2,14 @@
 //! same services as the pages, so the same rules, permissions, audit events and notices apply.
 //! Each step answers with the filing as it now stands.
 use super::dto::{
-    ApproveRequest, CompletionRequest, Filing, FilingPatch, HistoryEvent, NewFilingRequest,
-    ReasonRequest, ReportRequest, ReturnRequest,
+    ApproveRequest, CompletionRequest, CorrectReportRequest, Filing, FilingPatch, HistoryEvent,
+    NewFilingRequest, ReasonRequest, ReportRequest, ReturnRequest,
 };
 use super::error::{ApiFailure, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Caller};
 use crate::startup::AppState;
 use app::server::filing_views;
-use app::server::filings::{self, CompletionEvidence, NewFiling, UpwardReport};
+use app::server::filings::{self, CompletionEvidence, NewFiling, ReportCorrection, UpwardReport};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -247,7 +247,9 @@ step!("Grants an Art. 9 waiver to an open request (county office), with the reas
     filings::grant_waiver(&state.db, &caller.user, &caller.meta, id, &body.reason, now).await
 });
 
-step!("Records that the decision was reported to the upper level (Art. 11).",
+step!("Records that the decision was reported to the upper level (Art. 11), once: the date lies \
+   between the decision and today (China time); a recorded report is changed only by \
+   `correct-report`.",
 "/api/v1/filings/{id}/report-upstream", ReportRequest, report_upstream(state, caller, id, body) {
     let report = UpwardReport {
         reported_on: body.reported_on,
@@ -256,6 +258,21 @@ step!("Records that the decision was reported to the upper level (Art. 11).",
     };
     let now = state.clock.now();
     filings::record_report(&state.db, &caller.user, &caller.meta, id, report, now).await
+});
+
+step!("Corrects a recorded upward report, with the reason: audited as a correction, and one \
+   correction notice (not a second report) goes to the upper level.",
+"/api/v1/filings/{id}/correct-report", CorrectReportRequest, correct_report(state, caller, id, body) {
+    let correction = ReportCorrection {
+        report: UpwardReport {
+            reported_on: body.reported_on,
+            reported_to: body.reported_to,
+            reference: body.reference,
+        },
+        reason: body.reason,
+    };
+    let now = state.clock.now();
+    filings::correct_report(&state.db, &caller.user, &caller.meta, id, correction, now).await
 });
 
 step!("The unit's evidence that the platform carried out an approved step (Art. 12); the \

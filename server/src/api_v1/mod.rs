@@ -68,6 +68,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         filings::reject,
         filings::grant_waiver,
         filings::report_upstream,
+        filings::correct_report,
         filings::complete,
         filings::confirm_completion,
         exports::registry_csv,
@@ -241,6 +242,11 @@ pub fn routes() -> Vec<ApiRoute> {
             "/filings/{id}/report-upstream",
             WRITE,
             post(filings::report_upstream),
+        ),
+        (
+            Method::POST,
+            "/filings/{id}/correct-report",
+            post(filings::correct_report),
         ),
         (
             Method::POST,

@@ -1112,6 +1112,27 @@ async fn a_filing_travels_from_draft_to_upward_report_through_the_api() {
         stored_filing(&app, id).await.report_reference.as_deref(),
         Some("渝府办备〔2026〕88号")
     );
+
+    // Issue 15, item 12: the report is recorded once; a wrong one is corrected as such.
+    let again = json!({
+        "reported_on": "2026-11-27",
+        "reported_to": "重庆市人民政府办公厅",
+        "reference": "渝府办备〔2026〕89号",
+    });
+    let response = step(&app, &reviewer, id, "report-upstream", Some(again)).await;
+    expect_error(response, 409, "already_reported").await;
+    let correction = json!({
+        "reported_on": "2026-11-27",
+        "reported_to": "重庆市人民政府办公厅",
+        "reference": "渝府办备〔2026〕89号",
+        "reason": "文号笔误",
+    });
+    let corrected = expect_json(
+        step(&app, &reviewer, id, "correct-report", Some(correction)).await,
+        200,
+    )
+    .await;
+    assert_eq!(corrected["report"]["reference"], "渝府办备〔2026〕89号");
 }
 
 #[tokio::test]

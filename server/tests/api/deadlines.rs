@@ -6,6 +6,7 @@ use crate::helpers::{TestApp, TestDb, fixed_now, location, testid_text};
 use app::domain::calendar::china_date;
 use app::domain::deadline::{DeadlineStatus, Settings};
 use app::domain::filing::{FilingKind, FilingState, Refusal};
+use app::domain::registry::Paging;
 use app::error::{AppError, CalendarProblem, Problem};
 use app::model::SessionUser;
 use app::server::entities::{account, filing, reminder, review_period};
@@ -111,7 +112,9 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
 
     // The dashboard counts decisions by the month they were made in.
     let now = china(2026, 12, 4, 11, 0);
-    let rows = filing_views::list(&app.db, &reviewer, now).await.unwrap();
+    let rows = filing_views::under_review(&app.db, &reviewer, now)
+        .await
+        .unwrap();
     let dashboard = deadlines::dashboard(&app.db, &reviewer, rows, now)
         .await
         .unwrap();
@@ -147,9 +150,15 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     let status_on = |rows: &[app::model::FilingRow], id: i32| {
         rows.iter().find(|r| r.id == id).unwrap().deadline.unwrap()
     };
-    let rows = filing_views::list(&app.db, &reviewer, china(2026, 12, 1, 9, 0))
-        .await
-        .unwrap();
+    let rows = filing_views::list(
+        &app.db,
+        &reviewer,
+        Paging::default(),
+        china(2026, 12, 1, 9, 0),
+    )
+    .await
+    .unwrap()
+    .rows;
     assert_eq!(
         rows[0].id, early.id,
         "soonest due first, though filed first"
@@ -157,15 +166,27 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     assert_eq!(rows[1].id, later.id);
     assert_eq!(status_on(&rows, early.id), DeadlineStatus::OnTime);
 
-    let rows = filing_views::list(&app.db, &reviewer, china(2026, 12, 2, 23, 59))
-        .await
-        .unwrap();
+    let rows = filing_views::list(
+        &app.db,
+        &reviewer,
+        Paging::default(),
+        china(2026, 12, 2, 23, 59),
+    )
+    .await
+    .unwrap()
+    .rows;
     assert_eq!(status_on(&rows, early.id), DeadlineStatus::DueToday);
     assert_eq!(status_on(&rows, later.id), DeadlineStatus::OnTime);
 
-    let rows = filing_views::list(&app.db, &reviewer, china(2026, 12, 3, 0, 0))
-        .await
-        .unwrap();
+    let rows = filing_views::list(
+        &app.db,
+        &reviewer,
+        Paging::default(),
+        china(2026, 12, 3, 0, 0),
+    )
+    .await
+    .unwrap()
+    .rows;
     assert_eq!(status_on(&rows, early.id), DeadlineStatus::Overdue);
     assert_eq!(status_on(&rows, later.id), DeadlineStatus::DueToday);
 

@@ -10,6 +10,7 @@ mod cli;
 mod csrf;
 mod deadlines;
 mod exports;
+mod filing_integrity;
 mod filing_pages;
 mod filings;
 mod headers;
