@@ -1,6 +1,6 @@
 //! The command line: what operators and scripts run.
 use crate::config::Config;
-use crate::startup::{Application, connect_and_migrate};
+use crate::startup::{Application, connect, connect_and_migrate, key_audit_chain};
 use anyhow::Context as _;
 use app::server::audit::{self, Actor, ChainCheck};
 use app::server::auth::{self, NewUser};
@@ -79,8 +79,29 @@ pub enum Command {
         #[arg(long, default_value = "cli")]
         name: String,
     },
-    /// Check the audit trail's hash chain; exits non-zero at the first broken event.
-    VerifyAudit,
+    /// Check the audit trail's hash chain under AUDIT_HMAC_KEY; exits non-zero at the first broken
+    /// event, when the chain is not keyed with the key, or when a checkpoint no longer holds.
+    VerifyAudit {
+        /// A checkpoint printed earlier by `audit-checkpoint` (ID:COUNT:HASH): the chain must still
+        /// hold that event with that hash and count.
+        #[arg(long)]
+        checkpoint: Option<String>,
+    },
+    /// Print a checkpoint of the audit trail (the newest event's id, the number of events recorded
+    /// up to it and its hash, as ID:COUNT:HASH) to keep away from this server: a paper log, a
+    /// report upward. `verify-audit --checkpoint` checks it later.
+    AuditCheckpoint,
+    /// PostgreSQL: grant the application's own role (DATABASE_URL's user) what it needs, and on the
+    /// audit trail only INSERT and SELECT. Prints the SQL; with --apply runs it over
+    /// MIGRATION_DATABASE_URL (the owner) after migrating.
+    DbRoles {
+        /// The application's login role (create it first: CREATE ROLE name LOGIN PASSWORD '...').
+        #[arg(long)]
+        app_role: String,
+        /// Run the statements (as the owner) instead of only printing them.
+        #[arg(long)]
+        apply: bool,
+    },
     /// Move the audit events that occurred before a date (China time) out of the database: they
     /// are written with their hashes to a new file (JSON lines) and synced to disk, then deleted
     /// in one transaction that records the archive (`audit.archived`). Dates within the retention
@@ -139,6 +160,8 @@ pub enum ExportCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let config = Config::from_env()?;
     let clock = Clock::system();
+    // Every event this process writes is keyed with AUDIT_HMAC_KEY.
+    audit::install_key(&config.audit_key)?;
     match cli.command {
         Command::Serve { demo } => {
             // Before anything touches the database: the demo users' passwords are published
@@ -150,7 +173,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             for warning in config.warnings() {
                 tracing::warn!("{warning}");
             }
-            let db = connect_and_migrate(&config.database_url).await?;
+            let db = connect(&config).await?;
+            key_audit_chain(&config, &db, &clock).await?;
             if demo {
                 match demo::load(&db, clock.now())
                     .await
@@ -176,7 +200,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            connect_and_migrate(&config.database_url).await?;
+            let db = connect_and_migrate(config.owner_database_url()).await?;
+            key_audit_chain(&config, &db, &clock).await?;
             println!("migrations applied");
         }
         Command::CreateToken {
@@ -185,7 +210,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             scope,
             name,
         } => {
-            let db = connect_and_migrate(&config.database_url).await?;
+            let db = connect(&config).await?;
             let actor = Actor::operator("create-token");
             match app::server::tokens::create(
                 &db,
@@ -244,7 +269,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 },
             };
             let password = read_password()?;
-            let db = connect_and_migrate(&config.database_url).await?;
+            let db = connect(&config).await?;
             let new = NewUser {
                 username,
                 display_name,
@@ -274,7 +299,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             password_stdin: _,
         } => {
             let password = read_password()?;
-            let db = connect_and_migrate(&config.database_url).await?;
+            let db = connect(&config).await?;
             let actor = Actor::operator("reset-password");
             let policy = app::server::passwords::effective(&db, &config.passwords).await?;
             match app::server::passwords::reset(
@@ -343,7 +368,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 eprintln!("--days must be at least 1");
                 return Ok(std::process::ExitCode::from(2));
             }
-            let db = connect_and_migrate(&config.database_url).await?;
+            let db = connect(&config).await?;
             let days = match days {
                 Some(days) => days,
                 None => {
@@ -367,7 +392,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 eprintln!("--lang must be zh-CN or en");
                 return Ok(std::process::ExitCode::from(2));
             };
-            let db = connect_and_migrate(&config.database_url).await?;
+            let db = connect(&config).await?;
             let viewer = app::domain::Viewer {
                 role: app::domain::Role::Reviewer,
                 unit_id: None,
@@ -464,7 +489,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             } else {
                 ImportMode::Apply
             };
-            let db = connect_and_migrate(&config.database_url).await?;
+            let db = connect(&config).await?;
             match import::run(&db, &Importer::Operator, &name, bytes, mode, clock.now()).await {
                 Ok(report) => {
                     print!("{}", import_report_text(&report));
@@ -485,7 +510,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 eprintln!("--before must be a date, YYYY-MM-DD");
                 return Ok(std::process::ExitCode::from(2));
             };
-            let db = connect_and_migrate(&config.database_url).await?;
+            // The archive deletes events: only the schema owner may (the application's role
+            // may only INSERT and SELECT them, `db-roles`).
+            let db = connect_and_migrate(config.owner_database_url()).await?;
             let outcome = audit_trail::archive(
                 &db,
                 &Actor::operator("archive-audit"),
@@ -519,13 +546,109 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
             }
         }
-        Command::VerifyAudit => {
-            let db = connect_and_migrate(&config.database_url).await?;
-            match audit::verify(&db).await? {
+        Command::VerifyAudit { checkpoint } => {
+            use app::server::audit::{Checkpoint, CheckpointCheck};
+            let checkpoint = match checkpoint.as_deref().map(str::parse::<Checkpoint>) {
+                None => None,
+                Some(Ok(checkpoint)) => Some(checkpoint),
+                Some(Err(message)) => {
+                    eprintln!("--checkpoint: {message}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            };
+            if config.audit_key.is_development() {
+                eprintln!(
+                    "note: AUDIT_HMAC_KEY is not set: verifying with the published development key"
+                );
+            }
+            let db = connect(&config).await?;
+            match audit::verify_with(&db, &config.audit_key).await? {
                 ChainCheck::Intact { events } => println!("OK: {events} events, chain intact"),
                 ChainCheck::BrokenAt { id } => {
-                    println!("BROKEN at event {id}");
+                    println!(
+                        "BROKEN at event {id} (changed or removed, or AUDIT_HMAC_KEY is not the \
+                         key the trail was written with)"
+                    );
                     return Ok(std::process::ExitCode::FAILURE);
+                }
+                ChainCheck::NotKeyed { id } => {
+                    println!(
+                        "NOT KEYED: no event up to {id} is keyed with AUDIT_HMAC_KEY (the chain \
+                         was recomputed without the key, or the key is wrong; a trail upgraded \
+                         from before the key is keyed by `server migrate` or `serve`)"
+                    );
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+            }
+            if let Some(checkpoint) = checkpoint {
+                match audit::check_checkpoint(&db, &checkpoint).await? {
+                    CheckpointCheck::Holds => println!(
+                        "OK: checkpoint {checkpoint} holds (event {} of {})",
+                        checkpoint.event_id, checkpoint.events
+                    ),
+                    CheckpointCheck::Differs { hash, events } => {
+                        println!(
+                            "BROKEN: checkpoint {checkpoint} does not hold: event {} now has \
+                             {events} events up to it and hash {hash}",
+                            checkpoint.event_id
+                        );
+                        return Ok(std::process::ExitCode::FAILURE);
+                    }
+                    CheckpointCheck::Missing => {
+                        println!(
+                            "BROKEN: checkpoint {checkpoint} does not hold: event {} is not in \
+                             the trail (the newest events were removed)",
+                            checkpoint.event_id
+                        );
+                        return Ok(std::process::ExitCode::FAILURE);
+                    }
+                    CheckpointCheck::Archived { up_to_event_id } => println!(
+                        "ARCHIVED: event {} was archived (the archive up to event \
+                         {up_to_event_id}): check the checkpoint against the archive file",
+                        checkpoint.event_id
+                    ),
+                }
+            }
+        }
+        Command::AuditCheckpoint => {
+            let db = connect(&config).await?;
+            match audit::checkpoint(&db).await? {
+                Some(checkpoint) => println!(
+                    "{checkpoint} (audit checkpoint at {}: {} events recorded, the newest is \
+                     event {})",
+                    clock
+                        .now()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    checkpoint.events,
+                    checkpoint.event_id
+                ),
+                None => {
+                    eprintln!("the audit trail is empty: no checkpoint yet");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
+        Command::DbRoles { app_role, apply } => {
+            let statements = match crate::db_roles::grants(&app_role) {
+                Ok(statements) => statements,
+                Err(error) => {
+                    eprintln!("{error}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            };
+            if apply {
+                let owner = connect_and_migrate(config.owner_database_url()).await?;
+                if let Err(error) = crate::db_roles::apply(&owner, &app_role).await {
+                    eprintln!("{error:#}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+                println!(
+                    "granted {app_role} the application's privileges (audit_events: SELECT, \
+                     INSERT only; audit_archives: SELECT only)"
+                );
+            } else {
+                for statement in statements {
+                    println!("{statement};");
                 }
             }
         }

@@ -10,7 +10,15 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/registry.db?mode=rwc";
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The application's connection (`DATABASE_URL`). On PostgreSQL, in production, a role that
+    /// may only INSERT and SELECT audit events (`server db-roles`).
     pub database_url: String,
+    /// The schema owner's connection, for migrations and the audit archive
+    /// (`MIGRATION_DATABASE_URL`; when not set, `DATABASE_URL` is both).
+    pub migration_database_url: Option<String>,
+    /// The key of the audit chain (`AUDIT_HMAC_KEY`, at least 32 bytes; required when
+    /// `PRODUCTION` is true; otherwise the published development key stands in, with a warning).
+    pub audit_key: app::server::audit::AuditKey,
     pub site_addr: SocketAddr,
     pub leptos: LeptosOptions,
     /// Idle timeout and absolute lifetime of sessions (`SESSION_IDLE_MINUTES`, default 30;
@@ -224,6 +232,23 @@ fn audit_retention_days() -> anyhow::Result<u32> {
     }
 }
 
+/// `AUDIT_HMAC_KEY`: the audit chain's key (OWASP ASVS 5.0 13.3.1: a secret from the environment,
+/// not the code or the database). Required in production; a short key is refused, never padded.
+fn audit_key(
+    production: bool,
+    secret: Option<String>,
+) -> anyhow::Result<app::server::audit::AuditKey> {
+    use app::server::audit::AuditKey;
+    match secret {
+        Some(secret) => AuditKey::new(&secret).map_err(|e| anyhow::anyhow!("{e}")),
+        None if production => anyhow::bail!(
+            "AUDIT_HMAC_KEY must be set when PRODUCTION is true (at least 32 bytes, e.g. the \
+             output of `openssl rand -base64 48`, kept outside the database)"
+        ),
+        None => Ok(AuditKey::development()),
+    }
+}
+
 /// `TRUSTED_PROXIES` and `TRUSTED_PROXY_HEADER` (`x-forwarded-for`, the default, or `forwarded`).
 fn trusted_proxies() -> anyhow::Result<crate::client_addr::TrustedProxies> {
     use crate::client_addr::{ForwardedHeader, TrustedProxies};
@@ -263,6 +288,13 @@ impl Config {
                  server; set it, or refuse /metrics at the reverse proxy",
             );
         }
+        if self.audit_key.is_development() {
+            warnings.push(
+                "AUDIT_HMAC_KEY is not set: the audit chain is keyed with the published \
+                 development key, which anyone with the database can recompute; set a secret key \
+                 of at least 32 bytes",
+            );
+        }
         if !self.secure_cookies {
             warnings.push(
                 "APP_BASE_URL is not https: session cookies are sent without Secure; set it to \
@@ -284,7 +316,15 @@ impl Config {
         }
     }
 
-    /// Reads `DATABASE_URL`, `LEPTOS_SITE_ADDR`, `LEPTOS_OUTPUT_NAME`, `LEPTOS_SITE_ROOT`,
+    /// The connection migrations and the audit archive use: `MIGRATION_DATABASE_URL`, or
+    /// `DATABASE_URL` when that is not set.
+    pub fn owner_database_url(&self) -> &str {
+        self.migration_database_url
+            .as_deref()
+            .unwrap_or(&self.database_url)
+    }
+
+    /// Reads `DATABASE_URL`, `MIGRATION_DATABASE_URL`, `AUDIT_HMAC_KEY`, `LEPTOS_SITE_ADDR`, `LEPTOS_OUTPUT_NAME`, `LEPTOS_SITE_ROOT`,
     /// `LEPTOS_SITE_PKG_DIR` and `APP_BASE_URL`.
     pub fn from_env() -> anyhow::Result<Self> {
         let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
@@ -335,6 +375,8 @@ impl Config {
                 5..=600,
             )?)),
             production: flag("PRODUCTION")?,
+            audit_key: audit_key(flag("PRODUCTION")?, var("AUDIT_HMAC_KEY"))?,
+            migration_database_url: var("MIGRATION_DATABASE_URL"),
             mail: mail_from_env(&base_url)?,
             audit_retention_days: audit_retention_days()?,
             totp_required: flag("TOTP_REQUIRED")?,
@@ -368,6 +410,7 @@ mod tests {
 
     fn trial() -> Config {
         let mut config = Config::from_env().unwrap();
+        config.audit_key = app::server::audit::AuditKey::new(&"k".repeat(32)).unwrap();
         config.secure_cookies = false;
         config.totp_required = false;
         config.metrics_token = None;
@@ -393,6 +436,41 @@ mod tests {
         assert!(config.warnings()[0].contains("TOTP_REQUIRED"));
         config.totp_required = true;
         assert!(config.warnings().is_empty());
+    }
+
+    #[test]
+    fn without_an_audit_key_a_trial_is_warned_and_production_refuses_to_start() {
+        let mut config = trial();
+        config.audit_key = app::server::audit::AuditKey::development();
+        assert!(
+            config
+                .warnings()
+                .iter()
+                .any(|w| w.contains("AUDIT_HMAC_KEY is not set"))
+        );
+        let refused = audit_key(true, None).unwrap_err().to_string();
+        assert!(refused.contains("PRODUCTION"), "{refused}");
+        assert!(audit_key(false, None).unwrap().is_development());
+        let short = audit_key(true, Some("short".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("at least 32"), "{short}");
+        assert!(
+            !audit_key(true, Some("s".repeat(40)))
+                .unwrap()
+                .is_development()
+        );
+    }
+
+    #[test]
+    fn a_short_or_published_audit_key_is_refused() {
+        use app::server::audit::{AuditKey, KeyError};
+        assert_eq!(AuditKey::new(&"k".repeat(31)), Err(KeyError::TooShort(31)));
+        assert!(AuditKey::new(&format!("  {}  ", "k".repeat(32))).is_ok());
+        assert_eq!(
+            AuditKey::new("registry development audit key: published, never secret"),
+            Err(KeyError::Published)
+        );
     }
 
     #[test]

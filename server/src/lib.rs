@@ -8,6 +8,7 @@ pub mod audit_routes;
 pub mod cli;
 pub mod client_addr;
 pub mod config;
+pub mod db_roles;
 pub mod downloads;
 pub mod export_routes;
 pub mod import_routes;

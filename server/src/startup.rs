@@ -68,6 +68,47 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
     Ok(db)
 }
 
+/// Brings the schema up to date over the owner's connection (`MIGRATION_DATABASE_URL`), then
+/// connects as the application (`DATABASE_URL`); one connection when they are the same.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let owner = config.owner_database_url();
+    if owner == config.database_url {
+        return connect_and_migrate(owner).await;
+    }
+    let migrated = connect_and_migrate(owner)
+        .await
+        .context("migrating over MIGRATION_DATABASE_URL")?;
+    migrated.close().await.ok();
+    app::server::db::connect(&config.database_url)
+        .await
+        .context("connecting to DATABASE_URL")
+}
+
+/// Installs `AUDIT_HMAC_KEY` and makes sure the chain ends in an event keyed with it (see
+/// [`app::server::audit::key_chain`]). Refuses when the newest event does not verify with the key:
+/// a server started with the wrong key would write a trail nobody could verify.
+pub async fn key_audit_chain(
+    config: &Config,
+    db: &DatabaseConnection,
+    clock: &Clock,
+) -> anyhow::Result<()> {
+    use app::server::audit::{self, Keying};
+    audit::install_key(&config.audit_key)?;
+    match audit::key_chain(db, clock.now()).await? {
+        Keying::Empty | Keying::Keyed => {}
+        Keying::KeyedNow { event_id } => tracing::info!(
+            event_id,
+            "the audit chain is keyed from here on (audit.keyed); earlier events keep their \
+             unkeyed hashes"
+        ),
+        Keying::Mismatch { event_id } => anyhow::bail!(
+            "the newest audit event ({event_id}) does not verify with AUDIT_HMAC_KEY: it is not the \
+             key the trail was written with, or the event was changed (run `server verify-audit`)"
+        ),
+    }
+    Ok(())
+}
+
 /// The routes outside Leptos and the JSON API: method, path and handler. The router and the
 /// authorisation matrix test (`server/tests/api/authz_matrix.rs`) both read this list.
 pub fn http_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
@@ -265,7 +306,8 @@ impl Drop for AbortOnDrop {
 
 impl Application {
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
-        let db = connect_and_migrate(&config.database_url).await?;
+        let db = connect(&config).await?;
+        key_audit_chain(&config, &db, &clock).await?;
         Self::build_with_db(config, db, clock).await
     }
 
@@ -274,6 +316,8 @@ impl Application {
         db: DatabaseConnection,
         clock: Clock,
     ) -> anyhow::Result<Self> {
+        // One process writes its audit events under one key.
+        app::server::audit::install_key(&config.audit_key)?;
         let listener = TcpListener::bind(config.site_addr)
             .await
             .with_context(|| format!("binding {}", config.site_addr))?;

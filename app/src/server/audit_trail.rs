@@ -701,9 +701,10 @@ pub async fn archive(
     };
     let mut writer = std::io::BufWriter::new(file);
     let mut digest = Sha256::new();
-    let mut prev = previous
+    let start_hash = previous
         .as_ref()
         .map_or_else(|| audit::GENESIS.to_string(), |a| a.last_hash.clone());
+    let mut walk = audit::ChainWalk::new(audit::installed_key(), &start_hash);
     let mut after = start;
     let mut count = 0u64;
     let mut first_id = None;
@@ -718,7 +719,7 @@ pub async fn archive(
         let Some(last) = chunk.last() else { break };
         after = last.id;
         for event in &chunk {
-            if !audit::links(&prev, event) {
+            if !walk.step(event) {
                 return Err(ArchiveError::ChainBroken(event.id));
             }
             let mut line = archive_line(event).to_string().into_bytes();
@@ -726,7 +727,6 @@ pub async fn archive(
             digest.update(&line);
             writer.write_all(&line).map_err(file_error)?;
             first_id.get_or_insert(event.id);
-            prev = event.hash.clone();
             count += 1;
         }
     }
@@ -741,7 +741,7 @@ pub async fn archive(
         dir.sync_all().map_err(file_error)?;
     }
     let file_sha256 = hex::encode(digest.finalize());
-    let last_hash = prev;
+    let last_hash = walk.last_hash().to_string();
     let file_name = out.display().to_string();
 
     // 2. One transaction: the archive's record, the deletion it allows, the event saying so.

@@ -425,3 +425,28 @@ pub async fn sessions_of(app: &TestApp, user_id: i32) -> u64 {
         .await
         .unwrap()
 }
+
+impl TestApp {
+    /// A running app whose own connection is `app_db` (the application's database role, issue 15)
+    /// while `owner` (the schema owner's connection, which migrated the database) is the test's
+    /// `db`: demo data, fixed clock.
+    pub async fn spawn_connected(
+        test_db: TestDb,
+        owner: DatabaseConnection,
+        app_db: DatabaseConnection,
+    ) -> TestApp {
+        let app = Application::build_with_db(config(&test_db), app_db, Clock::fixed(fixed_now()))
+            .await
+            .expect("building the app");
+        let addr = app.local_addr();
+        let server = tokio::spawn(async move {
+            app.run_until_stopped().await.expect("serving");
+        });
+        TestApp {
+            addr,
+            db: owner,
+            test_db,
+            server,
+        }
+    }
+}

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod api_v1;
+mod audit_key;
 mod audit_trail;
 mod auth;
 mod authz_matrix;
