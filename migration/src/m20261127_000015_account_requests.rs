@@ -2,11 +2,20 @@
 //! given a privileged role only when a second person confirms the security administrator's request
 //! (`account_requests`, at most one pending per account, held here); and a privileged person who
 //! must enrol a second factor does so with a one-time code the security administrator issues
-//! (`enrolment_codes`, kept as SHA-256, used once, valid 24 hours).
+//! (`enrolment_codes`, kept as SHA-256, used once, valid 24 hours). The outbox takes the notices
+//! that tell a person of each change to their account.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// The person is told of every reset, role change and switch-off of their account (ASVS 5.0 6.3.7).
+const NOTICES: [&str; 4] = [
+    "account_password_reset",
+    "account_role_changed",
+    "account_second_factor_reset",
+    "account_disabled",
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -115,10 +124,23 @@ impl MigrationTrait for Migration {
                     .col("user_id")
                     .to_owned(),
             )
-            .await
+            .await?;
+        crate::notice_kinds::change(manager, |kinds| {
+            for notice in NOTICES {
+                if !kinds.iter().any(|k| k == notice) {
+                    kinds.push(notice.to_string());
+                }
+            }
+        })
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Fails (and changes nothing) while an account notice is in the outbox.
+        crate::notice_kinds::change(manager, |kinds| {
+            kinds.retain(|k| !NOTICES.contains(&k.as_str()))
+        })
+        .await?;
         manager
             .drop_table(Table::drop().table("enrolment_codes").to_owned())
             .await?;
