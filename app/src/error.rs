@@ -62,6 +62,8 @@ pub enum Problem {
     /// A report's month: not `YYYY-MM`, or not begun yet.
     MonthMalformed,
     MonthInFuture,
+    /// An attachment upload with more than one file part (issue 15).
+    OneFilePerUpload,
 }
 
 /// What is wrong with a calendar year an administrator entered, at a line of the text when known.
@@ -156,6 +158,10 @@ pub enum AppError {
     /// A register to import that cannot be read as a whole (row-level problems are in its report).
     #[error("import: {0:?}")]
     Import(crate::domain::import::FileProblem),
+    /// A filing's attachments (signed 备案表 scans) show custodians' mobiles in full: only those who
+    /// see the custodian in full may download them (issue 15; 个人信息保护法 Art. 51).
+    #[error("attachment withheld")]
+    AttachmentWithheld,
 }
 
 impl AppError {
@@ -170,6 +176,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => 401,
             AppError::Forbidden
+            | AppError::AttachmentWithheld
             | AppError::PasswordChangeRequired
             | AppError::SecondFactorRequired => 403,
             AppError::NotFound => 404,
@@ -196,6 +203,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => locale.t(Msg::ErrorUnauthenticated).into(),
             AppError::Forbidden => locale.t(Msg::ErrorForbidden).into(),
+            AppError::AttachmentWithheld => locale.t(Msg::ErrorAttachmentWithheld).into(),
             AppError::PasswordChangeRequired => locale.t(Msg::ErrorPasswordChangeRequired).into(),
             AppError::SecondFactorRequired => locale.t(Msg::ErrorSecondFactorRequired).into(),
             AppError::NotFound => locale.t(Msg::ErrorNotFound).into(),
@@ -292,6 +300,7 @@ impl Problem {
             Problem::PeriodTooLong => Msg::ReportProblemPeriodTooLong,
             Problem::MonthMalformed => Msg::ReportProblemMonthMalformed,
             Problem::MonthInFuture => Msg::ReportProblemMonthInFuture,
+            Problem::OneFilePerUpload => Msg::ProblemOneFilePerUpload,
         }
     }
 }

@@ -291,6 +291,13 @@ pub fn import_file_problem(problem: &FileProblem, locale: crate::i18n::Locale) -
         FileProblem::TooManyRows { max } => {
             locale.tf(Msg::ImportFileTooManyRows, &[("max", &max.to_string())])
         }
+        FileProblem::UnpackedTooLarge { max_mb } => locale.tf(
+            Msg::ImportFileUnpackedTooLarge,
+            &[("max", &max_mb.to_string())],
+        ),
+        FileProblem::TooManyEntries { max } => {
+            locale.tf(Msg::ImportFileTooManyEntries, &[("max", &max.to_string())])
+        }
     }
 }
 
@@ -375,6 +382,9 @@ pub fn audit_action(action: &str) -> Option<Msg> {
         "settings.updated" => Msg::AuditActionSettingsUpdated,
         "token.created" => Msg::AuditActionTokenCreated,
         "token.revoked" => Msg::AuditActionTokenRevoked,
+        "attachment.downloaded" => Msg::AuditActionAttachmentDownloaded,
+        "report.filings_exported" => Msg::AuditActionFilingsReportExported,
+        "report.monthly_exported" => Msg::AuditActionMonthlyReportExported,
         _ => return history_action(action),
     })
 }
@@ -393,6 +403,7 @@ pub fn audit_entity(entity_type: &str) -> Option<Msg> {
         "settings" => Msg::AuditEntitySettings,
         "outbox_message" => Msg::AuditEntityOutboxMessage,
         "reminder" => Msg::AuditEntityReminder,
+        "report" => Msg::AuditEntityReport,
         _ => return None,
     })
 }
