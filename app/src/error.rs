@@ -86,6 +86,8 @@ pub enum Problem {
     BeforeDecision,
     /// A correction of an upward report that changes nothing.
     ReportUnchanged,
+    /// An attachment upload with more than one file part (issue 15).
+    OneFilePerUpload,
 }
 
 /// What is wrong with a calendar year an administrator entered, at a line of the text when known.
@@ -185,6 +187,10 @@ pub enum AppError {
     /// or withdrawn. Names the filing (its id for the link, its number for people).
     #[error("pending filing {number} on the account")]
     PendingFiling { id: i32, number: String },
+    /// A filing's attachments (signed 备案表 scans) show custodians' mobiles in full: only those who
+    /// see the custodian in full may download them (issue 15; 个人信息保护法 Art. 51).
+    #[error("attachment withheld")]
+    AttachmentWithheld,
 }
 
 impl AppError {
@@ -199,6 +205,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => 401,
             AppError::Forbidden
+            | AppError::AttachmentWithheld
             | AppError::PasswordChangeRequired
             | AppError::SecondFactorRequired => 403,
             AppError::NotFound => 404,
@@ -229,6 +236,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => locale.t(Msg::ErrorUnauthenticated).into(),
             AppError::Forbidden => locale.t(Msg::ErrorForbidden).into(),
+            AppError::AttachmentWithheld => locale.t(Msg::ErrorAttachmentWithheld).into(),
             AppError::PasswordChangeRequired => locale.t(Msg::ErrorPasswordChangeRequired).into(),
             AppError::SecondFactorRequired => locale.t(Msg::ErrorSecondFactorRequired).into(),
             AppError::NotFound => locale.t(Msg::ErrorNotFound).into(),
@@ -342,6 +350,7 @@ impl Problem {
             Problem::EnrolmentCodeNotNeeded => Msg::ProblemEnrolmentCodeNotNeeded,
             Problem::BeforeDecision => Msg::ProblemBeforeDecision,
             Problem::ReportUnchanged => Msg::ProblemReportUnchanged,
+            Problem::OneFilePerUpload => Msg::ProblemOneFilePerUpload,
         }
     }
 }

@@ -293,6 +293,13 @@ pub fn import_file_problem(problem: &FileProblem, locale: crate::i18n::Locale) -
         FileProblem::TooManyRows { max } => {
             locale.tf(Msg::ImportFileTooManyRows, &[("max", &max.to_string())])
         }
+        FileProblem::UnpackedTooLarge { max_mb } => locale.tf(
+            Msg::ImportFileUnpackedTooLarge,
+            &[("max", &max_mb.to_string())],
+        ),
+        FileProblem::TooManyEntries { max } => {
+            locale.tf(Msg::ImportFileTooManyEntries, &[("max", &max.to_string())])
+        }
     }
 }
 
@@ -385,6 +392,9 @@ pub fn audit_action(action: &str) -> Option<Msg> {
         "account_request.withdrawn" => Msg::AuditActionAccountRequestWithdrawn,
         "user.enrolment_code_issued" => Msg::AuditActionEnrolmentCodeIssued,
         "user.enrolment_code_used" => Msg::AuditActionEnrolmentCodeUsed,
+        "attachment.downloaded" => Msg::AuditActionAttachmentDownloaded,
+        "report.filings_exported" => Msg::AuditActionFilingsReportExported,
+        "report.monthly_exported" => Msg::AuditActionMonthlyReportExported,
         _ => return history_action(action),
     })
 }
@@ -403,6 +413,7 @@ pub fn audit_entity(entity_type: &str) -> Option<Msg> {
         "settings" => Msg::AuditEntitySettings,
         "outbox_message" => Msg::AuditEntityOutboxMessage,
         "reminder" => Msg::AuditEntityReminder,
+        "report" => Msg::AuditEntityReport,
         _ => return None,
     })
 }

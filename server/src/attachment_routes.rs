@@ -1,54 +1,52 @@
 //! Uploading and downloading filing attachments: plain multipart forms and file responses, outside
 //! the server functions (which do not stream files).
+use crate::downloads::refused;
 use crate::middleware::urlencode;
 use crate::startup::AppState;
-use app::domain::Role;
-use app::domain::filing::Refusal;
 use app::error::{AppError, Problem};
 use app::model::SessionUser;
-use app::server::attachments::{self, MAX_BYTES, Upload};
+use app::server::attachments::{self, Received, Receiver, Upload};
 use app::server::context::RequestMeta;
 use axum::body::Body;
 use axum::extract::{Extension, Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
 
-/// Reads the `kind` and `file` parts of the upload form; a file over the limit is refused as soon as
-/// it is known to be too large.
-async fn read_form(mut multipart: Multipart) -> Result<(String, String, Vec<u8>), AppError> {
-    let (mut kind, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::invalid("file", Problem::FileTooLarge))?
-    {
-        match field.name() {
-            Some("kind") => {
-                kind = field
-                    .text()
-                    .await
-                    .map_err(|_| AppError::invalid("kind", Problem::Required))?
+/// Reads the `kind` and `file` parts of the upload form, the file streamed to a temporary file in
+/// the attachments directory: one file part only (a second is refused), and a file over the limit
+/// is refused as soon as it is known to be too large.
+async fn read_form(
+    mut multipart: Multipart,
+    dir: &std::path::Path,
+) -> Result<(String, String, Received), AppError> {
+    let broken = |_| AppError::invalid("file", Problem::FileTooLarge);
+    let (mut kind, mut file) = (String::new(), None);
+    while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+        if field.file_name().is_some() || field.name() == Some("file") {
+            if file.is_some() {
+                return Err(AppError::invalid("file", Problem::OneFilePerUpload));
             }
-            Some("file") => {
-                name = field.file_name().unwrap_or("attachment").to_string();
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|_| AppError::invalid("file", Problem::FileTooLarge))?
-                {
-                    if bytes.len() + chunk.len() > MAX_BYTES {
-                        return Err(AppError::invalid("file", Problem::FileTooLarge));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
+            let name = field.file_name().unwrap_or("attachment").to_string();
+            let mut receiver = Receiver::new(dir).await?;
+            while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                receiver.push(&chunk).await?;
             }
-            _ => {}
+            file = Some((name, receiver.finish().await?));
+        } else if field.name() == Some("kind") {
+            kind = field
+                .text()
+                .await
+                .map_err(|_| AppError::invalid("kind", Problem::Required))?;
         }
     }
-    Ok((kind, name, bytes))
+    let (name, received) = file.ok_or(AppError::invalid("file", Problem::Required))?;
+    Ok((kind, name, received))
 }
 
 /// `POST /filings/{id}/attachments`: back to the filing page, with the error if there was one.
+/// Whether the person may attach to this filing is asked before the body is read: a refused
+/// upload's file is never taken in.
 pub async fn upload(
     State(state): State<AppState>,
     Extension(meta): Extension<RequestMeta>,
@@ -58,22 +56,16 @@ pub async fn upload(
 ) -> Response {
     let result = async {
         let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
-        let (kind, name, bytes) = read_form(multipart).await?;
+        attachments::authorise_upload(&state.db, &user, id).await?;
+        let dir = &state.config.attachments_dir;
+        let (kind, name, file) = read_form(multipart, dir).await?;
         let upload = Upload {
             filing_id: id,
             kind: &kind,
             file_name: &name,
-            bytes: &bytes,
+            file,
         };
-        attachments::store(
-            &state.db,
-            &state.config.attachments_dir,
-            &user,
-            &meta,
-            upload,
-            state.clock.now(),
-        )
-        .await
+        attachments::store(&state.db, dir, &user, &meta, upload, state.clock.now()).await
     }
     .await;
     match result {
@@ -85,34 +77,36 @@ pub async fn upload(
     }
 }
 
-/// `GET /attachments/{id}`: the file, to those who may read its filing.
+/// `GET /attachments/{id}`: the file, to those who see the filing's custodian in full; each
+/// download audited, never cached.
 pub async fn download(
     State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
     user: Option<Extension<SessionUser>>,
+    headers: HeaderMap,
     Path(id): Path<i32>,
 ) -> Response {
     let result = async {
         let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
-        let (attachment, filing) = attachments::find(&state.db, id).await?;
-        // The security administrator has no part in filings.
-        if !user.role.reads_filings() {
-            return Err(AppError::Forbidden);
-        }
-        if user.role == Role::Submitter && user.unit_id != Some(filing.unit_id) {
-            return Err(AppError::Refused(Refusal::OtherUnit));
-        }
-        let path = attachments::path_for(&state.config.attachments_dir, &attachment.sha256);
-        let bytes = tokio::fs::read(&path).await.map_err(AppError::internal)?;
-        Ok((attachment, bytes))
+        attachments::open_for_download(
+            &state.db,
+            &state.config.attachments_dir,
+            &user,
+            &meta,
+            id,
+            state.clock.now(),
+        )
+        .await
     }
     .await;
     match result {
-        Ok((attachment, bytes)) => {
+        Ok((attachment, file)) => {
             let disposition = format!(
                 "attachment; filename=\"attachment\"; filename*=UTF-8''{}",
                 urlencode(&attachment.file_name)
             );
-            let mut response = Response::new(Body::from(bytes));
+            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+            let mut response = Response::new(body);
             let headers = response.headers_mut();
             if let Ok(value) = HeaderValue::from_str(&attachment.content_type) {
                 headers.insert(header::CONTENT_TYPE, value);
@@ -124,12 +118,10 @@ pub async fn download(
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
             );
+            // Custodians' mobiles in full: kept by no cache, shared or the browser's.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(error) => {
-            let status =
-                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, error.message(app::i18n::Locale::ZhCn)).into_response()
-        }
+        Err(error) => refused(&error, &HashMap::new(), &headers),
     }
 }

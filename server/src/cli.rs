@@ -421,8 +421,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let count = match (format.as_str(), out) {
                 ("csv", out) => {
                     let sink: Box<dyn std::io::Write> = match &out {
+                        // Every custodian's mobile in full: for the operator's eyes only (0600).
                         Some(path) => Box::new(
-                            std::fs::File::create(path)
+                            app::server::files::create_private(path)
                                 .with_context(|| format!("creating {}", path.display()))?,
                         ),
                         None => Box::new(std::io::stdout().lock()),
@@ -451,7 +452,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     )
                     .await
                     .map_err(fail)?;
-                    std::fs::copy(file.path(), &path)
+                    app::server::files::copy_private(file.path(), &path)
                         .with_context(|| format!("writing {}", path.display()))?;
                     count
                 }

@@ -206,7 +206,8 @@ impl Worker {
                 // writes the same file again.
                 let path = dir.join(format!("{:08}.eml", m.id));
                 let partial = dir.join(format!(".{:08}.eml.part", m.id));
-                let write = std::fs::write(&partial, message.formatted())
+                // Messages name people and their addresses: 0600, like every file of personal data.
+                let write = app::server::files::write_private(&partial, &message.formatted())
                     .and_then(|()| std::fs::rename(&partial, &path));
                 write.map_err(|e| Failure {
                     permanent: false,

@@ -8,6 +8,9 @@ use crate::downloads::{attachment, file_locale, refused, stream_csv, stream_file
 use crate::startup::AppState;
 use app::error::AppError;
 use app::model::SessionUser;
+use app::server::audit::Actor;
+use app::server::context::RequestMeta;
+use app::server::reports::ReportDownload;
 use app::server::{export, reports};
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
@@ -21,6 +24,7 @@ fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str>
 /// `GET /exports/filings.csv?from=YYYY-MM-DD&to=YYYY-MM-DD[&lang=en]`
 pub async fn filings_csv(
     State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
     user: Option<Extension<SessionUser>>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
@@ -31,6 +35,11 @@ pub async fn filings_csv(
         let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
         let period = reports::read_period(param(&params, "from"), param(&params, "to"))?;
         let report = reports::FilingsReport::open(&state.db, &user, period, locale, now).await?;
+        let download = ReportDownload::Filings {
+            period,
+            format: "csv",
+        };
+        reports::record_download(&state.db, &Actor::user(&user, &meta), download, now).await?;
         Ok::<_, AppError>((period, report))
     }
     .await;
@@ -46,6 +55,7 @@ pub async fn filings_csv(
 /// `GET /exports/filings.xlsx?from=YYYY-MM-DD&to=YYYY-MM-DD[&lang=en]`
 pub async fn filings_xlsx(
     State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
     user: Option<Extension<SessionUser>>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
@@ -56,6 +66,11 @@ pub async fn filings_xlsx(
         let period = reports::read_period(param(&params, "from"), param(&params, "to"))?;
         let now = state.clock.now();
         let (file, _) = reports::filings_xlsx(&state.db, &user, period, locale, now).await?;
+        let download = ReportDownload::Filings {
+            period,
+            format: "xlsx",
+        };
+        reports::record_download(&state.db, &Actor::user(&user, &meta), download, now).await?;
         Ok::<_, AppError>((stream_file(file).await?, period))
     }
     .await;
@@ -71,6 +86,7 @@ pub async fn filings_xlsx(
 /// `GET /reports/monthly.xlsx?month=YYYY-MM[&lang=en]`: the county level's (Art. 34).
 pub async fn monthly_xlsx(
     State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
     user: Option<Extension<SessionUser>>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
@@ -81,6 +97,10 @@ pub async fn monthly_xlsx(
         let now = state.clock.now();
         let report = reports::monthly(&state.db, &user, param(&params, "month"), now).await?;
         let file = reports::monthly_xlsx(&report, locale)?;
+        let download = ReportDownload::Monthly {
+            month: &report.month,
+        };
+        reports::record_download(&state.db, &Actor::user(&user, &meta), download, now).await?;
         Ok::<_, AppError>((stream_file(file).await?, report))
     }
     .await;

@@ -6,6 +6,11 @@ use serde::{Deserialize, Serialize};
 
 /// The largest file accepted (20 MB; a register of 200,000 accounts as CSV is about that).
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
+/// The most a workbook's entries may unpack to together (200 MB; a workbook of [`MAX_ROWS`] rows
+/// unpacks to well under half of it).
+pub const MAX_UNPACKED_BYTES: u64 = 200 * 1024 * 1024;
+/// The most entries (files inside the ZIP) a workbook may have; an XLSX has a dozen or so.
+pub const MAX_ENTRIES: u64 = 10_000;
 /// The most data rows a file may have.
 pub const MAX_ROWS: usize = 200_000;
 /// How many rows the report page shows (the command line prints them all).
@@ -54,6 +59,11 @@ pub enum FileProblem {
     NoRows,
     /// Over [`MAX_ROWS`] data rows.
     TooManyRows { max: u64 },
+    /// A workbook whose entries unpack to more than [`MAX_UNPACKED_BYTES`] (a zip bomb), refused
+    /// before it is parsed.
+    UnpackedTooLarge { max_mb: u64 },
+    /// A workbook of more than [`MAX_ENTRIES`] files, refused before it is parsed.
+    TooManyEntries { max: u64 },
 }
 
 /// What is wrong with one cell of a row.

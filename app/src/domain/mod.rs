@@ -3,6 +3,7 @@
 pub mod access;
 pub mod calendar;
 pub mod credit_code;
+pub mod csv_cell;
 pub mod deadline;
 pub mod filing;
 pub mod import;

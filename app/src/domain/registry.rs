@@ -50,6 +50,25 @@ impl RegistryQuery {
         }
     }
 
+    /// The query held to the bounds [`RegistryQuery::from_params`] keeps: a query that arrives
+    /// whole (the `/api/registry` server function takes it as JSON or form fields) gets its text
+    /// trimmed and cut to 64 characters, a page outside 1..=1,000,000 and a page size outside
+    /// 1..=100 fall back to the defaults.
+    pub fn sanitised(self) -> Self {
+        Self {
+            unit: cleaned(self.unit.as_deref()),
+            platform: cleaned(self.platform.as_deref()),
+            text: cleaned(self.text.as_deref()),
+            page: Some(self.page)
+                .filter(|p| (1..=MAX_PAGE).contains(p))
+                .unwrap_or(1),
+            per_page: Some(self.per_page)
+                .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+                .unwrap_or(DEFAULT_PER_PAGE),
+            ..self
+        }
+    }
+
     /// The same query on another page, as a URL query string (`?a=b&...`).
     pub fn href_for_page(&self, page: u64) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
@@ -157,6 +176,23 @@ pub fn encode(value: &str) -> String {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn a_query_sent_whole_is_held_to_the_bounds_of_the_url() {
+        let sent = RegistryQuery {
+            unit: Some("  ".into()),
+            text: Some(format!("  {}  ", "教".repeat(500))),
+            page: 0,
+            per_page: 1_000_000,
+            ..RegistryQuery::default()
+        }
+        .sanitised();
+        assert_eq!(sent.unit, None);
+        assert_eq!(sent.text.as_deref().map(|t| t.chars().count()), Some(64));
+        assert_eq!((sent.page, sent.per_page), (1, DEFAULT_PER_PAGE));
+        let fine = query(&[("q", "教育"), ("page", "3"), ("per_page", "50")]);
+        assert_eq!(fine.clone().sanitised(), fine);
+    }
 
     fn query(pairs: &[(&str, &str)]) -> RegistryQuery {
         let map: HashMap<String, String> = pairs

@@ -6,8 +6,8 @@ use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{filing, filing_attachment};
 use super::filings::facts;
-use crate::domain::Role;
 use crate::domain::filing::{FilingState, Refusal};
+use crate::domain::{CustodianAccess, Role};
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
 use chrono::{DateTime, Utc};
@@ -44,17 +44,110 @@ pub fn path_for(dir: &Path, sha256: &str) -> PathBuf {
     dir.join(sha256)
 }
 
+/// Who may attach to filing `filing_id`, asked before an upload's body is read: a refused upload
+/// is answered without taking in a byte of its file (ASVS 5.0 V5.2.1). [`store`] asks again in
+/// its transaction.
+pub async fn authorise_upload(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    filing_id: i32,
+) -> Result<(), AppError> {
+    let found = filing::Entity::find_by_id(filing_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_may_attach(user, &found)
+}
+
+/// An upload's file as it arrives: written a chunk at a time to a temporary file in the
+/// attachments directory (mode 0600, removed unless stored), hashed on the way, never held whole
+/// in memory. A file over [`MAX_BYTES`] is refused at the chunk that takes it over.
+pub struct Receiver {
+    file: tokio::fs::File,
+    path: tempfile::TempPath,
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+}
+
+/// How many first bytes are kept to tell the type by.
+const HEAD: usize = 16;
+
+impl Receiver {
+    pub async fn new(dir: &Path) -> Result<Self, AppError> {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(AppError::internal)?;
+        // `tempfile` creates the file with mode 0600.
+        let (file, path) = tempfile::Builder::new()
+            .prefix(".upload-")
+            .tempfile_in(dir)
+            .map_err(AppError::internal)?
+            .into_parts();
+        Ok(Receiver {
+            file: tokio::fs::File::from_std(file),
+            path,
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::new(),
+        })
+    }
+
+    /// Appends a chunk of the file.
+    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), AppError> {
+        use tokio::io::AsyncWriteExt;
+        self.size += chunk.len() as u64;
+        if self.size > MAX_BYTES as u64 {
+            return Err(AppError::invalid("file", Problem::FileTooLarge));
+        }
+        if self.head.len() < HEAD {
+            let wanted = (HEAD - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..wanted]);
+        }
+        self.hasher.update(chunk);
+        self.file.write_all(chunk).await.map_err(AppError::internal)
+    }
+
+    /// The whole file, written out and synced.
+    pub async fn finish(mut self) -> Result<Received, AppError> {
+        use tokio::io::AsyncWriteExt;
+        self.file.flush().await.map_err(AppError::internal)?;
+        self.file.sync_all().await.map_err(AppError::internal)?;
+        Ok(Received {
+            path: self.path,
+            size: self.size,
+            sha256: hex::encode(self.hasher.finalize()),
+            head: self.head,
+        })
+    }
+}
+
+/// A file already in memory (the command line, tests), received as an upload is.
+pub async fn received_from(dir: &Path, bytes: &[u8]) -> Result<Received, AppError> {
+    let mut receiver = Receiver::new(dir).await?;
+    receiver.push(bytes).await?;
+    receiver.finish().await
+}
+
+/// A file received whole, in its temporary file (removed when dropped, unless stored).
+pub struct Received {
+    path: tempfile::TempPath,
+    size: u64,
+    sha256: String,
+    head: Vec<u8>,
+}
+
 /// An upload as received.
 pub struct Upload<'a> {
     pub filing_id: i32,
     pub kind: &'a str,
     pub file_name: &'a str,
-    pub bytes: &'a [u8],
+    pub file: Received,
 }
 
 /// Checks and stores an attachment. Bad input (kind, size, type) is refused before anything is
-/// written. The file is written first (content-addressed, so a rolled-back transaction leaves at
-/// most an unreferenced copy), then the row and its audit event in one transaction.
+/// kept. The file is moved into place first (content-addressed, so a rolled-back transaction
+/// leaves at most an unreferenced copy), then the row and its audit event in one transaction.
 pub async fn store(
     db: &DatabaseConnection,
     dir: &Path,
@@ -66,13 +159,14 @@ pub async fn store(
     if !KINDS.contains(&upload.kind) {
         return Err(AppError::invalid("kind", Problem::Required));
     }
-    if upload.bytes.is_empty() {
+    let received = upload.file;
+    if received.size == 0 {
         return Err(AppError::invalid("file", Problem::Required));
     }
-    if upload.bytes.len() > MAX_BYTES {
+    if received.size > MAX_BYTES as u64 {
         return Err(AppError::invalid("file", Problem::FileTooLarge));
     }
-    let content_type = sniff(upload.bytes).ok_or(AppError::invalid("file", Problem::FileType))?;
+    let content_type = sniff(&received.head).ok_or(AppError::invalid("file", Problem::FileType))?;
     let file_name: String = upload
         .file_name
         .chars()
@@ -80,16 +174,11 @@ pub async fn store(
         .take(255)
         .collect();
 
-    // Who may attach: the filing's own unit, while the filing is being prepared, or (Art. 12) while
-    // it awaits completion.
-    let found = filing::Entity::find_by_id(upload.filing_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    check_may_attach(user, &found)?;
+    authorise_upload(db, user, upload.filing_id).await?;
 
-    let sha256 = hex::encode(Sha256::digest(upload.bytes));
-    write_file(dir, &sha256, upload.bytes)
+    let sha256 = received.sha256.clone();
+    let size = received.size;
+    keep_file(dir, &sha256, received.path)
         .await
         .map_err(AppError::internal)?;
 
@@ -104,7 +193,7 @@ pub async fn store(
         kind: Set(upload.kind.to_string()),
         file_name: Set(file_name),
         content_type: Set(content_type.to_string()),
-        size_bytes: Set(upload.bytes.len() as i64),
+        size_bytes: Set(size as i64),
         sha256: Set(sha256),
         uploaded_by: Set(user.id),
         uploaded_at: Set(now),
@@ -149,15 +238,67 @@ fn check_may_attach(user: &SessionUser, f: &filing::Model) -> Result<(), AppErro
     }
 }
 
-async fn write_file(dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
-    tokio::fs::create_dir_all(dir).await?;
+/// Moves the received file to its name by hash (an identical file kept already is enough); it
+/// keeps the temporary file's mode, 0600.
+async fn keep_file(dir: &Path, sha256: &str, received: tempfile::TempPath) -> std::io::Result<()> {
     let target = path_for(dir, sha256);
     if tokio::fs::try_exists(&target).await? {
         return Ok(());
     }
-    let partial = dir.join(format!(".{sha256}.{}", uuid::Uuid::new_v4().simple()));
-    tokio::fs::write(&partial, bytes).await?;
-    tokio::fs::rename(&partial, &target).await
+    received.persist(&target).map_err(|e| e.error)
+}
+
+/// Who may download a filing's attachments: those who see the filing's unit's custodians in full
+/// (reviewers, the unit's own submitters), as the signed 备案表 shows the custodian's mobile in
+/// full. Administrators and auditors, who see mobiles masked, get [`AppError::AttachmentWithheld`];
+/// another unit's submitter and the security administrator, who do not read the filing, are refused
+/// as before.
+pub fn may_download(user: &SessionUser, f: &filing::Model) -> Result<(), AppError> {
+    if !user.role.reads_filings() {
+        return Err(AppError::Forbidden);
+    }
+    if user.role == Role::Submitter && user.unit_id != Some(f.unit_id) {
+        return Err(AppError::Refused(Refusal::OtherUnit));
+    }
+    match user.viewer().custodian_access(f.unit_id) {
+        CustodianAccess::Full => Ok(()),
+        CustodianAccess::Masked | CustodianAccess::Withheld => Err(AppError::AttachmentWithheld),
+    }
+}
+
+/// An attachment for download by `user`: refused as [`may_download`] says, else recorded
+/// (`attachment.downloaded`, like a view of the custodian in full: which file, never its
+/// content; a download that cannot be recorded is not given) and opened.
+pub async fn open_for_download(
+    db: &DatabaseConnection,
+    dir: &Path,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(filing_attachment::Model, tokio::fs::File), AppError> {
+    let (attachment, f) = find(db, id).await?;
+    may_download(user, &f)?;
+    let opened = tokio::fs::File::open(path_for(dir, &attachment.sha256))
+        .await
+        .map_err(AppError::internal)?;
+    audit::record_read(
+        db,
+        &Actor::user(user, meta),
+        Event {
+            action: "attachment.downloaded",
+            entity_type: "filing",
+            entity_id: Some(f.id.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "attachment_id": attachment.id, "kind": attachment.kind,
+                "sha256": attachment.sha256,
+            })),
+        },
+        now,
+    )
+    .await?;
+    Ok((attachment, opened))
 }
 
 /// An attachment and its filing, for whoever may read that filing.

@@ -212,7 +212,9 @@ fn row(
     let (custodian, mobile) = match viewer.custodian_access(a.host_unit_id) {
         CustodianAccess::Full => (a.custodian_name.clone(), a.custodian_mobile.clone()),
         CustodianAccess::Masked => (a.custodian_name.clone(), masked()),
-        CustodianAccess::Withheld => (String::new(), masked()),
+        // Another unit's custodian is not that unit's to give out, not even masked (README, "Personal
+        // data"; 个人信息保护法 Art. 6: no more than the purpose needs).
+        CustodianAccess::Withheld => (String::new(), String::new()),
     };
     vec![
         seq.to_string(),
@@ -306,13 +308,18 @@ pub async fn record(
 /// The UTF-8 byte-order mark Excel needs to read a CSV file as UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// CSV lines for `rows` (RFC 4180 quoting, CRLF line ends).
+/// CSV lines for `rows` (RFC 4180 quoting, CRLF line ends). The one CSV writer of the app: every
+/// cell of every CSV export is neutralised here against formula injection
+/// ([`crate::domain::csv_cell`]; ASVS 5.0 V1.2.10).
 pub fn csv_lines(rows: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
+    use crate::domain::csv_cell::neutralise;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     for row in rows {
-        writer.write_record(row).map_err(AppError::internal)?;
+        writer
+            .write_record(row.iter().map(|cell| neutralise(cell).into_owned()))
+            .map_err(AppError::internal)?;
     }
     writer
         .into_inner()

@@ -9,8 +9,9 @@ use super::db::begin_write;
 use super::entities::{account, platform, unit};
 use super::export::{Column, REGISTRY_COLUMNS};
 use crate::domain::import::{
-    CellError, ColumnName, FileProblem, ImportMode, ImportReport, MAX_BYTES, MAX_ROWS, RowOutcome,
-    RowProblem, RowReport, clean, header_key, is_masked_mobile, name_key, parse_date, parse_yes_no,
+    CellError, ColumnName, FileProblem, ImportMode, ImportReport, MAX_BYTES, MAX_ENTRIES, MAX_ROWS,
+    MAX_UNPACKED_BYTES, RowOutcome, RowProblem, RowReport, clean, header_key, is_masked_mobile,
+    name_key, parse_date, parse_yes_no,
 };
 use crate::domain::{AccountStatus, CreditCode, Mobile, Role, UnitKind};
 use crate::error::AppError;
@@ -230,6 +231,7 @@ fn read_table(bytes: &[u8]) -> Result<Table, FileProblem> {
         return Err(too_large());
     }
     if bytes.starts_with(ZIP) {
+        check_zip(bytes)?;
         read_xlsx(bytes)
     } else if bytes.starts_with(OLE) {
         Err(FileProblem::OldOrEncryptedWorkbook)
@@ -243,6 +245,70 @@ pub fn too_large() -> FileProblem {
     FileProblem::TooLarge {
         max_mb: (MAX_BYTES / (1024 * 1024)) as u64,
     }
+}
+
+/// A ZIP's entry count as its end-of-central-directory record states it, read without parsing the
+/// directory (which would cost memory per entry). `None` when there is no such record; ZIP64's
+/// marker (`0xFFFF`) reads as 65,535, over any limit: a workbook of 20 MB never needs ZIP64.
+fn zip_entry_count(bytes: &[u8]) -> Option<u64> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    // The record is 22 bytes and may be followed by a comment of up to 65,535.
+    let tail_start = bytes.len().saturating_sub(22 + 65_535);
+    let tail = &bytes[tail_start..];
+    let at = tail.windows(4).rposition(|w| w == EOCD)?;
+    let record = tail.get(at..at + 22)?;
+    Some(u64::from(u16::from_le_bytes([record[10], record[11]])))
+}
+
+/// Refuses a workbook that is a zip bomb before anything parses it: more than [`MAX_ENTRIES`]
+/// entries, or entries that unpack to more than [`MAX_UNPACKED_BYTES`] together — by the sizes
+/// the directory states and then by unpacking them for real (a directory can understate them),
+/// counting and discarding, stopping as soon as the limit is passed. ASVS 5.0 V5.2.3.
+fn check_zip(bytes: &[u8]) -> Result<(), FileProblem> {
+    let too_many = FileProblem::TooManyEntries { max: MAX_ENTRIES };
+    let too_large = FileProblem::UnpackedTooLarge {
+        max_mb: MAX_UNPACKED_BYTES / (1024 * 1024),
+    };
+    match zip_entry_count(bytes) {
+        Some(count) if count > MAX_ENTRIES => return Err(too_many),
+        Some(_) => {}
+        None => return Err(FileProblem::BadWorkbook),
+    }
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| FileProblem::BadWorkbook)?;
+    if archive.len() as u64 > MAX_ENTRIES {
+        return Err(too_many);
+    }
+    let mut stated = 0u64;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|_| FileProblem::BadWorkbook)?;
+        stated = stated.saturating_add(entry.size());
+        if stated > MAX_UNPACKED_BYTES {
+            return Err(too_large);
+        }
+    }
+    let mut unpacked = 0u64;
+    for index in 0..archive.len() {
+        let mut entry = match archive.by_index(index) {
+            Ok(entry) => entry,
+            // An entry this reader cannot unpack (encrypted, an unknown method): calamine says
+            // what is wrong with the workbook.
+            Err(_) => continue,
+        };
+        let allowance = MAX_UNPACKED_BYTES - unpacked + 1;
+        let read = std::io::copy(
+            &mut std::io::Read::take(&mut entry, allowance),
+            &mut std::io::sink(),
+        )
+        .map_err(|_| FileProblem::BadWorkbook)?;
+        unpacked += read;
+        if unpacked > MAX_UNPACKED_BYTES {
+            return Err(too_large);
+        }
+    }
+    Ok(())
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, FileProblem> {
@@ -385,10 +451,12 @@ fn read_csv(bytes: &[u8]) -> Result<Table, FileProblem> {
             .count()
             .saturating_sub(usize::from(after_cr && bytes.get(start) == Some(&b'\n')));
         row += 1 + blank_lines as u64;
+        // A cell our CSV export neutralised against formula injection (`'=…`) reads back as the
+        // value it was (`csv_cell::restore`); workbooks hold their cells as written.
         let cells: Vec<Cell> = record
             .iter()
             .take(MAX_COLUMNS)
-            .map(Cell::from_text)
+            .map(|text| Cell::from_text(crate::domain::csv_cell::restore(text)))
             .collect();
         if cells.iter().all(Cell::is_blank) {
             continue;
@@ -1273,6 +1341,66 @@ mod tests {
     fn the_header_is_found_below_a_title_row() {
         let table = csv_table("石柱县政务新媒体账号台账\n单位名称,平台名称,账号名\nA,B,C\n");
         assert_eq!(header_row(&table.rows, &header_table()), Some(1));
+    }
+
+    /// A ZIP of `entries` files of `size` zero bytes each, deflated.
+    fn zip_of(entries: usize, size: usize) -> Vec<u8> {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(size as u64 > u64::from(u32::MAX));
+        let zeros = vec![0u8; 1024 * 1024];
+        for n in 0..entries {
+            writer.start_file(format!("xl/{n}.xml"), options).unwrap();
+            let mut left = size;
+            while left > 0 {
+                let now = left.min(zeros.len());
+                writer.write_all(&zeros[..now]).unwrap();
+                left -= now;
+            }
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_workbook_unpacking_past_200_mb_is_refused_before_it_is_parsed() {
+        let bomb = zip_of(1, 201 * 1024 * 1024);
+        assert!(bomb.len() < MAX_BYTES, "small packed: {}", bomb.len());
+        assert_eq!(
+            read_table(&bomb).err(),
+            Some(FileProblem::UnpackedTooLarge { max_mb: 200 })
+        );
+        // Many entries under the limit each, over it together.
+        let spread = zip_of(3, 70 * 1024 * 1024);
+        assert_eq!(
+            read_table(&spread).err(),
+            Some(FileProblem::UnpackedTooLarge { max_mb: 200 })
+        );
+    }
+
+    #[test]
+    fn a_workbook_of_too_many_entries_is_refused_before_it_is_parsed() {
+        let many = zip_of(10_001, 0);
+        assert_eq!(
+            read_table(&many).err(),
+            Some(FileProblem::TooManyEntries { max: 10_000 })
+        );
+        // A ZIP within the limits goes on to the parser, which finds no workbook in it.
+        assert_eq!(
+            read_table(&zip_of(3, 10)).err(),
+            Some(FileProblem::BadWorkbook)
+        );
+    }
+
+    #[test]
+    fn csv_cells_neutralised_by_the_export_read_back_as_they_were() {
+        let table = csv_table("主办单位,平台,账号名称\nA,'=HYPERLINK(\"x\"),'＋1\nB,'0123,'-\n");
+        assert_eq!(table.rows[1].1[1], Cell::Text("=HYPERLINK(\"x\")".into()));
+        assert_eq!(table.rows[1].1[2], Cell::Text("＋1".into()));
+        // An apostrophe before anything else is the file's own text.
+        assert_eq!(table.rows[2].1[1], Cell::Text("'0123".into()));
+        assert_eq!(table.rows[2].1[2], Cell::Text("-".into()));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod entities;
 pub mod export;
+pub mod files;
 pub mod filing_views;
 pub mod filings;
 pub mod import;

@@ -52,6 +52,22 @@ fn rotation_overdue(today: NaiveDate, days: u32) -> Condition {
         )
 }
 
+/// `LIKE '%text%'` matching `text` literally: `%`, `_` and the escape character itself stand for
+/// themselves, not for "anything" (a search for `%` finds names with a percent sign, not every
+/// name).
+fn contains_pattern(text: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')
+}
+
 /// The filter as a condition on accounts. A filter naming an unknown unit or platform matches nothing.
 fn condition(
     query: &RegistryQuery,
@@ -75,10 +91,11 @@ fn condition(
         cond = cond.add(account::Column::Status.eq(status.as_str()));
     }
     if let Some(text) = &query.text {
+        let pattern = || contains_pattern(text);
         cond = cond.add(
             Condition::any()
-                .add(account::Column::Name.contains(text))
-                .add(account::Column::PlatformAccountId.contains(text)),
+                .add(account::Column::Name.like(pattern()))
+                .add(account::Column::PlatformAccountId.like(pattern())),
         );
     }
     if query.rotation_overdue {
@@ -93,6 +110,7 @@ pub async fn export_condition(
     query: &RegistryQuery,
     now: DateTime<Utc>,
 ) -> Result<Condition, AppError> {
+    let query = &query.clone().sanitised();
     let rotation_days = super::deadlines::settings(db).await?.password_rotation_days;
     let units = unit::Entity::find().all(db).await?;
     let platforms = platform::Entity::find().all(db).await?;
@@ -112,6 +130,8 @@ pub async fn page(
     query: &RegistryQuery,
     now: DateTime<Utc>,
 ) -> Result<RegistryView, AppError> {
+    // The server function takes the query as the client sent it: held to the URL's bounds.
+    let query = &query.clone().sanitised();
     let today = china_date(now);
     let rotation_days = super::deadlines::settings(db).await?.password_rotation_days;
     let units = unit::Entity::find()

@@ -90,7 +90,7 @@ pub struct FieldIssue {
 fn app_code(error: &AppError) -> &'static str {
     match error {
         AppError::Unauthenticated => "unauthenticated",
-        AppError::Forbidden => "forbidden",
+        AppError::Forbidden | AppError::AttachmentWithheld => "forbidden",
         AppError::PasswordChangeRequired => "password_change_required",
         AppError::SecondFactorRequired => "second_factor_required",
         AppError::NotFound => "not_found",

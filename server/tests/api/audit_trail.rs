@@ -322,6 +322,44 @@ async fn the_export_is_the_filtered_trail_as_csv_with_a_bom_and_is_recorded_with
     assert!(exported[0].id > ids[0]);
 }
 
+/// Recorded values are other people's input: in the CSV, none starts a cell a spreadsheet would
+/// run, full-width `＝＋－＠` (which WPS reads as formulas) included (issue 15 item 2).
+#[tokio::test]
+async fn formulas_recorded_in_the_trail_are_neutralised_in_its_csv_export() {
+    let app = TestApp::spawn().await;
+    let planted = [
+        "＝HYPERLINK(\"http://evil.example\",\"点击\")",
+        "＠SUM(1+1)",
+        "=1+1",
+        "－1+1",
+    ];
+    for value in planted {
+        record_at(&app, "test.formula", value, fixed_now()).await;
+    }
+    let auditor = app.signed_in("auditor").await;
+    let bytes = auditor
+        .get(app.url("/exports/audit.csv?action=test.formula"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let mut ids: Vec<String> = records.iter().map(|r| r[10].to_string()).collect();
+    ids.sort();
+    let mut expected: Vec<String> = planted.iter().map(|v| format!("'{v}")).collect();
+    expected.sort();
+    assert_eq!(ids, expected);
+    for cell in records.iter().flat_map(|r| r.iter()) {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0', '＝', '＋', '－', '＠']),
+            "a cell a spreadsheet would run: {cell:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_trail_and_its_export_show_custodians_mobiles_masked() {
     let app = TestApp::spawn().await;

@@ -179,7 +179,9 @@ pub async fn fixture(app: &TestApp) -> Fixture {
             filing_id: draft.id,
             kind: "contract",
             file_name: "contract.pdf",
-            bytes: b"%PDF-1.4\n%matrix\n",
+            file: attachments::received_from(app.test_db.files.path(), b"%PDF-1.4\n%matrix\n")
+                .await
+                .unwrap(),
         },
         now,
     )

