@@ -9,7 +9,7 @@
 //!   The longest validity for new tokens (365 days) is the service's rule: tokens made earlier
 //!   with a longer one keep it.
 //! - `outbox_messages.kind` takes `token_created` (the owner is told of every new token).
-use sea_orm_migration::sea_orm::{DbBackend, Statement};
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
