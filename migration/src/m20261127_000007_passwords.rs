@@ -80,7 +80,7 @@ impl MigrationTrait for Migration {
         .await?;
 
         // The role and unit a session was opened with: when the person's differ, the session ends
-        // (a privilege change needs a new sign-in, OWASP ASVS 3.3).
+        // (a privilege change needs a new sign-in, OWASP ASVS 5.0.0 V8.3.2).
         for column in [
             string_len_null("role", 16).to_owned(),
             integer_null("unit_id").to_owned(),

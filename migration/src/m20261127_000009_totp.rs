@@ -1,5 +1,5 @@
 //! The TOTP second factor (issue 8; GB/T 22239-2019 8.1.4.1 d: 两种或两种以上组合的鉴别技术;
-//! OWASP ASVS 4.0 V2.8): a person's RFC 6238 secret (base32; pending until they confirm it with a
+//! OWASP ASVS 5.0.0 V6.5): a person's RFC 6238 secret (base32; pending until they confirm it with a
 //! code, then enabled), the last time step a code was accepted for (RFC 6238 §5.2: a code is used
 //! once), their one-time recovery codes (only SHA-256 hashes), and the sessions that are half
 //! signed in: the password was right, the second factor is still to come.

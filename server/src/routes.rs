@@ -158,9 +158,9 @@ pub struct SecondFactorForm {
 
 /// `POST /login/second-factor`: the second step of sign-in, a code from the person's authenticator
 /// app or one of their recovery codes, posted with the half session `POST /login` gave. The right
-/// code ends the half session and opens a full one with a new id (ASVS 3.2.1); a wrong, replayed or
-/// stale code, a used recovery code and a locked account all come back to the same page with the
-/// same answer, and count towards the lock. Without a half session: back to sign-in.
+/// code ends the half session and opens a full one with a new id (ASVS 5.0.0 V7.2.4); a wrong,
+/// replayed or stale code, a used recovery code and a locked account all come back to the same page
+/// with the same answer, and count towards the lock. Without a half session: back to sign-in.
 pub async fn second_factor_sign_in(
     State(state): State<AppState>,
     Extension(meta): Extension<RequestMeta>,

@@ -1,5 +1,5 @@
-//! The security headers every response carries (issue 8, part 5; 等保 2.0 三级, OWASP ASVS 4.0
-//! V14.4): a Content-Security-Policy with a fresh nonce per request, which the Leptos pages put on
+//! The security headers every response carries (issue 8, part 5; 等保 2.0 三级, OWASP ASVS 5.0.0
+//! V3.4): a Content-Security-Policy with a fresh nonce per request, which the Leptos pages put on
 //! their inline scripts, and the headers that keep pages out of frames, stop content sniffing, keep
 //! the registry's URLs from leaking to other sites and switch off browser features it never uses.
 use crate::startup::AppState;
@@ -11,7 +11,7 @@ use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 
 /// The policy for a response whose inline scripts carry `nonce`. Each directive allows only what
-/// the pages load (ASVS 14.4.3):
+/// the pages load (ASVS 5.0.0 V3.4.3):
 /// - `default-src 'self'`: fonts, manifests, media, workers and frames come from this site or not
 ///   at all;
 /// - `script-src`: the island loader Leptos writes inline into `<head>` and the scripts with the
@@ -27,7 +27,7 @@ use leptos::prelude::{provide_context, use_context};
 /// - `object-src 'none'`, `base-uri 'none'`: no plugins, and an injected `<base>` cannot redirect
 ///   the relative URLs of scripts and forms;
 /// - `form-action 'self'`: every form posts to this site (sign-in, filings, imports, exports);
-/// - `frame-ancestors 'none'`: no page may be framed (clickjacking, ASVS 14.4.7).
+/// - `frame-ancestors 'none'`: no page may be framed (clickjacking, ASVS 5.0.0 V3.4.6).
 pub fn content_security_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; \
@@ -47,7 +47,7 @@ pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), 
      display-capture=(), geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), \
      midi=(), payment=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()";
 
-/// HSTS for a site served over HTTPS: a year, subdomains included (ASVS 14.4.5).
+/// HSTS for a site served over HTTPS: a year, subdomains included (ASVS 5.0.0 V3.4.1).
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
 /// Gives the request a fresh nonce (128 random bits from the thread's CSPRNG, base64url), which
@@ -67,16 +67,17 @@ pub async fn set_security_headers(
     if let Ok(policy) = HeaderValue::from_str(&content_security_policy(&nonce)) {
         set_default(headers, header::CONTENT_SECURITY_POLICY, policy);
     }
-    // ASVS 14.4.4: a download or JSON answer is never run as a script or page.
+    // ASVS 5.0.0 V3.4.4: a download or JSON answer is never run as a script or page.
     set_default(
         headers,
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // ASVS 14.4.6. `same-origin`: account, filing and search URLs (ids, unit names in the query)
-    // never reach another site, while this site's own requests keep their Referer, which a plain
-    // (no-JavaScript) server-function form post needs to be sent back to its page. `no-referrer`
-    // would break that; `strict-origin-when-cross-origin` would still tell other sites the origin.
+    // ASVS 5.0.0 V3.4.5. `same-origin`: account, filing and search URLs (ids, unit names in the
+    // query) never reach another site, while this site's own requests keep their Referer, which a
+    // plain (no-JavaScript) server-function form post needs to be sent back to its page.
+    // `no-referrer` would break that; `strict-origin-when-cross-origin` would still tell other
+    // sites the origin.
     set_default(
         headers,
         header::REFERRER_POLICY,

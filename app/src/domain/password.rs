@@ -1,9 +1,9 @@
 //! The password rules as pure checks: length, character classes and the username (GB/T 22239-2019
-//! 等保 2.0, level 3, 8.1.4.1 a: 身份鉴别信息具有复杂度要求; OWASP ASVS 4.0 V2.1). The list of
+//! 等保 2.0, level 3, 8.1.4.1 a: 身份鉴别信息具有复杂度要求; OWASP ASVS 5.0.0 V6.2). The list of
 //! common passwords and the history of a person's own passwords are the server's (they need data);
 //! they come in here as a predicate.
 //!
-//! Where ASVS and 等保 disagree (ASVS 2.1.9 wants no composition rules, 2.1.10 no rotation or
+//! Where ASVS and 等保 disagree (ASVS 5.0.0 V6.2.5 wants no composition rules, V6.2.10 no rotation or
 //! history), the regulation the county is inspected against wins: character classes, expiry and
 //! history are required by 等保 level 3 and asked for by issue 8.
 
@@ -12,9 +12,9 @@ pub const DEFAULT_MIN_LENGTH: usize = 10;
 /// Character classes required by default, of the four (issue 8).
 pub const DEFAULT_MIN_CLASSES: u8 = 3;
 /// The lowest minimum length a county may configure: below 8 no policy is defensible (NIST SP
-/// 800-63B 5.1.1.2, ASVS 2.1.1 asks for more).
+/// 800-63B 5.1.1.2; ASVS 5.0.0 V6.2.1 recommends 15).
 pub const LOWEST_MIN_LENGTH: usize = 8;
-/// Longest password accepted, in characters. ASVS 2.1.2: at least 64 allowed, at most 128.
+/// Longest password accepted, in characters. ASVS 5.0.0 V6.2.9: at least 64 allowed; at most 128.
 pub const MAX_LENGTH: usize = 128;
 
 /// What a new password must be: configurable per county (`PASSWORD_MIN_LENGTH`,

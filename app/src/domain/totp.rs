@@ -1,7 +1,7 @@
 //! The TOTP second factor's pure rules (issue 8; RFC 6238; GB/T 22239-2019 8.1.4.1 d; OWASP ASVS
-//! 4.0 V2.8): who must have one when the deployment requires it, the parameters every authenticator
-//! app understands, what a typed code or recovery code looks like, and the RFC 6238 time step.
-//! The HMAC itself and the database are in `crate::server::totp`.
+//! 5.0.0 V6.5): who must have one when the deployment requires it, the parameters every
+//! authenticator app understands, what a typed code or recovery code looks like, and the RFC 6238
+//! time step. The HMAC itself and the database are in `crate::server::totp`.
 use super::Role;
 
 /// Digits of a code (RFC 4226 §5.3; what every authenticator app shows).

@@ -2,8 +2,8 @@
 //! threads; sessions live in the database so every server instance (and a restarted one) knows them,
 //! and only the SHA-256 of a session's cookie token is stored.
 //!
-//! Sign-in follows GB/T 22239-2019 8.1.4.1 b (登录失败处理, 连接超时自动退出) and OWASP ASVS 4.0
-//! V2.2 / V3: consecutive failures lock the account for a while, a wrong password, an unknown user
+//! Sign-in follows GB/T 22239-2019 8.1.4.1 b (登录失败处理, 连接超时自动退出) and OWASP ASVS 5.0.0
+//! V6.3 / V7: consecutive failures lock the account for a while, a wrong password, an unknown user
 //! and a locked account get the same answer after the same work, every sign-in gets a new session
 //! id, and sessions end after an idle time, an absolute lifetime, or a change of the person's role
 //! or unit. The password rules, history and expiry are in [`super::passwords`]; the TOTP second
@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 pub const SESSION_COOKIE: &str = "registry_session";
 /// The session cookie's name over HTTPS. Browsers accept a `__Host-` cookie only with `Secure`,
 /// `Path=/` and no `Domain`, so neither a sibling subdomain nor a plain-HTTP page can plant or
-/// overwrite it (ASVS 3.4.4).
+/// overwrite it (ASVS 5.0.0 V3.3.3).
 pub const SECURE_SESSION_COOKIE: &str = "__Host-registry_session";
 
 /// The session cookie's name: `__Host-` prefixed when the site is HTTPS.
@@ -272,10 +272,10 @@ pub(crate) async fn session_user_for(
     })
 }
 
-/// Checks a username and password and opens a session with a new id (ASVS 3.2.1); the session the
-/// browser held before, if any, ends (no fixation). A wrong password, an unknown (or disabled)
-/// user and a locked account give the same answer after the same argon2 work; all are audited as
-/// failed sign-ins. `policy.lockout_threshold` consecutive failures lock the account for
+/// Checks a username and password and opens a session with a new id (ASVS 5.0.0 V7.2.4); the
+/// session the browser held before, if any, ends (no fixation). A wrong password, an unknown (or
+/// disabled) user and a locked account give the same answer after the same argon2 work; all are
+/// audited as failed sign-ins. `policy.lockout_threshold` consecutive failures lock the account for
 /// `policy.lockout` (等保 8.1.4.1 b: 限制非法登录次数); a success resets the count. For a person
 /// with a TOTP second factor the right password opens only a short half session
 /// (`second_factor_pending`), which [`super::totp::complete_sign_in`] turns into a full one.
@@ -554,8 +554,8 @@ pub(crate) async fn end_sessions(
 
 /// The person a session token belongs to, if the session is still valid. Touches the session so the
 /// idle timeout counts from the last use. A session ends when it is idle too long, when it reaches
-/// its absolute lifetime (等保 8.1.4.1 b: 连接超时自动退出; ASVS 3.3.2), or when the person's role or
-/// unit is no longer the one it was opened with (a privilege change needs a new sign-in).
+/// its absolute lifetime (等保 8.1.4.1 b: 连接超时自动退出; ASVS 5.0.0 V7.3.1, V7.3.2), or when the person's
+/// role or unit is no longer the one it was opened with (a privilege change needs a new sign-in).
 ///
 /// A half session (password right, second factor to come) resolves with `second_factor_pending`;
 /// a person who must enrol a second factor first (`TOTP_REQUIRED`) with `enrolment_required`.
@@ -639,7 +639,7 @@ pub async fn sign_out(
     Ok(())
 }
 
-/// "Sign out everywhere": ends every session of the person, this one included (ASVS 3.3.4).
+/// "Sign out everywhere": ends every session of the person, this one included (ASVS 5.0.0 V7.5.2).
 /// API tokens are separate credentials with their own page and stay valid. Returns how many
 /// sessions ended.
 pub async fn sign_out_everywhere(

@@ -2,9 +2,9 @@
 //!
 //! GB/T 22239-2019 (等保 2.0) level 3, 8.1.4.1 a: 身份鉴别信息具有复杂度要求并定期更换 — the rules of
 //! [`crate::domain::password`], a list of common passwords, a maximum age, and no reuse of the last
-//! few passwords. OWASP ASVS 4.0 V2.1.6: a change needs the current password. A change or a reset
-//! ends the person's other sessions and revokes their API tokens (ASVS 3.3.3): a token minted with
-//! a stolen password must not outlive the change that locks the thief out.
+//! few passwords. OWASP ASVS 5.0.0 V6.2.3: a change needs the current password. A change or a reset
+//! ends the person's other sessions and revokes their API tokens (ASVS 5.0.0 V7.4.3): a token
+//! minted with a stolen password must not outlive the change that locks the thief out.
 use super::audit::{self, Actor, Event};
 use super::auth::{self, AuthSettings, SessionToken, hash_password};
 use super::context::RequestMeta;
@@ -288,7 +288,8 @@ const MAX_INPUT_BYTES: usize = 4 * password::MAX_LENGTH;
 /// someone else). The current password is checked first, and a wrong one counts towards the lock
 /// like a failed sign-in. Then the repetition, the rules, the common list and the history. On
 /// success every session of the person ends, this one included, their API tokens are revoked, and
-/// a new session (a new id: ASVS 3.2.1 on a change of privilege) is returned for this browser.
+/// a new session (a new id on a change of privilege: ASVS 5.0.0 V7.2.4) is returned for this
+/// browser.
 pub async fn change_own(
     db: &DatabaseConnection,
     who: &SessionUser,

@@ -12,7 +12,7 @@
 //! Each person holds exactly one role, so no account holds two duties; nobody changes their own
 //! role or switches off their own account. Every change is one transaction with its audit event,
 //! and a change of role or a switched-off account ends the person's sessions and revokes their API
-//! tokens (a privilege change needs a new sign-in, ASVS 5.0 V7.4.x / V8.3.x).
+//! tokens (a privilege change needs a new sign-in, ASVS 5.0.0 V8.3.2, V7.4.2).
 //!
 //! So that the security administrator cannot take over a privileged account (issue 15 item 3;
 //! GB/T 22239-2019 8.1.4.2 d; ASVS 5.0 V8.2.x, V6.4.x): no one chooses a temporary password (the

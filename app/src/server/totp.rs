@@ -1,5 +1,5 @@
 //! The TOTP second factor (issue 8; RFC 6238; GB/T 22239-2019 8.1.4.1 d: 采用口令和动态口令等两种或
-//! 两种以上组合的鉴别技术; OWASP ASVS 4.0 V2.8): enrolment (a new secret shown as a QR code and as
+//! 两种以上组合的鉴别技术; OWASP ASVS 5.0.0 V6.5): enrolment (a new secret shown as a QR code and as
 //! text, confirmed with a first code, which also gives ten one-time recovery codes), the second
 //! step of sign-in, disabling one's own, new recovery codes, and an administrator's reset after a
 //! lost phone.
@@ -873,10 +873,10 @@ pub fn display_enrolment_code(canonical: &str) -> String {
 
 /// The second step of sign-in: a half session (the password was right) and a code from the
 /// person's app or one of their recovery codes. On success the half session ends and a full
-/// session with a new id is returned (ASVS 3.2.1), the failure count is reset, and the code's step
-/// (or the recovery code) is used up. A wrong, replayed or expired code, a used recovery code and
-/// a locked account all get `Unauthenticated`, are audited as failed sign-ins and count towards the
-/// lock. A token that is not a live half session is `Unauthenticated` too.
+/// session with a new id is returned (ASVS 5.0.0 V7.2.4), the failure count is reset, and the
+/// code's step (or the recovery code) is used up. A wrong, replayed or expired code, a used
+/// recovery code and a locked account all get `Unauthenticated`, are audited as failed sign-ins and
+/// count towards the lock. A token that is not a live half session is `Unauthenticated` too.
 pub async fn complete_sign_in(
     db: &DatabaseConnection,
     half: &SessionToken,

@@ -246,6 +246,7 @@ pub fn routes() -> Vec<ApiRoute> {
         (
             Method::POST,
             "/filings/{id}/correct-report",
+            WRITE,
             post(filings::correct_report),
         ),
         (

@@ -1,4 +1,4 @@
-//! The security headers (issue 8, part 5; OWASP ASVS 4.0 V14.4): every response carries them, and
+//! The security headers (issue 8, part 5; OWASP ASVS 5.0.0 V3.4): every response carries them, and
 //! the Content-Security-Policy's nonce is fresh per response and on every script the page has.
 use crate::filings::submitted_open;
 use crate::helpers::{TestApp, TestDb, fixed_now};

@@ -1,4 +1,4 @@
-//! Passwords, lockout and sessions (issue 8; GB/T 22239-2019 8.1.4.1; OWASP ASVS 4.0 V2, V3): the
+//! Passwords, lockout and sessions (issue 8; GB/T 22239-2019 8.1.4.1; OWASP ASVS 5.0.0 V6, V7): the
 //! policy and its messages, the history, expiry and first sign-in, the lock after failed sign-ins,
 //! session timeouts, privilege changes, signing out everywhere and the cookie over HTTPS. Every
 //! test runs on a fixed clock; later moments are new servers on the same database.

@@ -1,5 +1,5 @@
-//! The TOTP second factor (issue 8; RFC 6238; GB/T 22239-2019 8.1.4.1 d; OWASP ASVS 4.0 V2.8,
-//! 3.2.1): enrolment, the second step of sign-in, replay, skew, recovery codes, lockout, the half
+//! The TOTP second factor (issue 8; RFC 6238; GB/T 22239-2019 8.1.4.1 d; OWASP ASVS 5.0.0 V6.5,
+//! V7.2.4): enrolment, the second step of sign-in, replay, skew, recovery codes, lockout, the half
 //! session's lifetime, `TOTP_REQUIRED`, disabling, new recovery codes and an administrator's reset.
 //! Every test runs on a fixed clock; later moments are new servers on the same database, and the
 //! codes an authenticator app would show are computed here from the stored secret and that clock.
@@ -471,7 +471,7 @@ async fn the_password_alone_gives_a_half_session_that_reaches_nothing_until_the_
     let sessions = sessions_of(&app, reviewer.id).await;
     assert_eq!(sessions.len(), 1);
     assert!(!sessions[0].second_factor_pending);
-    assert_ne!(sessions[0].id, half[0].id, "a new session id (ASVS 3.2.1)");
+    assert_ne!(sessions[0].id, half[0].id, "a new session id (ASVS 5.0.0 V7.2.4)");
     assert_eq!(lands(&app, &client, "/").await, "");
     assert_eq!(lands(&app, &client, "/login/second-factor").await, "/");
     let signed_in = app.audit_actions("auth.signed_in").await;
