@@ -206,7 +206,10 @@ fn serve_demo(database_url: &str, env: &[(&str, &str)]) -> std::process::Output 
         .env_remove("APP_BASE_URL")
         .env_remove("PRODUCTION")
         // PRODUCTION=true requires the audit chain's key (issue 15): this test is about the demo.
-        .env("AUDIT_HMAC_KEY", "a test key for serve --demo, 32 bytes or more")
+        .env(
+            "AUDIT_HMAC_KEY",
+            "a test key for serve --demo, 32 bytes or more",
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

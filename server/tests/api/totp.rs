@@ -471,7 +471,10 @@ async fn the_password_alone_gives_a_half_session_that_reaches_nothing_until_the_
     let sessions = sessions_of(&app, reviewer.id).await;
     assert_eq!(sessions.len(), 1);
     assert!(!sessions[0].second_factor_pending);
-    assert_ne!(sessions[0].id, half[0].id, "a new session id (ASVS 5.0.0 V7.2.4)");
+    assert_ne!(
+        sessions[0].id, half[0].id,
+        "a new session id (ASVS 5.0.0 V7.2.4)"
+    );
     assert_eq!(lands(&app, &client, "/").await, "");
     assert_eq!(lands(&app, &client, "/login/second-factor").await, "/");
     let signed_in = app.audit_actions("auth.signed_in").await;
