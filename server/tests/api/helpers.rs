@@ -214,15 +214,16 @@ impl TestApp {
         E::find().count(&self.db).await.unwrap()
     }
 
-    /// Audit events with this action.
+    /// Audit events with this action, oldest first (PostgreSQL returns an unordered query in any order).
     pub async fn audit_actions(
         &self,
         action: &str,
     ) -> Vec<app::server::entities::audit_event::Model> {
         use app::server::entities::audit_event;
-        use sea_orm::{ColumnTrait, QueryFilter};
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
         audit_event::Entity::find()
             .filter(audit_event::Column::Action.eq(action))
+            .order_by_asc(audit_event::Column::Id)
             .all(&self.db)
             .await
             .unwrap()
