@@ -552,8 +552,10 @@ mod tests {
 
     #[test]
     fn generated_temporary_passwords_satisfy_the_strictest_policy_and_differ() {
-        let mut policy = PasswordPolicy::default();
-        policy.rules = crate::domain::password::PasswordRules::new(24, 4).unwrap();
+        let policy = PasswordPolicy {
+            rules: crate::domain::password::PasswordRules::new(24, 4).unwrap(),
+            ..Default::default()
+        };
         let a = generate_temporary(&policy, "tan.ming").unwrap();
         let b = generate_temporary(&policy, "tan.ming").unwrap();
         assert_ne!(a, b);
