@@ -57,6 +57,7 @@ async fn people_for(duty: crate::domain::Role) -> Result<PeopleView, AppError> {
 /// an address, a log line or the browser's history.
 pub const FRESH_PASSWORD_COOKIE: &str = "registry_temp_password";
 pub const FRESH_ENROLMENT_CODE_COOKIE: &str = "registry_enrolment_code";
+#[cfg(feature = "ssr")]
 const SECURITY_PAGE: &str = "/security";
 
 /// Whether the deployment requires a second factor of the privileged roles (`TOTP_REQUIRED`).
