@@ -451,3 +451,33 @@ impl TestApp {
         }
     }
 }
+
+/// Posts a page's form to a server function as a browser does; the redirect's target.
+pub async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let response = client
+        .post(app.url(path))
+        .header("accept", "text/html")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_redirection(),
+        "{path}: {}",
+        response.status()
+    );
+    location(&response)
+}
+
+/// The error a form post put into the address it redirected to.
+pub fn error_in(app: &TestApp, target: &str) -> Option<app::error::AppError> {
+    let url = reqwest::Url::parse(&app.url(target)).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == "error")
+        .map(|(_, json)| serde_json::from_str(&json).unwrap())
+}

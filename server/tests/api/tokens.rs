@@ -2,7 +2,7 @@
 //! stated in the OpenAPI document, a required expiry of at most 365 days, re-authentication before
 //! a token is made in a browser session, the owner's e-mail, and the offer to revoke tokens when
 //! signing out everywhere or enrolling or resetting a second factor.
-use crate::helpers::{TestApp, TestDb, fixed_now, location};
+use crate::helpers::{TestApp, TestDb, error_in, fixed_now, post_form};
 use app::error::{AppError, Problem};
 use app::server::demo::DEMO_PASSWORD;
 use app::server::entities::{api_token, audit_event, filing, outbox_message, user};
@@ -39,36 +39,6 @@ async fn live_tokens(app: &TestApp, username: &str) -> usize {
         .await
         .unwrap()
         .len()
-}
-
-/// Posts a page's form as a browser does; the redirect's target.
-async fn post_form(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> String {
-    let response = client
-        .post(app.url(path))
-        .header("accept", "text/html")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_redirection(),
-        "{path}: {}",
-        response.status()
-    );
-    location(&response)
-}
-
-/// The error a form post put into the address it redirected to.
-fn error_in(app: &TestApp, target: &str) -> Option<AppError> {
-    let url = reqwest::Url::parse(&app.url(target)).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == "error")
-        .map(|(_, json)| serde_json::from_str(&json).unwrap())
 }
 
 /// Enrols `username` (signed in on `client`) on the second-factor page at the fixed clock's time,

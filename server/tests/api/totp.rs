@@ -4,7 +4,9 @@
 //! Every test runs on a fixed clock; later moments are new servers on the same database, and the
 //! codes an authenticator app would show are computed here from the stored secret and that clock.
 //! Every step is a plain form post, as a browser without JavaScript sends it.
-use crate::helpers::{TestApp, TestDb, fixed_now, location, person, testid_text};
+use crate::helpers::{
+    TestApp, TestDb, error_in, fixed_now, location, person, post_form, testid_text,
+};
 use app::error::{AppError, Problem};
 use app::server::audit::Actor;
 use app::server::context::RequestMeta;
@@ -61,36 +63,6 @@ async fn later_with(
 
 async fn later(app: TestApp, now: DateTime<Utc>) -> TestApp {
     later_with(app, now, |_| {}).await
-}
-
-/// Posts a page's form to a server function as a browser does; the redirect's target.
-async fn post_form(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> String {
-    let response = client
-        .post(app.url(path))
-        .header("accept", "text/html")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_redirection(),
-        "{path}: {}",
-        response.status()
-    );
-    location(&response)
-}
-
-/// The error a form post put into the address it redirected to.
-fn error_in(app: &TestApp, target: &str) -> Option<AppError> {
-    let url = reqwest::Url::parse(&app.url(target)).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == "error")
-        .map(|(_, json)| serde_json::from_str(&json).unwrap())
 }
 
 /// An audit event's `before` or `after` as JSON.
