@@ -139,22 +139,13 @@ pub async fn change_password(
 /// revoked too (issue 15, item 6).
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere(#[server(default)] revoke_tokens: String) -> Result<(), AppError> {
-    use crate::server::{audit::Actor, auth, context, tokens};
+    use crate::server::{auth, context};
     let result = async {
         let (who, _) = holder()?;
         let settings = settings()?;
         let (db, meta) = (context::db()?, context::request_meta());
-        auth::sign_out_everywhere(&db, &who, &meta, context::now()).await?;
-        if !revoke_tokens.is_empty() {
-            tokens::revoke_all(
-                &db,
-                &Actor::user(&who, &meta),
-                who.id,
-                "signed_out_everywhere",
-                context::now(),
-            )
+        auth::sign_out_everywhere(&db, &who, &meta, !revoke_tokens.is_empty(), context::now())
             .await?;
-        }
         set_session_cookie("", settings.secure_cookies);
         Ok(())
     }

@@ -477,24 +477,19 @@ pub async fn reset_second_factor(
     id: String,
     #[server(default)] revoke_tokens: String,
 ) -> Result<(), AppError> {
-    use crate::server::{audit::Actor, context, people, tokens};
+    use crate::server::{context, people};
     let result = async {
         let user = context::require_user()?;
         let id = person_id(&id)?;
-        let (db, meta) = (context::db()?, context::request_meta());
-        let done = people::reset_second_factor(&db, &user, &meta, id, context::now()).await?;
-        // Revoking only takes access away, so it needs no second person: done at once, also
-        // when the reset itself waits for one (issue 15 items 3 and 6).
-        if !revoke_tokens.is_empty() {
-            tokens::revoke_all(
-                &db,
-                &Actor::user(&user, &meta),
-                id,
-                "second_factor_reset",
-                context::now(),
-            )
-            .await?;
-        }
+        let done = people::reset_second_factor(
+            &context::db()?,
+            &user,
+            &context::request_meta(),
+            id,
+            !revoke_tokens.is_empty(),
+            context::now(),
+        )
+        .await?;
         Ok((id, done))
     }
     .await;

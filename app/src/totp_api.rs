@@ -172,30 +172,20 @@ pub async fn confirm_second_factor(
     #[server(default)] enrolment_code: String,
     #[server(default)] revoke_tokens: String,
 ) -> Result<(), AppError> {
-    use crate::server::{audit::Actor, context, tokens, totp};
+    use crate::server::{context, totp};
     let result = async {
         let (who, _) = holder()?;
-        let (db, meta) = (context::db()?, context::request_meta());
         let codes = totp::confirm_enrolment(
-            &db,
+            &context::db()?,
             &who,
-            &meta,
+            &context::request_meta(),
             &code,
             &enrolment_code,
+            !revoke_tokens.is_empty(),
             &settings()?,
             context::now(),
         )
         .await?;
-        if !revoke_tokens.is_empty() {
-            tokens::revoke_all(
-                &db,
-                &Actor::user(&who, &meta),
-                who.id,
-                "second_factor_enrolled",
-                context::now(),
-            )
-            .await?;
-        }
         pass_codes(&codes);
         Ok(())
     }

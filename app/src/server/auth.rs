@@ -639,17 +639,23 @@ pub async fn sign_out(
     Ok(())
 }
 
-/// "Sign out everywhere": ends every session of the person, this one included (ASVS 5.0.0 V7.5.2).
-/// API tokens are separate credentials with their own page and stay valid. Returns how many
-/// sessions ended.
+/// "Sign out everywhere": ends every session of the person, this one included (ASVS 5.0.0 V7.5.2),
+/// and with `revoke_tokens` their API tokens in the same transaction (ASVS 5.0.0 V7.4.3); without
+/// it the tokens, separate credentials with their own page, stay valid. Returns how many sessions
+/// ended.
 pub async fn sign_out_everywhere(
     db: &DatabaseConnection,
     user: &SessionUser,
     meta: &RequestMeta,
+    revoke_tokens: bool,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
     let txn = begin_write(db).await?;
     let ended = end_sessions(&txn, user.id, None).await?;
+    if revoke_tokens {
+        let actor = Actor::user(user, meta);
+        super::tokens::revoke_all_in(&txn, &actor, user.id, "signed_out_everywhere", now).await?;
+    }
     audit::record(
         &txn,
         &Actor::user(user, meta),

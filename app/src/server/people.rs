@@ -751,12 +751,15 @@ pub async fn save_policy(
 /// recovery codes ([`super::totp::reset_in`]): they sign in with the password alone, and enrol
 /// again where a second factor is required (with an enrolment code, [`issue_enrolment_code`]).
 /// A submitter's is cleared at once; a privileged account's only when a second person confirms
-/// the request (issue 15 item 3). The person is told. Not their own.
+/// the request (issue 15 item 3). The person is told. Not their own. With `revoke_tokens` the
+/// person's API tokens are revoked in the same transaction, also when the reset itself waits for a
+/// second person: revoking only takes access away (issue 15 item 6).
 pub async fn reset_second_factor(
     db: &DatabaseConnection,
     user: &SessionUser,
     meta: &RequestMeta,
     person_id: i32,
+    revoke_tokens: bool,
     now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
     require(user, Role::SecurityAdmin)?;
@@ -768,6 +771,9 @@ pub async fn reset_second_factor(
     let found = person(&txn, person_id).await?;
     if found.totp_secret.is_none() && found.totp_enabled_at.is_none() {
         return Err(AppError::invalid("id", Problem::NoSecondFactor));
+    }
+    if revoke_tokens {
+        super::tokens::revoke_all_in(&txn, &actor, person_id, "second_factor_reset", now).await?;
     }
     if privileged_code(&found.role) {
         let id = request(

@@ -380,23 +380,22 @@ pub async fn revoke(
     Ok(view(&revoked, &owner, now))
 }
 
-/// Revokes every usable token of a person, as the step that follows signing out everywhere,
-/// enrolling a second factor or having it reset, when the person (or the security administrator)
-/// ticked the offer (issue 15, item 6; ASVS 5.0 V7.4.3). One transaction with its audit event
-/// (`token.revoked_all`, with `reason` and how many); none revoked, nothing recorded. Returns how
-/// many were revoked.
-pub async fn revoke_all(
-    db: &DatabaseConnection,
+/// Revokes every usable token of a person inside the transaction of the step it goes with
+/// (signing out everywhere, enrolling a second factor or having it reset) when the person (or the
+/// security administrator) ticked the offer (issue 15, item 6; ASVS 5.0 V7.4.3), with its audit
+/// event (`token.revoked_all`, with `reason` and how many); none revoked, nothing recorded.
+/// Returns how many were revoked.
+pub async fn revoke_all_in(
+    txn: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     user_id: i32,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    let txn = begin_write(db).await?;
-    let count = super::passwords::revoke_tokens(&txn, user_id, actor.user_id, now).await?;
+    let count = super::passwords::revoke_tokens(txn, user_id, actor.user_id, now).await?;
     if count > 0 {
         audit::record(
-            &txn,
+            txn,
             actor,
             Event {
                 action: "token.revoked_all",
@@ -409,7 +408,6 @@ pub async fn revoke_all(
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(count)
 }
 

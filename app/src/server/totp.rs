@@ -341,6 +341,7 @@ pub async fn confirm_enrolment(
     meta: &RequestMeta,
     typed: &str,
     enrolment_code: &str,
+    revoke_tokens: bool,
     settings: &AuthSettings,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
@@ -434,6 +435,11 @@ pub async fn confirm_enrolment(
         now,
     )
     .await?;
+    if revoke_tokens {
+        // Tokens made before the second factor protected the account (issue 15, item 6).
+        let actor = Actor::user(who, meta);
+        super::tokens::revoke_all_in(&txn, &actor, who.id, "second_factor_enrolled", now).await?;
+    }
     txn.commit().await?;
     tracing::info!(user_id = who.id, "second factor enabled");
     Ok(codes)

@@ -1069,6 +1069,7 @@ async fn the_security_administrator_resets_a_lost_second_factor() {
         &meta,
         &code,
         "",
+        false,
         &Default::default(),
         fixed_now(),
     )
