@@ -1,5 +1,5 @@
 //! The translated label of each domain code.
-use crate::domain::{AccountStatus, Role, UnitKind};
+use crate::domain::{AccountStatus, AuditAction, Role, UnitKind};
 use crate::i18n::Msg;
 
 pub fn role(role: Role) -> Msg {
@@ -140,34 +140,6 @@ pub fn attachment_kind(kind: &str) -> Option<Msg> {
         "announcement_screenshot" => Msg::AttachmentAnnouncementScreenshot,
         "contract" => Msg::AttachmentContract,
         "confidentiality_agreement" => Msg::AttachmentConfidentialityAgreement,
-        _ => return None,
-    })
-}
-
-/// An audit action's label: the filing step it records, else the code itself.
-pub fn history_action(action: &str) -> Option<Msg> {
-    let step = action.split_once('.').map(|(_, s)| s)?;
-    Some(match (action.split('.').next()?, step) {
-        ("filing", "created") => Msg::FilingCreate,
-        ("filing", "edited") => Msg::ActionEdit,
-        ("filing", "submitted" | "resubmitted") => Msg::ActionSubmit,
-        ("filing", "withdrawn") => Msg::ActionWithdraw,
-        ("filing", "approved") => Msg::ActionApprove,
-        ("filing", "returned") => Msg::ActionReturn,
-        ("filing", "rejected") => Msg::ActionReject,
-        ("filing", "waiver_granted") => Msg::ActionGrantWaiver,
-        ("filing", "reported") => Msg::ActionRecordReport,
-        ("filing", "report_corrected") => Msg::ActionCorrectReport,
-        ("filing", "completion_recorded") => Msg::ActionRecordCompletion,
-        ("filing", "completed") => Msg::ActionConfirmCompletion,
-        ("filing", "attachment_added") => Msg::FilingUpload,
-        ("filing", "deadline_recomputed") => Msg::HistoryDeadlineRecomputed,
-        ("account", "password_rotated") => Msg::RotationRecord,
-        ("account", "opened" | "open") => Msg::KindOpen,
-        ("account", "change") => Msg::KindChange,
-        ("account", "suspend") => Msg::KindSuspend,
-        ("account", "deregister") => Msg::KindDeregister,
-        ("account", "imported") => Msg::ImportHistoryImported,
         _ => return None,
     })
 }
@@ -351,52 +323,83 @@ pub fn import_cell_error(error: &CellError, locale: crate::i18n::Locale) -> Stri
     }
 }
 
-/// An audit event's action as the auditors' page names it: the steps histories name, and the
-/// trail's own; None for a code without a label (the page shows the code itself).
-pub fn audit_action(action: &str) -> Option<Msg> {
-    Some(match action {
-        "custodian.viewed" => Msg::AuditActionCustodianViewed,
-        "audit.viewed" => Msg::AuditActionViewed,
-        "audit.exported" => Msg::AuditActionExported,
-        "audit.archived" => Msg::AuditActionArchived,
-        "auth.signed_in" => Msg::AuditActionSignedIn,
-        "auth.sign_in_failed" => Msg::AuditActionSignInFailed,
-        "auth.signed_out" => Msg::AuditActionSignedOut,
-        "auth.password_verified" => Msg::AuditActionPasswordVerified,
-        "user.second_factor_enrolment_started" => Msg::AuditActionSecondFactorEnrolmentStarted,
-        "user.second_factor_enabled" => Msg::AuditActionSecondFactorEnabled,
-        "user.second_factor_disabled" => Msg::AuditActionSecondFactorDisabled,
-        "user.recovery_codes_regenerated" => Msg::AuditActionRecoveryCodesRegenerated,
-        "user.second_factor_reset" => Msg::AuditActionSecondFactorReset,
-        "registry.exported" => Msg::AuditActionRegistryExported,
-        "registry.imported" => Msg::AuditActionRegistryImported,
-        "user.created" => Msg::AuditActionUserCreated,
-        "user.updated" => Msg::AuditActionUserUpdated,
-        "user.activated" => Msg::AuditActionUserActivated,
-        "user.deactivated" => Msg::AuditActionUserDeactivated,
-        "user.role_changed" => Msg::AuditActionUserRoleChanged,
-        "user.unlocked" => Msg::AuditActionUserUnlocked,
-        "user.password_reset" => Msg::AuditActionUserPasswordReset,
-        "user.password_changed" => Msg::AuditActionUserPasswordChanged,
-        "auth.account_locked" => Msg::AuditActionAccountLocked,
-        "auth.signed_out_everywhere" => Msg::AuditActionSignedOutEverywhere,
-        "security.policy_updated" => Msg::AuditActionPolicyUpdated,
-        "settings.updated" => Msg::AuditActionSettingsUpdated,
-        "token.created" => Msg::AuditActionTokenCreated,
-        "token.revoked" => Msg::AuditActionTokenRevoked,
-        "token.revoked_all" => Msg::TokensAuditRevokedAll,
-        // issue 15: people
-        "account_request.made" => Msg::AuditActionAccountRequestMade,
-        "account_request.confirmed" => Msg::AuditActionAccountRequestConfirmed,
-        "account_request.refused" => Msg::AuditActionAccountRequestRefused,
-        "account_request.withdrawn" => Msg::AuditActionAccountRequestWithdrawn,
-        "user.enrolment_code_issued" => Msg::AuditActionEnrolmentCodeIssued,
-        "user.enrolment_code_used" => Msg::AuditActionEnrolmentCodeUsed,
-        "attachment.downloaded" => Msg::AuditActionAttachmentDownloaded,
-        "report.filings_exported" => Msg::AuditActionFilingsReportExported,
-        "report.monthly_exported" => Msg::AuditActionMonthlyReportExported,
-        _ => return history_action(action),
-    })
+/// An audit event's action as the auditors' page and the histories name it: every action has a
+/// label (the match is exhaustive, so a new action cannot reach the screen as its raw code).
+pub fn audit_action(action: AuditAction) -> Msg {
+    use AuditAction::*;
+    match action {
+        CustodianViewed => Msg::AuditActionCustodianViewed,
+        AuditViewed => Msg::AuditActionViewed,
+        AuditExported => Msg::AuditActionExported,
+        AuditArchived => Msg::AuditActionArchived,
+        AuditKeyed => Msg::AuditActionAuditKeyed,
+        AuthSignedIn => Msg::AuditActionSignedIn,
+        AuthSignInFailed => Msg::AuditActionSignInFailed,
+        AuthSignedOut => Msg::AuditActionSignedOut,
+        AuthPasswordVerified => Msg::AuditActionPasswordVerified,
+        AuthAccountLocked => Msg::AuditActionAccountLocked,
+        AuthSignedOutEverywhere => Msg::AuditActionSignedOutEverywhere,
+        UserSecondFactorEnrolmentStarted => Msg::AuditActionSecondFactorEnrolmentStarted,
+        UserSecondFactorEnabled => Msg::AuditActionSecondFactorEnabled,
+        UserSecondFactorDisabled => Msg::AuditActionSecondFactorDisabled,
+        UserRecoveryCodesRegenerated => Msg::AuditActionRecoveryCodesRegenerated,
+        UserSecondFactorReset => Msg::AuditActionSecondFactorReset,
+        RegistryExported => Msg::AuditActionRegistryExported,
+        RegistryImported => Msg::AuditActionRegistryImported,
+        UserCreated => Msg::AuditActionUserCreated,
+        UserUpdated => Msg::AuditActionUserUpdated,
+        UserActivated => Msg::AuditActionUserActivated,
+        UserDeactivated => Msg::AuditActionUserDeactivated,
+        UserRoleChanged => Msg::AuditActionUserRoleChanged,
+        UserUnlocked => Msg::AuditActionUserUnlocked,
+        UserPasswordReset => Msg::AuditActionUserPasswordReset,
+        UserPasswordChanged => Msg::AuditActionUserPasswordChanged,
+        UserLocaleChanged => Msg::AuditActionUserLocaleChanged,
+        UserEnrolmentCodeIssued => Msg::AuditActionEnrolmentCodeIssued,
+        UserEnrolmentCodeUsed => Msg::AuditActionEnrolmentCodeUsed,
+        SecurityPolicyUpdated => Msg::AuditActionPolicyUpdated,
+        SettingsUpdated => Msg::AuditActionSettingsUpdated,
+        TokenCreated => Msg::AuditActionTokenCreated,
+        TokenRevoked => Msg::AuditActionTokenRevoked,
+        TokenRevokedAll => Msg::TokensAuditRevokedAll,
+        AccountRequestMade => Msg::AuditActionAccountRequestMade,
+        AccountRequestConfirmed => Msg::AuditActionAccountRequestConfirmed,
+        AccountRequestRefused => Msg::AuditActionAccountRequestRefused,
+        AccountRequestWithdrawn => Msg::AuditActionAccountRequestWithdrawn,
+        AttachmentDownloaded => Msg::AuditActionAttachmentDownloaded,
+        ReportFilingsExported => Msg::AuditActionFilingsReportExported,
+        ReportMonthlyExported => Msg::AuditActionMonthlyReportExported,
+        CalendarYearSaved => Msg::AuditActionCalendarYearSaved,
+        DemoLoaded => Msg::AuditActionDemoLoaded,
+        OutboxRetried => Msg::AuditActionOutboxRetried,
+        ReminderQueued => Msg::AuditActionReminderQueued,
+        UnitCreated => Msg::AuditActionUnitCreated,
+        FilingCreated => Msg::FilingCreate,
+        FilingEdited => Msg::ActionEdit,
+        FilingSubmitted | FilingResubmitted => Msg::ActionSubmit,
+        FilingWithdrawn => Msg::ActionWithdraw,
+        FilingApproved => Msg::ActionApprove,
+        FilingReturned => Msg::ActionReturn,
+        FilingRejected => Msg::ActionReject,
+        FilingWaiverGranted => Msg::ActionGrantWaiver,
+        FilingReported => Msg::ActionRecordReport,
+        FilingReportCorrected => Msg::ActionCorrectReport,
+        FilingCompletionRecorded => Msg::ActionRecordCompletion,
+        FilingCompleted => Msg::ActionConfirmCompletion,
+        FilingAttachmentAdded => Msg::FilingUpload,
+        FilingDeadlineRecomputed => Msg::HistoryDeadlineRecomputed,
+        AccountPasswordRotated => Msg::RotationRecord,
+        AccountOpened | AccountOpenApplied => Msg::KindOpen,
+        AccountChangeApplied => Msg::KindChange,
+        AccountSuspendApplied => Msg::KindSuspend,
+        AccountDeregisterApplied => Msg::KindDeregister,
+        AccountImported => Msg::ImportHistoryImported,
+    }
+}
+
+/// The label of a stored action code; None for a code this version does not know.
+pub fn audit_action_code(code: &str) -> Option<Msg> {
+    AuditAction::parse(code).map(audit_action)
 }
 
 /// The kind of object an audit event is about.

@@ -5,7 +5,7 @@ use crate::startup::AppState;
 use app::error::{AppError, CalendarProblem};
 use app::model::SessionUser;
 use app::server::calendar;
-use app::server::context::RequestMeta;
+use app::server::use_case::RequestMeta;
 use axum::extract::{Extension, Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 

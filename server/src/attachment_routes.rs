@@ -6,7 +6,7 @@ use crate::startup::AppState;
 use app::error::{AppError, Problem};
 use app::model::SessionUser;
 use app::server::attachments::{self, Received, Receiver, Upload};
-use app::server::context::RequestMeta;
+use app::server::use_case::RequestMeta;
 use axum::body::Body;
 use axum::extract::{Extension, Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};

@@ -8,7 +8,7 @@ use crate::startup::AppState;
 use app::error::AppError;
 use app::model::{AuditFilter, SessionUser};
 use app::server::audit_trail::{self, AuditExport};
-use app::server::context::RequestMeta;
+use app::server::use_case::RequestMeta;
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;

@@ -4,8 +4,8 @@ use crate::startup::{Application, connect, connect_and_migrate, key_audit_chain}
 use anyhow::Context as _;
 use app::server::audit::{self, Actor, ChainCheck};
 use app::server::auth::{self, NewUser};
-use app::server::context::Clock;
 use app::server::demo::{self, DEMO_PASSWORD, DEMO_USERS, DemoLoad};
+use app::server::use_case::Clock;
 use clap::{Parser, Subcommand};
 use std::io::Read as _;
 

@@ -5,10 +5,10 @@
 //! and backoff are about the mail server, not the county's business day.
 use anyhow::Context as _;
 use app::i18n::Locale;
-use app::server::context::Clock;
 use app::server::entities::outbox_message;
 use app::server::notices;
 use app::server::outbox::{self, NoticeKind, Outcome};
+use app::server::use_case::Clock;
 use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};

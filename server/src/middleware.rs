@@ -9,7 +9,7 @@ use app::server::auth::{
     self, AuthSettings, PendingEnrolment, PendingPasswordChange, PendingSecondFactor,
     SessionStanding, SessionToken,
 };
-use app::server::context::{ReadLog, RequestMeta};
+use app::server::use_case::{ReadLog, RequestMeta};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;

@@ -9,7 +9,7 @@ use app::server::auth::{
     self, AuthSettings, PendingEnrolment, PendingPasswordChange, PendingSecondFactor, SessionToken,
     SignedIn,
 };
-use app::server::context::RequestMeta;
+use app::server::use_case::RequestMeta;
 use axum::Form;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

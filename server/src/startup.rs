@@ -7,7 +7,7 @@ use crate::{
 use anyhow::Context as _;
 use app::app::{App, shell};
 use app::server::attachments;
-use app::server::context::{AppContext, Clock};
+use app::server::{context::AppContext, use_case::Clock};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;

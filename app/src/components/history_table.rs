@@ -57,7 +57,7 @@ pub fn HistoryTable(entries: Vec<HistoryEntry>, title: Msg) -> impl IntoView {
                 </thead>
                 <tbody>
                     {entries.into_iter().map(|e| {
-                        let action = labels::history_action(&e.action).map(|m| locale.t(m).to_string()).unwrap_or(e.action.clone());
+                        let action = labels::audit_action_code(&e.action).map(|m| locale.t(m).to_string()).unwrap_or(e.action.clone());
                         let mut who = match (e.actor, e.role) {
                             (Some(a), Some(r)) => format!("{a}（{}）", locale.t(labels::role(r))),
                             (Some(a), None) => a,

@@ -13,7 +13,7 @@ macro_rules! code_enum {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $code),+ }
             }
 
@@ -30,6 +30,7 @@ macro_rules! code_enum {
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum!(
     /// What a signed-in person may do. The county office's separation of duties keeps deciding

@@ -195,7 +195,7 @@ fn EventRow(e: AuditEventRow, locale: Locale) -> impl IntoView {
         .clone()
         .unwrap_or_else(|| locale.t(Msg::AuditSystem).to_string());
     let role = e.role.map(|r| locale.t(labels::role(r)));
-    let action = labels::audit_action(&e.action).map(|m| locale.t(m));
+    let action = labels::audit_action_code(&e.action).map(|m| locale.t(m));
     let entity = labels::audit_entity(&e.entity_type)
         .map(|m| locale.t(m).to_string())
         .unwrap_or_else(|| e.entity_type.clone());

@@ -2,10 +2,10 @@
 //! contracts and confidentiality agreements. Files live outside the database, named by their SHA-256;
 //! the type is read from the content, never from the name.
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{filing, filing_attachment};
 use super::filings::facts;
+use super::use_case::RequestMeta;
 use crate::domain::filing::{FilingState, Refusal};
 use crate::domain::{CustodianAccess, Role};
 use crate::error::{AppError, Problem};
@@ -205,7 +205,7 @@ pub async fn store(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "filing.attachment_added",
+            action: crate::domain::AuditAction::FilingAttachmentAdded,
             entity_type: "filing",
             entity_id: Some(upload.filing_id.to_string()),
             before: None,
@@ -286,7 +286,7 @@ pub async fn open_for_download(
         db,
         &Actor::user(user, meta),
         Event {
-            action: "attachment.downloaded",
+            action: crate::domain::AuditAction::AttachmentDownloaded,
             entity_type: "filing",
             entity_id: Some(f.id.to_string()),
             before: None,

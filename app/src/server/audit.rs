@@ -11,8 +11,9 @@
 //! not), so a chain rewritten entirely without the key is refused too. A removal of the newest
 //! events leaves a shorter chain that still verifies: that is what [`Checkpoint`]s, kept off the
 //! host, are for.
-use super::context::{ReadLog, RequestMeta};
 use super::entities::audit_event;
+use super::use_case::{ReadLog, RequestMeta};
+use crate::domain::AuditAction;
 use crate::model::SessionUser;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -84,7 +85,7 @@ impl Actor {
 /// One change to record.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {
-    pub action: &'a str,
+    pub action: AuditAction,
     pub entity_type: &'a str,
     pub entity_id: Option<String>,
     pub before: Option<Value>,
@@ -612,7 +613,7 @@ pub async fn key_chain(
                 &txn,
                 &Actor::system("audit-key"),
                 Event {
-                    action: "audit.keyed",
+                    action: crate::domain::AuditAction::AuditKeyed,
                     entity_type: "audit",
                     entity_id: None,
                     before: None,

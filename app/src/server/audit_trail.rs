@@ -8,10 +8,10 @@
 //! archive-audit`), which first writes the events to a file and is allowed only beyond the
 //! retention period (Cybersecurity Law Art. 21: at least six months).
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::audit_event;
 use super::registry::masked_mobile;
+use super::use_case::RequestMeta;
 use crate::domain::Role;
 use crate::domain::calendar::china_date;
 use crate::error::{AppError, Problem};
@@ -28,7 +28,8 @@ use sha2::{Digest, Sha256};
 use std::io::Write as _;
 
 /// The action recorded when someone is shown a custodian's mobile in full.
-pub const CUSTODIAN_VIEWED: &str = "custodian.viewed";
+pub const CUSTODIAN_VIEWED: crate::domain::AuditAction =
+    crate::domain::AuditAction::CustodianViewed;
 
 /// Events on a page of the trail.
 pub const PER_PAGE: u64 = 50;
@@ -342,7 +343,7 @@ pub async fn page(
         db,
         &Actor::user(user, meta),
         Event {
-            action: "audit.viewed",
+            action: crate::domain::AuditAction::AuditViewed,
             entity_type: "audit",
             entity_id: None,
             before: None,
@@ -482,7 +483,7 @@ impl AuditExport {
             db,
             &Actor::user(user, meta),
             Event {
-                action: "audit.exported",
+                action: crate::domain::AuditAction::AuditExported,
                 entity_type: "audit",
                 entity_id: None,
                 before: None,
@@ -791,7 +792,7 @@ pub async fn archive(
         &txn,
         actor,
         Event {
-            action: "audit.archived",
+            action: crate::domain::AuditAction::AuditArchived,
             entity_type: "audit",
             entity_id: Some(archive_id.to_string()),
             before: None,

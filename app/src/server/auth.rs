@@ -9,10 +9,10 @@
 //! or unit. The password rules, history and expiry are in [`super::passwords`]; the TOTP second
 //! factor, and the second step of sign-in, in [`super::totp`].
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{session, unit, user};
 use super::passwords::{self, PasswordPolicy};
+use super::use_case::RequestMeta;
 use crate::domain::Role;
 use crate::domain::password::ChangeReason;
 use crate::error::{AppError, Problem};
@@ -341,7 +341,7 @@ pub async fn sign_in(
                 &txn,
                 &actor,
                 Event {
-                    action: "auth.sign_in_failed",
+                    action: crate::domain::AuditAction::AuthSignInFailed,
                     entity_type: "user",
                     entity_id: None,
                     before: None,
@@ -371,7 +371,7 @@ pub async fn sign_in(
             &txn,
             &Actor::user(&session_user, meta),
             Event {
-                action: "auth.password_verified",
+                action: crate::domain::AuditAction::AuthPasswordVerified,
                 entity_type: "user",
                 entity_id: Some(session_user.id.to_string()),
                 before: None,
@@ -406,7 +406,7 @@ pub async fn sign_in(
         &txn,
         &Actor::user(&session_user, meta),
         Event {
-            action: "auth.signed_in",
+            action: crate::domain::AuditAction::AuthSignedIn,
             entity_type: "user",
             entity_id: Some(session_user.id.to_string()),
             before: None,
@@ -467,7 +467,7 @@ pub(crate) async fn record_failure(
         txn,
         actor,
         Event {
-            action: "auth.account_locked",
+            action: crate::domain::AuditAction::AuthAccountLocked,
             entity_type: "user",
             entity_id: Some(user.id.to_string()),
             before: None,
@@ -626,7 +626,7 @@ pub async fn sign_out(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "auth.signed_out",
+            action: crate::domain::AuditAction::AuthSignedOut,
             entity_type: "user",
             entity_id: Some(user.id.to_string()),
             before: None,
@@ -660,7 +660,7 @@ pub async fn sign_out_everywhere(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "auth.signed_out_everywhere",
+            action: crate::domain::AuditAction::AuthSignedOutEverywhere,
             entity_type: "user",
             entity_id: Some(user.id.to_string()),
             before: None,
@@ -678,7 +678,7 @@ pub async fn sign_out_everywhere(
 pub async fn set_locale(
     db: &DatabaseConnection,
     user: &SessionUser,
-    meta: &super::context::RequestMeta,
+    meta: &super::use_case::RequestMeta,
     locale: crate::i18n::Locale,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -698,7 +698,7 @@ pub async fn set_locale(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "user.locale_changed",
+            action: crate::domain::AuditAction::UserLocaleChanged,
             entity_type: "user",
             entity_id: Some(user.id.to_string()),
             before: Some(serde_json::json!({"locale": old})),
@@ -829,7 +829,7 @@ pub async fn create_user(
         &txn,
         actor,
         Event {
-            action: "user.created",
+            action: crate::domain::AuditAction::UserCreated,
             entity_type: "user",
             entity_id: Some(created.id.to_string()),
             before: None,

@@ -1,9 +1,9 @@
 //! The official working calendar as the database holds it (Art. 11 deadlines), and administrators'
 //! changes to it.
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{calendar_day, calendar_year};
+use super::use_case::RequestMeta;
 use crate::domain::Role;
 use crate::domain::calendar::{WorkingCalendar, YearCalendar, parse_year_text, to_year_text};
 use crate::domain::filing::Refusal;
@@ -207,7 +207,7 @@ pub async fn save_year(
         &txn,
         &actor,
         Event {
-            action: "calendar.year_saved",
+            action: crate::domain::AuditAction::CalendarYearSaved,
             entity_type: "calendar_year",
             entity_id: Some(year.year().to_string()),
             before: previous.map(as_record),

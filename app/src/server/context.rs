@@ -1,4 +1,5 @@
 //! What server functions take from the request: the database, the signed-in person, the source address.
+use super::use_case::{Clock, RequestMeta, UseCase};
 use crate::error::AppError;
 use crate::model::SessionUser;
 use chrono::{DateTime, Utc};
@@ -16,89 +17,6 @@ pub struct AppContext {
     pub attachments_dir: std::path::PathBuf,
     /// The site is served over HTTPS: cookies carry `Secure`.
     pub secure_cookies: bool,
-}
-
-/// The time, as the server sees it. Tests fix it; nothing else reads the system clock.
-#[derive(Clone)]
-pub struct Clock(std::sync::Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
-
-impl Clock {
-    pub fn system() -> Self {
-        Clock(std::sync::Arc::new(Utc::now))
-    }
-
-    pub fn fixed(at: DateTime<Utc>) -> Self {
-        Clock(std::sync::Arc::new(move || at))
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        (self.0)()
-    }
-}
-
-impl std::fmt::Debug for Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Clock({})", self.now())
-    }
-}
-
-/// Who made the request, as recorded in audit events.
-#[derive(Clone, Debug, Default)]
-pub struct RequestMeta {
-    /// The client's address: the TCP peer, or, when the peer is a trusted reverse proxy
-    /// (`TRUSTED_PROXIES`), the client the proxy forwarded for.
-    pub source_ip: Option<String>,
-    /// The TCP peer itself (the proxy, when there is one).
-    pub peer_ip: Option<String>,
-    /// The server's own id of the request (never one a client chose).
-    pub request_id: Option<String>,
-    /// The API token the request was authenticated with (`Authorization: Bearer`), if any.
-    pub token_id: Option<i32>,
-    /// The readings already recorded in this request.
-    pub reads: ReadLog,
-}
-
-impl RequestMeta {
-    /// The TCP peer when it is not the client: the reverse proxy the request came through.
-    pub fn proxy_ip(&self) -> Option<String> {
-        self.peer_ip
-            .clone()
-            .filter(|peer| Some(peer) != self.source_ip.as_ref())
-    }
-}
-
-/// The readings (`custodian.viewed`, `audit.viewed`) recorded during one request, so that a page
-/// whose server function runs twice while one response renders records one view, not two (see
-/// [`super::audit::record_read`]). Shared by every copy of one request's [`RequestMeta`]; outside
-/// a request (the command line) there is none, and every reading is recorded.
-#[derive(Clone, Debug, Default)]
-pub struct ReadLog(Option<std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>>);
-
-impl ReadLog {
-    /// An empty log for a new request.
-    pub fn for_request() -> Self {
-        ReadLog(Some(Default::default()))
-    }
-
-    /// Notes `key` and says whether it is new in this request (always yes without a log).
-    pub(crate) fn first(&self, key: &str) -> bool {
-        match &self.0 {
-            None => true,
-            Some(seen) => seen
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(key.to_string()),
-        }
-    }
-
-    /// Forgets `key` (its recording failed, so a later try may record it).
-    pub(crate) fn forget(&self, key: &str) {
-        if let Some(seen) = &self.0 {
-            seen.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(key);
-        }
-    }
 }
 
 pub fn db() -> Result<DatabaseConnection, AppError> {
@@ -137,6 +55,53 @@ pub fn now() -> DateTime<Utc> {
     use_context::<AppContext>()
         .map(|ctx| ctx.clock.now())
         .unwrap_or_else(Utc::now)
+}
+
+/// The use case of a server function: the database, the signed-in person (or 401) with their
+/// request, and now.
+pub fn use_case() -> Result<UseCase, AppError> {
+    Ok(UseCase::new(db()?, require_user()?, request_meta(), now()))
+}
+
+/// The use case of someone not signed in (signing in).
+pub fn visit() -> Result<UseCase<super::use_case::Visitor>, AppError> {
+    Ok(UseCase::visitor(db()?, request_meta(), now()))
+}
+
+/// A server function that answers with data: builds its use case, runs `body`, and gives a
+/// failure its HTTP status.
+pub async fn serve<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(UseCase) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    respond(async { body(use_case()?).await }).await
+}
+
+/// A server function that takes a step posted from a page: builds its use case, runs `body`, and
+/// concludes at `path` ([`conclude`]).
+pub async fn step<F, Fut>(path: &str, body: F) -> Result<(), AppError>
+where
+    F: FnOnce(UseCase) -> Fut,
+    Fut: Future<Output = Result<(), AppError>>,
+{
+    step_to(path, path, body).await
+}
+
+/// [`step`], landing on `done` when it succeeds and back on `back` (with the error) when not.
+pub async fn step_to<F, Fut>(done: &str, back: &str, body: F) -> Result<(), AppError>
+where
+    F: FnOnce(UseCase) -> Fut,
+    Fut: Future<Output = Result<(), AppError>>,
+{
+    let result = match use_case() {
+        Ok(case) => body(case).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => conclude(done, Ok(())),
+        Err(error) => conclude(back, Err(error)),
+    }
 }
 
 /// Ends a step posted from a page: a plain HTML form (which accepts `text/html`) is redirected to

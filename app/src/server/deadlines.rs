@@ -1,9 +1,9 @@
 //! The deadline clock on the server (Art. 11): the county's settings, the review periods filings
 //! open and close, recomputing open deadlines when the calendar changes, and the dashboard.
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{filing, review_period, setting};
+use super::use_case::RequestMeta;
 use crate::domain::Role;
 use crate::domain::calendar::{DueDate, WorkingCalendar, china_date};
 use crate::domain::deadline::{self, DeadlineStatus, SettingOutOfRange, Settings};
@@ -72,7 +72,7 @@ pub async fn save_settings(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "settings.updated",
+            action: crate::domain::AuditAction::SettingsUpdated,
             entity_type: "settings",
             entity_id: Some("1".into()),
             before: Some(serde_json::to_value(before).map_err(AppError::internal)?),
@@ -175,7 +175,7 @@ pub async fn recompute_open(
             txn,
             actor,
             Event {
-                action: "filing.deadline_recomputed",
+                action: crate::domain::AuditAction::FilingDeadlineRecomputed,
                 entity_type: "filing",
                 entity_id: Some(f.id.to_string()),
                 before: Some(

@@ -447,7 +447,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
         &txn,
         &actor,
         Event {
-            action: "demo.loaded",
+            action: crate::domain::AuditAction::DemoLoaded,
             entity_type: "registry",
             entity_id: None,
             before: None,

@@ -284,7 +284,7 @@ pub async fn record(
         &txn,
         actor,
         Event {
-            action: "registry.exported",
+            action: crate::domain::AuditAction::RegistryExported,
             entity_type: "registry",
             entity_id: None,
             before: None,

@@ -1,12 +1,12 @@
 //! Reading filings for pages: lists scoped to the viewer, and one filing with its history, the rules'
 //! findings and the steps the viewer may take.
 use super::audit_trail;
-use super::context::RequestMeta;
 use super::entities::{
     account, audit_event, filing, filing_attachment, platform, review_period, unit,
 };
 use super::filings::{FieldChange, check_rules, facts, form_of};
 use super::registry::{masked_mobile, record_custodian_view};
+use super::use_case::RequestMeta;
 use crate::domain::CustodianAccess;
 use crate::domain::Role;
 use crate::domain::calendar::china_date;
@@ -186,7 +186,7 @@ fn text(value: &serde_json::Value) -> String {
 }
 
 /// What the audit trail records about reading, not changing: not part of an entity's history.
-const READS: [&str; 1] = [audit_trail::CUSTODIAN_VIEWED];
+const READS: [&str; 1] = [audit_trail::CUSTODIAN_VIEWED.as_str()];
 
 /// The history of one entity, oldest first, with field-level differences, and whether it shows a
 /// custodian's mobile. As `access` allows (Art. 29; the audit events keep them as filed): custodians

@@ -2,11 +2,11 @@
 //! Each step is one transaction carrying its audit event; the rules are checked when a filing is
 //! submitted and again inside the approval transaction, and the database holds Art. 9 itself.
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::deadlines;
 use super::entities::{account, filing, filing_attachment, platform, unit};
 use super::outbox::{self, NoticeKind, Recipient};
+use super::use_case::RequestMeta;
 use crate::domain::filing::{
     self as rules, Field, FilingAction, FilingContext, FilingFacts, FilingForm, FilingKind,
     FilingState, Issue, Refusal,
@@ -140,7 +140,7 @@ fn differences(
 
 /// One audit event about `entity_type` `id`, by the signed-in user.
 struct Record<'a> {
-    action: &'a str,
+    action: crate::domain::AuditAction,
     entity_type: &'a str,
     id: i32,
     before: Option<serde_json::Value>,
@@ -425,7 +425,7 @@ pub async fn create_draft(
     };
     let after = Some(snapshot(&created));
     let r = Record {
-        action: "filing.created",
+        action: crate::domain::AuditAction::FilingCreated,
         entity_type: "filing",
         id: created.id,
         before: None,
@@ -473,7 +473,7 @@ pub async fn update_draft(
     let after = save(&txn, &before, edit, now).await?;
     let (old, new) = differences(&snapshot(&before), &snapshot(&after));
     let r = Record {
-        action: "filing.edited",
+        action: crate::domain::AuditAction::FilingEdited,
         entity_type: "filing",
         id,
         before: Some(old),
@@ -728,9 +728,9 @@ pub async fn submit(
     };
     deadlines::open_period(&txn, id, now, working_days, due).await?;
     let action = if resubmission {
-        "filing.resubmitted"
+        crate::domain::AuditAction::FilingResubmitted
     } else {
-        "filing.submitted"
+        crate::domain::AuditAction::FilingSubmitted
     };
     let details = json!({
         "state": after.state, "received_at": after.received_at, "due_on": after.due_on,
@@ -779,7 +779,7 @@ async fn simple_step(
     meta: &RequestMeta,
     id: i32,
     action: FilingAction,
-    audit_action: &str,
+    audit_action: crate::domain::AuditAction,
     now: DateTime<Utc>,
     change: impl FnOnce(&mut filing::ActiveModel),
 ) -> Result<filing::Model, AppError> {
@@ -831,8 +831,10 @@ async fn transition(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<filing::Model, AppError> {
-    let audit_action = format!("filing.{}", to.as_str());
-    simple_step(db, user, meta, id, action, &audit_action, now, |edit| {
+    let audit_action = crate::domain::AuditAction::filing_moved_to(to).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("no step moves a filing to {}", to.as_str()))
+    })?;
+    simple_step(db, user, meta, id, action, audit_action, now, |edit| {
         edit.state = Set(to.as_str().into());
         if matches!(action, FilingAction::Return | FilingAction::Reject) {
             edit.decided_by = Set(Some(user.id));
@@ -931,7 +933,7 @@ async fn apply_to_registry(
         .map_err(unique_to_conflict)?;
         let after = Some(json!({"filing": f.number, "account": account_snapshot(&created)}));
         let r = Record {
-            action: "account.opened",
+            action: crate::domain::AuditAction::AccountOpened,
             entity_type: "account",
             id: created.id,
             before: None,
@@ -977,7 +979,7 @@ async fn apply_to_registry(
     let after = edit.update(txn).await.map_err(unique_to_conflict)?;
     let (old, new) = differences(&account_snapshot(&before), &account_snapshot(&after));
     let r = Record {
-        action: &format!("account.{}", kind.as_str()),
+        action: crate::domain::AuditAction::account_changed_by(kind),
         entity_type: "account",
         id,
         before: Some(old),
@@ -1030,7 +1032,7 @@ pub async fn approve(
     let after = save(&txn, &before, edit, now).await?;
     deadlines::close_period(&txn, id, FilingState::Approved, now).await?;
     let r = Record {
-        action: "filing.approved",
+        action: crate::domain::AuditAction::FilingApproved,
         entity_type: "filing",
         id,
         before: Some(json!({"state": before.state})),
@@ -1068,7 +1070,7 @@ pub async fn grant_waiver(
         meta,
         id,
         waiver,
-        "filing.waiver_granted",
+        crate::domain::AuditAction::FilingWaiverGranted,
         now,
         |edit| {
             edit.art9_waiver = Set(Some(reason));
@@ -1184,9 +1186,9 @@ async fn report_step(
             if let Some(fields) = new.as_object_mut() {
                 fields.insert("correction_reason".into(), json!(reason));
             }
-            "filing.report_corrected"
+            crate::domain::AuditAction::FilingReportCorrected
         }
-        None => "filing.reported",
+        None => crate::domain::AuditAction::FilingReported,
     };
     let r = Record {
         action: audit_action,
@@ -1265,7 +1267,7 @@ pub async fn record_completion(
         meta,
         id,
         step,
-        "filing.completion_recorded",
+        crate::domain::AuditAction::FilingCompletionRecorded,
         now,
         |edit| {
             edit.platform_done_on = Set(Some(done_on));
@@ -1294,7 +1296,7 @@ pub async fn confirm_completion(
     edit.completed_by = Set(Some(user.id));
     let after = save(&txn, &before, edit, now).await?;
     let r = Record {
-        action: "filing.completed",
+        action: crate::domain::AuditAction::FilingCompleted,
         entity_type: "filing",
         id,
         before: Some(json!({"state": before.state})),

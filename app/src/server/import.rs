@@ -4,10 +4,10 @@
 //! every error, row by row; an import writes all rows or none, in one transaction that carries an
 //! audit event per account and one for the file. Only administrators and console operators import.
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{account, platform, unit};
 use super::export::{Column, REGISTRY_COLUMNS};
+use super::use_case::RequestMeta;
 use crate::domain::import::{
     CellError, ColumnName, FileProblem, ImportMode, ImportReport, MAX_BYTES, MAX_ENTRIES, MAX_ROWS,
     MAX_UNPACKED_BYTES, RowOutcome, RowProblem, RowReport, clean, header_key, is_masked_mobile,
@@ -1274,7 +1274,7 @@ async fn import(
             &txn,
             &actor,
             Event {
-                action: "account.imported",
+                action: crate::domain::AuditAction::AccountImported,
                 entity_type: "account",
                 entity_id: Some(created.id.to_string()),
                 before: None,
@@ -1292,7 +1292,7 @@ async fn import(
         &txn,
         &actor,
         Event {
-            action: "registry.imported",
+            action: crate::domain::AuditAction::RegistryImported,
             entity_type: "registry",
             entity_id: None,
             before: None,

@@ -25,3 +25,4 @@ pub mod reports;
 pub mod tokens;
 pub mod totp;
 pub mod units;
+pub mod use_case;

@@ -3,9 +3,9 @@
 //! down loses nothing. The worker (in `server`) claims due rows with a lease, delivers them and
 //! records the outcome here; several instances on one PostgreSQL skip each other's claimed rows.
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{account, filing, outbox_message, platform, unit, user};
+use super::use_case::RequestMeta;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -551,7 +551,7 @@ pub async fn retry(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "outbox.retried",
+            action: crate::domain::AuditAction::OutboxRetried,
             entity_type: "outbox_message",
             entity_id: Some(id.to_string()),
             before: Some(json!({

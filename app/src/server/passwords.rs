@@ -7,9 +7,9 @@
 //! minted with a stolen password must not outlive the change that locks the thief out.
 use super::audit::{self, Actor, Event};
 use super::auth::{self, AuthSettings, SessionToken, hash_password};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{api_token, password_history, setting, user};
+use super::use_case::RequestMeta;
 use crate::domain::password::{self, ChangeReason, NewPassword, PasswordRules};
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
@@ -321,7 +321,7 @@ pub async fn change_own(
             &txn,
             &actor,
             Event {
-                action: "auth.sign_in_failed",
+                action: crate::domain::AuditAction::AuthSignInFailed,
                 entity_type: "user",
                 entity_id: Some(person.id.to_string()),
                 before: None,
@@ -370,7 +370,7 @@ pub async fn change_own(
         &txn,
         &Actor::user(who, meta),
         Event {
-            action: "user.password_changed",
+            action: crate::domain::AuditAction::UserPasswordChanged,
             entity_type: "user",
             entity_id: Some(person.id.to_string()),
             before: was.map(|reason| serde_json::json!({ "password_change_required": reason })),
@@ -448,7 +448,7 @@ pub async fn reset_in(
         txn,
         actor,
         Event {
-            action: "user.password_reset",
+            action: crate::domain::AuditAction::UserPasswordReset,
             entity_type: "user",
             entity_id: Some(user_id.to_string()),
             before: Some(serde_json::json!({ "locked": was_locked })),

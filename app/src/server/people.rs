@@ -25,11 +25,11 @@
 //! password reset, role change, second-factor reset and switch-off (ASVS 5.0 V6.3.7).
 use super::audit::{self, Actor, Event};
 use super::auth::{self, NewUser};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{account_request, setting, unit, user};
 use super::outbox::{self, Notice, NoticeKind};
 use super::passwords::{self, PasswordPolicy};
+use super::use_case::RequestMeta;
 use crate::domain::Role;
 use crate::error::{AppError, Problem};
 use crate::i18n::Locale;
@@ -269,9 +269,9 @@ pub async fn set_active(
         &Actor::user(user, meta),
         Event {
             action: if active {
-                "user.activated"
+                crate::domain::AuditAction::UserActivated
             } else {
-                "user.deactivated"
+                crate::domain::AuditAction::UserDeactivated
             },
             entity_type: "user",
             entity_id: Some(person_id.to_string()),
@@ -404,7 +404,7 @@ pub async fn update_details(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "user.updated",
+            action: crate::domain::AuditAction::UserUpdated,
             entity_type: "user",
             entity_id: Some(person_id.to_string()),
             before: Some(json!({
@@ -530,7 +530,7 @@ async fn apply_role(
         txn,
         actor,
         Event {
-            action: "user.role_changed",
+            action: crate::domain::AuditAction::UserRoleChanged,
             entity_type: "user",
             entity_id: Some(person_id.to_string()),
             before: Some(json!({
@@ -572,7 +572,7 @@ pub async fn unlock(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "user.unlocked",
+            action: crate::domain::AuditAction::UserUnlocked,
             entity_type: "user",
             entity_id: Some(person_id.to_string()),
             before: Some(json!({
@@ -734,7 +734,7 @@ pub async fn save_policy(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "security.policy_updated",
+            action: crate::domain::AuditAction::SecurityPolicyUpdated,
             entity_type: "settings",
             entity_id: Some("1".into()),
             before: Some(serde_json::to_value(before).map_err(AppError::internal)?),
@@ -869,7 +869,7 @@ async fn request(
         txn,
         actor,
         Event {
-            action: "account_request.made",
+            action: crate::domain::AuditAction::AccountRequestMade,
             entity_type: "user",
             entity_id: Some(found.id.to_string()),
             before: Some(json!({ "username": found.username, "role": found.role })),
@@ -1009,7 +1009,7 @@ pub async fn confirm_request(
         &txn,
         &actor,
         Event {
-            action: "account_request.confirmed",
+            action: crate::domain::AuditAction::AccountRequestConfirmed,
             entity_type: "user",
             entity_id: Some(found.user_id.to_string()),
             before: Some(json!({
@@ -1051,9 +1051,9 @@ pub async fn refuse_request(
         &Actor::user(user, meta),
         Event {
             action: if withdrawn {
-                "account_request.withdrawn"
+                crate::domain::AuditAction::AccountRequestWithdrawn
             } else {
-                "account_request.refused"
+                crate::domain::AuditAction::AccountRequestRefused
             },
             entity_type: "user",
             entity_id: Some(found.user_id.to_string()),

@@ -1,8 +1,8 @@
 //! Reading the registry: the filtered, paged list with its counts, and one account's entry.
 use super::audit::{self, Actor, Event};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{account, platform, unit};
+use super::use_case::RequestMeta;
 use crate::domain::Role;
 use crate::domain::calendar::china_date;
 use crate::domain::deadline;
@@ -482,7 +482,7 @@ pub async fn record_rotation(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "account.password_rotated",
+            action: crate::domain::AuditAction::AccountPasswordRotated,
             entity_type: "account",
             entity_id: Some(id.to_string()),
             before: Some(json!({ "password_rotated_on": before })),

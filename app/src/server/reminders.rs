@@ -211,7 +211,7 @@ async fn queue<C: ConnectionTrait>(
         txn,
         actor,
         Event {
-            action: "reminder.queued",
+            action: crate::domain::AuditAction::ReminderQueued,
             entity_type: "reminder",
             entity_id: Some(created.id.to_string()),
             before: None,
@@ -287,7 +287,7 @@ pub async fn list(
 /// passed while it was down), then every `tick`.
 pub fn spawn(
     db: DatabaseConnection,
-    clock: super::context::Clock,
+    clock: super::use_case::Clock,
     tick: std::time::Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

@@ -304,13 +304,13 @@ pub async fn record_download(
 ) -> Result<(), AppError> {
     let (action, after) = match download {
         ReportDownload::Filings { period, format } => (
-            "report.filings_exported",
+            crate::domain::AuditAction::ReportFilingsExported,
             serde_json::json!({
                 "from": period.from().to_string(), "to": period.to().to_string(), "format": format,
             }),
         ),
         ReportDownload::Monthly { month } => (
-            "report.monthly_exported",
+            crate::domain::AuditAction::ReportMonthlyExported,
             serde_json::json!({ "month": month, "format": "xlsx" }),
         ),
     };

@@ -11,11 +11,11 @@
 //! told by e-mail (V6.3.7).
 use super::audit::{self, Actor, Event};
 use super::auth::{AuthSettings, session_user_for, token_hash};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{api_token, user};
 use super::outbox::{self, Notice, NoticeKind, Recipient};
 use super::totp;
+use super::use_case::RequestMeta;
 use crate::domain::Role;
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
@@ -182,7 +182,7 @@ pub async fn create(
         &txn,
         actor,
         Event {
-            action: "token.created",
+            action: crate::domain::AuditAction::TokenCreated,
             entity_type: "api_token",
             entity_id: Some(created.id.to_string()),
             before: None,
@@ -363,7 +363,7 @@ pub async fn revoke(
         &txn,
         &Actor::user(user, meta),
         Event {
-            action: "token.revoked",
+            action: crate::domain::AuditAction::TokenRevoked,
             entity_type: "api_token",
             entity_id: Some(revoked.id.to_string()),
             before: Some(json!({"revoked_at": null})),
@@ -398,7 +398,7 @@ pub async fn revoke_all_in(
             txn,
             actor,
             Event {
-                action: "token.revoked_all",
+                action: crate::domain::AuditAction::TokenRevokedAll,
                 entity_type: "user",
                 entity_id: Some(user_id.to_string()),
                 before: None,

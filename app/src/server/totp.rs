@@ -13,9 +13,9 @@
 //! logged. Time always comes in as `now`, from the server's clock, so tests fix it.
 use super::audit::{self, Actor, Event};
 use super::auth::{self, AuthSettings, SessionToken, SignedIn, token_hash};
-use super::context::RequestMeta;
 use super::db::begin_write;
 use super::entities::{enrolment_code, recovery_code, session, user};
+use super::use_case::RequestMeta;
 use crate::domain::totp::{
     self, DIGITS, RECOVERY_ALPHABET, RECOVERY_CODE_LENGTH, RECOVERY_CODES, SECRET_BYTES,
     SKEW_STEPS, STEP_SECONDS, SecondFactorInput,
@@ -310,7 +310,7 @@ pub async fn begin_enrolment(
         &txn,
         &Actor::user(who, meta),
         Event {
-            action: "user.second_factor_enrolment_started",
+            action: crate::domain::AuditAction::UserSecondFactorEnrolmentStarted,
             entity_type: "user",
             entity_id: Some(who.id.to_string()),
             before: None,
@@ -404,7 +404,7 @@ pub async fn confirm_enrolment(
             &txn,
             &Actor::user(who, meta),
             Event {
-                action: "user.enrolment_code_used",
+                action: crate::domain::AuditAction::UserEnrolmentCodeUsed,
                 entity_type: "user",
                 entity_id: Some(who.id.to_string()),
                 before: None,
@@ -423,7 +423,7 @@ pub async fn confirm_enrolment(
         &txn,
         &Actor::user(who, meta),
         Event {
-            action: "user.second_factor_enabled",
+            action: crate::domain::AuditAction::UserSecondFactorEnabled,
             entity_type: "user",
             entity_id: Some(who.id.to_string()),
             before: None,
@@ -467,7 +467,7 @@ async fn record_wrong_proof(
         &txn,
         actor,
         Event {
-            action: "auth.sign_in_failed",
+            action: crate::domain::AuditAction::AuthSignInFailed,
             entity_type: "user",
             entity_id: Some(person.id.to_string()),
             before: None,
@@ -562,7 +562,7 @@ pub async fn disable_own(
         &txn,
         &actor,
         Event {
-            action: "user.second_factor_disabled",
+            action: crate::domain::AuditAction::UserSecondFactorDisabled,
             entity_type: "user",
             entity_id: Some(person.id.to_string()),
             before: Some(serde_json::json!({ "method": "totp", "recovery_codes_left": left })),
@@ -640,7 +640,7 @@ pub async fn regenerate_recovery_codes(
         &txn,
         &actor,
         Event {
-            action: "user.recovery_codes_regenerated",
+            action: crate::domain::AuditAction::UserRecoveryCodesRegenerated,
             entity_type: "user",
             entity_id: Some(person.id.to_string()),
             before: Some(serde_json::json!({ "recovery_codes_left": left })),
@@ -705,7 +705,7 @@ pub async fn reset_in(
         txn,
         actor,
         Event {
-            action: "user.second_factor_reset",
+            action: crate::domain::AuditAction::UserSecondFactorReset,
             entity_type: "user",
             entity_id: Some(user_id.to_string()),
             before: Some(serde_json::json!({
@@ -811,7 +811,7 @@ pub async fn issue_enrolment_code(
         &txn,
         actor,
         Event {
-            action: "user.enrolment_code_issued",
+            action: crate::domain::AuditAction::UserEnrolmentCodeIssued,
             entity_type: "user",
             entity_id: Some(user_id.to_string()),
             before: None,
@@ -986,7 +986,7 @@ pub async fn complete_sign_in(
         &txn,
         &actor,
         Event {
-            action: "auth.signed_in",
+            action: crate::domain::AuditAction::AuthSignedIn,
             entity_type: "user",
             entity_id: Some(person.id.to_string()),
             before: None,

@@ -90,7 +90,7 @@ pub async fn insert<C: ConnectionTrait>(
         txn,
         actor,
         Event {
-            action: "unit.created",
+            action: crate::domain::AuditAction::UnitCreated,
             entity_type: "unit",
             entity_id: Some(created.id.to_string()),
             before: None,

@@ -3,7 +3,7 @@
 use super::error::ApiFailure;
 use app::error::AppError;
 use app::model::SessionUser;
-use app::server::context::RequestMeta;
+use app::server::use_case::{RequestMeta, UseCase};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -31,6 +31,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .cloned()
             .unwrap_or_default();
         Ok(Caller { user, meta })
+    }
+}
+
+impl Caller {
+    /// The use case this call acts out: the server's database and clock, the caller and request.
+    pub fn use_case(&self, state: &crate::startup::AppState) -> UseCase {
+        UseCase::new(
+            state.db.clone(),
+            self.user.clone(),
+            self.meta.clone(),
+            state.clock.now(),
+        )
     }
 }
 

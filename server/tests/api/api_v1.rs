@@ -8,10 +8,10 @@ use crate::helpers::{TestApp, TestDb, fixed_now, location};
 use app::domain::filing::{FilingForm, Issue};
 use app::i18n::{Locale, Msg};
 use app::server::audit::{self, Actor, ChainCheck};
-use app::server::context::RequestMeta;
 use app::server::demo::DEMO_PASSWORD;
 use app::server::entities::{account, api_token, audit_event, filing, platform, unit, user};
 use app::server::tokens;
+use app::server::use_case::RequestMeta;
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,

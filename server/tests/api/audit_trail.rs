@@ -2,6 +2,7 @@
 //! (等保 2.0 三权分立), each reading recorded; events nobody can change or delete; the retention
 //! period and the archive command, after which the chain still verifies.
 use crate::helpers::{TestApp, TestDb, fixed_now, testid_text};
+use app::domain::AuditAction;
 use app::model::AuditFilter;
 use app::server::audit::{self, Actor, ChainCheck, Event, GENESIS};
 use app::server::audit_trail::{self, ArchiveError, ArchiveOutcome};
@@ -11,7 +12,8 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder};
 use std::process::Command;
 
 /// An event recorded by the test at `at`, as the application would.
-async fn record_at(app: &TestApp, action: &str, entity_id: &str, at: DateTime<Utc>) {
+/// Tests record `outbox.retried`, which nothing in the demo data records.
+async fn record_at(app: &TestApp, action: AuditAction, entity_id: &str, at: DateTime<Utc>) {
     let txn = app::server::db::begin_write(&app.db).await.unwrap();
     audit::record(
         &txn,
@@ -89,7 +91,13 @@ async fn the_trail_is_filtered_by_action_user_object_and_china_days() {
     let auditor = app.user("auditor").await;
     let meta = crate::filings::meta();
     // 00:30 on 28 November in China is still the 27th in UTC.
-    record_at(&app, "test.late", "late", utc(2026, 11, 27, 16, 30)).await;
+    record_at(
+        &app,
+        AuditAction::OutboxRetried,
+        "late",
+        utc(2026, 11, 27, 16, 30),
+    )
+    .await;
     let page = |filter: AuditFilter| {
         let (app, auditor) = (&app, &auditor);
         async move {
@@ -146,7 +154,7 @@ async fn the_trail_is_filtered_by_action_user_object_and_china_days() {
     })
     .await;
     let actions: Vec<_> = on_the_28th.rows.iter().map(|r| r.action.as_str()).collect();
-    assert!(actions.contains(&"test.late"), "{actions:?}");
+    assert!(actions.contains(&"outbox.retried"), "{actions:?}");
     assert!(!actions.contains(&"demo.loaded"), "{actions:?}");
     let until_the_27th = page(AuditFilter {
         to: Some("2026-11-27".into()),
@@ -154,7 +162,12 @@ async fn the_trail_is_filtered_by_action_user_object_and_china_days() {
         ..Default::default()
     })
     .await;
-    assert!(until_the_27th.rows.iter().all(|r| r.action != "test.late"));
+    assert!(
+        until_the_27th
+            .rows
+            .iter()
+            .all(|r| r.action != "outbox.retried")
+    );
     assert!(until_the_27th.total > 20);
     // Every page read was recorded with its filter.
     let viewed = app.audit_actions("audit.viewed").await;
@@ -171,17 +184,25 @@ async fn the_trail_is_filtered_by_action_user_object_and_china_days() {
 async fn the_trail_is_paged_through_the_url() {
     let app = TestApp::spawn().await;
     for n in 0..60 {
-        record_at(&app, "test.paged", &n.to_string(), fixed_now()).await;
+        record_at(
+            &app,
+            AuditAction::OutboxRetried,
+            &n.to_string(),
+            fixed_now(),
+        )
+        .await;
     }
     let auditor = app.signed_in("auditor").await;
-    let first = app.html(&auditor, "/audit?action=test.paged").await;
-    let second = app.html(&auditor, "/audit?action=test.paged&page=2").await;
+    let first = app.html(&auditor, "/audit?action=outbox.retried").await;
+    let second = app
+        .html(&auditor, "/audit?action=outbox.retried&page=2")
+        .await;
     assert_eq!(rows(&first).len(), 50);
     assert_eq!(rows(&second).len(), 10);
     assert!(rows(&first).last().unwrap().0 > rows(&second)[0].0);
     assert!(
-        first.contains("/audit?action=test.paged&amp;page=2")
-            || first.contains("/audit?action=test.paged&page=2")
+        first.contains("/audit?action=outbox.retried&amp;page=2")
+            || first.contains("/audit?action=outbox.retried&page=2")
     );
     assert!(testid_text(&first, "audit-total").unwrap().contains("60"));
 }
@@ -334,11 +355,11 @@ async fn formulas_recorded_in_the_trail_are_neutralised_in_its_csv_export() {
         "－1+1",
     ];
     for value in planted {
-        record_at(&app, "test.formula", value, fixed_now()).await;
+        record_at(&app, AuditAction::OutboxRetried, value, fixed_now()).await;
     }
     let auditor = app.signed_in("auditor").await;
     let bytes = auditor
-        .get(app.url("/exports/audit.csv?action=test.formula"))
+        .get(app.url("/exports/audit.csv?action=outbox.retried"))
         .send()
         .await
         .unwrap()
@@ -515,7 +536,7 @@ async fn app_with_old_events(old: usize) -> TestApp {
     for n in 0..old {
         record_at(
             &app,
-            "test.old",
+            AuditAction::OutboxRetried,
             &n.to_string(),
             utc(2026, 1, 10, 2, n as u32),
         )
@@ -584,7 +605,7 @@ async fn archive_audit_writes_the_events_to_a_file_deletes_exactly_those_and_the
     assert_eq!(lines.len(), 7);
     assert_eq!(lines[0]["prev_hash"], GENESIS);
     assert!(lines.windows(2).all(|w| w[1]["prev_hash"] == w[0]["hash"]));
-    assert!(lines.iter().all(|l| l["action"] == "test.old"));
+    assert!(lines.iter().all(|l| l["action"] == "outbox.retried"));
     let last_hash = lines[6]["hash"].as_str().unwrap().to_string();
 
     // The database: exactly those are gone, the rest verifies from the archive's last hash.
@@ -594,7 +615,7 @@ async fn archive_audit_writes_the_events_to_a_file_deletes_exactly_those_and_the
         .all(&app.db)
         .await
         .unwrap();
-    assert!(remaining.iter().all(|e| e.action != "test.old"));
+    assert!(remaining.iter().all(|e| e.action != "outbox.retried"));
     assert_eq!(remaining[0].prev_hash, last_hash);
     assert!(matches!(
         audit::verify(&app.db).await.unwrap(),

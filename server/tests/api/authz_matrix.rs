@@ -17,8 +17,8 @@ use crate::helpers::{TestApp, location};
 use app::domain::filing::FilingKind;
 use app::error::AppError;
 use app::server::attachments::{self, Upload};
-use app::server::context::RequestMeta;
 use app::server::filings::{self, NewFiling};
+use app::server::use_case::RequestMeta;
 use reqwest::Method;
 use std::collections::BTreeSet;
 
@@ -154,7 +154,7 @@ pub struct Fixture {
 pub async fn fixture(app: &TestApp) -> Fixture {
     let submitter = app.user("submitter").await;
     let meta = RequestMeta::default();
-    let now = app::server::context::Clock::fixed(crate::helpers::fixed_now()).now();
+    let now = app::server::use_case::Clock::fixed(crate::helpers::fixed_now()).now();
     let draft = filings::create_draft(
         &app.db,
         &submitter,

@@ -5,9 +5,9 @@ use app::domain::filing::{Field, FilingForm, FilingKind, FilingState, Issue, Ref
 use app::error::AppError;
 use app::model::SessionUser;
 use app::server::attachments::{self, Upload};
-use app::server::context::RequestMeta;
 use app::server::entities::{account, audit_event, filing, filing_attachment};
 use app::server::filings::{self, CompletionEvidence, NewFiling, UpwardReport};
+use app::server::use_case::RequestMeta;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 const EDUCATION: &str = "石柱土家族自治县教育委员会";

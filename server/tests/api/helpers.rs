@@ -1,6 +1,6 @@
 //! `TestApp`: one running application per test on its own database, with a fixed clock.
-use app::server::context::Clock;
 use app::server::demo::{self, DEMO_PASSWORD};
+use app::server::use_case::Clock;
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use server::config::Config;

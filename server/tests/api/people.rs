@@ -1055,7 +1055,7 @@ async fn the_role_migration_keeps_everything_that_points_at_users() {
 #[tokio::test]
 async fn the_security_administrator_resets_a_lost_second_factor() {
     use app::domain::totp::time_step;
-    use app::server::{context::RequestMeta, totp};
+    use app::server::{totp, use_case::RequestMeta};
     let app = TestApp::spawn().await;
     let reviewer = app.user("reviewer").await;
     let meta = RequestMeta::default();

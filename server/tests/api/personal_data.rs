@@ -202,7 +202,7 @@ async fn a_view_through_the_api_is_recorded_with_the_token_it_was_made_with() {
 
 #[tokio::test]
 async fn one_request_is_one_view_however_often_its_page_renders() {
-    use app::server::context::{ReadLog, RequestMeta};
+    use app::server::use_case::{ReadLog, RequestMeta};
     let app = TestApp::spawn().await;
     let id = app.account_id("education", "wechat_oa").await;
     let reviewer = app.user("reviewer").await;

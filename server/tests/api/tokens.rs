@@ -94,7 +94,7 @@ async fn draft_filing(app: &TestApp) -> i32 {
     app::server::filings::create_draft(
         &app.db,
         &submitter,
-        &app::server::context::RequestMeta::default(),
+        &app::server::use_case::RequestMeta::default(),
         app::server::filings::NewFiling {
             kind: app::domain::filing::FilingKind::Open,
             account_id: None,

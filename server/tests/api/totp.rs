@@ -9,10 +9,10 @@ use crate::helpers::{
 };
 use app::error::{AppError, Problem};
 use app::server::audit::Actor;
-use app::server::context::RequestMeta;
 use app::server::demo::DEMO_PASSWORD;
 use app::server::entities::{audit_event, recovery_code, session};
 use app::server::totp;
+use app::server::use_case::RequestMeta;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
