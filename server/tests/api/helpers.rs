@@ -299,6 +299,31 @@ pub fn testid_text(html: &str, id: &str) -> Option<String> {
 
 impl TestApp {
     /// A demo (or test-created) user as the session layer would resolve them.
+    /// The use case of `user` acting now (the fixed test time) from the test's request.
+    pub fn case(&self, user: &app::model::SessionUser) -> app::server::use_case::UseCase {
+        self.case_at(user, fixed_now())
+    }
+
+    /// The use case of `user` acting at `now`.
+    pub fn case_at(
+        &self,
+        user: &app::model::SessionUser,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> app::server::use_case::UseCase {
+        app::server::use_case::UseCase::new(
+            self.db.clone(),
+            user.clone(),
+            crate::filings::meta().clone(),
+            now,
+        )
+    }
+
+    /// The use case of `username` acting now.
+    pub async fn as_user(&self, username: &str) -> app::server::use_case::UseCase {
+        let user = self.user(username).await;
+        self.case(&user)
+    }
+
     pub async fn user(&self, username: &str) -> app::model::SessionUser {
         use app::server::entities::{unit, user};
         use sea_orm::{ColumnTrait, QueryFilter};
