@@ -6,7 +6,7 @@ use crate::domain::Capability;
 use crate::error::AppError;
 use crate::model::SessionUser;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 /// A use case acted out by `A` (by default a signed-in [`Person`]).
 #[derive(Clone, Debug)]
@@ -41,9 +41,9 @@ impl<A> UseCase<A> {
         &self.db
     }
 
-    /// Begins the use case's one transaction.
+    /// Begins the use case's one write transaction ([`super::db::begin_write`]).
     pub async fn begin(&self) -> Result<DatabaseTransaction, AppError> {
-        Ok(self.db.begin().await?)
+        Ok(super::db::begin_write(&self.db).await?)
     }
 }
 

@@ -17,3 +17,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<&Model> for crate::model::PlatformName {
+    fn from(p: &Model) -> Self {
+        crate::model::PlatformName {
+            code: p.code.clone(),
+            zh: p.name_zh.clone(),
+            en: p.name_en.clone(),
+        }
+    }
+}
