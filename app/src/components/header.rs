@@ -1,7 +1,7 @@
 //! The page header: the product name, navigation, the signed-in person with sign-out, and the
 //! language switch.
 use crate::components::lang_switch::{LangSwitch, current_path};
-use crate::domain::Role;
+use crate::domain::{Capability, Role};
 use crate::i18n::{Msg, use_locale};
 use crate::labels;
 use leptos::prelude::*;
@@ -67,46 +67,127 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-/// The main navigation; the county-level and administrators' links only for those roles (their
-/// pages refuse everyone else too).
+/// One link of the main navigation: where it goes, its label, its test id, and who is offered it.
+struct Link {
+    href: &'static str,
+    label: Msg,
+    testid: Option<&'static str>,
+    /// The capability the page needs (None: every signed-in role).
+    needs: Option<Capability>,
+    /// Offered before anyone has signed in (the page then asks them to).
+    signed_out: bool,
+}
+
+/// The main navigation, in order. Each page refuses whoever lacks its capability; the menu reads
+/// the same table ([`Role::may`]) so it offers nobody a page that would refuse them.
+const MENU: &[Link] = &[
+    Link {
+        href: "/",
+        label: Msg::NavRegistry,
+        testid: None,
+        needs: None,
+        signed_out: true,
+    },
+    Link {
+        href: "/filings",
+        label: Msg::NavFilings,
+        testid: None,
+        needs: Some(Capability::ReadFilings),
+        signed_out: true,
+    },
+    Link {
+        href: "/dashboard",
+        label: Msg::NavDashboard,
+        testid: None,
+        needs: Some(Capability::ReadFilings),
+        signed_out: true,
+    },
+    // Art. 34's monthly report is the county level's.
+    Link {
+        href: "/reports/monthly",
+        label: Msg::NavReports,
+        testid: Some("nav-reports"),
+        needs: Some(Capability::ReadReports),
+        signed_out: false,
+    },
+    Link {
+        href: "/reminders",
+        label: Msg::NavReminders,
+        testid: None,
+        needs: Some(Capability::ReadFilings),
+        signed_out: true,
+    },
+    Link {
+        href: "/admin/calendar",
+        label: Msg::NavCalendar,
+        testid: None,
+        needs: None,
+        signed_out: true,
+    },
+    Link {
+        href: "/admin/outbox",
+        label: Msg::NavOutbox,
+        testid: Some("nav-outbox"),
+        needs: Some(Capability::WorkOutbox),
+        signed_out: false,
+    },
+    Link {
+        href: "/admin/import",
+        label: Msg::NavImport,
+        testid: Some("nav-import"),
+        needs: Some(Capability::ImportRegistry),
+        signed_out: false,
+    },
+    Link {
+        href: "/admin/users",
+        label: Msg::NavPeople,
+        testid: Some("nav-people"),
+        needs: Some(Capability::ManagePeople),
+        signed_out: false,
+    },
+    // 三权分立: roles, locks and the password policy are the security administrator's, who has no
+    // part in filings; the audit trail is the auditor's alone.
+    Link {
+        href: "/security",
+        label: Msg::NavSecurity,
+        testid: Some("nav-security"),
+        needs: Some(Capability::ManageSecurity),
+        signed_out: false,
+    },
+    Link {
+        href: "/audit",
+        label: Msg::NavAudit,
+        testid: Some("nav-audit"),
+        needs: Some(Capability::ReadAuditTrail),
+        signed_out: false,
+    },
+];
+
+/// The links `role` is offered (no role: not signed in).
+fn offered(link: &Link, role: Option<Role>) -> bool {
+    match (role, link.needs) {
+        (None, _) => link.signed_out,
+        (Some(_), None) => true,
+        (Some(role), Some(capability)) => role.may(capability),
+    }
+}
+
+/// The main navigation.
 #[component]
 fn Nav(role: Option<Role>) -> impl IntoView {
     let locale = use_locale();
-    // Art. 34's monthly report is the county level's.
-    let county = role.is_some_and(|r| r != Role::Submitter && r.reads_filings());
-    let admin = role == Some(Role::Admin);
-    // 三权分立: the audit trail is the auditor's alone; roles, locks and the password policy the
-    // security administrator's, who has no part in filings.
-    let auditor = role == Some(Role::Auditor);
-    let security = role == Some(Role::SecurityAdmin);
-    let filings = role.is_none_or(Role::reads_filings);
+    let links = MENU
+        .iter()
+        .filter(|link| offered(link, role))
+        .map(|link| {
+            view! {
+                <li><A href=link.href attr:data-testid=link.testid>{locale.t(link.label)}</A></li>
+            }
+        })
+        .collect_view();
     view! {
         <nav aria-label=locale.t(Msg::NavMain)>
-            <ul>
-                <li><A href="/">{locale.t(Msg::NavRegistry)}</A></li>
-                {filings.then(|| view! {
-                    <li><A href="/filings">{locale.t(Msg::NavFilings)}</A></li>
-                    <li><A href="/dashboard">{locale.t(Msg::NavDashboard)}</A></li>
-                })}
-                {county.then(|| view! {
-                    <li><A href="/reports/monthly" attr:data-testid="nav-reports">{locale.t(Msg::NavReports)}</A></li>
-                })}
-                {filings.then(|| view! {
-                    <li><A href="/reminders">{locale.t(Msg::NavReminders)}</A></li>
-                })}
-                <li><A href="/admin/calendar">{locale.t(Msg::NavCalendar)}</A></li>
-                {admin.then(|| view! {
-                    <li><A href="/admin/outbox" attr:data-testid="nav-outbox">{locale.t(Msg::NavOutbox)}</A></li>
-                    <li><A href="/admin/import" attr:data-testid="nav-import">{locale.t(Msg::NavImport)}</A></li>
-                    <li><A href="/admin/users" attr:data-testid="nav-people">{locale.t(Msg::NavPeople)}</A></li>
-                })}
-                {security.then(|| view! {
-                    <li><A href="/security" attr:data-testid="nav-security">{locale.t(Msg::NavSecurity)}</A></li>
-                })}
-                {auditor.then(|| view! {
-                    <li><A href="/audit" attr:data-testid="nav-audit">{locale.t(Msg::NavAudit)}</A></li>
-                })}
-            </ul>
+            <ul>{links}</ul>
         </nav>
     }
 }
