@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""The code's shape, as issue 16 set it (docs/architecture.md, "Keeping the shape").
+
+Checks, over the production code (app/src, server/src; unit-test modules not counted):
+  1. no file over 400 lines, except the data tables listed in DATA_TABLES;
+  2. every `#[server]` function and every HTTP handler under 15 lines;
+  3. no import cycle among the modules of app/src/server.
+Prints each breach and exits 1 if there is any. Run from the project root: `scripts/check-shape.py`.
+"""
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MAX_FILE = 400
+MAX_ADAPTER = 15
+# Files that are long because they hold data, not logic.
+DATA_TABLES = {
+    "app/src/domain/calendar_data.rs",
+    "app/src/server/demo_data.rs",
+}
+# Where axum handlers live: every `async fn` taking an extractor here is one.
+HANDLER_FILES = re.compile(r"server/src/(api_v1/[a-z_]+|[a-z_]*routes|downloads)\.rs$")
+EXTRACTOR = re.compile(r"\b(State|Caller|Path|ApiPath|Query|ApiQuery|Json|ApiJson|Form|Multipart|Require|HeaderMap|Extension)\b")
+
+
+def production_lines(text):
+    """The file's lines up to its unit-test module."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == "#[cfg(test)]" and i + 1 < len(lines) and lines[i + 1].lstrip().startswith("mod tests"):
+            return lines[:i]
+    return lines
+
+
+def function_spans(lines):
+    """(name, first line, length in lines, signature) of every fn, by brace matching."""
+    spans = []
+    for i, line in enumerate(lines):
+        m = re.match(r"\s*(pub(\([a-z]+\))? )?(async )?fn ([a-z_0-9]+)", line)
+        if not m:
+            continue
+        depth, started, sig = 0, False, []
+        for j in range(i, len(lines)):
+            code = re.sub(r'"([^"\\]|\\.)*"', '""', lines[j].split("//")[0])
+            if not started:
+                sig.append(code)
+            if ";" in code and not started and "{" not in code:
+                break
+            depth += code.count("{") - code.count("}")
+            if "{" in code:
+                started = True
+            if started and depth <= 0:
+                spans.append((m.group(4), i, j - i + 1, " ".join(sig)))
+                break
+    return spans
+
+
+def check_files(breaches):
+    for path in sorted(list((ROOT / "app/src").rglob("*.rs")) + list((ROOT / "server/src").rglob("*.rs"))):
+        rel = str(path.relative_to(ROOT))
+        lines = production_lines(path.read_text())
+        if len(lines) > MAX_FILE and rel not in DATA_TABLES:
+            breaches.append(f"{rel}: {len(lines)} lines (at most {MAX_FILE})")
+        for i, line in enumerate(lines):
+            if line.strip().startswith("#[server"):
+                for name, start, length, _ in function_spans(lines[i:i + 40]):
+                    if length > MAX_ADAPTER:
+                        breaches.append(f"{rel}:{i + start + 1}: server function {name} is {length} lines (under {MAX_ADAPTER})")
+                    break
+        if HANDLER_FILES.search(rel):
+            for name, start, length, sig in function_spans(lines):
+                if "async" in lines[start] and EXTRACTOR.search(sig) and length > MAX_ADAPTER:
+                    breaches.append(f"{rel}:{start + 1}: handler {name} is {length} lines (under {MAX_ADAPTER})")
+
+
+def module_of(path, base):
+    rel = path.relative_to(base).with_suffix("")
+    return rel.parts[0]
+
+
+def check_cycles(breaches):
+    base = ROOT / "app/src/server"
+    modules = {}
+    for path in base.rglob("*.rs"):
+        if path.name == "mod.rs" and path.parent == base:
+            continue
+        modules.setdefault(module_of(path, base), []).append(path)
+    names = set(modules)
+    graph = {m: set() for m in names}
+    for m, paths in modules.items():
+        for path in paths:
+            code = [l.split("//")[0] for l in production_lines(path.read_text())]
+            text = "\n".join(code)
+            # `super::` names the server level from server/x.rs and server/x/mod.rs, but a sibling
+            # from deeper files (server/x/y.rs), where the server level is `super::super::`.
+            nested = len(path.relative_to(base).parts) > 1 and path.name != "mod.rs"
+            if nested:
+                text = re.sub(r"(?<!super::)super::(?!super::)", "sibling::", text)
+                text = text.replace("super::super::", "super::")
+            for other in re.findall(r"(?:crate::server::|super::)([a-z_0-9]+)", text):
+                if other in names and other != m:
+                    graph[m].add(other)
+            for group in re.findall(r"(?:crate::server|super)::\{([^}]*)\}", text):
+                for other in re.findall(r"\b([a-z_0-9]+)\b", group):
+                    if other in names and other != m:
+                        graph[m].add(other)
+    # Tarjan's strongly connected components.
+    index, low, stack, on, sccs, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            scc = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                scc.append(w)
+                if w == v:
+                    break
+            if len(scc) > 1:
+                sccs.append(sorted(scc))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    if "-v" in sys.argv:
+        for m in sorted(graph):
+            print(m, "->", " ".join(sorted(graph[m])))
+    for scc in sccs:
+        breaches.append("import cycle among app/src/server modules: " + " ↔ ".join(scc))
+
+
+def main():
+    breaches = []
+    check_files(breaches)
+    check_cycles(breaches)
+    for b in breaches:
+        print(b)
+    print(f"{len(breaches)} breaches of the shape" if breaches else "the shape holds")
+    return 1 if breaches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
