@@ -92,49 +92,76 @@ pub fn config(test_db: &TestDb) -> Config {
     config
 }
 
-impl TestApp {
-    /// A running app with the demo data.
-    pub async fn spawn() -> TestApp {
-        let test_db = TestDb::new().await;
-        TestApp::spawn_on(test_db, true).await
+/// How a test's app is started; every `TestApp::spawn*` goes through it.
+pub struct TestAppBuilder<'a> {
+    test_db: Option<TestDb>,
+    with_demo: bool,
+    now: DateTime<Utc>,
+    adjust: Vec<Box<dyn FnOnce(&mut Config) + 'a>>,
+    /// The schema owner's connection for the test and another (the application's role) for the app.
+    connections: Option<(DatabaseConnection, DatabaseConnection)>,
+}
+
+impl<'a> TestAppBuilder<'a> {
+    /// On `test_db` (default: a fresh database).
+    pub fn on(mut self, test_db: TestDb) -> Self {
+        self.test_db = Some(test_db);
+        self
     }
 
-    pub async fn spawn_on(test_db: TestDb, with_demo: bool) -> TestApp {
-        TestApp::spawn_with(test_db, with_demo, fixed_now(), None).await
+    /// Without the demo data (default: with).
+    pub fn demo(mut self, with_demo: bool) -> Self {
+        self.with_demo = with_demo;
+        self
     }
 
-    /// A running app whose clock stands at `now`, with the reminder scheduler ticking every `tick`
-    /// (none: not running).
-    pub async fn spawn_with(
-        test_db: TestDb,
-        with_demo: bool,
-        now: DateTime<Utc>,
-        tick: Option<std::time::Duration>,
-    ) -> TestApp {
-        TestApp::spawn_configured(test_db, with_demo, now, |config| {
-            config.reminder_tick = tick;
-        })
-        .await
+    /// The app's clock stands at `now` (default: [`fixed_now`]).
+    pub fn at(mut self, now: DateTime<Utc>) -> Self {
+        self.now = now;
+        self
     }
 
-    /// A running app with the test's own adjustments to the configuration.
-    pub async fn spawn_configured(
-        test_db: TestDb,
-        with_demo: bool,
-        now: DateTime<Utc>,
-        adjust: impl FnOnce(&mut Config),
-    ) -> TestApp {
-        let db = connect_and_migrate(&test_db.url)
-            .await
-            .expect("migrating the test database");
-        if with_demo {
-            demo::load(&db, fixed_now())
-                .await
-                .expect("loading demo data");
-        }
+    /// The reminder scheduler ticks every `tick` (default: not running).
+    pub fn ticking(self, tick: Option<std::time::Duration>) -> Self {
+        self.configure(move |config| config.reminder_tick = tick)
+    }
+
+    /// The test's own adjustment of the configuration.
+    pub fn configure(mut self, adjust: impl FnOnce(&mut Config) + 'a) -> Self {
+        self.adjust.push(Box::new(adjust));
+        self
+    }
+
+    /// The app connects with `app_db` while the test keeps `owner` (which migrated the database).
+    pub fn connected(mut self, owner: DatabaseConnection, app_db: DatabaseConnection) -> Self {
+        self.connections = Some((owner, app_db));
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let test_db = match self.test_db {
+            Some(test_db) => test_db,
+            None => TestDb::new().await,
+        };
+        let (db, app_db) = match self.connections {
+            Some(connections) => connections,
+            None => {
+                let db = connect_and_migrate(&test_db.url)
+                    .await
+                    .expect("migrating the test database");
+                if self.with_demo {
+                    demo::load(&db, fixed_now())
+                        .await
+                        .expect("loading demo data");
+                }
+                (db.clone(), db)
+            }
+        };
         let mut config = config(&test_db);
-        adjust(&mut config);
-        let app = Application::build_with_db(config, db.clone(), Clock::fixed(now))
+        for adjust in self.adjust {
+            adjust(&mut config);
+        }
+        let app = Application::build_with_db(config, app_db, Clock::fixed(self.now))
             .await
             .expect("building the app");
         let addr = app.local_addr();
@@ -147,6 +174,51 @@ impl TestApp {
             test_db,
             server,
         }
+    }
+}
+
+impl TestApp {
+    /// A test app to be started: fresh database, demo data, the fixed clock, no scheduler.
+    pub fn builder<'a>() -> TestAppBuilder<'a> {
+        TestAppBuilder {
+            test_db: None,
+            with_demo: true,
+            now: fixed_now(),
+            adjust: Vec::new(),
+            connections: None,
+        }
+    }
+
+    /// A running app with the demo data.
+    pub async fn spawn() -> TestApp {
+        TestApp::builder().spawn().await
+    }
+
+    pub async fn spawn_on(test_db: TestDb, with_demo: bool) -> TestApp {
+        TestApp::builder().on(test_db).demo(with_demo).spawn().await
+    }
+
+    /// A running app whose clock stands at `now`, with the reminder scheduler ticking every `tick`
+    /// (none: not running).
+    pub async fn spawn_with(
+        test_db: TestDb,
+        with_demo: bool,
+        now: DateTime<Utc>,
+        tick: Option<std::time::Duration>,
+    ) -> TestApp {
+        let builder = TestApp::builder().on(test_db).demo(with_demo).at(now);
+        builder.ticking(tick).spawn().await
+    }
+
+    /// A running app with the test's own adjustments to the configuration.
+    pub async fn spawn_configured(
+        test_db: TestDb,
+        with_demo: bool,
+        now: DateTime<Utc>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let builder = TestApp::builder().on(test_db).demo(with_demo).at(now);
+        builder.configure(adjust).spawn().await
     }
 
     /// Stops serving and hands back the database, as a server shutdown would.
@@ -461,19 +533,8 @@ impl TestApp {
         owner: DatabaseConnection,
         app_db: DatabaseConnection,
     ) -> TestApp {
-        let app = Application::build_with_db(config(&test_db), app_db, Clock::fixed(fixed_now()))
-            .await
-            .expect("building the app");
-        let addr = app.local_addr();
-        let server = tokio::spawn(async move {
-            app.run_until_stopped().await.expect("serving");
-        });
-        TestApp {
-            addr,
-            db: owner,
-            test_db,
-            server,
-        }
+        let builder = TestApp::builder().on(test_db).connected(owner, app_db);
+        builder.spawn().await
     }
 }
 
