@@ -16,45 +16,19 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 #[server(endpoint = "registry")]
 pub async fn fetch_registry(query: RegistryQuery) -> Result<RegistryView, AppError> {
     use crate::server::{context, registry};
-    context::respond(async {
-        let user = context::require_user()?;
-        registry::page(&context::db()?, &user.viewer(), &query, context::now()).await
-    })
-    .await
+    context::serve(|uc| async move { registry::page(&uc, &query).await }).await
 }
 
 /// An account's registry entry, with its custodian as far as the viewer may see it.
 #[server(endpoint = "account")]
 pub async fn fetch_account(id: i32) -> Result<AccountDetail, AppError> {
-    use crate::server::{context, registry};
-    context::respond(async {
-        let user = context::require_user()?;
-        registry::detail(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            context::now(),
-        )
-        .await
-    })
-    .await
+    use crate::server::{account_entry, context};
+    context::serve(|uc| async move { account_entry::detail(&uc, id).await }).await
 }
 
 /// An account's custodian alone. Refused (403) to a submitter of another unit.
 #[server(endpoint = "account_custodian")]
 pub async fn fetch_custodian(id: i32) -> Result<CustodianView, AppError> {
-    use crate::server::{context, registry};
-    context::respond(async {
-        let user = context::require_user()?;
-        registry::custodian(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            context::now(),
-        )
-        .await
-    })
-    .await
+    use crate::server::{account_entry, context};
+    context::serve(|uc| async move { account_entry::custodian(&uc, id).await }).await
 }

@@ -81,19 +81,10 @@ pub async fn save_settings(
 /// Art. 29: the host unit records the date its custodian changed the account's password.
 #[server(endpoint = "rotation_record")]
 pub async fn record_rotation(id: i32, rotated_on: String) -> Result<(), AppError> {
-    use crate::server::{context, registry};
-    let result = async {
-        let user = context::require_user()?;
-        registry::record_rotation(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            &rotated_on,
-            context::now(),
-        )
-        .await
-    }
-    .await;
-    context::conclude(&format!("/accounts/{id}"), result)
+    use crate::server::{account_entry, context};
+    let path = format!("/accounts/{id}");
+    context::step(&path, |uc| async move {
+        account_entry::record_rotation(&uc, id, &rotated_on).await
+    })
+    .await
 }

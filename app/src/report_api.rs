@@ -107,11 +107,7 @@ pub struct MonthlyReport {
 #[server(endpoint = "monthly_report")]
 pub async fn fetch_monthly_report(month: Option<String>) -> Result<MonthlyReport, AppError> {
     use crate::server::{context, reports};
-    context::respond(async {
-        let user = context::require_user()?;
-        reports::monthly(&context::db()?, &user, month.as_deref(), context::now()).await
-    })
-    .await
+    context::serve(|uc| async move { reports::monthly(&uc, month.as_deref()).await }).await
 }
 
 /// A figure of the review section: a count, or the on-time rate (none without decisions).

@@ -393,10 +393,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 return Ok(std::process::ExitCode::from(2));
             };
             let db = connect(&config).await?;
-            let viewer = app::domain::Viewer {
-                role: app::domain::Role::Reviewer,
-                unit_id: None,
-            };
             let query = app::domain::RegistryQuery::default();
             let fail =
                 |e: app::error::AppError| anyhow::anyhow!("{}", e.message(app::i18n::Locale::En));
@@ -408,16 +404,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 eprintln!("an XLSX export needs --out FILE");
                 return Ok(std::process::ExitCode::from(2));
             }
-            app::server::export::record(
-                &db,
-                &Actor::operator("export"),
-                &viewer,
-                &format,
-                &query,
-                clock.now(),
-            )
-            .await
-            .map_err(fail)?;
+            let uc = app::server::use_case::UseCase::operator(db, "export", clock.now());
+            app::server::export::record(&uc, &format, &query)
+                .await
+                .map_err(fail)?;
             let count = match (format.as_str(), out) {
                 ("csv", out) => {
                     let sink: Box<dyn std::io::Write> = match &out {
@@ -429,29 +419,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                         None => Box::new(std::io::stdout().lock()),
                     };
                     let mut writer = std::io::BufWriter::new(sink);
-                    let count = app::server::export::registry_csv(
-                        &db,
-                        &viewer,
-                        &query,
-                        locale,
-                        clock.now(),
-                        &mut writer,
-                    )
-                    .await
-                    .map_err(fail)?;
+                    let count = app::server::export::registry_csv(&uc, &query, locale, &mut writer)
+                        .await
+                        .map_err(fail)?;
                     std::io::Write::flush(&mut writer).context("writing the export")?;
                     count
                 }
                 ("xlsx", Some(path)) => {
-                    let (file, count) = app::server::export::registry_xlsx(
-                        &db,
-                        &viewer,
-                        &query,
-                        locale,
-                        clock.now(),
-                    )
-                    .await
-                    .map_err(fail)?;
+                    let (file, count) = app::server::export::registry_xlsx(&uc, &query, locale)
+                        .await
+                        .map_err(fail)?;
                     app::server::files::copy_private(file.path(), &path)
                         .with_context(|| format!("writing {}", path.display()))?;
                     count
@@ -469,7 +446,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Import { file, dry_run } => {
             use app::domain::import::{ImportMode, MAX_BYTES};
-            use app::server::import::{self, Importer};
+            use app::server::import;
             let en = app::i18n::Locale::En;
             let size = std::fs::metadata(&file)
                 .with_context(|| format!("reading {}", file.display()))?
@@ -491,7 +468,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 ImportMode::Apply
             };
             let db = connect(&config).await?;
-            match import::run(&db, &Importer::Operator, &name, bytes, mode, clock.now()).await {
+            let uc = app::server::use_case::UseCase::operator(db, "import", clock.now());
+            match import::run(&uc, &name, bytes, mode).await {
                 Ok(report) => {
                     print!("{}", import_report_text(&report));
                     if report.has_errors() {

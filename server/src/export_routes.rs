@@ -3,15 +3,13 @@
 //! English headers. The CSV streams as it is read; the XLSX is built in a temporary file and then
 //! streamed, so memory stays bounded whatever the size. Each export is audited.
 use crate::downloads::{attachment, refused, stream_csv, stream_file};
-use crate::startup::AppState;
+use crate::require::{ReadRegistry, Require};
 use app::domain::RegistryQuery;
 use app::error::AppError;
 use app::i18n::Locale;
-use app::model::SessionUser;
-use app::server::audit::Actor;
 use app::server::export;
-use app::server::use_case::RequestMeta;
-use axum::extract::{Extension, Query, State};
+use app::server::use_case::UseCase;
+use axum::extract::Query;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use std::collections::HashMap;
@@ -27,8 +25,8 @@ fn read_query(params: &HashMap<String, String>) -> (RegistryQuery, Locale) {
 }
 
 /// `registry-2026-11-27.csv`, and its Chinese name `政务新媒体账号-2026-11-27.csv`.
-fn file_name(state: &AppState, extension: &str) -> (String, String) {
-    let day = app::domain::calendar::china_date(state.clock.now());
+fn file_name(uc: &UseCase, extension: &str) -> (String, String) {
+    let day = app::domain::calendar::china_date(uc.now);
     (
         format!("政务新媒体账号-{day}.{extension}"),
         format!("registry-{day}.{extension}"),
@@ -37,73 +35,52 @@ fn file_name(state: &AppState, extension: &str) -> (String, String) {
 
 /// `GET /exports/registry.csv`
 pub async fn registry_csv(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    user: Option<Extension<SessionUser>>,
+    Require { uc, .. }: Require<ReadRegistry>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(Extension(user)) = user else {
-        return refused(&AppError::Unauthenticated, &params, &headers);
-    };
-    csv_download(&state, &user, &meta, &params)
+    csv_download(&uc, &params)
         .await
         .unwrap_or_else(|error| refused(&error, &params, &headers))
 }
 
-/// The registry as CSV for `user` (the pages' and the API's route): audited, then streamed.
+/// The registry as CSV for the use case's person (the pages' and the API's route): audited, then
+/// streamed.
 pub async fn csv_download(
-    state: &AppState,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     params: &HashMap<String, String>,
 ) -> Result<Response, AppError> {
     let (query, locale) = read_query(params);
-    let now = state.clock.now();
-    let actor = Actor::user(user, meta);
-    export::record(&state.db, &actor, &user.viewer(), "csv", &query, now).await?;
-    let rows = export::RegistryExport::open(&state.db, &user.viewer(), &query, locale, now).await?;
+    export::record(uc, "csv", &query).await?;
+    let rows = export::RegistryExport::open(uc, &query, locale).await?;
     let body = stream_csv(export::registry_headers(locale), rows);
     Ok(attachment(
         body,
         "text/csv; charset=utf-8",
-        file_name(state, "csv"),
+        file_name(uc, "csv"),
     ))
 }
 
 /// `GET /exports/registry.xlsx`
 pub async fn registry_xlsx(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    user: Option<Extension<SessionUser>>,
+    Require { uc, .. }: Require<ReadRegistry>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(Extension(user)) = user else {
-        return refused(&AppError::Unauthenticated, &params, &headers);
-    };
-    xlsx_download(&state, &user, &meta, &params)
+    xlsx_download(&uc, &params)
         .await
         .unwrap_or_else(|error| refused(&error, &params, &headers))
 }
 
-/// The registry as XLSX for `user` (the pages' and the API's route): audited, built in a temporary
-/// file, then streamed.
+/// The registry as XLSX for the use case's person (the pages' and the API's route): audited,
+/// built in a temporary file, then streamed.
 pub async fn xlsx_download(
-    state: &AppState,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     params: &HashMap<String, String>,
 ) -> Result<Response, AppError> {
     let (query, locale) = read_query(params);
-    let now = state.clock.now();
-    let actor = Actor::user(user, meta);
-    export::record(&state.db, &actor, &user.viewer(), "xlsx", &query, now).await?;
-    let (file, _) = export::registry_xlsx(&state.db, &user.viewer(), &query, locale, now).await?;
+    export::record(uc, "xlsx", &query).await?;
+    let (file, _) = export::registry_xlsx(uc, &query, locale).await?;
     let body = stream_file(file).await?;
-    Ok(attachment(
-        body,
-        export::XLSX_TYPE,
-        file_name(state, "xlsx"),
-    ))
+    Ok(attachment(body, export::XLSX_TYPE, file_name(uc, "xlsx")))
 }

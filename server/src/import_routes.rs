@@ -6,14 +6,15 @@
 use crate::middleware::app_error_response;
 use crate::startup::AppState;
 use app::app::shell;
-use app::domain::Role;
+use app::domain::Capability;
+use app::domain::import::ImportReport;
 use app::domain::import::{FileProblem, ImportMode, MAX_BYTES, SHOWN_ROWS};
 use app::error::AppError;
 use app::i18n::Locale;
 use app::model::SessionUser;
 use app::pages::admin_import_page::ImportOutcome;
-use app::server::import::{self, Importer};
-use app::server::use_case::RequestMeta;
+use app::server::import;
+use app::server::use_case::{Person, RequestMeta, UseCase};
 use axum::body::Body;
 use axum::extract::{Extension, Multipart, State};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -31,14 +32,16 @@ struct ImportForm {
     mode: ImportMode,
 }
 
+/// Why an upload could not be read: too large (413), or broken.
+fn broken(error: axum::extract::multipart::MultipartError) -> AppError {
+    AppError::Import(if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        import::too_large()
+    } else {
+        FileProblem::UploadFailed
+    })
+}
+
 async fn read_form(mut multipart: Multipart) -> Result<ImportForm, AppError> {
-    let broken = |error: axum::extract::multipart::MultipartError| {
-        AppError::Import(if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            import::too_large()
-        } else {
-            FileProblem::UploadFailed
-        })
-    };
     let mut form = ImportForm {
         file_name: String::new(),
         bytes: Vec::new(),
@@ -46,23 +49,31 @@ async fn read_form(mut multipart: Multipart) -> Result<ImportForm, AppError> {
         mode: ImportMode::DryRun,
     };
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
-        match field.name() {
-            Some("file") => {
-                form.file_name = field.file_name().unwrap_or_default().to_string();
-                form.bytes = field.bytes().await.map_err(broken)?.to_vec();
-            }
-            Some("mode") => {
-                let pressed = field.text().await.map_err(broken)?;
-                form.mode = if pressed == "apply" {
-                    ImportMode::Apply
-                } else {
-                    ImportMode::DryRun
-                };
-            }
-            _ => {}
-        }
+        read_field(field, &mut form).await?;
     }
     Ok(form)
+}
+
+/// One field of the form: the file, or the button pressed (`apply` imports).
+async fn read_field(
+    field: axum::extract::multipart::Field<'_>,
+    form: &mut ImportForm,
+) -> Result<(), AppError> {
+    match field.name() {
+        Some("file") => {
+            form.file_name = field.file_name().unwrap_or_default().to_string();
+            form.bytes = field.bytes().await.map_err(broken)?.to_vec();
+        }
+        Some("mode") => {
+            let pressed = field.text().await.map_err(broken)?;
+            form.mode = match pressed.as_str() {
+                "apply" => ImportMode::Apply,
+                _ => ImportMode::DryRun,
+            };
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// `POST /admin/import`: runs the dry run or the import and answers with the page and its report.
@@ -78,36 +89,41 @@ pub async fn import_register(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    let locale = Locale::from_headers(&headers);
     // Refused before the upload is read.
-    let Some(Extension(user)) = user else {
-        return app_error_response(&AppError::Unauthenticated, locale);
+    let uc = match importer(&state, user, meta) {
+        Ok(uc) => uc,
+        Err(error) => return app_error_response(&error, Locale::from_headers(&headers)),
     };
-    if user.role != Role::Admin {
-        return app_error_response(&AppError::Forbidden, locale);
-    }
-    let outcome = async {
-        let form = read_form(multipart).await?;
-        let importer = Importer::User {
-            user: &user,
-            meta: &meta,
-        };
-        import::run(
-            &state.db,
-            &importer,
-            &form.file_name,
-            form.bytes,
-            form.mode,
-            state.clock.now(),
-        )
-        .await
-    }
-    .await;
+    let outcome = run(&uc, multipart).await;
+    answer(&state, uc, outcome, nonce.map(|Extension(n)| n), headers).await
+}
+
+/// The administrator's use case, or why not: 401 signed out, 403 another role.
+fn importer(
+    state: &AppState,
+    user: Option<Extension<SessionUser>>,
+    meta: RequestMeta,
+) -> Result<UseCase, AppError> {
+    let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
+    let uc = UseCase::new(state.db.clone(), user, meta, state.clock.now());
+    uc.require(Capability::ImportRegistry)?;
+    Ok(uc)
+}
+
+/// Reads the upload and runs the dry run or the import.
+async fn run(uc: &UseCase, multipart: Multipart) -> Result<ImportReport, AppError> {
+    let form = read_form(multipart).await?;
+    import::run(uc, &form.file_name, form.bytes, form.mode).await
+}
+
+/// The status of the answer: a form post always lands on the page (200); other callers learn
+/// that an import was refused for its errors (400) or that the file could not be read.
+fn status(outcome: &Result<ImportReport, AppError>, headers: &HeaderMap) -> StatusCode {
     let from_form = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    let status = match &outcome {
+    match outcome {
         _ if from_form => StatusCode::OK,
         Ok(report) if report.mode == ImportMode::Apply && report.has_errors() => {
             StatusCode::BAD_REQUEST
@@ -116,16 +132,27 @@ pub async fn import_register(
         Err(error) => {
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
         }
-    };
-    match outcome {
-        // Neither the file nor its rows: the person may not import, or the database failed.
-        Err(error) if !matches!(error, AppError::Import(_)) => app_error_response(&error, locale),
-        outcome => {
-            let outcome = ImportOutcome(outcome.map(|report| report.for_display(SHOWN_ROWS)));
-            let nonce = nonce.map(|Extension(nonce)| nonce);
-            render_page(&state, outcome, user, meta, nonce, headers, status).await
-        }
     }
+}
+
+/// The page with the run's report, or the refusal alone when it is about neither the file nor
+/// its rows (the person may not import, or the database failed).
+async fn answer(
+    state: &AppState,
+    uc: UseCase,
+    outcome: Result<ImportReport, AppError>,
+    nonce: Option<Nonce>,
+    headers: HeaderMap,
+) -> Response {
+    let status = status(&outcome, &headers);
+    if let Err(error) = &outcome
+        && !matches!(error, AppError::Import(_))
+    {
+        return app_error_response(error, Locale::from_headers(&headers));
+    }
+    let outcome = ImportOutcome(outcome.map(|report| report.for_display(SHOWN_ROWS)));
+    let Person { user, meta } = uc.actor;
+    render_page(state, outcome, user, meta, nonce, headers, status).await
 }
 
 /// The import page as a `GET /admin/import` would render it, with `outcome` in its context.
@@ -135,7 +162,7 @@ async fn render_page(
     user: SessionUser,
     meta: RequestMeta,
     nonce: Option<Nonce>,
-    mut headers: HeaderMap,
+    headers: HeaderMap,
     status: StatusCode,
 ) -> Response {
     let context = state.context();
@@ -151,8 +178,18 @@ async fn render_page(
         },
         move || shell(leptos.clone()),
     );
-    // The page is rendered as for a GET with the same person, language and cookies; the upload's
-    // own headers do not describe this request.
+    let mut response = render(page_request(headers, user, meta))
+        .await
+        .into_response();
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+/// The page is rendered as for a GET with the same person, language and cookies; the upload's own
+/// headers do not describe this request.
+fn page_request(mut headers: HeaderMap, user: SessionUser, meta: RequestMeta) -> Request<Body> {
     headers.remove(header::CONTENT_TYPE);
     headers.remove(header::CONTENT_LENGTH);
     let mut request = Request::builder()
@@ -163,9 +200,5 @@ async fn render_page(
     *request.headers_mut() = headers;
     request.extensions_mut().insert(user);
     request.extensions_mut().insert(meta);
-    let mut response = render(request).await.into_response();
-    if response.status().is_success() {
-        *response.status_mut() = status;
-    }
-    response
+    request
 }

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod middleware;
 pub mod rate_limit;
 pub mod report_routes;
+pub mod require;
 pub mod routes;
 pub mod security_headers;
 pub mod startup;

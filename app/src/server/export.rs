@@ -5,10 +5,10 @@
 use super::audit::{self, Actor, Event};
 use super::entities::{account, platform, unit};
 use super::registry;
+use super::use_case::{Operator, Person, UseCase};
 use crate::domain::{AccountStatus, CustodianAccess, RegistryQuery, Role, UnitKind, Viewer};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -97,6 +97,38 @@ pub fn registry_headers(locale: Locale) -> Vec<String> {
         .collect()
 }
 
+/// Who takes an export: the actor the audit trail names, and the reader whose rights the file
+/// follows (custodians masked or withheld as [`Viewer::custodian_access`] says).
+pub trait Exporter {
+    fn audit_actor(&self) -> Actor;
+    fn viewer(&self) -> Viewer;
+}
+
+impl Exporter for UseCase<Person> {
+    fn audit_actor(&self) -> Actor {
+        Actor::user(self.user(), self.meta())
+    }
+
+    fn viewer(&self) -> Viewer {
+        self.user().viewer()
+    }
+}
+
+/// The operator at the command line (`server export`) exports as the county office reads the
+/// registry: every custodian in full (their file is written for the operator's eyes only).
+impl Exporter for UseCase<Operator> {
+    fn audit_actor(&self) -> Actor {
+        Actor::operator(self.actor.what)
+    }
+
+    fn viewer(&self) -> Viewer {
+        Viewer {
+            role: Role::Reviewer,
+            unit_id: None,
+        }
+    }
+}
+
 /// How many accounts are read at a time.
 pub const CHUNK: u64 = 2000;
 
@@ -122,13 +154,15 @@ pub struct RegistryExport {
 }
 
 impl RegistryExport {
-    pub async fn open(
-        db: &DatabaseConnection,
-        viewer: &Viewer,
+    pub async fn open<A>(
+        uc: &UseCase<A>,
         query: &RegistryQuery,
         locale: Locale,
-        now: DateTime<Utc>,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, AppError>
+    where
+        UseCase<A>: Exporter,
+    {
+        let db = uc.db();
         let units = unit::Entity::find()
             .all(db)
             .await?
@@ -143,9 +177,9 @@ impl RegistryExport {
             .collect();
         Ok(RegistryExport {
             db: db.clone(),
-            viewer: *viewer,
+            viewer: uc.viewer(),
             locale,
-            condition: registry::export_condition(db, query, now).await?,
+            condition: registry::export_condition(db, query, uc.now).await?,
             units,
             platforms,
             after: 0,
@@ -269,20 +303,18 @@ async fn unmasked_mobiles(
 /// filters and how much of the custodians they could see: the number of custodians' mobiles it
 /// holds in full (one figure for the file, not one `custodian.viewed` event per row; 个人信息保护法
 /// Art. 51), counted on the same filter as the rows.
-pub async fn record(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    viewer: &Viewer,
-    format: &str,
-    query: &RegistryQuery,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+#[tracing::instrument(skip_all, fields(use_case = "registry.export", format = format))]
+pub async fn record<A>(uc: &UseCase<A>, format: &str, query: &RegistryQuery) -> Result<(), AppError>
+where
+    UseCase<A>: Exporter,
+{
+    let (db, now) = (uc.db(), uc.now);
     let condition = registry::export_condition(db, query, now).await?;
-    let unmasked = unmasked_mobiles(db, viewer, condition).await?;
-    let txn = super::db::begin_write(db).await?;
+    let unmasked = unmasked_mobiles(db, &uc.viewer(), condition).await?;
+    let txn = uc.begin().await?;
     audit::record(
         &txn,
-        actor,
+        &uc.audit_actor(),
         Event {
             action: crate::domain::AuditAction::RegistryExported,
             entity_type: "registry",
@@ -382,15 +414,17 @@ impl XlsxSheet {
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The registry as CSV into `out`: the BOM, the headers, then the rows. Returns the row count.
-pub async fn registry_csv(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
+#[tracing::instrument(skip_all, fields(use_case = "registry.export_csv"))]
+pub async fn registry_csv<A>(
+    uc: &UseCase<A>,
     query: &RegistryQuery,
     locale: Locale,
-    now: DateTime<Utc>,
     out: &mut impl std::io::Write,
-) -> Result<u64, AppError> {
-    let mut export = RegistryExport::open(db, viewer, query, locale, now).await?;
+) -> Result<u64, AppError>
+where
+    UseCase<A>: Exporter,
+{
+    let mut export = RegistryExport::open(uc, query, locale).await?;
     out.write_all(BOM).map_err(AppError::internal)?;
     out.write_all(&csv_lines(&[registry_headers(locale)])?)
         .map_err(AppError::internal)?;
@@ -402,18 +436,20 @@ pub async fn registry_csv(
 }
 
 /// The registry as an XLSX workbook in a temporary file, and the row count.
-pub async fn registry_xlsx(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
+#[tracing::instrument(skip_all, fields(use_case = "registry.export_xlsx"))]
+pub async fn registry_xlsx<A>(
+    uc: &UseCase<A>,
     query: &RegistryQuery,
     locale: Locale,
-    now: DateTime<Utc>,
-) -> Result<(tempfile::NamedTempFile, u64), AppError> {
+) -> Result<(tempfile::NamedTempFile, u64), AppError>
+where
+    UseCase<A>: Exporter,
+{
     let name = match locale {
         Locale::ZhCn => "政务新媒体账号",
         Locale::En => "Accounts",
     };
-    let mut export = RegistryExport::open(db, viewer, query, locale, now).await?;
+    let mut export = RegistryExport::open(uc, query, locale).await?;
     let mut sheet = XlsxSheet::new(name, &registry_headers(locale))?;
     while let Some(rows) = export.next_chunk().await? {
         sheet.push(&rows)?;

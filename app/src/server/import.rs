@@ -7,19 +7,18 @@ use super::audit::{self, Actor, Event};
 use super::db::begin_write;
 use super::entities::{account, platform, unit};
 use super::export::{Column, REGISTRY_COLUMNS};
-use super::use_case::RequestMeta;
+use super::use_case::{Operator, Person, UseCase};
 use crate::domain::import::{
     CellError, ColumnName, FileProblem, ImportMode, ImportReport, MAX_BYTES, MAX_ENTRIES, MAX_ROWS,
     MAX_UNPACKED_BYTES, RowOutcome, RowProblem, RowReport, clean, header_key, is_masked_mobile,
     name_key, parse_date, parse_yes_no,
 };
-use crate::domain::{AccountStatus, CreditCode, Mobile, Role, UnitKind};
+use crate::domain::{AccountStatus, Capability, CreditCode, Mobile, UnitKind};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::model::SessionUser;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Set,
 };
 use serde_json::json;
 use std::borrow::Cow;
@@ -863,21 +862,8 @@ impl RowCheck<'_> {
     }
 }
 
-/// Checks one row; the report line, and the account when the row has no problem.
-fn check_row(
-    line: usize,
-    (row, cells): &(u64, Vec<Cell>),
-    layout: &Layout,
-    lookups: &Lookups,
-    seen: &mut Seen,
-) -> (RowReport, Option<Candidate>) {
-    let mut check = RowCheck {
-        cells,
-        layout,
-        errors: Vec::new(),
-    };
-
-    // The unit: by its full name (or short name), or by its credit code, which must be its own.
+/// The unit: by its full name (or short name), or by its credit code, which must be its own.
+fn check_unit<'l>(check: &mut RowCheck<'_>, lookups: &'l Lookups) -> Option<&'l unit::Model> {
     let unit_text = check.text_of(Column::HostUnit);
     let code_text = check.text_of(Column::CreditCode);
     let code = if code_text.is_empty() {
@@ -923,197 +909,252 @@ fn check_row(
             None
         }
     };
-    let unit = unit.map(|i| &lookups.units[i]);
+    unit.map(|i| &lookups.units[i])
+}
 
+/// The platform, by its name in the catalogue.
+fn check_platform<'l>(
+    check: &mut RowCheck<'_>,
+    lookups: &'l Lookups,
+) -> Option<&'l platform::Model> {
     let platform_text = check.text_of(Column::Platform);
-    let platform = if platform_text.is_empty() {
+    if platform_text.is_empty() {
         check.fail(Column::Platform, "", RowProblem::Required);
-        None
-    } else {
-        let found = lookups
-            .platform_by_name
-            .get(&name_key(&platform_text))
-            .map(|i| &lookups.platforms[*i]);
-        if found.is_none() {
-            check.fail(
-                Column::Platform,
-                &platform_text,
-                RowProblem::UnknownPlatform,
-            );
-        }
-        found
-    };
-
-    let name = check.text(Column::AccountName, MAX_TEXT, true);
-    let platform_account_id = check.text(Column::AccountId, MAX_ACCOUNT_ID, false);
-    let verification_subject = check.text(Column::VerificationSubject, MAX_TEXT, true);
-    let operating_unit = check.text(Column::OperatingUnit, MAX_TEXT, true);
-    let outsourced = check.yes_no(Column::Outsourced);
-    let purpose = check.text(Column::Purpose, MAX_LONG_TEXT, true);
-    let opened_on = check.date(Column::OpenedOn, true, lookups.today);
-    let status_text = check.text_of(Column::Status);
-    let status = if status_text.is_empty() {
-        check.fail(Column::Status, "", RowProblem::Required);
-        None
-    } else {
-        let found = lookups.statuses.get(&name_key(&status_text)).copied();
-        if found.is_none() {
-            check.fail(Column::Status, &status_text, RowProblem::UnknownStatus);
-        }
-        found
-    };
-    let in_national_system = check.yes_no(Column::InNationalSystem);
-    let custodian_name = check.text(Column::CustodianName, MAX_CUSTODIAN, true);
-    let mobile_text = check.text_of(Column::CustodianMobile);
-    // Art. 29: the custodian's real number, which an export for administrators masks.
-    let custodian_mobile = if mobile_text.is_empty() {
-        check.fail(Column::CustodianMobile, "", RowProblem::Required);
-        None
-    } else if is_masked_mobile(&mobile_text) {
+        return None;
+    }
+    let found = lookups
+        .platform_by_name
+        .get(&name_key(&platform_text))
+        .map(|i| &lookups.platforms[*i]);
+    if found.is_none() {
         check.fail(
-            Column::CustodianMobile,
-            &mobile_text,
-            RowProblem::MaskedMobile,
+            Column::Platform,
+            &platform_text,
+            RowProblem::UnknownPlatform,
         );
-        None
-    } else {
-        match Mobile::parse(&mobile_text) {
-            Ok(mobile) => Some(mobile),
-            Err(_) => {
-                check.fail(Column::CustodianMobile, &mobile_text, RowProblem::BadMobile);
-                None
-            }
+    }
+    found
+}
+
+/// The status, by its label.
+fn check_status(check: &mut RowCheck<'_>, lookups: &Lookups) -> Option<AccountStatus> {
+    let status_text = check.text_of(Column::Status);
+    if status_text.is_empty() {
+        check.fail(Column::Status, "", RowProblem::Required);
+        return None;
+    }
+    let found = lookups.statuses.get(&name_key(&status_text)).copied();
+    if found.is_none() {
+        check.fail(Column::Status, &status_text, RowProblem::UnknownStatus);
+    }
+    found
+}
+
+/// Art. 29: the custodian's real number, which an export for administrators masks.
+fn check_mobile(check: &mut RowCheck<'_>) -> Option<Mobile> {
+    let mobile_text = check.text_of(Column::CustodianMobile);
+    if mobile_text.is_empty() {
+        check.fail(Column::CustodianMobile, "", RowProblem::Required);
+        return None;
+    }
+    if is_masked_mobile(&mobile_text) {
+        let problem = RowProblem::MaskedMobile;
+        check.fail(Column::CustodianMobile, &mobile_text, problem);
+        return None;
+    }
+    match Mobile::parse(&mobile_text) {
+        Ok(mobile) => Some(mobile),
+        Err(_) => {
+            check.fail(Column::CustodianMobile, &mobile_text, RowProblem::BadMobile);
+            None
         }
+    }
+}
+
+/// Art. 9: a live account is not in the name of an internal division (内设机构), nor on a
+/// platform the national authorities have not approved.
+fn check_art9_host(
+    check: &mut RowCheck<'_>,
+    unit: Option<&unit::Model>,
+    platform: Option<&platform::Model>,
+) {
+    if let Some(u) = unit
+        && UnitKind::parse(&u.kind) == Some(UnitKind::InternalDivision)
+    {
+        let unit_text = check.text_of(Column::HostUnit);
+        check.fail(Column::HostUnit, &unit_text, RowProblem::UnitMayNotHost);
+    }
+    if let Some(p) = platform
+        && !p.nationally_approved
+    {
+        let platform_text = check.text_of(Column::Platform);
+        let problem = RowProblem::PlatformNotApproved;
+        check.fail(Column::Platform, &platform_text, problem);
+    }
+}
+
+/// The values of a row, each `None` where the row has a problem with it.
+struct Values<'l> {
+    unit: Option<&'l unit::Model>,
+    platform: Option<&'l platform::Model>,
+    name: Option<String>,
+    platform_account_id: Option<String>,
+    verification_subject: Option<String>,
+    operating_unit: Option<String>,
+    outsourced: Option<bool>,
+    purpose: Option<String>,
+    opened_on: Option<NaiveDate>,
+    status: Option<AccountStatus>,
+    in_national_system: Option<bool>,
+    custodian_name: Option<String>,
+    custodian_mobile: Option<Mobile>,
+    password_rotated_on: Option<NaiveDate>,
+}
+
+/// Reads and checks every cell of the row, noting each problem.
+fn values<'l>(check: &mut RowCheck<'_>, lookups: &'l Lookups) -> Values<'l> {
+    let today = lookups.today;
+    Values {
+        unit: check_unit(check, lookups),
+        platform: check_platform(check, lookups),
+        name: check.text(Column::AccountName, MAX_TEXT, true),
+        platform_account_id: check.text(Column::AccountId, MAX_ACCOUNT_ID, false),
+        verification_subject: check.text(Column::VerificationSubject, MAX_TEXT, true),
+        operating_unit: check.text(Column::OperatingUnit, MAX_TEXT, true),
+        outsourced: check.yes_no(Column::Outsourced),
+        purpose: check.text(Column::Purpose, MAX_LONG_TEXT, true),
+        opened_on: check.date(Column::OpenedOn, true, today),
+        status: check_status(check, lookups),
+        in_national_system: check.yes_no(Column::InNationalSystem),
+        custodian_name: check.text(Column::CustodianName, MAX_CUSTODIAN, true),
+        custodian_mobile: check_mobile(check),
+        password_rotated_on: check.date(Column::PasswordRotatedOn, false, today),
+    }
+}
+
+/// The same account twice (already registered, or earlier in the file) is a mistake, and
+/// importing a file a second time changes nothing.
+fn check_identity(
+    check: &mut RowCheck<'_>,
+    v: &Values<'_>,
+    row: u64,
+    lookups: &Lookups,
+    seen: &mut Seen,
+) {
+    let (Some(u), Some(p), Some(name), Some(opened_on)) =
+        (v.unit, v.platform, &v.name, v.opened_on)
+    else {
+        return;
     };
-    let password_rotated_on = check.date(Column::PasswordRotatedOn, false, lookups.today);
+    let key = identity(
+        u.id,
+        p.id,
+        name,
+        v.platform_account_id.as_deref(),
+        opened_on,
+    );
+    if lookups.registered.contains(&key) {
+        check.fail(Column::AccountName, name, RowProblem::AlreadyRegistered);
+    } else if let Some(earlier) = seen.identities.get(&key) {
+        let problem = RowProblem::RepeatsRow { row: *earlier };
+        check.fail(Column::AccountName, name, problem);
+    } else {
+        seen.identities.insert(key, row);
+    }
+}
 
-    let live = status.is_some_and(AccountStatus::is_live);
+/// Art. 9: in principle one account per unit per platform. A second live one, registered before
+/// or earlier in the file, is imported with the legacy-duplicate marker as its waiver (the
+/// partial unique index allows it) and so lands on the rectification list.
+fn art9_duplicate(v: &Values<'_>, live: bool, lookups: &Lookups, seen: &mut Seen) -> bool {
+    let (Some(u), Some(p), true) = (v.unit, v.platform, live) else {
+        return false;
+    };
+    let pair = (u.id, p.id);
+    let before =
+        lookups.live.get(&pair).copied().unwrap_or(0) + seen.live.get(&pair).copied().unwrap_or(0);
+    *seen.live.entry(pair).or_default() += 1;
+    before > 0
+}
+
+/// The account to create from a row without problems: every value is there (`None` otherwise,
+/// which cannot happen: each missing value noted a problem).
+fn candidate(line: usize, row: u64, v: Values<'_>, art9_duplicate: bool) -> Option<Candidate> {
+    Some(Candidate {
+        line,
+        row,
+        unit_id: v.unit?.id,
+        platform_id: v.platform?.id,
+        name: v.name?,
+        platform_account_id: v.platform_account_id,
+        verification_subject: v.verification_subject?,
+        operating_unit: v.operating_unit?,
+        outsourced: v.outsourced?,
+        purpose: v.purpose?,
+        opened_on: v.opened_on?,
+        status: v.status?,
+        in_national_system: v.in_national_system?,
+        custodian_name: v.custodian_name?,
+        custodian_mobile: v.custodian_mobile?,
+        password_rotated_on: v.password_rotated_on,
+        art9_duplicate,
+    })
+}
+
+/// Checks one row; the report line, and the account when the row has no problem.
+fn check_row(
+    line: usize,
+    (row, cells): &(u64, Vec<Cell>),
+    layout: &Layout,
+    lookups: &Lookups,
+    seen: &mut Seen,
+) -> (RowReport, Option<Candidate>) {
+    let mut check = RowCheck {
+        cells,
+        layout,
+        errors: Vec::new(),
+    };
+    let v = values(&mut check, lookups);
+    let live = v.status.is_some_and(AccountStatus::is_live);
     if live {
-        // Art. 9: no accounts in the name of internal divisions (内设机构) ...
-        if let Some(u) = unit
-            && UnitKind::parse(&u.kind) == Some(UnitKind::InternalDivision)
-        {
-            check.fail(Column::HostUnit, &unit_text, RowProblem::UnitMayNotHost);
-        }
-        // ... nor on platforms the national authorities have not approved.
-        if let Some(p) = platform
-            && !p.nationally_approved
-        {
-            check.fail(
-                Column::Platform,
-                &platform_text,
-                RowProblem::PlatformNotApproved,
-            );
-        }
+        check_art9_host(&mut check, v.unit, v.platform);
     }
-
-    // The same account twice (already registered, or earlier in the file) is a mistake, and
-    // importing a file a second time changes nothing.
-    if let (Some(u), Some(p), Some(name), Some(opened_on)) = (unit, platform, &name, opened_on) {
-        let key = identity(u.id, p.id, name, platform_account_id.as_deref(), opened_on);
-        if lookups.registered.contains(&key) {
-            check.fail(Column::AccountName, name, RowProblem::AlreadyRegistered);
-        } else if let Some(earlier) = seen.identities.get(&key) {
-            check.fail(
-                Column::AccountName,
-                name,
-                RowProblem::RepeatsRow { row: *earlier },
-            );
-        } else {
-            seen.identities.insert(key, *row);
-        }
-    }
-
-    // Art. 9: in principle one account per unit per platform. A second live one, registered
-    // before or earlier in the file, is imported with the legacy-duplicate marker as its waiver
-    // (the partial unique index allows it) and so lands on the rectification list.
-    let mut art9_duplicate = false;
-    if let (Some(u), Some(p), true) = (unit, platform, live) {
-        let pair = (u.id, p.id);
-        let before = lookups.live.get(&pair).copied().unwrap_or(0)
-            + seen.live.get(&pair).copied().unwrap_or(0);
-        art9_duplicate = before > 0;
-        *seen.live.entry(pair).or_default() += 1;
-    }
-
-    let account_text = check.text_of(Column::AccountName);
+    check_identity(&mut check, &v, *row, lookups, seen);
+    let art9_duplicate = art9_duplicate(&v, live, lookups, seen);
     let errors = std::mem::take(&mut check.errors);
     let report = |outcome| RowReport {
         row: *row,
-        unit: unit
+        unit: v
+            .unit
             .map(|u| u.name.clone())
-            .unwrap_or_else(|| shown(&unit_text)),
-        platform: shown(&platform_text),
-        account: shown(&account_text),
+            .unwrap_or_else(|| shown(&check.text_of(Column::HostUnit))),
+        platform: shown(&check.text_of(Column::Platform)),
+        account: shown(&check.text_of(Column::AccountName)),
         outcome,
         account_id: None,
     };
     if !errors.is_empty() {
         return (report(RowOutcome::Errors(errors)), None);
     }
-    let outcome = if art9_duplicate {
-        RowOutcome::Art9Duplicate
-    } else {
-        RowOutcome::Create
+    let outcome = match art9_duplicate {
+        true => RowOutcome::Art9Duplicate,
+        false => RowOutcome::Create,
     };
-    // No errors: every value is there.
-    let candidate = match (
-        unit,
-        platform,
-        name,
-        verification_subject,
-        operating_unit,
-        outsourced,
-        purpose,
-        opened_on,
-        status,
-        in_national_system,
-        custodian_name,
-        custodian_mobile,
-    ) {
-        (
-            Some(u),
-            Some(p),
-            Some(name),
-            Some(verification_subject),
-            Some(operating_unit),
-            Some(outsourced),
-            Some(purpose),
-            Some(opened_on),
-            Some(status),
-            Some(in_national_system),
-            Some(custodian_name),
-            Some(custodian_mobile),
-        ) => Candidate {
-            line,
-            row: *row,
-            unit_id: u.id,
-            platform_id: p.id,
-            name,
-            platform_account_id,
-            verification_subject,
-            operating_unit,
-            outsourced,
-            purpose,
-            opened_on,
-            status,
-            in_national_system,
-            custodian_name,
-            custodian_mobile,
-            password_rotated_on,
-            art9_duplicate,
-        },
-        _ => {
+    let report = report(outcome);
+    match candidate(line, *row, v, art9_duplicate) {
+        Some(candidate) => (report, Some(candidate)),
+        None => {
             // Unreachable: each missing value noted a problem. Kept as an error, never a panic.
             let problem = CellError {
                 column: String::new(),
                 value: String::new(),
                 problem: RowProblem::Required,
             };
-            return (report(RowOutcome::Errors(vec![problem])), None);
+            let mut report = report;
+            report.outcome = RowOutcome::Errors(vec![problem]);
+            (report, None)
         }
-    };
-    (report(outcome), Some(candidate))
+    }
 }
 
 /// Checks every row; the report and the accounts to create.
@@ -1153,26 +1194,22 @@ fn check_rows(
 
 // ---- The use case -----------------------------------------------------------------------------
 
-/// Who imports.
-pub enum Importer<'a> {
-    /// A signed-in person: administrators only.
-    User {
-        user: &'a SessionUser,
-        meta: &'a RequestMeta,
-    },
-    /// An operator at the server's console (`server import`).
-    Operator,
+/// Who imports: a signed-in administrator, or the operator at the server's console
+/// (`server import`). Gives the actor the audit trail names.
+pub trait Importer {
+    fn importer(&self) -> Result<Actor, AppError>;
 }
 
-impl Importer<'_> {
-    fn actor(&self) -> Result<Actor, AppError> {
-        match self {
-            Importer::User { user, meta } if user.role == Role::Admin => {
-                Ok(Actor::user(user, meta))
-            }
-            Importer::User { .. } => Err(AppError::Forbidden),
-            Importer::Operator => Ok(Actor::operator("import")),
-        }
+impl Importer for UseCase<Person> {
+    fn importer(&self) -> Result<Actor, AppError> {
+        let user = self.require(Capability::ImportRegistry)?;
+        Ok(Actor::user(user, self.meta()))
+    }
+}
+
+impl Importer for UseCase<Operator> {
+    fn importer(&self) -> Result<Actor, AppError> {
+        Ok(Actor::operator(self.actor.what))
     }
 }
 
@@ -1194,16 +1231,18 @@ fn snapshot(a: &account::Model) -> serde_json::Value {
 /// import with no errors then writes every account in one transaction with its audit events, and
 /// one event for the file. A file that cannot be read is an [`AppError::Import`]; rows with
 /// problems are in the report, and then nothing is written.
-pub async fn run(
-    db: &DatabaseConnection,
-    importer: &Importer<'_>,
+pub async fn run<A>(
+    uc: &UseCase<A>,
     file_name: &str,
     bytes: Vec<u8>,
     mode: ImportMode,
-    now: DateTime<Utc>,
-) -> Result<ImportReport, AppError> {
+) -> Result<ImportReport, AppError>
+where
+    UseCase<A>: Importer,
+{
     use tracing::Instrument as _;
-    let actor = importer.actor()?;
+    let (db, now) = (uc.db(), uc.now);
+    let actor = uc.importer()?;
     let file_name: String = clean(file_name).chars().take(200).collect();
     let span = tracing::info_span!("import", file = %file_name, ?mode, bytes = bytes.len());
     import(db, actor, file_name, bytes, mode, now)
@@ -1239,11 +1278,6 @@ async fn import(
         // All or nothing: the transaction is dropped, nothing was written.
         return Ok(report);
     }
-    let unique_to_conflict = |e: sea_orm::DbErr| match e.sql_err() {
-        // Art. 9, held by the partial unique index: an account opened meanwhile.
-        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict,
-        _ => AppError::from(e),
-    };
     for c in candidates {
         let created = account::ActiveModel {
             host_unit_id: Set(c.unit_id),
@@ -1269,7 +1303,8 @@ async fn import(
         }
         .insert(&txn)
         .await
-        .map_err(unique_to_conflict)?;
+        // Art. 9, held by the partial unique index: an account opened meanwhile.
+        .map_err(super::db::conflict_on_unique)?;
         audit::record(
             &txn,
             &actor,

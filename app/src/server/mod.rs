@@ -1,4 +1,5 @@
 //! Server-only code: entities, services and the glue server functions use. Compiled with `ssr` only.
+pub mod account_entry;
 pub mod attachments;
 pub mod audit;
 pub mod audit_trail;

@@ -5,17 +5,18 @@ use super::deadlines;
 use super::entities::{account, filing, platform, review_period, unit};
 use super::export::CHUNK;
 use super::filings::facts;
+use super::use_case::UseCase;
 use crate::domain::calendar::china_date;
 use crate::domain::deadline::{self, DeadlineStatus};
 use crate::domain::filing::{FilingKind, FilingState};
 use crate::domain::report::{
     self, Month, MonthError, Period, PeriodError, ReviewPeriod, china_start_of_day,
 };
-use crate::domain::{AccountStatus, Role};
+use crate::domain::{AccountStatus, Capability, Role};
 use crate::error::{AppError, Problem};
 use crate::i18n::{Locale, Msg};
 use crate::labels;
-use crate::model::{PlatformName, SessionUser};
+use crate::model::PlatformName;
 use crate::report_api::{
     DuplicateGroup, ListedAccount, MissingCustodian, MonthlyReport, OverdueRotation, StatusCounts,
 };
@@ -49,22 +50,6 @@ pub fn read_month(text: Option<&str>, now: DateTime<Utc>) -> Result<Month, AppEr
             };
             AppError::invalid("month", problem)
         }),
-    }
-}
-
-/// Reports are the county level's: reviewers, administrators and auditors.
-fn county_level(user: &SessionUser) -> Result<(), AppError> {
-    match user.role {
-        Role::Reviewer | Role::Admin | Role::Auditor => Ok(()),
-        Role::Submitter | Role::SecurityAdmin => Err(AppError::Forbidden),
-    }
-}
-
-fn platform_name(p: &platform::Model) -> PlatformName {
-    PlatformName {
-        code: p.code.clone(),
-        zh: p.name_zh.clone(),
-        en: p.name_en.clone(),
     }
 }
 
@@ -152,16 +137,9 @@ pub struct FilingsReport {
 }
 
 impl FilingsReport {
-    pub async fn open(
-        db: &DatabaseConnection,
-        user: &SessionUser,
-        period: Period,
-        locale: Locale,
-        now: DateTime<Utc>,
-    ) -> Result<Self, AppError> {
-        if !user.role.reads_filings() {
-            return Err(AppError::Forbidden);
-        }
+    pub async fn open(uc: &UseCase, period: Period, locale: Locale) -> Result<Self, AppError> {
+        let user = uc.require(Capability::ReadFilings)?;
+        let (db, now) = (uc.db(), uc.now);
         let mut condition = Condition::all()
             .add(filing::Column::ReceivedAt.gte(china_start_of_day(period.from())))
             .add(filing::Column::ReceivedAt.lt(china_start_of_day(period.end_exclusive())));
@@ -180,7 +158,7 @@ impl FilingsReport {
             .all(db)
             .await?
             .iter()
-            .map(|p| (p.id, platform_name(p)))
+            .map(|p| (p.id, PlatformName::from(p)))
             .collect();
         Ok(FilingsReport {
             db: db.clone(),
@@ -296,12 +274,10 @@ impl FilingsReport {
 /// ASVS 5.0 V16.2.1): the filings report (`report.filings_exported`, with its period and format)
 /// or the monthly report (`report.monthly_exported`, with its month). The reports name units,
 /// accounts and decisions that go upward; who took them, and when, is on record.
-pub async fn record_download(
-    db: &DatabaseConnection,
-    actor: &super::audit::Actor,
-    download: ReportDownload<'_>,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+#[tracing::instrument(skip_all, fields(use_case = "report.download"))]
+pub async fn record_download(uc: &UseCase, download: ReportDownload<'_>) -> Result<(), AppError> {
+    let now = uc.now;
+    let actor = &super::audit::Actor::user(uc.user(), uc.meta());
     let (action, after) = match download {
         ReportDownload::Filings { period, format } => (
             crate::domain::AuditAction::ReportFilingsExported,
@@ -314,7 +290,7 @@ pub async fn record_download(
             serde_json::json!({ "month": month, "format": "xlsx" }),
         ),
     };
-    let txn = super::db::begin_write(db).await?;
+    let txn = uc.begin().await?;
     super::audit::record(
         &txn,
         actor,
@@ -344,14 +320,13 @@ pub enum ReportDownload<'a> {
 }
 
 /// The filings report as an XLSX workbook in a temporary file, and the row count.
+#[tracing::instrument(skip_all, fields(use_case = "report.filings_xlsx"))]
 pub async fn filings_xlsx(
-    db: &DatabaseConnection,
-    user: &SessionUser,
+    uc: &UseCase,
     period: Period,
     locale: Locale,
-    now: DateTime<Utc>,
 ) -> Result<(tempfile::NamedTempFile, u64), AppError> {
-    let mut report = FilingsReport::open(db, user, period, locale, now).await?;
+    let mut report = FilingsReport::open(uc, period, locale).await?;
     let mut sheet =
         super::export::XlsxSheet::new(locale.t(Msg::ReportFilingsSheet), &filings_headers(locale))?;
     while let Some(rows) = report.next_chunk().await? {
@@ -374,13 +349,11 @@ pub fn filings_file_name(period: Period, locale: Locale, extension: &str) -> (St
 // ---- The monthly report (Art. 34) -------------------------------------------------------------
 
 /// The monthly report for `month` (`YYYY-MM`; none: this month), for the county level.
-pub async fn monthly(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    month: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<MonthlyReport, AppError> {
-    county_level(user)?;
+/// Reports are the county level's: reviewers, administrators and auditors (Art. 34).
+#[tracing::instrument(skip_all, fields(use_case = "report.monthly"))]
+pub async fn monthly(uc: &UseCase, month: Option<&str>) -> Result<MonthlyReport, AppError> {
+    uc.require(Capability::ReadReports)?;
+    let (db, now) = (uc.db(), uc.now);
     let month = read_month(month, now)?;
     let today = china_date(now);
     let rotation_days = deadlines::settings(db).await?.password_rotation_days;
@@ -399,8 +372,10 @@ pub async fn monthly(
         .all(db)
         .await?;
     let unit_name: HashMap<i32, &str> = units.iter().map(|u| (u.id, u.name.as_str())).collect();
-    let platform_names: HashMap<i32, PlatformName> =
-        platforms.iter().map(|p| (p.id, platform_name(p))).collect();
+    let platform_names: HashMap<i32, PlatformName> = platforms
+        .iter()
+        .map(|p| (p.id, PlatformName::from(p)))
+        .collect();
     let unit_rank: HashMap<i32, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
     let platform_rank: HashMap<i32, usize> = platforms
         .iter()

@@ -20,6 +20,28 @@ fn text(value: Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The registry page's query for the API's filter: pages counted from 1, at most
+/// [`MAX_PER_PAGE`] a page (422 beyond).
+fn registry_query(filter: AccountFilter) -> Result<RegistryQuery, AppError> {
+    let page = filter.page.unwrap_or(1);
+    let per_page = filter.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(AppError::invalid("page", Problem::OutOfRange));
+    }
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(AppError::invalid("per_page", Problem::OutOfRange));
+    }
+    Ok(RegistryQuery {
+        unit: text(filter.unit),
+        platform: text(filter.platform),
+        status: filter.status,
+        text: text(filter.q).map(|q| q.chars().take(64).collect()),
+        rotation_overdue: false,
+        page,
+        per_page,
+    })
+}
+
 /// The registry, filtered and paged in the registry page's order: by host unit, then platform.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountFilter),
     responses(
@@ -33,25 +55,9 @@ pub async fn list(
     caller: Caller,
     ApiQuery(filter): ApiQuery<AccountFilter>,
 ) -> ApiResult<Json<AccountPage>> {
-    let page = filter.page.unwrap_or(1);
-    let per_page = filter.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if !(1..=MAX_PAGE).contains(&page) {
-        return Err(AppError::invalid("page", Problem::OutOfRange).into());
-    }
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(AppError::invalid("per_page", Problem::OutOfRange).into());
-    }
-    let query = RegistryQuery {
-        unit: text(filter.unit),
-        platform: text(filter.platform),
-        status: filter.status,
-        text: text(filter.q).map(|q| q.chars().take(64).collect()),
-        rotation_overdue: false,
-        page,
-        per_page,
-    };
-    let view = registry::page(&state.db, &caller.user.viewer(), &query, state.clock.now()).await?;
-    Ok(Json(AccountPage::new(view, page, per_page)))
+    let query = registry_query(filter)?;
+    let view = registry::page(&caller.use_case(&state), &query).await?;
+    Ok(Json(AccountPage::new(view, query.page, query.per_page)))
 }
 
 /// One account, with its history and its custodian as far as the caller may see them.
@@ -68,7 +74,7 @@ pub async fn get(
     caller: Caller,
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<Json<Account>> {
-    registry::detail(&state.db, &caller.user, &caller.meta, id, state.clock.now())
+    app::server::account_entry::detail(&caller.use_case(&state), id)
         .await
         .map(|a| Json(a.into()))
         .map_err(ApiFailure::from)

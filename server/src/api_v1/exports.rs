@@ -35,7 +35,8 @@ pub async fn registry_csv(
     caller: Caller,
     ApiQuery(filter): ApiQuery<ExportFilter>,
 ) -> ApiResult<Response> {
-    Ok(export_routes::csv_download(&state, &caller.user, &caller.meta, &params(filter)).await?)
+    let uc = caller.use_case(&state);
+    Ok(export_routes::csv_download(&uc, &params(filter)).await?)
 }
 
 /// The registry as an Excel workbook.
@@ -52,5 +53,6 @@ pub async fn registry_xlsx(
     caller: Caller,
     ApiQuery(filter): ApiQuery<ExportFilter>,
 ) -> ApiResult<Response> {
-    Ok(export_routes::xlsx_download(&state, &caller.user, &caller.meta, &params(filter)).await?)
+    let uc = caller.use_case(&state);
+    Ok(export_routes::xlsx_download(&uc, &params(filter)).await?)
 }

@@ -11,7 +11,7 @@ use app::error::{AppError, CalendarProblem, Problem};
 use app::model::SessionUser;
 use app::server::entities::{account, filing, reminder, review_period};
 use app::server::reminders::{self, Run};
-use app::server::{calendar, deadlines, filing_views, filings, registry};
+use app::server::{account_entry, calendar, deadlines, filing_views, filings, registry};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::time::Duration;
@@ -643,14 +643,15 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
     assert!(!overdue.is_empty(), "the demo data has overdue rotations");
 
     // The registry counts and flags them, and filters on them.
-    let viewer = submitter.viewer();
     let query = app::domain::RegistryQuery {
         rotation_overdue: true,
         per_page: 100,
         page: 1,
         ..Default::default()
     };
-    let view = registry::page(&app.db, &viewer, &query, now).await.unwrap();
+    let view = registry::page(&app.case_at(&submitter, now), &query)
+        .await
+        .unwrap();
     assert_eq!(view.total, overdue.len() as u64);
     assert_eq!(view.rotation_overdue, overdue.len() as u64);
     assert!(view.rows.iter().all(|r| r.rotation_overdue));
@@ -678,16 +679,16 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
         .find(|a| Some(a.host_unit_id) != submitter.unit_id)
         .unwrap();
     let refused =
-        registry::record_rotation(&app.db, &submitter, meta(), other.id, "2026-11-26", now).await;
+        account_entry::record_rotation(&app.case_at(&submitter, now), other.id, "2026-11-26").await;
     assert_eq!(refused, Err(AppError::Forbidden));
     let before_opening =
-        registry::record_rotation(&app.db, &submitter, meta(), own.id, "2000-01-01", now).await;
+        account_entry::record_rotation(&app.case_at(&submitter, now), own.id, "2000-01-01").await;
     assert_eq!(
         before_opening,
         Err(AppError::invalid("rotated_on", Problem::BeforeOpening))
     );
     let malformed =
-        registry::record_rotation(&app.db, &submitter, meta(), own.id, "26.11.2026", now).await;
+        account_entry::record_rotation(&app.case_at(&submitter, now), own.id, "26.11.2026").await;
     assert_eq!(
         malformed,
         Err(AppError::invalid("rotated_on", Problem::BadDate))
@@ -700,11 +701,11 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
         .unwrap();
     let admin = app.user("admin").await;
     let closed =
-        registry::record_rotation(&app.db, &admin, meta(), deregistered.id, "2026-11-26", now)
+        account_entry::record_rotation(&app.case_at(&admin, now), deregistered.id, "2026-11-26")
             .await;
     assert_eq!(closed, Err(AppError::Refused(Refusal::WrongState)));
     let future =
-        registry::record_rotation(&app.db, &submitter, meta(), own.id, "2026-11-28", now).await;
+        account_entry::record_rotation(&app.case_at(&submitter, now), own.id, "2026-11-28").await;
     assert_eq!(
         future,
         Err(AppError::invalid("rotated_on", Problem::FutureDate))
@@ -718,14 +719,14 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
         .await
         .unwrap();
     assert_eq!(location(&response), format!("/accounts/{id}"));
-    let detail = registry::detail(&app.db, &submitter, meta(), own.id, now)
+    let detail = account_entry::detail(&app.case_at(&submitter, now), own.id)
         .await
         .unwrap();
     assert_eq!(detail.password_rotated_on, Some(day(2026, 11, 26)));
     assert!(!detail.rotation_overdue);
     // The same form sent again records nothing more.
     let resent =
-        registry::record_rotation(&app.db, &submitter, meta(), own.id, "2026-11-26", now).await;
+        account_entry::record_rotation(&app.case_at(&submitter, now), own.id, "2026-11-26").await;
     assert_eq!(resent, Ok(()));
     let events = app.audit_actions("account.password_rotated").await;
     assert_eq!(events.len(), 1);

@@ -159,11 +159,9 @@ async fn mobiles_are_masked_for_roles_that_may_not_see_them() {
     }
     assert!(others > 0);
     let (file, _) = app::server::export::registry_xlsx(
-        &app.db,
-        &app.user("submitter").await.viewer(),
+        &app.as_user("submitter").await,
         &app::domain::RegistryQuery::default(),
         app::i18n::Locale::ZhCn,
-        fixed_now(),
     )
     .await
     .unwrap();

@@ -2,14 +2,15 @@
 //! run and the all-or-nothing import, malformed files, Art. 9 legacy duplicates, row errors, the
 //! administrators' upload form and the `server import` command.
 use crate::helpers::{TestApp, TestDb, fixed_now, testid_text};
+use app::domain::RegistryQuery;
 use app::domain::import::{FileProblem, ImportMode, ImportReport, RowOutcome, RowProblem};
-use app::domain::{RegistryQuery, Role, Viewer};
 use app::error::AppError;
 use app::i18n::Locale;
 use app::server::demo;
 use app::server::entities::{account, audit_event, unit};
 use app::server::export::{self, csv_lines, registry_headers};
-use app::server::import::{self, Importer, LEGACY_DUPLICATE_MARKER};
+use app::server::import::{self, LEGACY_DUPLICATE_MARKER};
+use app::server::use_case::{Operator, UseCase};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::process::Command;
 
@@ -17,11 +18,9 @@ const DEVELOPMENT: &str = "石柱土家族自治县发展和改革委员会";
 const EDUCATION: &str = "石柱土家族自治县教育委员会";
 
 /// The county office sees every custodian in full: what an export for re-import needs.
-fn county_office() -> Viewer {
-    Viewer {
-        role: Role::Reviewer,
-        unit_id: None,
-    }
+/// The operator at the command line: exports as the county office reads the registry.
+fn operator(app: &TestApp, what: &'static str) -> UseCase<Operator> {
+    UseCase::operator(app.db.clone(), what, fixed_now())
 }
 
 /// A running app whose database has the units and platforms but no accounts and no users.
@@ -34,15 +33,7 @@ async fn reference_app() -> TestApp {
 }
 
 async fn run(app: &TestApp, bytes: Vec<u8>, mode: ImportMode) -> Result<ImportReport, AppError> {
-    import::run(
-        &app.db,
-        &Importer::Operator,
-        "register.csv",
-        bytes,
-        mode,
-        fixed_now(),
-    )
-    .await
+    import::run(&operator(app, "import"), "register.csv", bytes, mode).await
 }
 
 async fn dry_run(app: &TestApp, bytes: Vec<u8>) -> Result<ImportReport, AppError> {
@@ -61,11 +52,9 @@ async fn account_count(app: &TestApp) -> u64 {
 async fn export_csv(app: &TestApp) -> Vec<u8> {
     let mut out = Vec::new();
     export::registry_csv(
-        &app.db,
-        &county_office(),
+        &operator(app, "export"),
         &RegistryQuery::default(),
         Locale::ZhCn,
-        fixed_now(),
         &mut out,
     )
     .await
@@ -75,11 +64,9 @@ async fn export_csv(app: &TestApp) -> Vec<u8> {
 
 async fn export_xlsx(app: &TestApp) -> Vec<u8> {
     let (file, _) = export::registry_xlsx(
-        &app.db,
-        &county_office(),
+        &operator(app, "export"),
         &RegistryQuery::default(),
         Locale::ZhCn,
-        fixed_now(),
     )
     .await
     .expect("exporting XLSX");
@@ -508,11 +495,9 @@ async fn english_headers_and_labels_are_understood() {
     let source = TestApp::spawn().await;
     let mut exported = Vec::new();
     export::registry_csv(
-        &source.db,
-        &county_office(),
+        &operator(&source, "export"),
         &RegistryQuery::default(),
         Locale::En,
-        fixed_now(),
         &mut exported,
     )
     .await

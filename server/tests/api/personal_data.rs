@@ -153,15 +153,9 @@ async fn another_units_submitter_gets_nothing_of_the_custodian_not_even_from_the
     let other = app
         .add_user("health.submitter", "submitter", Some("health"))
         .await;
-    let detail = app::server::registry::detail(
-        &app.db,
-        &other,
-        meta(),
-        account,
-        crate::helpers::fixed_now(),
-    )
-    .await
-    .unwrap();
+    let detail = app::server::account_entry::detail(&app.case(&other), account)
+        .await
+        .unwrap();
     assert_eq!(detail.custodian, app::model::CustodianView::Withheld);
     assert!(!detail.history.is_empty(), "the opening is in the history");
     let everything = serde_json::to_string(&detail).unwrap();
@@ -217,9 +211,8 @@ async fn one_request_is_one_view_however_often_its_page_renders() {
     // runs share the request's meta. A second request is a second view, even under the same id.
     let first = request("r-1");
     for meta in [first.clone(), first, request("r-1")] {
-        app::server::registry::detail(&app.db, &reviewer, &meta, id, now)
-            .await
-            .unwrap();
+        let uc = app::server::use_case::UseCase::new(app.db.clone(), reviewer.clone(), meta, now);
+        app::server::account_entry::detail(&uc, id).await.unwrap();
     }
     let views = views(&app).await;
     let requests: Vec<_> = views.iter().map(|v| v.request_id.as_deref()).collect();

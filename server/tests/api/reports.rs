@@ -712,7 +712,7 @@ async fn the_monthly_report_counts_the_months_filings_on_the_deadline_clock() {
     october(&app).await;
     let reviewer = app.user("reviewer").await;
 
-    let report = reports::monthly(&app.db, &reviewer, Some("2026-10"), fixed_now())
+    let report = reports::monthly(&app.case(&reviewer), Some("2026-10"))
         .await
         .unwrap();
     assert_eq!(report.month, "2026-10");
@@ -732,9 +732,7 @@ async fn the_monthly_report_counts_the_months_filings_on_the_deadline_clock() {
 
     // The running month counts what is open today (27 November): the resubmission, due on the 5th,
     // and October's overdue filing.
-    let current = reports::monthly(&app.db, &reviewer, None, fixed_now())
-        .await
-        .unwrap();
+    let current = reports::monthly(&app.case(&reviewer), None).await.unwrap();
     assert_eq!(current.month, "2026-11");
     assert_eq!(
         current.review,
@@ -772,7 +770,7 @@ async fn the_monthly_report_counts_accounts_by_platform_status_and_unit() {
     let app = TestApp::spawn().await;
     let reviewer = app.user("reviewer").await;
 
-    let report = reports::monthly(&app.db, &reviewer, Some("2026-11"), fixed_now())
+    let report = reports::monthly(&app.case(&reviewer), Some("2026-11"))
         .await
         .unwrap();
 
@@ -990,9 +988,7 @@ async fn the_rectification_list_names_duplicates_missing_custodians_and_overdue_
     let r = rectification(&app).await;
     let reviewer = app.user("reviewer").await;
 
-    let report = reports::monthly(&app.db, &reviewer, None, fixed_now())
-        .await
-        .unwrap();
+    let report = reports::monthly(&app.case(&reviewer), None).await.unwrap();
 
     // Art. 9: the unit's two live WeChat accounts, the waiver shown; the deregistered account of
     // the health unit is no duplicate.
@@ -1366,7 +1362,7 @@ async fn submitters_are_refused_the_monthly_report_and_see_no_link_to_it() {
     assert_eq!(response.status(), 403);
     let user = app.user("submitter").await;
     assert_eq!(
-        reports::monthly(&app.db, &user, None, fixed_now()).await,
+        reports::monthly(&app.case(&user), None).await,
         Err(AppError::Forbidden)
     );
 

@@ -28,3 +28,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The account's status, read as the domain's [`crate::domain::AccountStatus`]: the one place
+    /// the column's text is parsed (a value the migrations' check does not allow is an internal
+    /// error, not a status).
+    pub fn account_status(&self) -> Result<crate::domain::AccountStatus, crate::error::AppError> {
+        crate::domain::AccountStatus::parse(&self.status).ok_or_else(|| {
+            crate::error::AppError::internal(anyhow::anyhow!(
+                "unknown account status {}",
+                self.status
+            ))
+        })
+    }
+}
