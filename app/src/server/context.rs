@@ -200,12 +200,12 @@ pub fn set_status(status: http::StatusCode) {
 /// The deployment's configured password policy (`PASSWORD_*`, `LOCKOUT_*`), which the session layer
 /// puts into every request; the policy in force is this with the security administrator's figures
 /// over it ([`super::passwords::effective`]).
-pub fn configured_passwords() -> Result<super::passwords::PasswordPolicy, AppError> {
+pub fn configured_passwords() -> Result<super::settings::PasswordPolicy, AppError> {
     use_context::<Parts>()
         .and_then(|parts| {
             parts
                 .extensions
-                .get::<super::auth::AuthSettings>()
+                .get::<super::settings::AuthSettings>()
                 .map(|settings| settings.passwords)
         })
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("no AuthSettings in the request")))

@@ -1,0 +1,123 @@
+//! Session rows: opening a full or half session with a fresh token, ending a person's sessions.
+use crate::domain::Role;
+use crate::domain::password::ChangeReason;
+use crate::error::AppError;
+use crate::model::SessionUser;
+use crate::server::entities::{session, unit, user};
+use crate::server::settings::SessionPolicy;
+use crate::server::use_case::RequestMeta;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+
+/// A session's cookie value. Only its hash is stored.
+#[derive(Debug, Clone)]
+pub struct SessionToken(pub String);
+
+/// A successful sign-in: the new session's token, its person and, if so, why they must change their
+/// password before anything else.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: SessionToken,
+    pub user: SessionUser,
+    pub password_change: Option<ChangeReason>,
+    /// The token is a half session: the person has a second factor and must give it next (see
+    /// `totp::complete_sign_in`).
+    pub second_factor_pending: bool,
+}
+
+/// How long a half-signed-in session waits for the second factor.
+pub const SECOND_FACTOR_WINDOW_MINUTES: i64 = 5;
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub(crate) async fn session_user_for(
+    db: &impl sea_orm::ConnectionTrait,
+    user: user::Model,
+) -> Result<SessionUser, sea_orm::DbErr> {
+    let unit_name = match user.unit_id {
+        Some(id) => unit::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+        None => None,
+    };
+    Ok(SessionUser {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        // The CHECK constraint on users.role admits only known roles.
+        role: Role::parse(&user.role)
+            .ok_or_else(|| sea_orm::DbErr::Custom(format!("unknown role {}", user.role)))?,
+        unit_id: user.unit_id,
+        unit_name,
+    })
+}
+
+/// Opens a session for `user` with a fresh random token, remembering the role and unit it was
+/// opened with.
+pub(crate) async fn open_session(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    meta: &RequestMeta,
+    sessions: SessionPolicy,
+    now: DateTime<Utc>,
+) -> Result<SessionToken, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    session::ActiveModel {
+        id: Set(token_hash(&token)),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + sessions.absolute),
+        source_ip: Set(meta.source_ip.clone()),
+        role: Set(Some(user.role.clone())),
+        unit_id: Set(user.unit_id),
+        second_factor_pending: Set(false),
+    }
+    .insert(txn)
+    .await?;
+    Ok(SessionToken(token))
+}
+
+/// Opens a half session for `user`, whose password was right and whose second factor is still to
+/// come: a fresh random token, good for [`SECOND_FACTOR_WINDOW_MINUTES`].
+pub(crate) async fn open_half_session(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<SessionToken, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    session::ActiveModel {
+        id: Set(token_hash(&token)),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + Duration::minutes(SECOND_FACTOR_WINDOW_MINUTES)),
+        source_ip: Set(meta.source_ip.clone()),
+        role: Set(Some(user.role.clone())),
+        unit_id: Set(user.unit_id),
+        second_factor_pending: Set(true),
+    }
+    .insert(txn)
+    .await?;
+    Ok(SessionToken(token))
+}
+
+/// Ends every session of a person, but the one with `except` (a token hash). Returns how many.
+pub(crate) async fn end_sessions(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    except: Option<&str>,
+) -> Result<u64, AppError> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = except {
+        delete = delete.filter(session::Column::Id.ne(keep));
+    }
+    Ok(delete.exec(txn).await?.rows_affected)
+}

@@ -1,0 +1,276 @@
+//! Accounts: creating one, disabling or enabling it, a person's details, unlocking.
+use super::{notify, person, require};
+use crate::domain::Role;
+use crate::error::{AppError, Problem};
+use crate::i18n::Locale;
+use crate::model::SessionUser;
+use crate::server::audit::{self, Actor, Event};
+use crate::server::auth::{self, NewUser};
+use crate::server::credentials;
+use crate::server::db::begin_write;
+use crate::server::entities::user;
+use crate::server::outbox::NoticeKind;
+use crate::server::settings::PasswordPolicy;
+use crate::server::use_case::RequestMeta;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect, Set,
+};
+use serde_json::json;
+
+/// A new account as the system administrator enters it.
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub username: String,
+    pub display_name: String,
+    pub unit_code: String,
+    pub email: String,
+    pub locale: Option<Locale>,
+    /// The first password, which they must change at their first sign-in.
+    pub password: String,
+}
+
+/// The system administrator creates an account: always a submitter of a unit (only the security
+/// administrator grants another role), with a first password the person must change.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    new: NewPerson,
+    policy: &PasswordPolicy,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    require(user, Role::Admin)?;
+    let display_name = new.display_name.trim().to_string();
+    if display_name.chars().count() > 64 {
+        return Err(AppError::invalid("display_name", Problem::TooLong));
+    }
+    auth::create_user(
+        db,
+        &Actor::user(user, meta),
+        NewUser {
+            username: new.username,
+            display_name: (!display_name.is_empty()).then_some(display_name),
+            role: Role::Submitter.as_str().to_string(),
+            unit_code: Some(new.unit_code),
+            email: Some(new.email),
+            locale: new.locale,
+            password: new.password,
+            must_change_password: true,
+        },
+        policy,
+        now,
+    )
+    .await
+}
+
+/// The system administrator switches an account off (its sessions end, its API tokens are
+/// revoked, it cannot sign in; the person is told by e-mail) or on again. Not their own, and not
+/// the last active auditor or security administrator (issue 15 item 3: one duty of 三权分立 would
+/// be left without anyone to hold it).
+#[tracing::instrument(skip_all)]
+pub async fn set_active(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    person_id: i32,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    require(user, Role::Admin)?;
+    if person_id == user.id {
+        return Err(AppError::invalid("id", Problem::OwnAccount));
+    }
+    let txn = begin_write(db).await?;
+    let found = person(&txn, person_id).await?;
+    if found.active == active {
+        return Ok(found);
+    }
+    if !active {
+        keep_one_holder(&txn, &found, "id").await?;
+    }
+    let mut edit: user::ActiveModel = found.clone().into();
+    edit.active = Set(active);
+    let changed = edit.update(&txn).await?;
+    let (sessions_ended, tokens_revoked) = if active {
+        (0, 0)
+    } else {
+        (
+            credentials::end_sessions(&txn, person_id, None).await?,
+            credentials::revoke_tokens(&txn, person_id, Some(user.id), now).await?,
+        )
+    };
+    let notified = if active {
+        false
+    } else {
+        notify(&txn, &found, NoticeKind::AccountDisabled, json!({}), now).await?
+    };
+    audit::record(
+        &txn,
+        &Actor::user(user, meta),
+        Event {
+            action: if active {
+                crate::domain::AuditAction::UserActivated
+            } else {
+                crate::domain::AuditAction::UserDeactivated
+            },
+            entity_type: "user",
+            entity_id: Some(person_id.to_string()),
+            before: Some(json!({ "username": found.username, "active": found.active })),
+            after: Some(json!({
+                "active": active,
+                "sessions_ended": sessions_ended,
+                "tokens_revoked": tokens_revoked,
+                "notified": notified,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// Refuses to take the last active auditor or security administrator out of their duty (switched
+/// off, or given another role): 三权分立 needs someone in each (GB/T 22239-2019 8.1.4.2 d). On
+/// PostgreSQL the holders' rows are locked until the transaction ends, so two administrators
+/// switching off the last two auditors at the same moment cannot both succeed; on SQLite the
+/// write transaction already runs alone.
+pub(super) async fn keep_one_holder(
+    txn: &impl ConnectionTrait,
+    person: &user::Model,
+    field: &'static str,
+) -> Result<(), AppError> {
+    let problem = match Role::parse(&person.role) {
+        Some(Role::Auditor) => Problem::LastAuditor,
+        Some(Role::SecurityAdmin) => Problem::LastSecurityAdmin,
+        _ => return Ok(()),
+    };
+    if !person.active {
+        return Ok(());
+    }
+    let mut holders = user::Entity::find()
+        .filter(user::Column::Role.eq(person.role.clone()))
+        .filter(user::Column::Active.eq(true));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        holders = holders.lock_exclusive();
+    }
+    let holders = holders.all(txn).await?;
+    if holders.iter().all(|h| h.id == person.id) {
+        return Err(AppError::invalid(field, problem));
+    }
+    Ok(())
+}
+
+/// What the system administrator may change on an account: the name shown, the e-mail address
+/// notices go to (none: no e-mail) and their language.
+#[derive(Debug, Clone)]
+pub struct PersonDetails {
+    pub display_name: String,
+    pub email: String,
+    pub locale: String,
+}
+
+/// The system administrator corrects a person's name, notice address or notice language. Roles and
+/// units are the security administrator's ([`change_role`]).
+#[tracing::instrument(skip_all)]
+pub async fn update_details(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    person_id: i32,
+    details: PersonDetails,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    require(user, Role::Admin)?;
+    let display_name = details.display_name.trim().to_string();
+    if display_name.is_empty() {
+        return Err(AppError::invalid("display_name", Problem::Required));
+    }
+    if display_name.chars().count() > 64 {
+        return Err(AppError::invalid("display_name", Problem::TooLong));
+    }
+    let email = match details.email.trim() {
+        "" => None,
+        address if auth::plausible_email(address) => Some(address.to_string()),
+        _ => return Err(AppError::invalid("email", Problem::BadEmail)),
+    };
+    let locale = Locale::parse(&details.locale)
+        .ok_or(AppError::invalid("locale", Problem::OutOfRange))?
+        .tag()
+        .to_string();
+    let txn = begin_write(db).await?;
+    let found = person(&txn, person_id).await?;
+    if found.display_name == display_name && found.email == email && found.locale == locale {
+        return Ok(found);
+    }
+    let mut edit: user::ActiveModel = found.clone().into();
+    edit.display_name = Set(display_name.clone());
+    edit.email = Set(email.clone());
+    edit.locale = Set(locale.clone());
+    let changed = edit.update(&txn).await?;
+    audit::record(
+        &txn,
+        &Actor::user(user, meta),
+        Event {
+            action: crate::domain::AuditAction::UserUpdated,
+            entity_type: "user",
+            entity_id: Some(person_id.to_string()),
+            before: Some(json!({
+                "username": found.username,
+                "display_name": found.display_name,
+                "email": found.email,
+                "locale": found.locale,
+            })),
+            after: Some(json!({
+                "display_name": display_name, "email": email, "locale": locale,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// The security administrator lifts a lock after failed sign-ins (and clears the count).
+#[tracing::instrument(skip_all)]
+pub async fn unlock(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+    person_id: i32,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    require(user, Role::SecurityAdmin)?;
+    let txn = begin_write(db).await?;
+    let found = person(&txn, person_id).await?;
+    if found.locked_until.is_none() && found.failed_sign_ins == 0 {
+        return Ok(found);
+    }
+    let mut edit: user::ActiveModel = found.clone().into();
+    edit.locked_until = Set(None);
+    edit.failed_sign_ins = Set(0);
+    let changed = edit.update(&txn).await?;
+    audit::record(
+        &txn,
+        &Actor::user(user, meta),
+        Event {
+            action: crate::domain::AuditAction::UserUnlocked,
+            entity_type: "user",
+            entity_id: Some(person_id.to_string()),
+            before: Some(json!({
+                "username": found.username,
+                "locked_until": found.locked_until.map(|t| t.to_rfc3339()),
+                "failed_sign_ins": found.failed_sign_ins,
+            })),
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
+}
