@@ -50,31 +50,16 @@ pub async fn new_filing(
     idempotency_key: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{context, filings};
-    let user = context::require_user()?;
-    let new = filings::NewFiling {
-        kind,
-        account_id,
-        platform,
-        form,
-        idempotency_key,
+    let uc = context::use_case()?;
+    let new = filings::NewFiling { kind, account_id, platform, form, idempotency_key };
+    let created = filings::create_draft(&uc, new).await;
+    let back = match account_id {
+        Some(a) => format!("/filings/new?kind={}&account={a}", kind.as_str()),
+        None => format!("/filings/new?kind={}", kind.as_str()),
     };
-    let result = filings::create_draft(
-        &context::db()?,
-        &user,
-        &context::request_meta(),
-        new,
-        context::now(),
-    )
-    .await;
-    match result {
+    match created {
         Ok(created) => context::conclude(&format!("/filings/{}", created.id), Ok(())),
-        Err(error) => {
-            let back = match account_id {
-                Some(a) => format!("/filings/new?kind={}&account={a}", kind.as_str()),
-                None => format!("/filings/new?kind={}", kind.as_str()),
-            };
-            context::conclude(&back, Err(error))
-        }
+        Err(error) => context::conclude(&back, Err(error)),
     }
 }
 
@@ -95,18 +80,10 @@ pub async fn save_filing(
     let Ok(id) = filing_id(&id) else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
-    let user = context::require_user()?;
-    let result = filings::update_draft(
-        &context::db()?,
-        &user,
-        &context::request_meta(),
-        id,
-        platform,
-        form,
-        context::now(),
-    )
-    .await;
-    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+    context::step(&format!("/filings/{id}"), |uc| async move {
+        filings::update_draft(&uc, id, platform, form).await.map(|_| ())
+    })
+    .await
 }
 
 /// One review step on a filing. `note` is the return comment, the rejection or waiver reason, or
@@ -117,23 +94,10 @@ pub async fn filing_step(id: String, step: String, note: Option<String>) -> Resu
     let Ok(id) = filing_id(&id) else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
-    let user = context::require_user()?;
-    let (db, meta, now) = (context::db()?, context::request_meta(), context::now());
-    let note = note.unwrap_or_default();
-    let result = match step.as_str() {
-        "submit" => filings::submit(&db, &user, &meta, id, now).await,
-        "withdraw" => filings::withdraw(&db, &user, &meta, id, now).await,
-        "approve" => filings::approve(&db, &user, &meta, id, &note, now).await,
-        "return" => filings::return_for_correction(&db, &user, &meta, id, &note, now).await,
-        "reject" => filings::reject(&db, &user, &meta, id, &note, now).await,
-        "grant_waiver" => filings::grant_waiver(&db, &user, &meta, id, &note, now).await,
-        "confirm_completion" => filings::confirm_completion(&db, &user, &meta, id, now).await,
-        _ => Err(AppError::invalid(
-            "step",
-            crate::error::Problem::UnknownStep,
-        )),
-    };
-    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+    context::step(&format!("/filings/{id}"), |uc| async move {
+        filings::take_step(&uc, id, &step, &note.unwrap_or_default()).await
+    })
+    .await
 }
 
 /// 报备: the upward report of an approved filing.
@@ -148,22 +112,11 @@ pub async fn report_filing(
     let Ok(id) = filing_id(&id) else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
-    let user = context::require_user()?;
-    let report = filings::UpwardReport {
-        reported_on,
-        reported_to,
-        reference,
-    };
-    let result = filings::record_report(
-        &context::db()?,
-        &user,
-        &context::request_meta(),
-        id,
-        report,
-        context::now(),
-    )
-    .await;
-    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+    let report = filings::UpwardReport { reported_on, reported_to, reference };
+    context::step(&format!("/filings/{id}"), |uc| async move {
+        filings::record_report(&uc, id, report).await.map(|_| ())
+    })
+    .await
 }
 
 /// 报备更正: corrects a recorded upward report, with the reason (issue 15, item 12).
@@ -179,25 +132,12 @@ pub async fn correct_report(
     let Ok(id) = filing_id(&id) else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
-    let user = context::require_user()?;
-    let correction = filings::ReportCorrection {
-        report: filings::UpwardReport {
-            reported_on,
-            reported_to,
-            reference,
-        },
-        reason,
-    };
-    let result = filings::correct_report(
-        &context::db()?,
-        &user,
-        &context::request_meta(),
-        id,
-        correction,
-        context::now(),
-    )
-    .await;
-    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+    let report = filings::UpwardReport { reported_on, reported_to, reference };
+    let correction = filings::ReportCorrection { report, reason };
+    context::step(&format!("/filings/{id}"), |uc| async move {
+        filings::correct_report(&uc, id, correction).await.map(|_| ())
+    })
+    .await
 }
 
 /// Art. 12: the unit records completion on the platform and the public announcement.
@@ -211,21 +151,11 @@ pub async fn record_completion(
     let Ok(id) = filing_id(&id) else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
-    let user = context::require_user()?;
-    let evidence = filings::CompletionEvidence {
-        platform_done_on,
-        announcement_url,
-    };
-    let result = filings::record_completion(
-        &context::db()?,
-        &user,
-        &context::request_meta(),
-        id,
-        evidence,
-        context::now(),
-    )
-    .await;
-    context::conclude(&format!("/filings/{id}"), result.map(|_| ()))
+    let evidence = filings::CompletionEvidence { platform_done_on, announcement_url };
+    context::step(&format!("/filings/{id}"), |uc| async move {
+        filings::record_completion(&uc, id, evidence).await.map(|_| ())
+    })
+    .await
 }
 
 /// A fresh key for a new filing form, so that posting it twice creates one filing.
@@ -233,11 +163,8 @@ pub async fn record_completion(
 pub async fn form_key() -> Result<String, AppError> {
     use crate::server::context;
     // Only a unit's submitter files requests: the new-request page refuses everyone else.
-    context::respond(async {
-        let user = context::require_user()?;
-        if user.role != crate::domain::Role::Submitter {
-            return Err(AppError::Forbidden);
-        }
+    context::serve(|uc| async move {
+        uc.require(crate::domain::Capability::FileRequests)?;
         Ok(uuid::Uuid::new_v4().to_string())
     })
     .await

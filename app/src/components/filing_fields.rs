@@ -58,7 +58,7 @@ pub fn FilingFields(
     selected_platform: Option<String>,
 ) -> impl IntoView {
     let locale = use_locale();
-    let describes_account = matches!(kind, FilingKind::Open | FilingKind::Change);
+    let describes_account = kind.describes_account();
     let platform_problem = problems(&issues, Field::Platform, locale);
     let general: Vec<String> = issues
         .iter()

@@ -1,7 +1,7 @@
 //! Filings (备案申请) under Art. 11: their kinds, their states, who may take which step, and the
 //! checks a filing's form must pass before it is submitted (Art. 9, 10).
 use super::types::Role;
-use super::{Mobile, UnitKind};
+use super::{Capability, Mobile, UnitKind};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +82,106 @@ impl FilingKind {
     pub fn needs_account(self) -> bool {
         self != FilingKind::Open
     }
+
+    /// Whether the filing's form describes the account (name, verification subject, operator,
+    /// purpose, custodian): an opening states it, a change restates it (Art. 10); suspensions
+    /// and deregistrations give a reason instead.
+    pub fn describes_account(self) -> bool {
+        match self {
+            FilingKind::Open | FilingKind::Change => true,
+            FilingKind::Suspend | FilingKind::Deregister => false,
+        }
+    }
+
+    /// What approving (or completing) a filing of this kind does to the registry (Art. 11).
+    pub fn registry_effect(self) -> RegistryEffect {
+        match self {
+            FilingKind::Open => RegistryEffect::OpenAccount,
+            FilingKind::Change => RegistryEffect::ChangeAccount,
+            FilingKind::Suspend => RegistryEffect::Suspend,
+            FilingKind::Deregister => RegistryEffect::Deregister,
+        }
+    }
+
+    /// Art. 12: a change, suspension (关停) or deregistration (注销) of an account in the national
+    /// reporting system is finished on the platform (and announced) before the registry changes;
+    /// an opening creates a new account, which is not in that system yet.
+    pub fn needs_completion(self, account_in_national_system: bool) -> bool {
+        match self {
+            FilingKind::Open => false,
+            FilingKind::Change | FilingKind::Suspend | FilingKind::Deregister => {
+                account_in_national_system
+            }
+        }
+    }
+}
+
+/// What an approved filing does to the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryEffect {
+    /// A new account, from the form.
+    OpenAccount,
+    /// The account takes the form's values.
+    ChangeAccount,
+    /// The account is suspended (关停).
+    Suspend,
+    /// The account is deregistered (注销).
+    Deregister,
+}
+
+/// What happens to the Art. 11 review period (the county office's working days) at a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewPeriod {
+    Unchanged,
+    /// Receipt: a (new) period starts.
+    Opens,
+    /// A decision: the period closes with the target state (a return stops the clock, a
+    /// rejection or an approval ends it).
+    Closes,
+}
+
+/// A notice a step sends (the server maps it onto its outbox kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilingNotice {
+    /// To the county office and the reviewers: a filing was received.
+    Submitted,
+    /// To the unit: the decisions.
+    Returned,
+    Approved,
+    /// Approved; the unit still finishes on the platform (Art. 12).
+    AwaitingCompletion,
+    Rejected,
+    /// 报备 (or its correction), to the upper-level office.
+    Reported,
+}
+
+/// What a step does: the one table of DESIGN §4's state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// The state the filing moves to (None: it stays where it is).
+    pub to: Option<FilingState>,
+    pub period: ReviewPeriod,
+    pub notice: Option<FilingNotice>,
+    /// The registry changes in this step's transaction.
+    pub registry: Option<RegistryEffect>,
+}
+
+impl Transition {
+    const fn stays() -> Self {
+        Transition {
+            to: None,
+            period: ReviewPeriod::Unchanged,
+            notice: None,
+            registry: None,
+        }
+    }
+
+    const fn moves(to: FilingState) -> Self {
+        Transition {
+            to: Some(to),
+            ..Transition::stays()
+        }
+    }
 }
 
 /// Why a step was refused.
@@ -109,6 +209,7 @@ pub enum Refusal {
 /// The facts about a filing that decide who may act on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FilingFacts {
+    pub kind: FilingKind,
     pub state: FilingState,
     pub unit_id: i32,
     /// The user who created it (and submits it).
@@ -136,20 +237,49 @@ pub fn check(
     actor_unit: Option<i32>,
     filing: &FilingFacts,
 ) -> Result<(), Refusal> {
+    who_may(action, role, actor_id, actor_unit, filing)?;
+    step(action, filing).map(|_| ())
+}
+
+/// Whether the step is this person's to take, whatever the filing's state: their role holds the
+/// step's capability ([`Role::may`]), a submitter acts for their own unit, and (Art. 11) nobody
+/// decides a filing they submitted.
+fn who_may(
+    action: FilingAction,
+    role: Role,
+    actor_id: i32,
+    actor_unit: Option<i32>,
+    filing: &FilingFacts,
+) -> Result<(), Refusal> {
+    let capability = action.capability();
+    if !role.may(capability) {
+        return Err(Refusal::WrongRole);
+    }
+    match capability {
+        Capability::FileRequests if actor_unit != Some(filing.unit_id) => Err(Refusal::OtherUnit),
+        Capability::DecideFilings if filing.created_by == actor_id => Err(Refusal::OwnFiling),
+        _ => Ok(()),
+    }
+}
+
+impl FilingAction {
+    /// The capability a step needs: the unit's steps are filing requests, every other step (the
+    /// correction of a report included) is the county office's decision.
+    pub fn capability(self) -> Capability {
+        use FilingAction::*;
+        match self {
+            Edit | Submit | Withdraw | RecordCompletion => Capability::FileRequests,
+            Approve | Return | Reject | GrantWaiver | RecordReport | ConfirmCompletion
+            | CorrectReport => Capability::DecideFilings,
+        }
+    }
+}
+
+/// What `action` does to a filing as it stands, or why its state does not allow it (DESIGN §4).
+/// Who may take it is [`check`]'s question.
+pub fn step(action: FilingAction, filing: &FilingFacts) -> Result<Transition, Refusal> {
     use FilingAction::*;
     use FilingState::*;
-    let submitter_step = matches!(action, Edit | Submit | Withdraw | RecordCompletion);
-    // Every other step, the correction of a report included, is the county office's.
-    let reviewer_step = !submitter_step;
-    match role {
-        Role::Admin | Role::Auditor | Role::SecurityAdmin => return Err(Refusal::WrongRole),
-        Role::Submitter if reviewer_step => return Err(Refusal::WrongRole),
-        Role::Reviewer if submitter_step => return Err(Refusal::WrongRole),
-        Role::Submitter if actor_unit != Some(filing.unit_id) => return Err(Refusal::OtherUnit),
-        // Art. 11 review is the county office's; nobody decides a filing they submitted.
-        Role::Reviewer if filing.created_by == actor_id => return Err(Refusal::OwnFiling),
-        _ => {}
-    }
     let state_allows = match action {
         Edit | Submit | Withdraw => matches!(filing.state, Draft | Returned),
         Approve | Return | Reject => filing.state == Submitted,
@@ -169,7 +299,47 @@ pub fn check(
         // silently recorded again (issue 15, item 12).
         RecordReport if filing.reported => Err(Refusal::AlreadyReported),
         CorrectReport if !filing.reported => Err(Refusal::NotReported),
-        _ => Ok(()),
+        _ => Ok(transition(action, filing)),
+    }
+}
+
+/// The transition of an allowed step.
+fn transition(action: FilingAction, filing: &FilingFacts) -> Transition {
+    use FilingAction::*;
+    use FilingState::*;
+    let decided = |to, notice| Transition {
+        period: ReviewPeriod::Closes,
+        notice: Some(notice),
+        ..Transition::moves(to)
+    };
+    match action {
+        Edit | GrantWaiver | RecordCompletion => Transition::stays(),
+        Withdraw => Transition::moves(Withdrawn),
+        // Art. 11: the county office's period runs from receipt; a resubmission starts a new one.
+        Submit => Transition {
+            period: ReviewPeriod::Opens,
+            notice: Some(FilingNotice::Submitted),
+            ..Transition::moves(Submitted)
+        },
+        // Art. 11: a return stops the clock; a rejection ends the period.
+        Return => decided(Returned, FilingNotice::Returned),
+        Reject => decided(Rejected, FilingNotice::Rejected),
+        // Art. 12: for accounts in the national system the registry changes only at completion.
+        Approve if filing.completion_required => {
+            decided(Approved, FilingNotice::AwaitingCompletion)
+        }
+        Approve => Transition {
+            registry: Some(filing.kind.registry_effect()),
+            ..decided(Approved, FilingNotice::Approved)
+        },
+        ConfirmCompletion => Transition {
+            registry: Some(filing.kind.registry_effect()),
+            ..Transition::moves(Completed)
+        },
+        RecordReport | CorrectReport => Transition {
+            notice: Some(FilingNotice::Reported),
+            ..Transition::stays()
+        },
     }
 }
 
@@ -185,6 +355,48 @@ pub fn available(
         .copied()
         .filter(|a| check(*a, role, actor_id, actor_unit, filing).is_ok())
         .collect()
+}
+
+/// Art. 9's question about one account, opened or imported: who hosts it, on which platform,
+/// and what the unit already holds there. `T` names what is already there (an account's name, a
+/// pending request's number, or nothing more than the fact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Art9Case<T> {
+    pub unit_kind: UnitKind,
+    /// Whether the platform is nationally approved (None: no platform chosen yet).
+    pub platform_approved: Option<bool>,
+    /// The unit's live account on the platform, or its open request there in the county office's
+    /// hands, if any.
+    pub existing: Option<T>,
+    /// The county office allowed an exception (Art. 9 "原则上": in principle one account).
+    pub waived: bool,
+}
+
+/// Art. 9's answer: each breach it finds (none: the account may exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Art9Verdict<T> {
+    /// 不得以单位内设机构名义开办: internal divisions host no accounts.
+    pub unit_may_not_host: bool,
+    /// 不得在国家有关主管部门未予核准的平台上开办.
+    pub platform_not_approved: bool,
+    /// 一个单位原则上在同一新媒体平台只开办一个: what the new account would duplicate, unless
+    /// waived.
+    pub duplicate_of: Option<T>,
+}
+
+impl<T> Art9Verdict<T> {
+    pub fn allowed(&self) -> bool {
+        !self.unit_may_not_host && !self.platform_not_approved && self.duplicate_of.is_none()
+    }
+}
+
+/// Art. 9, decided in one place for filings (submission, approval), the import and the reports.
+pub fn art9<T>(case: Art9Case<T>) -> Art9Verdict<T> {
+    Art9Verdict {
+        unit_may_not_host: !case.unit_kind.may_host_accounts(),
+        platform_not_approved: case.platform_approved == Some(false),
+        duplicate_of: case.existing.filter(|_| !case.waived),
+    }
 }
 
 /// A form field of a filing (the 备案表's boxes), for inline errors and change lists.
@@ -372,7 +584,7 @@ pub fn issues(form: &FilingForm, ctx: &FilingContext<'_>) -> Vec<(Field, Issue)>
     if kind.needs_account() && !ctx.has_target_account {
         found.push((Field::Account, Issue::Required));
     }
-    let describes_account = matches!(kind, FilingKind::Open | FilingKind::Change);
+    let describes_account = kind.describes_account();
     if describes_account {
         need(&mut found, Field::AccountName, &form.account_name, MAX_TEXT);
         need(
@@ -428,13 +640,20 @@ pub fn issues(form: &FilingForm, ctx: &FilingContext<'_>) -> Vec<(Field, Issue)>
     );
     if open {
         // Art. 9: no accounts in the name of internal sub-units, none on unapproved platforms.
-        if !ctx.unit_kind.may_host_accounts() {
+        // (A duplicate is the service's question: it needs the registry.)
+        let verdict = art9::<()>(Art9Case {
+            unit_kind: ctx.unit_kind,
+            platform_approved: ctx.platform_approved,
+            existing: None,
+            waived: false,
+        });
+        if verdict.unit_may_not_host {
             found.push((Field::Account, Issue::UnitMayNotHost));
         }
-        match ctx.platform_approved {
-            None => found.push((Field::Platform, Issue::Required)),
-            Some(false) => found.push((Field::Platform, Issue::PlatformNotApproved)),
-            Some(true) => {}
+        if ctx.platform_approved.is_none() {
+            found.push((Field::Platform, Issue::Required));
+        } else if verdict.platform_not_approved {
+            found.push((Field::Platform, Issue::PlatformNotApproved));
         }
     }
     found
@@ -485,6 +704,7 @@ mod tests {
 
     fn facts(state: FilingState) -> FilingFacts {
         FilingFacts {
+            kind: FilingKind::Change,
             state,
             unit_id: UNIT,
             created_by: SUBMITTER,
@@ -618,6 +838,155 @@ mod tests {
             by_reviewer(CorrectReport, &facts(Submitted)),
             Err(Refusal::WrongState)
         );
+    }
+
+    /// The steps the code before the state machine allowed, and where each moved the filing
+    /// (`filings.rs` at 45957e8): every (action, state) pair outside this table is `WrongState`.
+    const OLD_STEPS: &[(FilingAction, &[FilingState], Option<FilingState>)] = &[
+        (Edit, &[Draft, Returned], None),
+        (Submit, &[Draft, Returned], Some(Submitted)),
+        (Withdraw, &[Draft, Returned], Some(Withdrawn)),
+        (Approve, &[Submitted], Some(Approved)),
+        (Return, &[Submitted], Some(Returned)),
+        (Reject, &[Submitted], Some(Rejected)),
+        (GrantWaiver, &[Draft, Returned, Submitted], None),
+        (RecordReport, &[Approved, Completed], None),
+        (CorrectReport, &[Approved, Completed], None),
+        (RecordCompletion, &[Approved], None),
+        (ConfirmCompletion, &[Approved], Some(Completed)),
+    ];
+
+    /// Facts under which the flag-dependent steps are allowed where their state allows them.
+    fn facts_for(action: FilingAction, state: FilingState) -> FilingFacts {
+        FilingFacts {
+            completion_required: true,
+            completion_recorded: true,
+            reported: action == CorrectReport,
+            ..facts(state)
+        }
+    }
+
+    #[test]
+    fn step_allows_the_same_pairs_as_before_and_moves_to_the_same_states() {
+        assert_eq!(OLD_STEPS.len(), FilingAction::ALL.len());
+        for (action, allowed, to) in OLD_STEPS {
+            for state in FilingState::ALL {
+                let got = step(*action, &facts_for(*action, *state)).map(|t| t.to);
+                let want = if allowed.contains(state) {
+                    Ok(*to)
+                } else {
+                    Err(Refusal::WrongState)
+                };
+                assert_eq!(got, want, "{action:?} on {state:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn art11_decisions_close_the_review_period_and_receipt_opens_it() {
+        let period = |action, state| step(action, &facts_for(action, state)).map(|t| t.period);
+        assert_eq!(period(Submit, Draft), Ok(ReviewPeriod::Opens));
+        assert_eq!(period(Submit, Returned), Ok(ReviewPeriod::Opens));
+        for action in [Approve, Return, Reject] {
+            assert_eq!(period(action, Submitted), Ok(ReviewPeriod::Closes));
+        }
+        for action in [Edit, Withdraw, GrantWaiver] {
+            assert_eq!(period(action, Draft), Ok(ReviewPeriod::Unchanged));
+        }
+        assert_eq!(period(ConfirmCompletion, Approved), Ok(ReviewPeriod::Unchanged));
+    }
+
+    #[test]
+    fn each_step_sends_the_notice_it_sent_before() {
+        let notice = |action, f: FilingFacts| step(action, &f).map(|t| t.notice);
+        assert_eq!(
+            notice(Submit, facts(Draft)),
+            Ok(Some(FilingNotice::Submitted))
+        );
+        assert_eq!(
+            notice(Return, facts(Submitted)),
+            Ok(Some(FilingNotice::Returned))
+        );
+        assert_eq!(
+            notice(Reject, facts(Submitted)),
+            Ok(Some(FilingNotice::Rejected))
+        );
+        assert_eq!(
+            notice(Approve, facts(Submitted)),
+            Ok(Some(FilingNotice::Approved))
+        );
+        let art12 = FilingFacts {
+            completion_required: true,
+            ..facts(Submitted)
+        };
+        assert_eq!(
+            notice(Approve, art12),
+            Ok(Some(FilingNotice::AwaitingCompletion))
+        );
+        assert_eq!(
+            notice(RecordReport, facts(Approved)),
+            Ok(Some(FilingNotice::Reported))
+        );
+        for action in [Edit, Withdraw, GrantWaiver] {
+            assert_eq!(notice(action, facts(Draft)), Ok(None));
+        }
+        assert_eq!(notice(ConfirmCompletion, facts_for(ConfirmCompletion, Approved)), Ok(None));
+    }
+
+    #[test]
+    fn the_registry_changes_at_approval_or_at_art12_completion() {
+        for kind in FilingKind::ALL {
+            let submitted = FilingFacts {
+                kind: *kind,
+                ..facts(Submitted)
+            };
+            let effect = Some(kind.registry_effect());
+            assert_eq!(step(Approve, &submitted).map(|t| t.registry), Ok(effect));
+            let art12 = FilingFacts {
+                completion_required: true,
+                ..submitted
+            };
+            assert_eq!(step(Approve, &art12).map(|t| t.registry), Ok(None));
+            let done = FilingFacts {
+                state: Approved,
+                completion_recorded: true,
+                ..art12
+            };
+            assert_eq!(step(ConfirmCompletion, &done).map(|t| t.registry), Ok(effect));
+        }
+    }
+
+    #[test]
+    fn kinds_say_what_their_form_describes_and_when_art12_applies() {
+        use FilingKind::*;
+        assert!(Open.describes_account() && Change.describes_account());
+        assert!(!Suspend.describes_account() && !Deregister.describes_account());
+        assert!(!Open.needs_completion(true));
+        for kind in [Change, Suspend, Deregister] {
+            assert!(kind.needs_completion(true) && !kind.needs_completion(false));
+        }
+    }
+
+    #[test]
+    fn art9_one_account_per_unit_per_platform_unless_waived() {
+        let case = Art9Case {
+            unit_kind: UnitKind::Department,
+            platform_approved: Some(true),
+            existing: Some("石柱教育"),
+            waived: false,
+        };
+        assert_eq!(art9(case).duplicate_of, Some("石柱教育"));
+        assert!(!art9(case).allowed());
+        let waived = Art9Case { waived: true, ..case };
+        assert!(art9(waived).allowed());
+        let internal = Art9Case::<&str> {
+            unit_kind: UnitKind::InternalDivision,
+            platform_approved: Some(false),
+            existing: None,
+            waived: true,
+        };
+        let verdict = art9(internal);
+        assert!(verdict.unit_may_not_host && verdict.platform_not_approved);
     }
 
     #[test]

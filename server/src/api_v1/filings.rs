@@ -67,8 +67,7 @@ pub async fn create(
         form: body.form,
         idempotency_key: idempotency_key(&headers)?,
     };
-    let now = state.clock.now();
-    let created = filings::create_draft(&state.db, &caller.user, &caller.meta, new, now).await?;
+    let created = filings::create_draft(&caller.use_case(&state), new).await?;
     let Json(filing) = current(&state, &caller, created.id).await?;
     let location = HeaderValue::from_str(&format!("/api/v1/filings/{}", filing.id))
         .map_err(|e| ApiFailure::App(app::error::AppError::internal(e)))?;
@@ -119,21 +118,11 @@ pub async fn patch(
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<FilingPatch>,
 ) -> ApiResult<Json<Filing>> {
-    let now = state.clock.now();
     // The form to merge into is read, not shown: the answer below is the view that is recorded.
     let form = filing_views::editable_form(&state.db, &caller.user, id).await?;
     let platform = patch.platform.clone();
     let form = patch.apply(form);
-    filings::update_draft(
-        &state.db,
-        &caller.user,
-        &caller.meta,
-        id,
-        platform,
-        form,
-        now,
-    )
-    .await?;
+    filings::update_draft(&caller.use_case(&state), id, platform, form).await?;
     current(&state, &caller, id).await
 }
 
@@ -161,7 +150,7 @@ pub async fn history(
 /// A step of the review: the same documented answers for each.
 macro_rules! step {
     ($doc:literal, $path:literal, $body:ident,
-     $name:ident($state:ident, $caller:ident, $id:ident, $req:ident) $block:block) => {
+     $name:ident($uc:ident, $id:ident, $req:ident) $block:block) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "filings",
             params(("id" = i32, Path, description = "The filing's id")),
@@ -178,17 +167,18 @@ macro_rules! step {
                 (status = 422, description = "A required value is missing or malformed, or the form has problems that block the step", body = ErrorBody),
             ))]
         pub async fn $name(
-            State($state): State<AppState>,
-            $caller: Caller,
+            State(state): State<AppState>,
+            caller: Caller,
             ApiPath($id): ApiPath<i32>,
             ApiJson($req): ApiJson<$body>,
         ) -> ApiResult<Json<Filing>> {
+            let $uc = caller.use_case(&state);
             let stepped = $block;
             stepped?;
-            current(&$state, &$caller, $id).await
+            current(&state, &caller, $id).await
         }
     };
-    ($doc:literal, $path:literal, $name:ident($state:ident, $caller:ident, $id:ident) $block:block) => {
+    ($doc:literal, $path:literal, $name:ident($uc:ident, $id:ident) $block:block) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "filings",
             params(("id" = i32, Path, description = "The filing's id")),
@@ -202,67 +192,63 @@ macro_rules! step {
                 (status = 422, description = "The form has problems that block the step", body = ErrorBody),
             ))]
         pub async fn $name(
-            State($state): State<AppState>,
-            $caller: Caller,
+            State(state): State<AppState>,
+            caller: Caller,
             ApiPath($id): ApiPath<i32>,
         ) -> ApiResult<Json<Filing>> {
+            let $uc = caller.use_case(&state);
             let stepped = $block;
             stepped?;
-            current(&$state, &$caller, $id).await
+            current(&state, &caller, $id).await
         }
     };
 }
 
 step!("Submits (or resubmits) a filing whose form passes every rule; the Art. 11 period starts.",
-"/api/v1/filings/{id}/submit", submit(state, caller, id) {
-    filings::submit(&state.db, &caller.user, &caller.meta, id, state.clock.now()).await
+"/api/v1/filings/{id}/submit", submit(uc, id) {
+    filings::submit(&uc, id).await
 });
 
 step!("Withdraws a draft or returned filing.",
-"/api/v1/filings/{id}/withdraw", withdraw(state, caller, id) {
-    filings::withdraw(&state.db, &caller.user, &caller.meta, id, state.clock.now()).await
+"/api/v1/filings/{id}/withdraw", withdraw(uc, id) {
+    filings::withdraw(&uc, id).await
 });
 
 step!("Approves a submitted filing (county office); the rules and Art. 9 are checked again.",
-"/api/v1/filings/{id}/approve", ApproveRequest, approve(state, caller, id, body) {
-    let now = state.clock.now();
-    filings::approve(&state.db, &caller.user, &caller.meta, id, &body.note, now).await
+"/api/v1/filings/{id}/approve", ApproveRequest, approve(uc, id, body) {
+    filings::approve(&uc, id, &body.note).await
 });
 
 step!("Returns a submitted filing for correction, with what to correct; the clock stops.",
-"/api/v1/filings/{id}/return", ReturnRequest, return_for_correction(state, caller, id, body) {
-    let (db, user, meta, now) = (&state.db, &caller.user, &caller.meta, state.clock.now());
-    filings::return_for_correction(db, user, meta, id, &body.comment, now).await
+"/api/v1/filings/{id}/return", ReturnRequest, return_for_correction(uc, id, body) {
+    filings::return_for_correction(&uc, id, &body.comment).await
 });
 
 step!("Rejects a submitted filing, with the reason.",
-"/api/v1/filings/{id}/reject", ReasonRequest, reject(state, caller, id, body) {
-    let now = state.clock.now();
-    filings::reject(&state.db, &caller.user, &caller.meta, id, &body.reason, now).await
+"/api/v1/filings/{id}/reject", ReasonRequest, reject(uc, id, body) {
+    filings::reject(&uc, id, &body.reason).await
 });
 
 step!("Grants an Art. 9 waiver to an open request (county office), with the reason.",
-"/api/v1/filings/{id}/grant-waiver", ReasonRequest, grant_waiver(state, caller, id, body) {
-    let now = state.clock.now();
-    filings::grant_waiver(&state.db, &caller.user, &caller.meta, id, &body.reason, now).await
+"/api/v1/filings/{id}/grant-waiver", ReasonRequest, grant_waiver(uc, id, body) {
+    filings::grant_waiver(&uc, id, &body.reason).await
 });
 
 step!("Records that the decision was reported to the upper level (Art. 11), once: the date lies \
    between the decision and today (China time); a recorded report is changed only by \
    `correct-report`.",
-"/api/v1/filings/{id}/report-upstream", ReportRequest, report_upstream(state, caller, id, body) {
+"/api/v1/filings/{id}/report-upstream", ReportRequest, report_upstream(uc, id, body) {
     let report = UpwardReport {
         reported_on: body.reported_on,
         reported_to: body.reported_to,
         reference: body.reference,
     };
-    let now = state.clock.now();
-    filings::record_report(&state.db, &caller.user, &caller.meta, id, report, now).await
+    filings::record_report(&uc, id, report).await
 });
 
 step!("Corrects a recorded upward report, with the reason: audited as a correction, and one \
    correction notice (not a second report) goes to the upper level.",
-"/api/v1/filings/{id}/correct-report", CorrectReportRequest, correct_report(state, caller, id, body) {
+"/api/v1/filings/{id}/correct-report", CorrectReportRequest, correct_report(uc, id, body) {
     let correction = ReportCorrection {
         report: UpwardReport {
             reported_on: body.reported_on,
@@ -271,23 +257,20 @@ step!("Corrects a recorded upward report, with the reason: audited as a correcti
         },
         reason: body.reason,
     };
-    let now = state.clock.now();
-    filings::correct_report(&state.db, &caller.user, &caller.meta, id, correction, now).await
+    filings::correct_report(&uc, id, correction).await
 });
 
 step!("The unit's evidence that the platform carried out an approved step (Art. 12); the \
    announcement's screenshot must be attached first.",
-"/api/v1/filings/{id}/complete", CompletionRequest, complete(state, caller, id, body) {
+"/api/v1/filings/{id}/complete", CompletionRequest, complete(uc, id, body) {
     let evidence = CompletionEvidence {
         platform_done_on: body.platform_done_on,
         announcement_url: body.announcement_url,
     };
-    let now = state.clock.now();
-    filings::record_completion(&state.db, &caller.user, &caller.meta, id, evidence, now).await
+    filings::record_completion(&uc, id, evidence).await
 });
 
 step!("Confirms the unit's completion evidence (county office); the registry changes now (Art. 12).",
-"/api/v1/filings/{id}/confirm-completion", confirm_completion(state, caller, id) {
-    let now = state.clock.now();
-    filings::confirm_completion(&state.db, &caller.user, &caller.meta, id, now).await
+"/api/v1/filings/{id}/confirm-completion", confirm_completion(uc, id) {
+    filings::confirm_completion(&uc, id).await
 });

@@ -36,7 +36,7 @@ async fn submit_at(
     form.collective_decision_on = "2026-08-28".into();
     form.leader_consent_on = "2026-09-01".into();
     let f = draft(app, who, FilingKind::Open, Some(platform), None, form).await;
-    filings::submit(&app.db, who, meta(), f.id, at)
+    filings::submit(&app.case_at(who, at), f.id)
         .await
         .unwrap()
 }
@@ -58,35 +58,15 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
     let f = submit_at(&app, &submitter, "weibo", fixed_now()).await;
     assert_eq!(f.due_on, Some(day(2026, 12, 2)));
 
-    filings::return_for_correction(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        "补充材料",
-        china(2026, 11, 28, 10, 0),
-    )
+    filings::return_for_correction(&app.case_at(&reviewer, china(2026, 11, 28, 10, 0)), f.id, "补充材料")
     .await
     .unwrap();
-    let resubmitted = filings::submit(
-        &app.db,
-        &submitter,
-        meta(),
-        f.id,
-        china(2026, 11, 30, 10, 0),
-    )
+    let resubmitted = filings::submit(&app.case_at(&submitter, china(2026, 11, 30, 10, 0)), f.id)
     .await
     .unwrap();
     // Received again Monday 11-30: a new period, due Thursday 12-03.
     assert_eq!(resubmitted.due_on, Some(day(2026, 12, 3)));
-    filings::approve(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        "",
-        china(2026, 12, 4, 10, 0),
-    )
+    filings::approve(&app.case_at(&reviewer, china(2026, 12, 4, 10, 0)), f.id, "")
     .await
     .unwrap();
 

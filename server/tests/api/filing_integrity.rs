@@ -1,7 +1,7 @@
 //! Issue 15, items 11, 12 and the filings list of item 10: one request at a time per account (held
 //! by the database), an upward report recorded once with a date between the decision and today and
 //! corrected only as a correction, and the filings listed a page at a time.
-use crate::filings::{draft, meta, open_form, submitted_open};
+use crate::filings::{draft, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now, testid_text};
 use app::domain::filing::{FilingForm, FilingKind, Refusal};
 use app::domain::registry::{DEFAULT_PER_PAGE, Paging};
@@ -44,7 +44,7 @@ async fn submitted_change(app: &TestApp) -> (i32, filing::Model) {
         change_form(),
     )
     .await;
-    let submitted = filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    let submitted = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
     (account_id, submitted)
@@ -80,16 +80,16 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
     };
     // While the change is a draft, and while the county office has it.
     let new = || new_on(FilingKind::Deregister, account_id, closing_form());
-    let refused = filings::create_draft(&app.db, &submitter, meta(), new(), fixed_now())
+    let refused = filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
         .await
         .unwrap_err();
     assert_eq!(refused, expected);
     assert!(refused.message(Locale::ZhCn).contains(&change.number));
     assert!(refused.message(Locale::En).contains(&change.number));
-    filings::submit(&app.db, &submitter, meta(), change.id, fixed_now())
+    filings::submit(&app.case_at(&submitter, fixed_now()), change.id)
         .await
         .unwrap();
-    let refused = filings::create_draft(&app.db, &submitter, meta(), new(), fixed_now())
+    let refused = filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
         .await
         .unwrap_err();
     assert_eq!(refused, expected);
@@ -104,17 +104,10 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
     );
     // Once the change is decided, the next request may be made.
     let reviewer = app.user("reviewer").await;
-    filings::reject(
-        &app.db,
-        &reviewer,
-        meta(),
-        change.id,
-        "用途与职能不符",
-        fixed_now(),
-    )
+    filings::reject(&app.case_at(&reviewer, fixed_now()), change.id, "用途与职能不符")
     .await
     .unwrap();
-    filings::create_draft(&app.db, &submitter, meta(), new(), fixed_now())
+    filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
         .await
         .unwrap();
 }
@@ -151,7 +144,7 @@ async fn the_database_itself_refuses_a_second_pending_request_on_an_account() {
     // it is submitted, naming the request that holds the account.
     let legacy = copy("draft", 9002).insert(&app.db).await.unwrap();
     let submitter = app.user("submitter").await;
-    let refused = filings::submit(&app.db, &submitter, meta(), legacy.id, fixed_now())
+    let refused = filings::submit(&app.case_at(&submitter, fixed_now()), legacy.id)
         .await
         .unwrap_err();
     assert_eq!(
@@ -196,7 +189,7 @@ async fn approval_rechecks_the_account_and_applies_nothing_to_a_deregistered_one
     closed.update(&app.db).await.unwrap();
 
     let reviewer = app.user("reviewer").await;
-    let refused = filings::approve(&app.db, &reviewer, meta(), change.id, "", fixed_now())
+    let refused = filings::approve(&app.case_at(&reviewer, fixed_now()), change.id, "")
         .await
         .unwrap_err();
     assert_eq!(refused, AppError::Refused(Refusal::AccountDeregistered));
@@ -215,12 +208,12 @@ async fn approval_rechecks_the_account_and_applies_nothing_to_a_deregistered_one
     assert_eq!(f.state, "submitted");
     // Nor is a new request made on it.
     let submitter = app.user("submitter").await;
-    filings::withdraw(&app.db, &submitter, meta(), change.id, fixed_now())
+    filings::withdraw(&app.case_at(&submitter, fixed_now()), change.id)
         .await
         .unwrap_err();
     let new = new_on(FilingKind::Change, account_id, change_form());
     assert_eq!(
-        filings::create_draft(&app.db, &submitter, meta(), new, fixed_now())
+        filings::create_draft(&app.case_at(&submitter, fixed_now()), new)
             .await
             .unwrap_err(),
         AppError::Refused(Refusal::AccountDeregistered)
@@ -251,7 +244,7 @@ async fn approved_open(app: &TestApp) -> filing::Model {
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
     let f = submitted_open(app, &submitter, "weibo", "石柱教育").await;
-    filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap()
 }
@@ -286,7 +279,7 @@ async fn an_upward_report_is_dated_between_the_decision_and_today_in_china() {
         ("2026-11-26", Problem::BeforeDecision),
     ] {
         let refused =
-            filings::record_report(&app.db, &reviewer, meta(), f.id, report(on), fixed_now())
+            filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report(on))
                 .await
                 .unwrap_err();
         assert_eq!(refused, AppError::invalid("reported_on", problem), "{on}");
@@ -302,14 +295,7 @@ async fn an_upward_report_is_dated_between_the_decision_and_today_in_china() {
     // Late in the evening in China is already the next day in China, though not in UTC.
     let evening =
         chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 28, 16, 30, 0).unwrap();
-    filings::record_report(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        report("2026-11-29"),
-        evening,
-    )
+    filings::record_report(&app.case_at(&reviewer, evening), f.id, report("2026-11-29"))
     .await
     .unwrap();
 }
@@ -327,39 +313,18 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
         reason: reason.into(),
     };
     assert_eq!(
-        filings::correct_report(
-            &app.db,
-            &reviewer,
-            meta(),
-            f.id,
-            correction("笔误"),
-            fixed_now()
-        )
+        filings::correct_report(&app.case_at(&reviewer, fixed_now()), f.id, correction("笔误"))
         .await
         .unwrap_err(),
         AppError::Refused(Refusal::NotReported)
     );
-    filings::record_report(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        report("2026-11-27"),
-        fixed_now(),
-    )
+    filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report("2026-11-27"))
     .await
     .unwrap();
     assert_eq!(upward_notices(&app).await.len(), 1);
 
     // Recording it again, even with other values, is refused and sends nothing.
-    let again = filings::record_report(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        report("2026-11-27"),
-        fixed_now(),
-    )
+    let again = filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report("2026-11-27"))
     .await
     .unwrap_err();
     assert_eq!(again, AppError::Refused(Refusal::AlreadyReported));
@@ -367,14 +332,7 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
     assert_eq!(upward_notices(&app).await.len(), 1);
     // A correction needs its reason, and must correct something.
     assert_eq!(
-        filings::correct_report(
-            &app.db,
-            &reviewer,
-            meta(),
-            f.id,
-            correction("  "),
-            fixed_now()
-        )
+        filings::correct_report(&app.case_at(&reviewer, fixed_now()), f.id, correction("  "))
         .await
         .unwrap_err(),
         AppError::invalid("reason", Problem::Required)
@@ -384,7 +342,7 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
         reason: "核对".into(),
     };
     assert_eq!(
-        filings::correct_report(&app.db, &reviewer, meta(), f.id, same, fixed_now())
+        filings::correct_report(&app.case_at(&reviewer, fixed_now()), f.id, same)
             .await
             .unwrap_err(),
         AppError::invalid("reported_on", Problem::ReportUnchanged)
@@ -395,7 +353,7 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
         reason: "笔误".into(),
     };
     assert_eq!(
-        filings::correct_report(&app.db, &reviewer, meta(), f.id, future, fixed_now())
+        filings::correct_report(&app.case_at(&reviewer, fixed_now()), f.id, future)
             .await
             .unwrap_err(),
         AppError::invalid("reported_on", Problem::FutureDate)
@@ -404,27 +362,13 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
     // A submitter corrects nothing.
     let submitter = app.user("submitter").await;
     assert_eq!(
-        filings::correct_report(
-            &app.db,
-            &submitter,
-            meta(),
-            f.id,
-            correction("笔误"),
-            fixed_now()
-        )
+        filings::correct_report(&app.case_at(&submitter, fixed_now()), f.id, correction("笔误"))
         .await
         .unwrap_err(),
         AppError::Refused(Refusal::WrongRole)
     );
 
-    let corrected = filings::correct_report(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        correction("文号笔误"),
-        fixed_now(),
-    )
+    let corrected = filings::correct_report(&app.case_at(&reviewer, fixed_now()), f.id, correction("文号笔误"))
     .await
     .unwrap();
     assert_eq!(
@@ -492,14 +436,7 @@ async fn the_correction_form_is_offered_once_a_report_is_recorded() {
     let page = app.html(&reviewer, &path).await;
     assert!(page.contains("data-testid=\"report-form\""));
     assert!(!page.contains("data-testid=\"report-correction-form\""));
-    filings::record_report(
-        &app.db,
-        &reviewer_user,
-        meta(),
-        f.id,
-        report("2026-11-27"),
-        fixed_now(),
-    )
+    filings::record_report(&app.case_at(&reviewer_user, fixed_now()), f.id, report("2026-11-27"))
     .await
     .unwrap();
     let page = app.html(&reviewer, &path).await;

@@ -62,7 +62,7 @@ pub async fn draft(
         form,
         idempotency_key: None,
     };
-    filings::create_draft(&app.db, who, meta(), new, fixed_now())
+    filings::create_draft(&app.case_at(who, fixed_now()), new)
         .await
         .unwrap()
 }
@@ -82,7 +82,7 @@ pub async fn submitted_open(
         open_form(name),
     )
     .await;
-    filings::submit(&app.db, who, meta(), f.id, fixed_now())
+    filings::submit(&app.case_at(who, fixed_now()), f.id)
         .await
         .unwrap()
 }
@@ -120,7 +120,7 @@ async fn an_open_request_approved_by_the_county_office_puts_the_account_in_the_r
     assert!(f.number.starts_with("2026-"));
     assert_eq!(f.received_at, Some(fixed_now()));
 
-    let approved = filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    let approved = filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
 
@@ -193,7 +193,7 @@ async fn art9_a_second_open_request_is_refused_at_submit_naming_the_live_account
         open_form("石柱教育二号"),
     )
     .await;
-    let refused = filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    let refused = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap_err();
     assert_eq!(
@@ -225,7 +225,7 @@ async fn art9_a_pending_open_request_blocks_another_naming_its_number() {
         open_form("石柱教育"),
     )
     .await;
-    let refused = filings::submit(&app.db, &submitter, meta(), second.id, fixed_now())
+    let refused = filings::submit(&app.case_at(&submitter, fixed_now()), second.id)
         .await
         .unwrap_err();
     assert_eq!(
@@ -250,20 +250,13 @@ async fn art9_a_waiver_granted_by_the_county_office_allows_a_second_account() {
         open_form("石柱教育招生"),
     )
     .await;
-    filings::grant_waiver(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        "招生季专用，县政府办公室同意",
-        fixed_now(),
-    )
+    filings::grant_waiver(&app.case_at(&reviewer, fixed_now()), f.id, "招生季专用，县政府办公室同意")
     .await
     .unwrap();
-    filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
-    filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
     assert_eq!(live_accounts(&app, "education", "wechat_oa").await, 2);
@@ -302,9 +295,11 @@ async fn art9_two_approvals_racing_for_the_same_unit_and_platform_leave_exactly_
         force.state = Set("submitted".into());
         force.update(&app.db).await.unwrap();
 
+        let uc_a = app.case_at(&reviewer, fixed_now());
+        let uc_b = app.case_at(&second_reviewer, fixed_now());
         let (ra, rb) = tokio::join!(
-            filings::approve(&app.db, &reviewer, meta(), a.id, "", fixed_now()),
-            filings::approve(&app.db, &second_reviewer, meta(), b.id, "", fixed_now()),
+            filings::approve(&uc_a, a.id, ""),
+            filings::approve(&uc_b, b.id, ""),
         );
         let wins = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
         assert_eq!(wins, 1, "round {round}: {ra:?} / {rb:?}");
@@ -355,9 +350,11 @@ async fn the_same_filing_approved_twice_at_once_is_decided_once() {
         .add_user("reviewer2", "reviewer", Some("county-office"))
         .await;
     let f = submitted_open(&app, &submitter, "bilibili", "石柱教育").await;
+    let uc_a = app.case_at(&reviewer, fixed_now());
+    let uc_b = app.case_at(&second_reviewer, fixed_now());
     let (ra, rb) = tokio::join!(
-        filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now()),
-        filings::approve(&app.db, &second_reviewer, meta(), f.id, "", fixed_now()),
+        filings::approve(&uc_a, f.id, ""),
+        filings::approve(&uc_b, f.id, ""),
     );
     assert_eq!(
         [&ra, &rb].iter().filter(|r| r.is_ok()).count(),
@@ -392,7 +389,7 @@ async fn art10_the_verification_subject_must_be_the_units_full_name() {
         form,
     )
     .await;
-    let refused = filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    let refused = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap_err();
     assert_eq!(
@@ -430,7 +427,7 @@ async fn art9_an_internal_division_cannot_host_an_account() {
         ..open_form("政务公开")
     };
     let f = draft(&app, &clerk, FilingKind::Open, Some("weibo"), None, form).await;
-    let refused = filings::submit(&app.db, &clerk, meta(), f.id, fixed_now())
+    let refused = filings::submit(&app.case_at(&clerk, fixed_now()), f.id)
         .await
         .unwrap_err();
     assert_eq!(
@@ -465,7 +462,7 @@ async fn art9_a_platform_the_national_authorities_have_not_approved_cannot_host_
         open_form("石柱教育"),
     )
     .await;
-    let refused = filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    let refused = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap_err();
     assert_eq!(
@@ -489,10 +486,10 @@ async fn suspending_an_account_outside_the_national_system_changes_the_registry_
         closing_form(),
     )
     .await;
-    filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
-    let approved = filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    let approved = filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
     assert!(!approved.completion_required);
@@ -525,10 +522,10 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
         closing_form(),
     )
     .await;
-    filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
-    let approved = filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    let approved = filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
     assert!(approved.completion_required, "awaiting completion");
@@ -540,7 +537,7 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
     assert_eq!(still.status, "active", "the registry waits for completion");
 
     // The reviewer cannot confirm before the unit records the evidence.
-    let early = filings::confirm_completion(&app.db, &reviewer, meta(), f.id, fixed_now())
+    let early = filings::confirm_completion(&app.case_at(&reviewer, fixed_now()), f.id)
         .await
         .unwrap_err();
     assert_eq!(early, AppError::Refused(Refusal::CompletionNotApplicable));
@@ -550,7 +547,7 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
     };
     // Without the announcement screenshot the evidence is incomplete.
     let no_screenshot =
-        filings::record_completion(&app.db, &submitter, meta(), f.id, evidence(), fixed_now())
+        filings::record_completion(&app.case_at(&submitter, fixed_now()), f.id, evidence())
             .await
             .unwrap_err();
     assert_eq!(
@@ -569,10 +566,10 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
     attachments::store(&app.db, dir.path(), &submitter, meta(), upload, fixed_now())
         .await
         .unwrap();
-    filings::record_completion(&app.db, &submitter, meta(), f.id, evidence(), fixed_now())
+    filings::record_completion(&app.case_at(&submitter, fixed_now()), f.id, evidence())
         .await
         .unwrap();
-    let done = filings::confirm_completion(&app.db, &reviewer, meta(), f.id, fixed_now())
+    let done = filings::confirm_completion(&app.case_at(&reviewer, fixed_now()), f.id)
         .await
         .unwrap();
 
@@ -618,7 +615,7 @@ async fn a_change_records_the_fields_old_and_new_and_applies_them_at_approval() 
         form,
     )
     .await;
-    let submitted = filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    let submitted = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
     let changes: Vec<filings::FieldChange> =
@@ -629,7 +626,7 @@ async fn a_change_records_the_fields_old_and_new_and_applies_them_at_approval() 
     );
     assert_eq!(changes[0].old, current.custodian_name);
     assert_eq!(changes[0].new, "冉强");
-    filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
     let after = account::Entity::find_by_id(douyin)
@@ -653,14 +650,7 @@ async fn a_returned_filing_is_corrected_and_resubmitted_with_a_new_receipt() {
     let reviewer = app.user("reviewer").await;
     let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
     let later = fixed_now() + chrono::Duration::hours(30);
-    let returned = filings::return_for_correction(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        "请补充功能定位",
-        fixed_now(),
-    )
+    let returned = filings::return_for_correction(&app.case_at(&reviewer, fixed_now()), f.id, "请补充功能定位")
     .await
     .unwrap();
     assert_eq!(returned.state, "returned");
@@ -669,10 +659,10 @@ async fn a_returned_filing_is_corrected_and_resubmitted_with_a_new_receipt() {
         purpose: "发布教育政策、招生考试信息".into(),
         ..open_form("石柱教育")
     };
-    filings::update_draft(&app.db, &submitter, meta(), f.id, None, form, later)
+    filings::update_draft(&app.case_at(&submitter, later), f.id, None, form)
         .await
         .unwrap();
-    let resubmitted = filings::submit(&app.db, &submitter, meta(), f.id, later)
+    let resubmitted = filings::submit(&app.case_at(&submitter, later), f.id)
         .await
         .unwrap();
     assert_eq!(resubmitted.state, "submitted");
@@ -716,23 +706,23 @@ async fn each_role_may_take_only_its_own_steps() {
     let refused = |r: Result<filing::Model, AppError>| r.unwrap_err();
     // Reviewers do not submit; other units do not touch it; nothing can be decided while a draft.
     assert_eq!(
-        refused(filings::submit(&app.db, &reviewer, meta(), f.id, fixed_now()).await),
+        refused(filings::submit(&app.case_at(&reviewer, fixed_now()), f.id).await),
         AppError::Refused(Refusal::WrongRole)
     );
     assert_eq!(
-        refused(filings::submit(&app.db, &other_unit, meta(), f.id, fixed_now()).await),
+        refused(filings::submit(&app.case_at(&other_unit, fixed_now()), f.id).await),
         AppError::Refused(Refusal::OtherUnit)
     );
     assert_eq!(
-        refused(filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now()).await),
+        refused(filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "").await),
         AppError::Refused(Refusal::WrongState)
     );
-    filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
     // Administrators and auditors decide nothing; submitters decide nothing.
     for who in [&admin, &auditor, &submitter] {
-        let r = filings::approve(&app.db, who, meta(), f.id, "", fixed_now()).await;
+        let r = filings::approve(&app.case_at(who, fixed_now()), f.id, "").await;
         assert_eq!(
             refused(r),
             AppError::Refused(Refusal::WrongRole),
@@ -742,10 +732,10 @@ async fn each_role_may_take_only_its_own_steps() {
     }
     // A submitted filing can no longer be edited or withdrawn.
     assert_eq!(
-        refused(filings::withdraw(&app.db, &submitter, meta(), f.id, fixed_now()).await),
+        refused(filings::withdraw(&app.case_at(&submitter, fixed_now()), f.id).await),
         AppError::Refused(Refusal::WrongState)
     );
-    let r = filings::reject(&app.db, &reviewer, meta(), f.id, "  ", fixed_now()).await;
+    let r = filings::reject(&app.case_at(&reviewer, fixed_now()), f.id, "  ").await;
     assert!(
         matches!(refused(r), AppError::Invalid { .. }),
         "a rejection needs its reason"
@@ -775,7 +765,7 @@ async fn nobody_decides_a_filing_they_submitted() {
     promoted.role = Set("reviewer".into());
     promoted.update(&app.db).await.unwrap();
     let now_reviewer = app.user("submitter").await;
-    let refused = filings::approve(&app.db, &now_reviewer, meta(), f.id, "", fixed_now())
+    let refused = filings::approve(&app.case_at(&now_reviewer, fixed_now()), f.id, "")
         .await
         .unwrap_err();
     assert_eq!(refused, AppError::Refused(Refusal::OwnFiling));
@@ -793,12 +783,14 @@ async fn a_form_posted_twice_creates_one_filing() {
         form: open_form("石柱教育"),
         idempotency_key: Some("5f0c7d0e-form-once".into()),
     };
+    let uc_a = app.case_at(&submitter, fixed_now());
+    let uc_b = app.case_at(&submitter, fixed_now());
     let (a, b) = tokio::join!(
-        filings::create_draft(&app.db, &submitter, meta(), new(), fixed_now()),
-        filings::create_draft(&app.db, &submitter, meta(), new(), fixed_now()),
+        filings::create_draft(&uc_a, new()),
+        filings::create_draft(&uc_b, new()),
     );
     assert_eq!(a.unwrap().id, b.unwrap().id);
-    let again = filings::create_draft(&app.db, &submitter, meta(), new(), fixed_now())
+    let again = filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
         .await
         .unwrap();
     assert_eq!(filing::Entity::find().count(&app.db).await.unwrap(), 1);
@@ -816,14 +808,14 @@ async fn an_upward_report_is_recorded_on_an_approved_filing() {
         reported_to: "重庆市人民政府办公厅".into(),
         reference: "渝府办备〔2026〕88号".into(),
     };
-    let early = filings::record_report(&app.db, &reviewer, meta(), f.id, report(), fixed_now())
+    let early = filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report())
         .await
         .unwrap_err();
     assert_eq!(early, AppError::Refused(Refusal::WrongState));
-    filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
-    let reported = filings::record_report(&app.db, &reviewer, meta(), f.id, report(), fixed_now())
+    let reported = filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report())
         .await
         .unwrap();
     assert_eq!(
@@ -958,10 +950,10 @@ async fn art12_malformed_completion_evidence_is_refused_by_field_and_changes_not
         closing_form(),
     )
     .await;
-    filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
-    filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
     let attempt = |on: &str, url: &str| CompletionEvidence {
@@ -984,7 +976,7 @@ async fn art12_malformed_completion_evidence_is_refused_by_field_and_changes_not
     ];
     for (evidence, expected) in cases {
         let refused =
-            filings::record_completion(&app.db, &submitter, meta(), f.id, evidence, fixed_now())
+            filings::record_completion(&app.case_at(&submitter, fixed_now()), f.id, evidence)
                 .await
                 .unwrap_err();
         assert_eq!(refused, expected);

