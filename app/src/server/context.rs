@@ -94,11 +94,15 @@ where
     F: FnOnce(UseCase) -> Fut,
     Fut: Future<Output = Result<(), AppError>>,
 {
-    let result = match use_case() {
-        Ok(case) => body(case).await,
-        Err(error) => Err(error),
+    // Signed out: 401 with the error, as before any step is taken (not a redirect).
+    let case = match use_case() {
+        Ok(case) => case,
+        Err(error) => {
+            set_error_status(&error);
+            return Err(error);
+        }
     };
-    match result {
+    match body(case).await {
         Ok(()) => conclude(done, Ok(())),
         Err(error) => conclude(back, Err(error)),
     }
