@@ -115,7 +115,7 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
     let rows = filing_views::under_review(&app.db, &reviewer, now)
         .await
         .unwrap();
-    let dashboard = deadlines::dashboard(&app.db, &reviewer, rows, now)
+    let dashboard = deadlines::dashboard(&app.case_at(&reviewer, now), rows)
         .await
         .unwrap();
     let months: Vec<_> = dashboard
@@ -215,13 +215,13 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         ..Settings::default()
     };
 
-    let refused = deadlines::save_settings(&app.db, &reviewer, meta(), five, fixed_now()).await;
+    let refused = deadlines::save_settings(&app.case(&reviewer), five).await;
     assert_eq!(refused, Err(AppError::Refused(Refusal::WrongRole)));
     let zero = Settings {
         review_working_days: 0,
         ..Settings::default()
     };
-    let invalid = deadlines::save_settings(&app.db, &admin, meta(), zero, fixed_now()).await;
+    let invalid = deadlines::save_settings(&app.case(&admin), zero).await;
     assert_eq!(
         invalid,
         Err(AppError::invalid(
@@ -234,12 +234,12 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         Settings::default()
     );
 
-    deadlines::save_settings(&app.db, &admin, meta(), five, fixed_now())
+    deadlines::save_settings(&app.case(&admin), five)
         .await
         .unwrap();
     assert_eq!(app.audit_actions("settings.updated").await.len(), 1);
     // The same figures sent again (a resent form) change nothing and record nothing.
-    deadlines::save_settings(&app.db, &admin, meta(), five, fixed_now())
+    deadlines::save_settings(&app.case(&admin), five)
         .await
         .unwrap();
     assert_eq!(app.audit_actions("settings.updated").await.len(), 1);
@@ -361,10 +361,10 @@ async fn adding_the_next_year_recomputes_the_provisional_deadlines_that_reach_in
         })
     );
     let year = calendar::read_input("2027", "test notice", YEAR_2027, None).unwrap();
-    let refused = calendar::save_year(&app.db, &submitter, meta(), year.clone(), fixed_now()).await;
+    let refused = calendar::save_year(&app.case(&submitter), year.clone()).await;
     assert_eq!(refused, Err(AppError::Refused(Refusal::WrongRole)));
 
-    let moved = calendar::save_year(&app.db, &admin, meta(), year.clone(), fixed_now())
+    let moved = calendar::save_year(&app.case(&admin), year.clone())
         .await
         .unwrap();
     assert_eq!(moved, 1);
@@ -392,7 +392,7 @@ async fn adding_the_next_year_recomputes_the_provisional_deadlines_that_reach_in
     assert_eq!(app.audit_actions("calendar.year_saved").await.len(), 1);
 
     // Saving the same year again changes nothing and records nothing.
-    let again = calendar::save_year(&app.db, &admin, meta(), year, fixed_now()).await;
+    let again = calendar::save_year(&app.case(&admin), year).await;
     assert_eq!(again, Ok(0));
     assert_eq!(app.audit_actions("calendar.year_saved").await.len(), 1);
 }
@@ -549,7 +549,7 @@ async fn reminders_are_queued_on_working_days_from_the_office_hour_and_never_on_
     let other = app
         .add_user("security-clerk", "submitter", Some("public-security"))
         .await;
-    assert!(reminders::list(&app.db, &other).await.unwrap().is_empty());
+    assert!(reminders::list(&app.case(&other)).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -747,7 +747,7 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
         "the rotated account is not in them"
     );
     // A unit reads its own reminders only.
-    let mine = reminders::list(&app.db, &submitter).await.unwrap();
+    let mine = reminders::list(&app.case(&submitter)).await.unwrap();
     let unit_name = submitter.unit_name.clone().unwrap();
     assert!(mine.iter().all(|r| r.unit_name == unit_name));
     assert!(mine.iter().any(|r| r.kind == "password_rotation"));

@@ -26,7 +26,7 @@ const EDUCATION: &str = "石柱土家族自治县教育委员会";
 
 /// Mail through `smtp_url`, a worker polling every 50 ms, quick retries.
 fn mail_settings(mail: &mut MailConfig, smtp_url: String) {
-    mail.transport = MailTransport::Smtp(smtp_url);
+    mail.transport = MailTransport::Smtp(smtp_url.into());
     mail.county_office = Some(format!("县政府办公室 <{OFFICE}>").parse().unwrap());
     mail.upper_level = Some(UPPER.parse().unwrap());
     mail.base_url = BASE.into();
@@ -512,10 +512,10 @@ async fn a_refused_message_fails_and_an_administrator_can_send_it_again() {
 
     let admin = app.user("admin").await;
     let reviewer = app.user("reviewer").await;
-    let refused = outbox::retry(&app.db, &reviewer, meta(), failed[0].id, fixed_now()).await;
+    let refused = outbox::retry(&app.case(&reviewer), failed[0].id).await;
     assert_eq!(refused.unwrap_err(), AppError::Forbidden);
     smtp.set_mode(Mode::Accept);
-    outbox::retry(&app.db, &admin, meta(), failed[0].id, fixed_now())
+    outbox::retry(&app.case(&admin), failed[0].id)
         .await
         .unwrap();
     smtp.wait_for(1).await;
@@ -540,7 +540,7 @@ async fn a_refused_message_fails_and_an_administrator_can_send_it_again() {
     // The other one stays failed until someone retries it; a sent message cannot be retried.
     let other = after.iter().find(|m| m.id != failed[0].id).unwrap();
     assert_eq!(other.status, "failed");
-    let again = outbox::retry(&app.db, &admin, meta(), retried.id, fixed_now()).await;
+    let again = outbox::retry(&app.case(&admin), retried.id).await;
     assert_eq!(again.unwrap_err(), AppError::Conflict);
     assert_eq!(
         app.audit_actions("outbox.retried").await.len(),
