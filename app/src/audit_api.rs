@@ -11,16 +11,5 @@ pub async fn fetch_audit_trail(
     #[server(default)] filter: AuditFilter,
 ) -> Result<AuditTrailView, AppError> {
     use crate::server::{audit_trail, context};
-    context::respond(async {
-        let user = context::require_user()?;
-        audit_trail::page(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            &filter,
-            context::now(),
-        )
-        .await
-    })
-    .await
+    context::serve(|uc| async move { audit_trail::page(&uc, &filter).await }).await
 }

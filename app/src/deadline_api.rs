@@ -9,11 +9,9 @@ use leptos::prelude::*;
 #[server(endpoint = "deadline_dashboard")]
 pub async fn fetch_dashboard() -> Result<DeadlineDashboard, AppError> {
     use crate::server::{context, deadlines, filing_views};
-    context::respond(async {
-        let user = context::require_user()?;
-        let (db, now) = (context::db()?, context::now());
-        let rows = filing_views::under_review(&db, &user, now).await?;
-        deadlines::dashboard(&db, &user, rows, now).await
+    context::serve(|uc| async move {
+        let rows = filing_views::under_review(uc.db(), uc.user(), uc.now).await?;
+        deadlines::dashboard(&uc, rows).await
     })
     .await
 }
@@ -22,11 +20,7 @@ pub async fn fetch_dashboard() -> Result<DeadlineDashboard, AppError> {
 #[server(endpoint = "reminders")]
 pub async fn list_reminders() -> Result<Vec<ReminderView>, AppError> {
     use crate::server::{context, reminders};
-    context::respond(async {
-        let user = context::require_user()?;
-        reminders::list(&context::db()?, &user).await
-    })
-    .await
+    context::serve(|uc| async move { reminders::list(&uc).await }).await
 }
 
 /// The official calendar's years and the deadline settings. Every role may read them; only
@@ -34,11 +28,7 @@ pub async fn list_reminders() -> Result<Vec<ReminderView>, AppError> {
 #[server(endpoint = "calendar_admin")]
 pub async fn fetch_calendar_admin() -> Result<CalendarAdmin, AppError> {
     use crate::server::{calendar, context};
-    context::respond(async {
-        context::require_user()?;
-        calendar::admin_view(&context::db()?).await
-    })
-    .await
+    context::serve(|uc| async move { calendar::admin_view(uc.db()).await }).await
 }
 
 /// Administrators change the deadline figures (DESIGN §3: settings, not constants).
@@ -48,34 +38,17 @@ pub async fn save_settings(
     reminder_hour: String,
     password_rotation_days: String,
 ) -> Result<(), AppError> {
-    use crate::domain::deadline::Settings;
-    use crate::error::Problem;
     use crate::server::{context, deadlines};
-    let result = async {
-        let user = context::require_user()?;
-        let figure = |field: &str, value: &str| {
-            value
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| AppError::invalid(field, Problem::OutOfRange))
-        };
-        let settings = Settings {
-            review_working_days: figure("review_working_days", &review_working_days)?,
-            reminder_hour: figure("reminder_hour", &reminder_hour)?,
-            password_rotation_days: figure("password_rotation_days", &password_rotation_days)?,
-        };
-        deadlines::save_settings(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            settings,
-            context::now(),
-        )
-        .await
-        .map(|_| ())
-    }
-    .await;
-    context::conclude("/admin/calendar", result)
+    context::step("/admin/calendar", |uc| async move {
+        let figures = [
+            &*review_working_days,
+            &reminder_hour,
+            &password_rotation_days,
+        ];
+        let settings = deadlines::read_settings(figures)?;
+        deadlines::save_settings(&uc, settings).await.map(|_| ())
+    })
+    .await
 }
 
 /// Art. 29: the host unit records the date its custodian changed the account's password.

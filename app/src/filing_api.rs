@@ -51,7 +51,13 @@ pub async fn new_filing(
 ) -> Result<(), AppError> {
     use crate::server::{context, filings};
     let uc = context::use_case()?;
-    let new = filings::NewFiling { kind, account_id, platform, form, idempotency_key };
+    let new = filings::NewFiling {
+        kind,
+        account_id,
+        platform,
+        form,
+        idempotency_key,
+    };
     let created = filings::create_draft(&uc, new).await;
     let back = match account_id {
         Some(a) => format!("/filings/new?kind={}&account={a}", kind.as_str()),
@@ -81,7 +87,9 @@ pub async fn save_filing(
         return context::conclude("/filings", Err(AppError::NotFound));
     };
     context::step(&format!("/filings/{id}"), |uc| async move {
-        filings::update_draft(&uc, id, platform, form).await.map(|_| ())
+        filings::update_draft(&uc, id, platform, form)
+            .await
+            .map(|_| ())
     })
     .await
 }
@@ -112,7 +120,11 @@ pub async fn report_filing(
     let Ok(id) = filing_id(&id) else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
-    let report = filings::UpwardReport { reported_on, reported_to, reference };
+    let report = filings::UpwardReport {
+        reported_on,
+        reported_to,
+        reference,
+    };
     context::step(&format!("/filings/{id}"), |uc| async move {
         filings::record_report(&uc, id, report).await.map(|_| ())
     })
@@ -132,10 +144,16 @@ pub async fn correct_report(
     let Ok(id) = filing_id(&id) else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
-    let report = filings::UpwardReport { reported_on, reported_to, reference };
+    let report = filings::UpwardReport {
+        reported_on,
+        reported_to,
+        reference,
+    };
     let correction = filings::ReportCorrection { report, reason };
     context::step(&format!("/filings/{id}"), |uc| async move {
-        filings::correct_report(&uc, id, correction).await.map(|_| ())
+        filings::correct_report(&uc, id, correction)
+            .await
+            .map(|_| ())
     })
     .await
 }
@@ -151,9 +169,14 @@ pub async fn record_completion(
     let Ok(id) = filing_id(&id) else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
-    let evidence = filings::CompletionEvidence { platform_done_on, announcement_url };
+    let evidence = filings::CompletionEvidence {
+        platform_done_on,
+        announcement_url,
+    };
     context::step(&format!("/filings/{id}"), |uc| async move {
-        filings::record_completion(&uc, id, evidence).await.map(|_| ())
+        filings::record_completion(&uc, id, evidence)
+            .await
+            .map(|_| ())
     })
     .await
 }

@@ -13,11 +13,8 @@ pub async fn fetch_outbox(
     page: Option<u64>,
 ) -> Result<OutboxView, AppError> {
     use crate::server::{context, outbox};
-    context::respond(async {
-        let user = context::require_user()?;
-        outbox::list(&context::db()?, &user, status.as_deref(), page.unwrap_or(1)).await
-    })
-    .await
+    let page = page.unwrap_or(1);
+    context::serve(|uc| async move { outbox::list(&uc, status.as_deref(), page).await }).await
 }
 
 /// An administrator sends a failed message again (audited). The page comes back with the status
@@ -28,29 +25,11 @@ pub async fn retry_outbox_message(id: String, status: Option<String>) -> Result<
     // Taken as text: a malformed id from a forged form names no message, and says so on the
     // page instead of failing to decode.
     let id = id.trim().to_string();
-    let result = async {
-        let user = context::require_user()?;
-        let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-        outbox::retry(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            context::now(),
-        )
-        .await
-    }
-    .await;
-    // Only a known status goes back into the address: the form's field is the client's to forge.
-    let back = match status.as_deref().filter(|s| outbox::STATUSES.contains(s)) {
-        Some(s) => format!("/admin/outbox?status={s}"),
-        None => "/admin/outbox".to_string(),
-    };
-    match result {
-        Ok(()) => {
-            let separator = if back.contains('?') { '&' } else { '?' };
-            context::conclude(&format!("{back}{separator}retried={id}"), Ok(()))
-        }
-        Err(error) => context::conclude(&back, Err(error)),
-    }
+    let back = outbox::page_address(status.as_deref());
+    let separator = if back.contains('?') { '&' } else { '?' };
+    let done = format!("{back}{separator}retried={id}");
+    context::step_to(&done, &back, |uc| async move {
+        outbox::retry(&uc, id.parse::<i64>().map_err(|_| AppError::NotFound)?).await
+    })
+    .await
 }

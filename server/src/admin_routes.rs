@@ -2,10 +2,11 @@
 //! an uploaded CSV/JSON file), as a plain multipart form that works without JavaScript.
 use crate::middleware::urlencode;
 use crate::startup::AppState;
+use app::domain::Capability;
 use app::error::{AppError, CalendarProblem};
 use app::model::SessionUser;
 use app::server::calendar;
-use app::server::use_case::RequestMeta;
+use app::server::use_case::{RequestMeta, UseCase};
 use axum::extract::{Extension, Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -52,41 +53,50 @@ pub async fn save_calendar_year(
     multipart: Multipart,
 ) -> Response {
     let mut echo = CalendarForm::default();
-    let result = async {
-        let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
-        // Only administrators keep the calendar: refuse others before reading what they sent
-        // (the service checks again when it saves).
-        if user.role != app::domain::Role::Admin {
-            return Err(AppError::Forbidden);
-        }
-        let form = read_form(multipart).await?;
-        let parsed =
-            calendar::read_input(&form.year, &form.source, &form.text, form.file.as_deref());
-        echo = form;
-        let year = parsed?;
-        let saved = year.year();
-        let moved = calendar::save_year(&state.db, &user, &meta, year, state.clock.now()).await?;
-        Ok::<_, AppError>((saved, moved))
-    }
-    .await;
-    match result {
+    match save_year(&state, meta, user, multipart, &mut echo).await {
         Ok((year, moved)) => {
             Redirect::to(&format!("/admin/calendar?saved={year}&moved={moved}")).into_response()
         }
-        Err(error) => {
-            let json = serde_json::to_string(&error).unwrap_or_default();
-            let mut target = format!("/admin/calendar?error={}", urlencode(&json));
-            let back = format!(
-                "&year={}&source={}&text={}",
-                urlencode(&echo.year),
-                urlencode(&echo.source),
-                urlencode(&echo.text)
-            );
-            if target.len() + back.len() <= MAX_ECHO {
-                target.push_str(&back);
-            }
-            target.push_str("#calendar-form");
-            Redirect::to(&target).into_response()
-        }
+        Err(error) => back_to_form(&error, &echo),
     }
+}
+
+/// Reads the posted year (keeping what was sent in `echo`) and saves it: the year and how many
+/// due dates moved.
+async fn save_year(
+    state: &AppState,
+    meta: RequestMeta,
+    user: Option<Extension<SessionUser>>,
+    multipart: Multipart,
+    echo: &mut CalendarForm,
+) -> Result<(i32, u32), AppError> {
+    let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
+    let uc = UseCase::new(state.db.clone(), user, meta, state.clock.now());
+    // Only administrators keep the calendar: refuse others before reading what they sent
+    // (the service checks again when it saves).
+    uc.require(Capability::EditCalendar)?;
+    let form = read_form(multipart).await?;
+    let parsed = calendar::read_input(&form.year, &form.source, &form.text, form.file.as_deref());
+    *echo = form;
+    let year = parsed?;
+    let saved = year.year();
+    let moved = calendar::save_year(&uc, year).await?;
+    Ok((saved, moved))
+}
+
+/// Back to the calendar form with the error, and with the pasted text when it fits.
+fn back_to_form(error: &AppError, echo: &CalendarForm) -> Response {
+    let json = serde_json::to_string(error).unwrap_or_default();
+    let mut target = format!("/admin/calendar?error={}", urlencode(&json));
+    let back = format!(
+        "&year={}&source={}&text={}",
+        urlencode(&echo.year),
+        urlencode(&echo.source),
+        urlencode(&echo.text)
+    );
+    if target.len() + back.len() <= MAX_ECHO {
+        target.push_str(&back);
+    }
+    target.push_str("#calendar-form");
+    Redirect::to(&target).into_response()
 }

@@ -8,7 +8,7 @@ use crate::startup::AppState;
 use app::error::AppError;
 use app::model::{AuditFilter, SessionUser};
 use app::server::audit_trail::{self, AuditExport};
-use app::server::use_case::RequestMeta;
+use app::server::use_case::{RequestMeta, UseCase};
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -22,22 +22,22 @@ pub async fn audit_csv(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let locale = file_locale(&params);
-    let now = state.clock.now();
+    let (locale, now) = (file_locale(&params), state.clock.now());
     let filter = AuditFilter::from_params(|key| params.get(key).cloned());
-    let opened = async {
-        let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
-        AuditExport::open(&state.db, &user, &meta, &filter, locale, now).await
-    }
-    .await;
-    let trail = match opened {
-        Ok(trail) => trail,
-        Err(error) => return refused(&error, &params, &headers),
+    let uc = user.map(|Extension(user)| UseCase::new(state.db.clone(), user, meta, now));
+    let opened = match uc {
+        Some(uc) => AuditExport::open(&uc, &filter, locale).await,
+        None => Err(AppError::Unauthenticated),
     };
-    let body = stream_csv(audit_trail::headers(locale), trail);
-    attachment(
-        body,
-        "text/csv; charset=utf-8",
-        audit_trail::file_names(now),
-    )
+    match opened {
+        Ok(trail) => {
+            let body = stream_csv(audit_trail::headers(locale), trail);
+            attachment(
+                body,
+                "text/csv; charset=utf-8",
+                audit_trail::file_names(now),
+            )
+        }
+        Err(error) => refused(&error, &params, &headers),
+    }
 }

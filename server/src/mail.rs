@@ -8,6 +8,7 @@ use app::i18n::Locale;
 use app::server::entities::outbox_message;
 use app::server::notices;
 use app::server::outbox::{self, NoticeKind, Outcome};
+use app::server::secret::Secret;
 use app::server::use_case::Clock;
 use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, MultiPart};
@@ -21,7 +22,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub enum MailTransport {
     /// `SMTP_URL`: `smtp://[user:pass@]host[:port][?tls=required|opportunistic]` or `smtps://...`.
-    Smtp(String),
+    /// It may carry the mail server's password: kept as a [`Secret`], never logged.
+    Smtp(Secret),
     /// No mail server: each message becomes `<dir>/<id>.eml`.
     Files(PathBuf),
 }
@@ -102,7 +104,7 @@ impl Worker {
     pub fn new(db: DatabaseConnection, config: Arc<MailConfig>) -> anyhow::Result<Self> {
         let sender = match &config.transport {
             MailTransport::Smtp(url) => Sender::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
                     .context("SMTP_URL is not a usable SMTP address")?
                     .timeout(Some(config.smtp_timeout))
                     .build(),

@@ -893,7 +893,10 @@ mod tests {
         for action in [Edit, Withdraw, GrantWaiver] {
             assert_eq!(period(action, Draft), Ok(ReviewPeriod::Unchanged));
         }
-        assert_eq!(period(ConfirmCompletion, Approved), Ok(ReviewPeriod::Unchanged));
+        assert_eq!(
+            period(ConfirmCompletion, Approved),
+            Ok(ReviewPeriod::Unchanged)
+        );
     }
 
     #[test]
@@ -930,7 +933,10 @@ mod tests {
         for action in [Edit, Withdraw, GrantWaiver] {
             assert_eq!(notice(action, facts(Draft)), Ok(None));
         }
-        assert_eq!(notice(ConfirmCompletion, facts_for(ConfirmCompletion, Approved)), Ok(None));
+        assert_eq!(
+            notice(ConfirmCompletion, facts_for(ConfirmCompletion, Approved)),
+            Ok(None)
+        );
     }
 
     #[test]
@@ -952,7 +958,10 @@ mod tests {
                 completion_recorded: true,
                 ..art12
             };
-            assert_eq!(step(ConfirmCompletion, &done).map(|t| t.registry), Ok(effect));
+            assert_eq!(
+                step(ConfirmCompletion, &done).map(|t| t.registry),
+                Ok(effect)
+            );
         }
     }
 
@@ -977,7 +986,10 @@ mod tests {
         };
         assert_eq!(art9(case).duplicate_of, Some("石柱教育"));
         assert!(!art9(case).allowed());
-        let waived = Art9Case { waived: true, ..case };
+        let waived = Art9Case {
+            waived: true,
+            ..case
+        };
         assert!(art9(waived).allowed());
         let internal = Art9Case::<&str> {
             unit_kind: UnitKind::InternalDivision,

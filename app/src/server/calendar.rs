@@ -1,19 +1,17 @@
 //! The official working calendar as the database holds it (Art. 11 deadlines), and administrators'
 //! changes to it.
 use super::audit::{self, Actor, Event};
-use super::db::begin_write;
 use super::entities::{calendar_day, calendar_year};
-use super::use_case::RequestMeta;
-use crate::domain::Role;
+use super::use_case::UseCase;
+use crate::domain::Capability;
 use crate::domain::calendar::{WorkingCalendar, YearCalendar, parse_year_text, to_year_text};
 use crate::domain::filing::Refusal;
 use crate::error::{AppError, CalendarProblem, Problem};
-use crate::model::{CalendarAdmin, CalendarYearView, SessionUser};
-use chrono::{DateTime, Utc};
+use crate::model::{CalendarAdmin, CalendarYearView};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
 };
 use serde_json::json;
 
@@ -47,6 +45,7 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<WorkingCalendar, AppErro
 }
 
 /// Every year as administrators see it, with the deadline settings.
+#[tracing::instrument(skip_all, fields(use_case = "calendar.admin_view"))]
 pub async fn admin_view<C: ConnectionTrait>(db: &C) -> Result<CalendarAdmin, AppError> {
     let calendar = load(db).await?;
     let rows = calendar_year::Entity::find()
@@ -144,17 +143,13 @@ pub fn read_input(
 /// Adds or replaces a year of the official calendar, then counts every open review period again on
 /// the new calendar (Art. 11) — all in one transaction with its audit events. Returns how many due
 /// dates moved.
-pub async fn save_year(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
-    year: YearCalendar,
-    now: DateTime<Utc>,
-) -> Result<u32, AppError> {
-    if user.role != Role::Admin {
+#[tracing::instrument(skip_all, fields(use_case = "calendar.save_year", year = year.year()))]
+pub async fn save_year(uc: &UseCase, year: YearCalendar) -> Result<u32, AppError> {
+    if !uc.may(Capability::EditCalendar) {
         return Err(AppError::Refused(Refusal::WrongRole));
     }
-    let txn = begin_write(db).await?;
+    let now = uc.now;
+    let txn = uc.begin().await?;
     // Serialised with submissions (which take the same lock before reading the calendar): a filing
     // received meanwhile is either counted on the new calendar or recomputed below, never missed.
     audit::lock(&txn).await?;
@@ -201,7 +196,7 @@ pub async fn save_year(
     if !days.is_empty() {
         calendar_day::Entity::insert_many(days).exec(&txn).await?;
     }
-    let actor = Actor::user(user, meta);
+    let actor = Actor::user(uc.user(), uc.meta());
     let as_record = |c: &YearCalendar| json!({"source": c.source(), "days": to_year_text(c)});
     audit::record(
         &txn,

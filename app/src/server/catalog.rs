@@ -94,12 +94,10 @@ pub async fn deadline(
     let instant = DateTime::parse_from_rfc3339(received.trim())
         .map_err(|_| AppError::invalid("received", Problem::BadDate))?
         .with_timezone(&Utc);
-    let days = match days {
-        Some(days) if (REVIEW_WORKING_DAYS.0..=REVIEW_WORKING_DAYS.1).contains(&days) => days,
-        Some(_) => return Err(AppError::invalid("days", Problem::OutOfRange)),
-        None => super::deadlines::settings(db).await?.review_working_days,
-    };
-    let due = super::calendar::load(db).await?.due_date(instant, days);
+    if days.is_some_and(|days| !(REVIEW_WORKING_DAYS.0..=REVIEW_WORKING_DAYS.1).contains(&days)) {
+        return Err(AppError::invalid("days", Problem::OutOfRange));
+    }
+    let (days, due) = super::deadlines::due_date(db, instant, days).await?;
     Ok(DeadlineAnswer {
         received_at: received.trim().to_string(),
         received_on: crate::domain::calendar::china_date(instant).to_string(),

@@ -1,20 +1,19 @@
 //! The deadline clock on the server (Art. 11): the county's settings, the review periods filings
 //! open and close, recomputing open deadlines when the calendar changes, and the dashboard.
 use super::audit::{self, Actor, Event};
-use super::db::begin_write;
 use super::entities::{filing, review_period, setting};
-use super::use_case::RequestMeta;
-use crate::domain::Role;
+use super::use_case::UseCase;
 use crate::domain::calendar::{DueDate, WorkingCalendar, china_date};
 use crate::domain::deadline::{self, DeadlineStatus, SettingOutOfRange, Settings};
 use crate::domain::filing::{FilingState, Refusal};
+use crate::domain::{Capability, Role};
 use crate::error::{AppError, Problem};
-use crate::model::{DeadlineDashboard, FilingRow, SessionUser};
+use crate::model::{DeadlineDashboard, FilingRow};
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -32,18 +31,47 @@ pub async fn settings<C: ConnectionTrait>(db: &C) -> Result<Settings, AppError> 
     })
 }
 
+/// Art. 11: when a request received at `received` is due, `days` working days on the official
+/// calendar (the county's setting when not given). Returns the days counted and the due date; the
+/// console's `deadline` and the API's catalog both ask this.
+#[tracing::instrument(skip_all, fields(use_case = "deadlines.due_date"))]
+pub async fn due_date<C: ConnectionTrait>(
+    db: &C,
+    received: DateTime<Utc>,
+    days: Option<u32>,
+) -> Result<(u32, DueDate), AppError> {
+    let days = match days {
+        Some(days) => days,
+        None => settings(db).await?.review_working_days,
+    };
+    let due = super::calendar::load(db).await?.due_date(received, days);
+    Ok((days, due))
+}
+
+/// The figures as posted from the settings form (review working days, reminder hour, password
+/// rotation days); one that is not a number is out of range.
+pub fn read_settings(figures: [&str; 3]) -> Result<Settings, AppError> {
+    let figure = |field: &str, value: &str| {
+        value
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| AppError::invalid(field, Problem::OutOfRange))
+    };
+    Ok(Settings {
+        review_working_days: figure("review_working_days", figures[0])?,
+        reminder_hour: figure("reminder_hour", figures[1])?,
+        password_rotation_days: figure("password_rotation_days", figures[2])?,
+    })
+}
+
 /// Administrators change the figures. A new review period applies to filings received from now on;
 /// periods already running keep the days they started with.
-pub async fn save_settings(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
-    new: Settings,
-    now: DateTime<Utc>,
-) -> Result<Settings, AppError> {
-    if user.role != Role::Admin {
+#[tracing::instrument(skip_all, fields(use_case = "deadlines.save_settings"))]
+pub async fn save_settings(uc: &UseCase, new: Settings) -> Result<Settings, AppError> {
+    if !uc.may(Capability::EditSettings) {
         return Err(AppError::Refused(Refusal::WrongRole));
     }
+    let now = uc.now;
     new.check().map_err(|out| {
         let field = match out {
             SettingOutOfRange::ReviewWorkingDays => "review_working_days",
@@ -52,7 +80,7 @@ pub async fn save_settings(
         };
         AppError::invalid(field, Problem::OutOfRange)
     })?;
-    let txn = begin_write(db).await?;
+    let txn = uc.begin().await?;
     let before = settings(&txn).await?;
     if before == new {
         return Ok(before);
@@ -70,7 +98,7 @@ pub async fn save_settings(
     .await?;
     audit::record(
         &txn,
-        &Actor::user(user, meta),
+        &Actor::user(uc.user(), uc.meta()),
         Event {
             action: crate::domain::AuditAction::SettingsUpdated,
             entity_type: "settings",
@@ -206,15 +234,10 @@ pub fn status_of(f: &filing::Model, now: DateTime<Utc>) -> Option<DeadlineStatus
 }
 
 /// The dashboard, over the filings the viewer may read (a submitter: their unit's).
-pub async fn dashboard(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    rows: Vec<FilingRow>,
-    now: DateTime<Utc>,
-) -> Result<DeadlineDashboard, AppError> {
-    if !user.role.reads_filings() {
-        return Err(AppError::Forbidden);
-    }
+#[tracing::instrument(skip_all, fields(use_case = "deadlines.dashboard"))]
+pub async fn dashboard(uc: &UseCase, rows: Vec<FilingRow>) -> Result<DeadlineDashboard, AppError> {
+    let user = uc.require(Capability::ReadFilings)?;
+    let (db, now) = (uc.db(), uc.now);
     let today = china_date(now);
     let mut periods =
         review_period::Entity::find().filter(review_period::Column::ClosedAt.is_not_null());

@@ -1,7 +1,7 @@
 //! The e-mail notices' templates: subject, plain text and HTML, in the recipient's language, from
 //! what the outbox row says (`outbox::filing_params`, the reminder details). The text and the HTML
 //! are built from the same lines, so they never say different things.
-use super::outbox::NoticeKind;
+use super::notice_kind::NoticeKind;
 use crate::domain::filing::FilingKind;
 use crate::i18n::{Locale, Msg};
 use serde_json::Value;

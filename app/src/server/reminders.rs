@@ -8,17 +8,18 @@ use super::audit::{self, Actor, Event};
 use super::db::begin_write;
 use super::entities::{account, filing, platform, reminder, unit};
 use super::outbox::{self, Notice, NoticeKind};
-use crate::domain::Role;
+use super::use_case::UseCase;
 use crate::domain::calendar::{WorkingCalendar, china_date};
 use crate::domain::deadline::{self, Settings};
 use crate::domain::filing::FilingState;
+use crate::domain::{Capability, Role};
 use crate::error::AppError;
-use crate::model::{ReminderView, SessionUser};
+use crate::model::ReminderView;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -60,24 +61,38 @@ pub fn due_at(calendar: &WorkingCalendar, settings: &Settings, now: DateTime<Utc
     None
 }
 
-/// One run of the scheduler at `now`.
+/// One run of the scheduler at `now`: reminders of the filings due today or overdue (Art. 11) and
+/// of the passwords due for rotation (Art. 29), each queued once, in one transaction.
+#[tracing::instrument(skip_all, fields(use_case = "reminders.run"))]
 pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, AppError> {
     let settings = super::deadlines::settings(db).await?;
     let calendar = super::calendar::load(db).await?;
     if let Some(skip) = due_at(&calendar, &settings, now) {
         return Ok(skip);
     }
-    let today = china_date(now);
     let txn = begin_write(db).await?;
     // Several instances on one PostgreSQL: the check below and the inserts are serialised.
     audit::lock(&txn).await?;
     let actor = Actor::system("reminders");
-    let mut queued = 0;
+    let queued = remind_due_filings(&txn, &actor, now).await?
+        + remind_rotations(&txn, &actor, &settings, now).await?;
+    txn.commit().await?;
+    Ok(Run::Queued(queued))
+}
 
+/// Art. 11: a reminder (and an e-mail to the reviewers) for each filing due today or overdue that
+/// has none today yet. Returns how many were queued.
+async fn remind_due_filings(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<u32, AppError> {
+    let today = china_date(now);
+    let mut queued = 0;
     let already: Vec<i32> = reminder::Entity::find()
         .filter(reminder::Column::OnDay.eq(today))
         .filter(reminder::Column::FilingId.is_not_null())
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .filter_map(|r| r.filing_id)
@@ -87,7 +102,7 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
         .filter(filing::Column::DueOn.lte(today))
         .order_by_asc(filing::Column::DueOn)
         .order_by_asc(filing::Column::Id)
-        .all(&txn)
+        .all(txn)
         .await?;
     for f in due.into_iter().filter(|f| !already.contains(&f.id)) {
         let Some(due_on) = f.due_on else { continue };
@@ -103,11 +118,11 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
         } else {
             NoticeKind::FilingOverdue
         };
-        let reviewers = outbox::reviewers(&txn).await?;
-        outbox::notify_filing(&txn, notice, &f, &reviewers, now).await?;
+        let reviewers = outbox::reviewers(txn).await?;
+        outbox::notify_filing(txn, notice, &f, &reviewers, now).await?;
         queue(
-            &txn,
-            &actor,
+            txn,
+            actor,
             kind,
             today,
             (Some(f.id), Some(f.unit_id)),
@@ -117,18 +132,26 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
         .await?;
         queued += 1;
     }
+    Ok(queued)
+}
 
-    // Art. 29: accounts in use whose password is due for rotation, one reminder per unit a week.
+/// Art. 29: accounts in use whose password is due for rotation, by host unit, leaving out the
+/// units reminded this week.
+async fn rotations_due(
+    txn: &DatabaseTransaction,
+    settings: &Settings,
+    today: NaiveDate,
+) -> Result<BTreeMap<i32, Vec<serde_json::Value>>, AppError> {
     let reminded_this_week: Vec<i32> = reminder::Entity::find()
         .filter(reminder::Column::Kind.eq(PASSWORD_ROTATION))
         .filter(reminder::Column::OnDay.gte(week_start(today)))
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .filter_map(|r| r.unit_id)
         .collect();
     let platforms: HashMap<i32, platform::Model> = platform::Entity::find()
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|p| (p.id, p))
@@ -137,7 +160,7 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
     for a in account::Entity::find()
         .filter(account::Column::Status.ne(crate::domain::AccountStatus::Deregistered.as_str()))
         .order_by_asc(account::Column::Id)
-        .all(&txn)
+        .all(txn)
         .await?
     {
         if deadline::rotation_overdue(
@@ -153,6 +176,20 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
             }));
         }
     }
+    Ok(by_unit)
+}
+
+/// Art. 29: one reminder a week per unit with passwords due for rotation, and an e-mail to its
+/// contacts. Returns how many were queued.
+async fn remind_rotations(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<u32, AppError> {
+    let today = china_date(now);
+    let mut queued = 0;
+    let by_unit = rotations_due(txn, settings, today).await?;
     for (unit_id, accounts) in by_unit {
         let details = json!({ "accounts": accounts });
         // Art. 29: the unit's contacts are told which passwords to change.
@@ -164,11 +201,11 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
                 "accounts": accounts, "rotation_days": settings.password_rotation_days,
             }),
         };
-        let contacts = outbox::unit_contacts(&txn, unit_id, None).await?;
-        outbox::enqueue(&txn, &notice, &contacts, now).await?;
+        let contacts = outbox::unit_contacts(txn, unit_id, None).await?;
+        outbox::enqueue(txn, &notice, &contacts, now).await?;
         queue(
-            &txn,
-            &actor,
+            txn,
+            actor,
             PASSWORD_ROTATION,
             today,
             (None, Some(unit_id)),
@@ -178,8 +215,7 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Run, App
         .await?;
         queued += 1;
     }
-    txn.commit().await?;
-    Ok(Run::Queued(queued))
+    Ok(queued)
 }
 
 async fn queue<C: ConnectionTrait>(
@@ -225,13 +261,10 @@ async fn queue<C: ConnectionTrait>(
 
 /// The reminders a person reads, newest first: the county office (and administrators and auditors)
 /// read the filing reminders and every unit's; a submitter reads their unit's.
-pub async fn list(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-) -> Result<Vec<ReminderView>, AppError> {
-    if !user.role.reads_filings() {
-        return Err(AppError::Forbidden);
-    }
+#[tracing::instrument(skip_all, fields(use_case = "reminders.list"))]
+pub async fn list(uc: &UseCase) -> Result<Vec<ReminderView>, AppError> {
+    let user = uc.require(Capability::ReadFilings)?;
+    let db = uc.db();
     let mut query = reminder::Entity::find();
     if user.role == Role::Submitter {
         query = query.filter(reminder::Column::UnitId.eq(user.unit_id.unwrap_or(-1)));

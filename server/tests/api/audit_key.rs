@@ -5,6 +5,7 @@
 use crate::helpers::{TestApp, TestDb, fixed_now};
 use app::server::audit::{self, AuditKey, ChainCheck, Checkpoint, CheckpointCheck, Keying};
 use app::server::entities::audit_event;
+use app::server::use_case::UseCase;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
 use std::process::{Command, Output};
 
@@ -474,23 +475,19 @@ async fn on_postgresql_the_application_role_works_but_cannot_change_or_remove_au
     let out = dir.path().join("audit.jsonl");
     let later = fixed_now() + chrono::Duration::days(400);
     let as_app = app::server::audit_trail::archive(
-        &app_db,
-        &audit::Actor::operator("archive-audit"),
+        &UseCase::operator(app_db.clone(), "archive-audit", later),
         chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         &out,
         180,
-        later,
     )
     .await;
     assert!(as_app.is_err(), "{as_app:?}");
     assert!(!out.exists());
     let as_owner = app::server::audit_trail::archive(
-        &app.db,
-        &audit::Actor::operator("archive-audit"),
+        &UseCase::operator(app.db.clone(), "archive-audit", later),
         chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         &out,
         180,
-        later,
     )
     .await
     .unwrap();

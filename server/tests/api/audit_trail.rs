@@ -7,6 +7,7 @@ use app::model::AuditFilter;
 use app::server::audit::{self, Actor, ChainCheck, Event, GENESIS};
 use app::server::audit_trail::{self, ArchiveError, ArchiveOutcome};
 use app::server::entities::audit_event;
+use app::server::use_case::UseCase;
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder};
 use std::process::Command;
@@ -89,7 +90,6 @@ async fn an_auditor_reads_the_trail_newest_first_and_the_reading_is_recorded() {
 async fn the_trail_is_filtered_by_action_user_object_and_china_days() {
     let app = TestApp::spawn().await;
     let auditor = app.user("auditor").await;
-    let meta = crate::filings::meta();
     // 00:30 on 28 November in China is still the 27th in UTC.
     record_at(
         &app,
@@ -101,7 +101,7 @@ async fn the_trail_is_filtered_by_action_user_object_and_china_days() {
     let page = |filter: AuditFilter| {
         let (app, auditor) = (&app, &auditor);
         async move {
-            audit_trail::page(&app.db, auditor, meta, &filter, fixed_now())
+            audit_trail::page(&app.case(auditor), &filter)
                 .await
                 .unwrap()
         }
@@ -716,12 +716,10 @@ async fn after_an_archive_a_plain_delete_of_an_old_event_still_fails() {
     let app = app_with_old_events(4).await;
     let dir = tempfile::tempdir().unwrap();
     audit_trail::archive(
-        &app.db,
-        &Actor::operator("test"),
+        &UseCase::operator(app.db.clone(), "test", fixed_now()),
         chrono::NaiveDate::from_ymd_opt(2026, 1, 11).unwrap(),
         &dir.path().join("a.jsonl"),
         180,
-        fixed_now(),
     )
     .await
     .unwrap();
@@ -763,12 +761,10 @@ async fn an_archive_refuses_a_broken_chain_and_an_existing_file_and_deletes_noth
     let existing = dir.path().join("existing.jsonl");
     std::fs::write(&existing, b"kept").unwrap();
     let refused = audit_trail::archive(
-        &app.db,
-        &Actor::operator("test"),
+        &UseCase::operator(app.db.clone(), "test", fixed_now()),
         before,
         &existing,
         180,
-        fixed_now(),
     )
     .await;
     assert!(
@@ -796,12 +792,10 @@ async fn an_archive_refuses_a_broken_chain_and_an_existing_file_and_deletes_noth
     let total = event_count(&app).await;
     let file = dir.path().join("broken.jsonl");
     let broken = audit_trail::archive(
-        &app.db,
-        &Actor::operator("test"),
+        &UseCase::operator(app.db.clone(), "test", fixed_now()),
         before,
         &file,
         180,
-        fixed_now(),
     )
     .await;
     assert!(
@@ -812,12 +806,10 @@ async fn an_archive_refuses_a_broken_chain_and_an_existing_file_and_deletes_noth
     assert_eq!(event_count(&app).await, total);
 
     let nothing = audit_trail::archive(
-        &app.db,
-        &Actor::operator("test"),
+        &UseCase::operator(app.db.clone(), "test", fixed_now()),
         chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
         &file,
         180,
-        fixed_now(),
     )
     .await
     .unwrap();

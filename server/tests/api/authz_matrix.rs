@@ -155,13 +155,21 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let submitter = app.user("submitter").await;
     let meta = RequestMeta::default();
     let now = app::server::use_case::Clock::fixed(crate::helpers::fixed_now()).now();
-    let draft = filings::create_draft(&app::server::use_case::UseCase::new((&app.db).clone(), (&submitter).clone(), (&meta).clone(), now), NewFiling {
+    let draft = filings::create_draft(
+        &app::server::use_case::UseCase::new(
+            (&app.db).clone(),
+            (&submitter).clone(),
+            (&meta).clone(),
+            now,
+        ),
+        NewFiling {
             kind: FilingKind::Open,
             account_id: None,
             platform: Some("douyin".into()),
             form: crate::filings::open_form("石柱教育"),
             idempotency_key: None,
-        })
+        },
+    )
     .await
     .unwrap();
     let attachment = attachments::store(

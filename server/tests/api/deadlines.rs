@@ -36,9 +36,7 @@ async fn submit_at(
     form.collective_decision_on = "2026-08-28".into();
     form.leader_consent_on = "2026-09-01".into();
     let f = draft(app, who, FilingKind::Open, Some(platform), None, form).await;
-    filings::submit(&app.case_at(who, at), f.id)
-        .await
-        .unwrap()
+    filings::submit(&app.case_at(who, at), f.id).await.unwrap()
 }
 
 async fn periods(app: &TestApp, filing_id: i32) -> Vec<review_period::Model> {
@@ -58,17 +56,21 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
     let f = submit_at(&app, &submitter, "weibo", fixed_now()).await;
     assert_eq!(f.due_on, Some(day(2026, 12, 2)));
 
-    filings::return_for_correction(&app.case_at(&reviewer, china(2026, 11, 28, 10, 0)), f.id, "补充材料")
+    filings::return_for_correction(
+        &app.case_at(&reviewer, china(2026, 11, 28, 10, 0)),
+        f.id,
+        "补充材料",
+    )
     .await
     .unwrap();
     let resubmitted = filings::submit(&app.case_at(&submitter, china(2026, 11, 30, 10, 0)), f.id)
-    .await
-    .unwrap();
+        .await
+        .unwrap();
     // Received again Monday 11-30: a new period, due Thursday 12-03.
     assert_eq!(resubmitted.due_on, Some(day(2026, 12, 3)));
     filings::approve(&app.case_at(&reviewer, china(2026, 12, 4, 10, 0)), f.id, "")
-    .await
-    .unwrap();
+        .await
+        .unwrap();
 
     let all = periods(&app, f.id).await;
     assert_eq!(all.len(), 2);
@@ -95,7 +97,7 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
     let rows = filing_views::under_review(&app.db, &reviewer, now)
         .await
         .unwrap();
-    let dashboard = deadlines::dashboard(&app.db, &reviewer, rows, now)
+    let dashboard = deadlines::dashboard(&app.case_at(&reviewer, now), rows)
         .await
         .unwrap();
     let months: Vec<_> = dashboard
@@ -195,13 +197,13 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         ..Settings::default()
     };
 
-    let refused = deadlines::save_settings(&app.db, &reviewer, meta(), five, fixed_now()).await;
+    let refused = deadlines::save_settings(&app.case(&reviewer), five).await;
     assert_eq!(refused, Err(AppError::Refused(Refusal::WrongRole)));
     let zero = Settings {
         review_working_days: 0,
         ..Settings::default()
     };
-    let invalid = deadlines::save_settings(&app.db, &admin, meta(), zero, fixed_now()).await;
+    let invalid = deadlines::save_settings(&app.case(&admin), zero).await;
     assert_eq!(
         invalid,
         Err(AppError::invalid(
@@ -214,12 +216,12 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         Settings::default()
     );
 
-    deadlines::save_settings(&app.db, &admin, meta(), five, fixed_now())
+    deadlines::save_settings(&app.case(&admin), five)
         .await
         .unwrap();
     assert_eq!(app.audit_actions("settings.updated").await.len(), 1);
     // The same figures sent again (a resent form) change nothing and record nothing.
-    deadlines::save_settings(&app.db, &admin, meta(), five, fixed_now())
+    deadlines::save_settings(&app.case(&admin), five)
         .await
         .unwrap();
     assert_eq!(app.audit_actions("settings.updated").await.len(), 1);
@@ -341,10 +343,10 @@ async fn adding_the_next_year_recomputes_the_provisional_deadlines_that_reach_in
         })
     );
     let year = calendar::read_input("2027", "test notice", YEAR_2027, None).unwrap();
-    let refused = calendar::save_year(&app.db, &submitter, meta(), year.clone(), fixed_now()).await;
+    let refused = calendar::save_year(&app.case(&submitter), year.clone()).await;
     assert_eq!(refused, Err(AppError::Refused(Refusal::WrongRole)));
 
-    let moved = calendar::save_year(&app.db, &admin, meta(), year.clone(), fixed_now())
+    let moved = calendar::save_year(&app.case(&admin), year.clone())
         .await
         .unwrap();
     assert_eq!(moved, 1);
@@ -372,7 +374,7 @@ async fn adding_the_next_year_recomputes_the_provisional_deadlines_that_reach_in
     assert_eq!(app.audit_actions("calendar.year_saved").await.len(), 1);
 
     // Saving the same year again changes nothing and records nothing.
-    let again = calendar::save_year(&app.db, &admin, meta(), year, fixed_now()).await;
+    let again = calendar::save_year(&app.case(&admin), year).await;
     assert_eq!(again, Ok(0));
     assert_eq!(app.audit_actions("calendar.year_saved").await.len(), 1);
 }
@@ -529,7 +531,7 @@ async fn reminders_are_queued_on_working_days_from_the_office_hour_and_never_on_
     let other = app
         .add_user("security-clerk", "submitter", Some("public-security"))
         .await;
-    assert!(reminders::list(&app.db, &other).await.unwrap().is_empty());
+    assert!(reminders::list(&app.case(&other)).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -728,7 +730,7 @@ async fn overdue_password_rotations_are_flagged_recorded_and_reminded_to_their_u
         "the rotated account is not in them"
     );
     // A unit reads its own reminders only.
-    let mine = reminders::list(&app.db, &submitter).await.unwrap();
+    let mine = reminders::list(&app.case(&submitter)).await.unwrap();
     let unit_name = submitter.unit_name.clone().unwrap();
     assert!(mine.iter().all(|r| r.unit_name == unit_name));
     assert!(mine.iter().any(|r| r.kind == "password_rotation"));

@@ -104,7 +104,11 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
     );
     // Once the change is decided, the next request may be made.
     let reviewer = app.user("reviewer").await;
-    filings::reject(&app.case_at(&reviewer, fixed_now()), change.id, "用途与职能不符")
+    filings::reject(
+        &app.case_at(&reviewer, fixed_now()),
+        change.id,
+        "用途与职能不符",
+    )
     .await
     .unwrap();
     filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
@@ -296,8 +300,8 @@ async fn an_upward_report_is_dated_between_the_decision_and_today_in_china() {
     let evening =
         chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 28, 16, 30, 0).unwrap();
     filings::record_report(&app.case_at(&reviewer, evening), f.id, report("2026-11-29"))
-    .await
-    .unwrap();
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -313,18 +317,30 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
         reason: reason.into(),
     };
     assert_eq!(
-        filings::correct_report(&app.case_at(&reviewer, fixed_now()), f.id, correction("笔误"))
+        filings::correct_report(
+            &app.case_at(&reviewer, fixed_now()),
+            f.id,
+            correction("笔误")
+        )
         .await
         .unwrap_err(),
         AppError::Refused(Refusal::NotReported)
     );
-    filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report("2026-11-27"))
+    filings::record_report(
+        &app.case_at(&reviewer, fixed_now()),
+        f.id,
+        report("2026-11-27"),
+    )
     .await
     .unwrap();
     assert_eq!(upward_notices(&app).await.len(), 1);
 
     // Recording it again, even with other values, is refused and sends nothing.
-    let again = filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report("2026-11-27"))
+    let again = filings::record_report(
+        &app.case_at(&reviewer, fixed_now()),
+        f.id,
+        report("2026-11-27"),
+    )
     .await
     .unwrap_err();
     assert_eq!(again, AppError::Refused(Refusal::AlreadyReported));
@@ -333,8 +349,8 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
     // A correction needs its reason, and must correct something.
     assert_eq!(
         filings::correct_report(&app.case_at(&reviewer, fixed_now()), f.id, correction("  "))
-        .await
-        .unwrap_err(),
+            .await
+            .unwrap_err(),
         AppError::invalid("reason", Problem::Required)
     );
     let same = filings::ReportCorrection {
@@ -362,13 +378,21 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
     // A submitter corrects nothing.
     let submitter = app.user("submitter").await;
     assert_eq!(
-        filings::correct_report(&app.case_at(&submitter, fixed_now()), f.id, correction("笔误"))
+        filings::correct_report(
+            &app.case_at(&submitter, fixed_now()),
+            f.id,
+            correction("笔误")
+        )
         .await
         .unwrap_err(),
         AppError::Refused(Refusal::WrongRole)
     );
 
-    let corrected = filings::correct_report(&app.case_at(&reviewer, fixed_now()), f.id, correction("文号笔误"))
+    let corrected = filings::correct_report(
+        &app.case_at(&reviewer, fixed_now()),
+        f.id,
+        correction("文号笔误"),
+    )
     .await
     .unwrap();
     assert_eq!(
@@ -436,7 +460,11 @@ async fn the_correction_form_is_offered_once_a_report_is_recorded() {
     let page = app.html(&reviewer, &path).await;
     assert!(page.contains("data-testid=\"report-form\""));
     assert!(!page.contains("data-testid=\"report-correction-form\""));
-    filings::record_report(&app.case_at(&reviewer_user, fixed_now()), f.id, report("2026-11-27"))
+    filings::record_report(
+        &app.case_at(&reviewer_user, fixed_now()),
+        f.id,
+        report("2026-11-27"),
+    )
     .await
     .unwrap();
     let page = app.html(&reviewer, &path).await;

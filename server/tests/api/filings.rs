@@ -250,7 +250,11 @@ async fn art9_a_waiver_granted_by_the_county_office_allows_a_second_account() {
         open_form("石柱教育招生"),
     )
     .await;
-    filings::grant_waiver(&app.case_at(&reviewer, fixed_now()), f.id, "招生季专用，县政府办公室同意")
+    filings::grant_waiver(
+        &app.case_at(&reviewer, fixed_now()),
+        f.id,
+        "招生季专用，县政府办公室同意",
+    )
     .await
     .unwrap();
     filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
@@ -650,7 +654,11 @@ async fn a_returned_filing_is_corrected_and_resubmitted_with_a_new_receipt() {
     let reviewer = app.user("reviewer").await;
     let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
     let later = fixed_now() + chrono::Duration::hours(30);
-    let returned = filings::return_for_correction(&app.case_at(&reviewer, fixed_now()), f.id, "请补充功能定位")
+    let returned = filings::return_for_correction(
+        &app.case_at(&reviewer, fixed_now()),
+        f.id,
+        "请补充功能定位",
+    )
     .await
     .unwrap();
     assert_eq!(returned.state, "returned");

@@ -107,7 +107,16 @@ async fn a_signed_in_person_choosing_english_gets_their_notices_in_english() {
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
     let f = crate::filings::submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
-    app::server::filings::reject(&app::server::use_case::UseCase::new((&app.db).clone(), (&reviewer).clone(), (crate::filings::meta()).clone(), crate::helpers::fixed_now()), f.id, "重复")
+    app::server::filings::reject(
+        &app::server::use_case::UseCase::new(
+            (&app.db).clone(),
+            (&reviewer).clone(),
+            (crate::filings::meta()).clone(),
+            crate::helpers::fixed_now(),
+        ),
+        f.id,
+        "重复",
+    )
     .await
     .unwrap();
     let notice = app::server::entities::outbox_message::Entity::find()

@@ -1,7 +1,7 @@
 //! E-mail notices (DESIGN §5): queued in the outbox with each change, delivered by the worker to a
 //! real SMTP server on loopback, in the recipient's language; an outage, a crash or a rollback
 //! loses nothing and sends nothing twice.
-use crate::filings::{draft, meta, open_form, submitted_open};
+use crate::filings::{draft, open_form, submitted_open};
 use crate::helpers::{TestApp, TestDb, fixed_now};
 use crate::smtp::{Mode, Received, SmtpServer};
 use app::domain::filing::{FilingForm, FilingKind};
@@ -26,7 +26,7 @@ const EDUCATION: &str = "石柱土家族自治县教育委员会";
 
 /// Mail through `smtp_url`, a worker polling every 50 ms, quick retries.
 fn mail_settings(mail: &mut MailConfig, smtp_url: String) {
-    mail.transport = MailTransport::Smtp(smtp_url);
+    mail.transport = MailTransport::Smtp(smtp_url.into());
     mail.county_office = Some(format!("县政府办公室 <{OFFICE}>").parse().unwrap());
     mail.upper_level = Some(UPPER.parse().unwrap());
     mail.base_url = BASE.into();
@@ -205,8 +205,8 @@ async fn decisions_reach_the_submitter_and_the_units_contacts_and_nobody_else() 
     // Returned with a comment, resubmitted, approved with a note.
     let f = submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
     filings::return_for_correction(&app.case_at(&reviewer, fixed_now()), f.id, "请补充授权书")
-    .await
-    .unwrap();
+        .await
+        .unwrap();
     filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap();
@@ -505,10 +505,10 @@ async fn a_refused_message_fails_and_an_administrator_can_send_it_again() {
 
     let admin = app.user("admin").await;
     let reviewer = app.user("reviewer").await;
-    let refused = outbox::retry(&app.db, &reviewer, meta(), failed[0].id, fixed_now()).await;
+    let refused = outbox::retry(&app.case(&reviewer), failed[0].id).await;
     assert_eq!(refused.unwrap_err(), AppError::Forbidden);
     smtp.set_mode(Mode::Accept);
-    outbox::retry(&app.db, &admin, meta(), failed[0].id, fixed_now())
+    outbox::retry(&app.case(&admin), failed[0].id)
         .await
         .unwrap();
     smtp.wait_for(1).await;
@@ -533,7 +533,7 @@ async fn a_refused_message_fails_and_an_administrator_can_send_it_again() {
     // The other one stays failed until someone retries it; a sent message cannot be retried.
     let other = after.iter().find(|m| m.id != failed[0].id).unwrap();
     assert_eq!(other.status, "failed");
-    let again = outbox::retry(&app.db, &admin, meta(), retried.id, fixed_now()).await;
+    let again = outbox::retry(&app.case(&admin), retried.id).await;
     assert_eq!(again.unwrap_err(), AppError::Conflict);
     assert_eq!(
         app.audit_actions("outbox.retried").await.len(),

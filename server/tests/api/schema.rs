@@ -162,7 +162,11 @@ mod deadlines {
         let reviewer = app.user("reviewer").await;
         let waiting = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
         let returned = submitted_open(&app, &submitter, "kuaishou", "石柱教育").await;
-        app::server::filings::return_for_correction(&app.case_at(&reviewer, fixed_now()), returned.id, "补充")
+        app::server::filings::return_for_correction(
+            &app.case_at(&reviewer, fixed_now()),
+            returned.id,
+            "补充",
+        )
         .await
         .unwrap();
         let test_db = app.stop().await;

@@ -91,13 +91,21 @@ fn filled(path: &str, filing: i32, account: i32, token: i32) -> String {
 
 async fn draft_filing(app: &TestApp) -> i32 {
     let submitter = app.user("submitter").await;
-    app::server::filings::create_draft(&app::server::use_case::UseCase::new((&app.db).clone(), (&submitter).clone(), (&app::server::use_case::RequestMeta::default()).clone(), fixed_now()), app::server::filings::NewFiling {
+    app::server::filings::create_draft(
+        &app::server::use_case::UseCase::new(
+            (&app.db).clone(),
+            (&submitter).clone(),
+            (&app::server::use_case::RequestMeta::default()).clone(),
+            fixed_now(),
+        ),
+        app::server::filings::NewFiling {
             kind: app::domain::filing::FilingKind::Open,
             account_id: None,
             platform: Some("douyin".into()),
             form: crate::filings::open_form("石柱教育"),
             idempotency_key: None,
-        })
+        },
+    )
     .await
     .unwrap()
     .id

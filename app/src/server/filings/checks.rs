@@ -1,17 +1,13 @@
 //! The rules of Art. 9 and 10 run against a filing as it stands, inside the step's transaction.
 use super::super::entities::{account, filing, filing_attachment, platform, unit};
+use super::{FieldChange, china_date, form_of, kind_of};
 use crate::domain::filing::{
-    self as rules, Art9Case, Field, FilingContext,
-    FilingKind, FilingState, Issue,
+    self as rules, Art9Case, Field, FilingContext, FilingKind, FilingState, Issue,
 };
 use crate::domain::{AccountStatus, UnitKind};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
-};
-use super::{china_date, kind_of, form_of, FieldChange};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 /// What the rules found about a filing, read inside the transaction.
 pub struct Checked {

@@ -1,17 +1,13 @@
 //! Art. 12 completion: the unit's evidence, then the county office's confirmation.
 use super::super::entities::filing;
 use super::super::use_case::UseCase;
-use crate::domain::filing::{
-    Field, FilingAction, Issue,
-};
+use super::{checks::*, china_date, record::*, registry_effect::*, steps::*, store::*};
+use crate::domain::filing::{Field, FilingAction, Issue};
 use crate::error::{AppError, Problem};
 use chrono::NaiveDate;
-use sea_orm::{
-    IntoActiveModel, Set,
-};
+use sea_orm::{IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use super::{record::*, store::*, checks::*, steps::*, registry_effect::*, china_date};
 
 /// Art. 12 evidence from the unit: done on the platform, announced publicly (with a screenshot).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,7 +34,11 @@ pub async fn record_completion(
     }
     // Art. 12: the announcement's screenshot comes with the evidence. Attachments are never
     // removed, so checking before the step's transaction is as good as inside it.
-    permit(FilingAction::RecordCompletion, user, &load(uc.db(), id).await?)?;
+    permit(
+        FilingAction::RecordCompletion,
+        user,
+        &load(uc.db(), id).await?,
+    )?;
     if !attachment_kinds(uc.db(), id)
         .await?
         .iter()
@@ -66,10 +66,7 @@ pub async fn record_completion(
 
 /// The county office confirms Art. 12 completion; only now does the registry change.
 #[tracing::instrument(skip_all, fields(use_case = "filings.confirm_completion", filing = id))]
-pub async fn confirm_completion(
-    uc: &UseCase,
-    id: i32,
-) -> Result<filing::Model, AppError> {
+pub async fn confirm_completion(uc: &UseCase, id: i32) -> Result<filing::Model, AppError> {
     let (user, now) = (uc.user(), uc.now);
     let txn = uc.begin().await?;
     let before = load(&txn, id).await?;

@@ -1,23 +1,15 @@
 //! Drafts: a submitter starts a filing for their unit and saves its form.
 use super::super::entities::{account, filing};
 use super::super::use_case::UseCase;
-use crate::domain::filing::{
-    FilingAction, FilingForm,
-    FilingKind, FilingState, Refusal,
-};
+use super::{NewFiling, china_date, kind_of, record::*, steps::*, store::*};
 use crate::domain::Capability;
+use crate::domain::filing::{FilingAction, FilingForm, FilingKind, FilingState, Refusal};
 use crate::error::{AppError, Problem};
-use sea_orm::{
-    ActiveModelTrait, EntityTrait, IntoActiveModel, Set, SqlErr,
-};
-use super::{record::*, store::*, steps::*, china_date, kind_of, NewFiling};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, SqlErr};
 
 /// Starts a draft for the submitter's own unit. Posting the same form twice returns the first draft.
 #[tracing::instrument(skip_all, fields(use_case = "filings.create_draft"))]
-pub async fn create_draft(
-    uc: &UseCase,
-    new: NewFiling,
-) -> Result<filing::Model, AppError> {
+pub async fn create_draft(uc: &UseCase, new: NewFiling) -> Result<filing::Model, AppError> {
     let (user, now) = (uc.user(), uc.now);
     let Some(unit_id) = user.unit_id.filter(|_| uc.may(Capability::FileRequests)) else {
         return Err(AppError::Refused(Refusal::WrongRole));

@@ -3,8 +3,7 @@ use super::super::audit::{self, Actor, Event};
 use super::super::entities::{account, filing};
 use super::super::use_case::UseCase;
 use crate::error::AppError;
-use sea_orm::{
-    ConnectionTrait, };
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 /// What an audit event records of a filing.

@@ -2,17 +2,12 @@
 use super::super::db::conflict_on_unique;
 use super::super::entities::{account, filing};
 use super::super::use_case::UseCase;
-use crate::domain::filing::{
-    Field, Issue, RegistryEffect,
-};
+use super::{china_date, kind_of, record::*, store::*};
+use crate::domain::filing::{Field, Issue, RegistryEffect};
 use crate::domain::{AccountStatus, Mobile};
 use crate::error::AppError;
-use sea_orm::{
-    ActiveModelTrait,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, Set,
-};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
-use super::{record::*, store::*, china_date, kind_of};
 
 /// Applies an approved filing to the registry (open, change, suspend, deregister); returns the
 /// account it concerns.

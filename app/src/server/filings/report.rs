@@ -2,15 +2,13 @@
 use super::super::entities::filing;
 use super::super::outbox::{self, Recipient};
 use super::super::use_case::UseCase;
+use super::{bounded_text, china_date, record::*, required_text, steps::*, store::*};
 use crate::domain::filing::FilingAction;
 use crate::error::{AppError, Problem};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    IntoActiveModel, Set,
-};
+use sea_orm::{IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use super::{record::*, store::*, steps::*, china_date, required_text, bounded_text};
 
 /// 报备: the upward report of an approved filing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,7 +137,9 @@ pub(super) async fn report_step(
         );
     }
     let Some(notice) = t.notice else {
-        return Err(AppError::internal(anyhow::anyhow!("a report without its notice")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "a report without its notice"
+        )));
     };
     let notice = outbox::Notice {
         kind: notice_kind(notice),

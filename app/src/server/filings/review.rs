@@ -2,20 +2,15 @@
 //! withdrawal.
 use super::super::entities::filing;
 use super::super::use_case::UseCase;
+use super::{checks::*, record::*, registry_effect::*, required_text, steps::*, store::*};
 use crate::domain::filing::FilingAction;
 use crate::error::{AppError, Problem};
-use sea_orm::{
-    IntoActiveModel, Set,
-};
+use sea_orm::{IntoActiveModel, Set};
 use serde_json::json;
-use super::{record::*, store::*, checks::*, steps::*, registry_effect::*, required_text};
 
 /// Withdraws a draft or returned filing.
 #[tracing::instrument(skip_all, fields(use_case = "filings.withdraw", filing = id))]
-pub async fn withdraw(
-    uc: &UseCase,
-    id: i32,
-) -> Result<filing::Model, AppError> {
+pub async fn withdraw(uc: &UseCase, id: i32) -> Result<filing::Model, AppError> {
     transition(uc, id, FilingAction::Withdraw, None).await
 }
 
@@ -33,11 +28,7 @@ pub async fn return_for_correction(
 
 /// Rejects a submitted filing, with the reason.
 #[tracing::instrument(skip_all, fields(use_case = "filings.reject", filing = id))]
-pub async fn reject(
-    uc: &UseCase,
-    id: i32,
-    reason: &str,
-) -> Result<filing::Model, AppError> {
+pub async fn reject(uc: &UseCase, id: i32, reason: &str) -> Result<filing::Model, AppError> {
     let reason = required_text("reason", reason)?;
     let step = FilingAction::Reject;
     transition(uc, id, step, Some(reason)).await
@@ -46,11 +37,7 @@ pub async fn reject(
 /// Approves a submitted filing. The rules are checked again inside this transaction; for accounts
 /// in the national reporting system (Art. 12) the registry changes only at completion.
 #[tracing::instrument(skip_all, fields(use_case = "filings.approve", filing = id))]
-pub async fn approve(
-    uc: &UseCase,
-    id: i32,
-    note: &str,
-) -> Result<filing::Model, AppError> {
+pub async fn approve(uc: &UseCase, id: i32, note: &str) -> Result<filing::Model, AppError> {
     let (user, now) = (uc.user(), uc.now);
     let txn = uc.begin().await?;
     let before = load(&txn, id).await?;
@@ -70,9 +57,7 @@ pub async fn approve(
     edit.decided_at = Set(Some(now));
     edit.decision_note = Set(Some(note.trim().to_string()).filter(|n| !n.is_empty()));
     if let Some(effect) = t.registry {
-        edit.account_id = Set(Some(
-            apply_to_registry(&txn, uc, &before, effect).await?,
-        ));
+        edit.account_id = Set(Some(apply_to_registry(&txn, uc, &before, effect).await?));
     }
     let after = save(&txn, &before, edit, now).await?;
     close_period(&txn, id, &t, now).await?;
@@ -95,11 +80,7 @@ pub async fn approve(
 /// Art. 9: the county office allows an exception to one account per unit per platform, with a
 /// reason.
 #[tracing::instrument(skip_all, fields(use_case = "filings.grant_waiver", filing = id))]
-pub async fn grant_waiver(
-    uc: &UseCase,
-    id: i32,
-    reason: &str,
-) -> Result<filing::Model, AppError> {
+pub async fn grant_waiver(uc: &UseCase, id: i32, reason: &str) -> Result<filing::Model, AppError> {
     let user = uc.user();
     let reason = required_text("reason", reason)?;
     let waiver = FilingAction::GrantWaiver;

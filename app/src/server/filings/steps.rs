@@ -4,17 +4,12 @@ use super::super::deadlines;
 use super::super::entities::filing;
 use super::super::outbox::{self, NoticeKind};
 use super::super::use_case::UseCase;
-use crate::domain::filing::{
-    self as rules, FilingAction, FilingNotice, ReviewPeriod,
-    Transition,
-};
+use super::{facts, record::*, store::*};
+use crate::domain::filing::{self as rules, FilingAction, FilingNotice, ReviewPeriod, Transition};
 use crate::error::AppError;
 use crate::model::SessionUser;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    DatabaseTransaction, IntoActiveModel, Set,
-};
-use super::{record::*, store::*, facts};
+use sea_orm::{DatabaseTransaction, IntoActiveModel, Set};
 
 /// Whether `user` may take `action` on the filing as it stands, and what the step does
 /// ([`rules::step`]).

@@ -1,19 +1,16 @@
 //! Reading and writing filings: the version-guarded save, numbering, and the account a request
 //! is about as it stands now (issue 15, item 11).
 use super::super::entities::{account, filing, platform};
-use crate::domain::filing::{
-    FilingState, Refusal,
-};
+use super::kind_of;
 use crate::domain::AccountStatus;
+use crate::domain::filing::{FilingState, Refusal};
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
-use super::kind_of;
 
 pub(super) async fn load<C: ConnectionTrait>(txn: &C, id: i32) -> Result<filing::Model, AppError> {
     filing::Entity::find_by_id(id)
@@ -127,7 +124,10 @@ pub(super) async fn target_account<C: ConnectionTrait>(
 
 /// The next readable number of the year (2026-0001), inside the write transaction. On PostgreSQL
 /// numbering is serialised by a transaction-scoped advisory lock (SQLite's write lock does it there).
-pub(super) async fn next_number(txn: &DatabaseTransaction, year: i32) -> Result<(i32, String), AppError> {
+pub(super) async fn next_number(
+    txn: &DatabaseTransaction,
+    year: i32,
+) -> Result<(i32, String), AppError> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

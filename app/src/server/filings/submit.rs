@@ -5,22 +5,15 @@ use super::super::deadlines;
 use super::super::entities::filing;
 use super::super::outbox::{self, Recipient};
 use super::super::use_case::UseCase;
-use crate::domain::filing::{
-    FilingAction, FilingState,
-};
+use super::{checks::*, kind_of, record::*, state_of, steps::*, store::*};
+use crate::domain::filing::{FilingAction, FilingState};
 use crate::error::AppError;
-use sea_orm::{
-    IntoActiveModel, Set, SqlErr,
-};
+use sea_orm::{IntoActiveModel, Set, SqlErr};
 use serde_json::json;
-use super::{record::*, store::*, checks::*, steps::*, kind_of, state_of};
 
 /// Submits (or resubmits after a return) a filing whose form passes every rule.
 #[tracing::instrument(skip_all, fields(use_case = "filings.submit", filing = id))]
-pub async fn submit(
-    uc: &UseCase,
-    id: i32,
-) -> Result<filing::Model, AppError> {
+pub async fn submit(uc: &UseCase, id: i32) -> Result<filing::Model, AppError> {
     let (user, now) = (uc.user(), uc.now);
     let txn = uc.begin().await?;
     let before = load(&txn, id).await?;

@@ -14,257 +14,9 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-/// Every demo user's password (printed by `server serve --demo`).
-pub const DEMO_PASSWORD: &str = "shizhu-demo-2026";
-
-/// The demo sign-ins: (username, role, unit code).
-pub const DEMO_USERS: [(&str, &str, Option<&str>); 5] = [
-    ("submitter", "submitter", Some("education")),
-    ("reviewer", "reviewer", Some("county-office")),
-    ("admin", "admin", None),
-    ("auditor", "auditor", None),
-    ("security", "security_admin", None),
-];
-
-/// (code, kind, full legal name, short name, organisation-code seed; None for internal divisions).
-const UNITS: &[(&str, &str, &str, &str, Option<u32>)] = &[
-    (
-        "county-office",
-        "county_office",
-        "石柱土家族自治县人民政府办公室",
-        "县政府办",
-        Some(1),
-    ),
-    (
-        "development",
-        "department",
-        "石柱土家族自治县发展和改革委员会",
-        "县发展改革委",
-        Some(2),
-    ),
-    (
-        "education",
-        "department",
-        "石柱土家族自治县教育委员会",
-        "县教委",
-        Some(3),
-    ),
-    (
-        "public-security",
-        "department",
-        "石柱土家族自治县公安局",
-        "县公安局",
-        Some(4),
-    ),
-    (
-        "civil-affairs",
-        "department",
-        "石柱土家族自治县民政局",
-        "县民政局",
-        Some(5),
-    ),
-    (
-        "human-resources",
-        "department",
-        "石柱土家族自治县人力资源和社会保障局",
-        "县人力社保局",
-        Some(6),
-    ),
-    (
-        "ecology",
-        "department",
-        "石柱土家族自治县生态环境局",
-        "县生态环境局",
-        Some(7),
-    ),
-    (
-        "transport",
-        "department",
-        "石柱土家族自治县交通运输委员会",
-        "县交通运输委",
-        Some(8),
-    ),
-    (
-        "agriculture",
-        "department",
-        "石柱土家族自治县农业农村委员会",
-        "县农业农村委",
-        Some(9),
-    ),
-    (
-        "culture-tourism",
-        "department",
-        "石柱土家族自治县文化和旅游发展委员会",
-        "县文化旅游委",
-        Some(10),
-    ),
-    (
-        "health",
-        "department",
-        "石柱土家族自治县卫生健康委员会",
-        "县卫生健康委",
-        Some(11),
-    ),
-    (
-        "emergency",
-        "department",
-        "石柱土家族自治县应急管理局",
-        "县应急局",
-        Some(12),
-    ),
-    (
-        "market-regulation",
-        "department",
-        "石柱土家族自治县市场监督管理局",
-        "县市场监管局",
-        Some(13),
-    ),
-    (
-        "nanbin",
-        "subdistrict",
-        "石柱土家族自治县南宾街道办事处",
-        "南宾街道",
-        Some(14),
-    ),
-    (
-        "wan-an",
-        "subdistrict",
-        "石柱土家族自治县万安街道办事处",
-        "万安街道",
-        Some(15),
-    ),
-    (
-        "xituo",
-        "township",
-        "石柱土家族自治县西沱镇人民政府",
-        "西沱镇",
-        Some(16),
-    ),
-    (
-        "huangshui",
-        "township",
-        "石柱土家族自治县黄水镇人民政府",
-        "黄水镇",
-        Some(17),
-    ),
-    (
-        "yuelai",
-        "township",
-        "石柱土家族自治县悦来镇人民政府",
-        "悦来镇",
-        Some(18),
-    ),
-    (
-        "linxi",
-        "township",
-        "石柱土家族自治县临溪镇人民政府",
-        "临溪镇",
-        Some(19),
-    ),
-    (
-        "media-center",
-        "public_institution",
-        "石柱土家族自治县融媒体中心",
-        "县融媒体中心",
-        Some(20),
-    ),
-    (
-        "office-openness",
-        "internal_division",
-        "石柱土家族自治县人民政府办公室政务公开科",
-        "政务公开科",
-        None,
-    ),
-];
-
-/// (code, Chinese name, English name, nationally approved, has a platform account ID).
-const PLATFORMS: &[(&str, &str, &str, bool, bool)] = &[
-    (
-        "wechat_oa",
-        "微信公众号",
-        "WeChat Official Account",
-        true,
-        true,
-    ),
-    (
-        "wechat_channels",
-        "微信视频号",
-        "WeChat Channels",
-        true,
-        true,
-    ),
-    ("weibo", "新浪微博", "Weibo", true, true),
-    ("douyin", "抖音", "Douyin", true, true),
-    ("toutiao", "今日头条", "Toutiao", true, true),
-    ("kuaishou", "快手", "Kuaishou", true, true),
-    ("bilibili", "哔哩哔哩", "Bilibili", true, true),
-    ("xiaohongshu", "小红书", "Xiaohongshu", true, true),
-    ("app", "自建移动客户端", "Self-built app", true, false),
-    ("mini_program", "微信小程序", "Mini program", true, true),
-];
-
-/// (unit code, platform code, account name, status, in the national reporting system).
-const ACCOUNTS: &[(&str, &str, &str, &str, bool)] = &[
-    ("county-office", "wechat_oa", "石柱发布", "active", true),
-    ("county-office", "weibo", "石柱发布", "active", true),
-    ("county-office", "douyin", "石柱发布", "active", true),
-    ("county-office", "toutiao", "石柱发布", "active", true),
-    ("county-office", "app", "石柱政务", "active", true),
-    ("development", "wechat_oa", "石柱发展改革", "active", true),
-    ("education", "wechat_oa", "石柱教育", "active", true),
-    ("education", "douyin", "石柱教育", "active", false),
-    (
-        "education",
-        "wechat_channels",
-        "石柱教育",
-        "suspended",
-        false,
-    ),
-    ("education", "toutiao", "石柱教育", "active", true),
-    ("public-security", "wechat_oa", "平安石柱", "active", true),
-    ("public-security", "weibo", "平安石柱", "active", true),
-    ("public-security", "douyin", "平安石柱", "active", true),
-    ("public-security", "kuaishou", "平安石柱", "active", false),
-    ("civil-affairs", "wechat_oa", "石柱民政", "active", true),
-    ("human-resources", "wechat_oa", "石柱人社", "active", true),
-    (
-        "human-resources",
-        "mini_program",
-        "石柱人社服务",
-        "active",
-        false,
-    ),
-    ("ecology", "wechat_oa", "石柱生态环境", "active", true),
-    ("transport", "wechat_oa", "石柱交通", "deregistered", false),
-    ("agriculture", "wechat_oa", "石柱农业农村", "active", true),
-    ("culture-tourism", "wechat_oa", "黄水旅游", "active", true),
-    ("culture-tourism", "douyin", "黄水旅游", "active", false),
-    (
-        "culture-tourism",
-        "xiaohongshu",
-        "黄水旅游",
-        "active",
-        false,
-    ),
-    ("culture-tourism", "bilibili", "黄水旅游", "active", false),
-    ("health", "wechat_oa", "健康石柱", "active", true),
-    ("emergency", "wechat_oa", "石柱应急", "active", true),
-    (
-        "market-regulation",
-        "wechat_oa",
-        "石柱市场监管",
-        "suspended",
-        true,
-    ),
-    ("nanbin", "wechat_oa", "南宾街道", "active", false),
-    ("xituo", "wechat_oa", "西沱古镇", "active", false),
-    ("huangshui", "douyin", "黄水镇", "active", false),
-    ("media-center", "wechat_oa", "石柱融媒", "active", true),
-    ("media-center", "douyin", "石柱融媒", "active", true),
-];
-
-const SURNAMES: [&str; 8] = ["谭", "马", "秦", "冉", "向", "陈", "刘", "崔"];
-const GIVEN: [&str; 8] = ["明", "丽", "强", "芳", "勇", "静", "军", "燕"];
+mod data;
+use data::{ACCOUNTS, GIVEN, PLATFORMS, SURNAMES, UNITS};
+pub use data::{DEMO_PASSWORD, DEMO_USERS};
 
 /// A valid unified social credit code for a demo unit: 11 (government organ) or 12 (public
 /// institution), Shizhu's region code 500240, a made-up organisation code, and the GB 32100 check.
@@ -382,6 +134,7 @@ async fn insert_reference(
 
 /// The demo units and platforms alone, without accounts or users: what a county that imports
 /// its existing register starts from. Idempotent: what is already there (by code) is kept.
+#[tracing::instrument(skip_all, fields(use_case = "demo.load_reference"))]
 pub async fn load_reference(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -392,6 +145,7 @@ pub async fn load_reference(
     Ok(reference.added)
 }
 
+#[tracing::instrument(skip_all, fields(use_case = "demo.load"))]
 pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoad, AppError> {
     if unit::Entity::find().count(db).await? > 0 {
         return Ok(DemoLoad::AlreadyPresent);
@@ -404,6 +158,39 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
         platforms: platform_ids,
         ..
     } = insert_reference(&txn, &actor, now).await?;
+    insert_accounts(&txn, &unit_ids, &platform_ids, now).await?;
+    audit::record(
+        &txn,
+        &actor,
+        Event {
+            action: crate::domain::AuditAction::DemoLoaded,
+            entity_type: "registry",
+            entity_id: None,
+            before: None,
+            after: Some(serde_json::json!({
+                "units": UNITS.len(), "platforms": PLATFORMS.len(), "accounts": ACCOUNTS.len(),
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+
+    create_users(db, &actor, now).await?;
+    Ok(DemoLoad::Loaded {
+        units: UNITS.len(),
+        accounts: ACCOUNTS.len(),
+        users: DEMO_USERS.len(),
+    })
+}
+
+/// The demo accounts, spread over the units and platforms.
+async fn insert_accounts(
+    txn: &DatabaseTransaction,
+    unit_ids: &HashMap<&str, (i32, String)>,
+    platform_ids: &HashMap<&str, (i32, bool)>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let epoch = NaiveDate::from_ymd_opt(2019, 3, 1).expect("valid date");
     for (i, (unit_code, platform_code, name, status, national)) in ACCOUNTS.iter().enumerate() {
         let (unit_id, unit_name) = unit_ids[unit_code].clone();
@@ -440,30 +227,22 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
-    audit::record(
-        &txn,
-        &actor,
-        Event {
-            action: crate::domain::AuditAction::DemoLoaded,
-            entity_type: "registry",
-            entity_id: None,
-            before: None,
-            after: Some(serde_json::json!({
-                "units": UNITS.len(), "platforms": PLATFORMS.len(), "accounts": ACCOUNTS.len(),
-            })),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
+    Ok(())
+}
 
+/// One user per role, with the published demo password.
+async fn create_users(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     for (username, role, unit) in DEMO_USERS {
         auth::create_user(
             db,
-            &actor,
+            actor,
             NewUser {
                 username: username.to_string(),
                 display_name: None,
@@ -483,11 +262,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
         )
         .await?;
     }
-    Ok(DemoLoad::Loaded {
-        units: UNITS.len(),
-        accounts: ACCOUNTS.len(),
-        users: DEMO_USERS.len(),
-    })
+    Ok(())
 }
 
 #[cfg(test)]
