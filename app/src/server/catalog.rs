@@ -97,7 +97,7 @@ pub async fn deadline(
     if days.is_some_and(|days| !(REVIEW_WORKING_DAYS.0..=REVIEW_WORKING_DAYS.1).contains(&days)) {
         return Err(AppError::invalid("days", Problem::OutOfRange));
     }
-    let (days, due) = super::deadlines::due_date(db, instant, days).await?;
+    let (days, due) = due_date(db, instant, days).await?;
     Ok(DeadlineAnswer {
         received_at: received.trim().to_string(),
         received_on: crate::domain::calendar::china_date(instant).to_string(),
@@ -105,4 +105,21 @@ pub async fn deadline(
         due_on: due.date.to_string(),
         provisional: due.provisional,
     })
+}
+
+/// Art. 11: when a request received at `received` is due, `days` working days on the official
+/// calendar (the county's setting when not given). Returns the days counted and the due date; the
+/// console's `deadline` and the API's catalog both ask this.
+#[tracing::instrument(skip_all, fields(use_case = "catalog.due_date"))]
+pub async fn due_date<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    received: DateTime<Utc>,
+    days: Option<u32>,
+) -> Result<(u32, crate::domain::calendar::DueDate), AppError> {
+    let days = match days {
+        Some(days) => days,
+        None => super::deadlines::settings(db).await?.review_working_days,
+    };
+    let due = super::calendar::load(db).await?.due_date(received, days);
+    Ok((days, due))
 }

@@ -31,23 +31,6 @@ pub async fn settings<C: ConnectionTrait>(db: &C) -> Result<Settings, AppError> 
     })
 }
 
-/// Art. 11: when a request received at `received` is due, `days` working days on the official
-/// calendar (the county's setting when not given). Returns the days counted and the due date; the
-/// console's `deadline` and the API's catalog both ask this.
-#[tracing::instrument(skip_all, fields(use_case = "deadlines.due_date"))]
-pub async fn due_date<C: ConnectionTrait>(
-    db: &C,
-    received: DateTime<Utc>,
-    days: Option<u32>,
-) -> Result<(u32, DueDate), AppError> {
-    let days = match days {
-        Some(days) => days,
-        None => settings(db).await?.review_working_days,
-    };
-    let due = super::calendar::load(db).await?.due_date(received, days);
-    Ok((days, due))
-}
-
 /// The figures as posted from the settings form (review working days, reminder hour, password
 /// rotation days); one that is not a number is out of range.
 pub fn read_settings(figures: [&str; 3]) -> Result<Settings, AppError> {

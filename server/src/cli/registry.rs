@@ -28,7 +28,7 @@ pub async fn deadline(
         return refuse("--days must be at least 1");
     }
     let db = connect(config).await?;
-    let (_, due) = app::server::deadlines::due_date(&db, instant.with_timezone(&Utc), days)
+    let (_, due) = app::server::catalog::due_date(&db, instant.with_timezone(&Utc), days)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let provisional = if due.provisional { " provisional" } else { "" };
