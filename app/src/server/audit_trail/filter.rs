@@ -5,8 +5,8 @@ use super::*;
 /// time.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Criteria {
-    since: Option<DateTime<Utc>>,
-    before: Option<DateTime<Utc>>,
+    pub(super) since: Option<DateTime<Utc>>,
+    pub(super) before: Option<DateTime<Utc>>,
     action: Option<String>,
     actor: Option<String>,
     entity_type: Option<String>,
