@@ -175,17 +175,15 @@ pub async fn confirm_second_factor(
     use crate::server::{context, totp};
     let result = async {
         let (who, _) = holder()?;
-        let codes = totp::confirm_enrolment(
-            &context::db()?,
-            &who,
-            &context::request_meta(),
-            &code,
-            &enrolment_code,
-            !revoke_tokens.is_empty(),
-            &settings()?,
+        let uc = crate::server::use_case::UseCase::new(
+            context::db()?,
+            who,
+            context::request_meta(),
             context::now(),
-        )
-        .await?;
+        );
+        let revoke = !revoke_tokens.is_empty();
+        let codes =
+            totp::confirm_enrolment(&uc, &code, &enrolment_code, revoke, &settings()?).await?;
         pass_codes(&codes);
         Ok(())
     }

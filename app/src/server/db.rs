@@ -64,6 +64,16 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A write a unique constraint refused (Art. 9's one account per unit and platform, held by a
+/// partial unique index; a unit's codes; a filing's number) is a `Conflict`: someone else's write
+/// won the race. Any other failure is the database's.
+pub fn conflict_on_unique(e: DbErr) -> crate::error::AppError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => crate::error::AppError::Conflict,
+        _ => crate::error::AppError::from(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,15 +98,5 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://x"), None);
-    }
-}
-
-/// A write a unique constraint refused (Art. 9's one account per unit and platform, held by a
-/// partial unique index; a unit's codes; a filing's number) is a `Conflict`: someone else's write
-/// won the race. Any other failure is the database's.
-pub fn conflict_on_unique(e: DbErr) -> crate::error::AppError {
-    match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => crate::error::AppError::Conflict,
-        _ => crate::error::AppError::from(e),
     }
 }

@@ -156,12 +156,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let meta = RequestMeta::default();
     let now = app::server::use_case::Clock::fixed(crate::helpers::fixed_now()).now();
     let draft = filings::create_draft(
-        &app::server::use_case::UseCase::new(
-            (&app.db).clone(),
-            (&submitter).clone(),
-            (&meta).clone(),
-            now,
-        ),
+        &app::server::use_case::UseCase::new(app.db.clone(), submitter.clone(), meta.clone(), now),
         NewFiling {
             kind: FilingKind::Open,
             account_id: None,

@@ -92,12 +92,15 @@ pub fn config(test_db: &TestDb) -> Config {
     config
 }
 
+/// A test's change to the app's configuration.
+type Adjustment<'a> = Box<dyn FnOnce(&mut Config) + 'a>;
+
 /// How a test's app is started; every `TestApp::spawn*` goes through it.
 pub struct TestAppBuilder<'a> {
     test_db: Option<TestDb>,
     with_demo: bool,
     now: DateTime<Utc>,
-    adjust: Vec<Box<dyn FnOnce(&mut Config) + 'a>>,
+    adjust: Vec<Adjustment<'a>>,
     /// The schema owner's connection for the test and another (the application's role) for the app.
     connections: Option<(DatabaseConnection, DatabaseConnection)>,
 }

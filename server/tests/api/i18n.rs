@@ -109,8 +109,8 @@ async fn a_signed_in_person_choosing_english_gets_their_notices_in_english() {
     let f = crate::filings::submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
     app::server::filings::reject(
         &app::server::use_case::UseCase::new(
-            (&app.db).clone(),
-            (&reviewer).clone(),
+            app.db.clone(),
+            reviewer.clone(),
             (crate::filings::meta()).clone(),
             crate::helpers::fixed_now(),
         ),

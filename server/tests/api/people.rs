@@ -1063,18 +1063,9 @@ async fn the_security_administrator_resets_a_lost_second_factor() {
         .await
         .unwrap();
     let code = totp::code_at_step(&enrolment.secret, time_step(fixed_now().timestamp())).unwrap();
-    totp::confirm_enrolment(
-        &app.db,
-        &reviewer,
-        &meta,
-        &code,
-        "",
-        false,
-        &Default::default(),
-        fixed_now(),
-    )
-    .await
-    .unwrap();
+    totp::confirm_enrolment(&app.case(&reviewer), &code, "", false, &Default::default())
+        .await
+        .unwrap();
     let security = app.signed_in("security").await;
     let html = app.html(&security, "/security").await;
     assert!(html.contains("data-testid=\"factor-reset\""), "{html}");

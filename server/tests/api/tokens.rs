@@ -93,9 +93,9 @@ async fn draft_filing(app: &TestApp) -> i32 {
     let submitter = app.user("submitter").await;
     app::server::filings::create_draft(
         &app::server::use_case::UseCase::new(
-            (&app.db).clone(),
-            (&submitter).clone(),
-            (&app::server::use_case::RequestMeta::default()).clone(),
+            app.db.clone(),
+            submitter.clone(),
+            app::server::use_case::RequestMeta::default().clone(),
             fixed_now(),
         ),
         app::server::filings::NewFiling {

@@ -14,6 +14,7 @@ use crate::server::db::begin_write;
 use crate::server::entities::{enrolment_code, recovery_code, user};
 use crate::server::settings::AuthSettings;
 use crate::server::use_case::RequestMeta;
+use crate::server::use_case::UseCase;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -110,15 +111,13 @@ pub async fn begin_enrolment(
 /// EnrolmentCodeWrong)`).
 #[tracing::instrument(skip_all)]
 pub async fn confirm_enrolment(
-    db: &DatabaseConnection,
-    who: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     typed: &str,
     enrolment_code: &str,
     revoke_tokens: bool,
     settings: &AuthSettings,
-    now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
+    let (db, who, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let found = person(db, who.id).await?;
     let code_needed = enrolment_code_needed(&found, settings.totp_required);
     let enrolment_code_id = if code_needed {
