@@ -26,7 +26,7 @@ help:
 	@echo "make run    build the release app and serve it with demo data on http://$(RUN_ADDR)"
 	@echo "make test   unit + integration tests (SQLite; PostgreSQL too if TEST_DATABASE_URL is set),"
 	@echo "            release build, wasm size, browser tests, API fuzz run (schemathesis)"
-	@echo "make lint   clippy (server, migration, app for ssr and for wasm), rustfmt --check, cargo deny"
+	@echo "make lint   clippy (server, migration, app for ssr and for wasm), rustfmt --check, the shape, cargo deny"
 	@echo "make tools  install the missing build/test tools only (scripts/ensure-tools.sh)"
 
 tools:
@@ -74,6 +74,8 @@ lint: tools
 	cargo clippy $(RUST_PKGS) --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 	cargo fmt --all --check
+	@echo "==> the code's shape (issue 16): scripts/check-shape.py against scripts/shape-baseline.txt"
+	python3 scripts/check-shape.py --baseline scripts/shape-baseline.txt
 	@echo "==> cargo deny: licences, bans and sources (deny.toml)"
 	cargo deny --offline check licenses bans sources
 
