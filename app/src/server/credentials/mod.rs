@@ -15,5 +15,3 @@ pub use sessions::{SECOND_FACTOR_WINDOW_MINUTES, SessionToken, SignedIn};
 pub(crate) use sessions::{
     end_sessions, open_half_session, open_session, session_user_for, token_hash,
 };
-mod secret;
-pub use secret::Secret;

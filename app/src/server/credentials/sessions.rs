@@ -63,23 +63,7 @@ pub(crate) async fn open_session(
     sessions: SessionPolicy,
     now: DateTime<Utc>,
 ) -> Result<SessionToken, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
-    session::ActiveModel {
-        id: Set(token_hash(&token)),
-        user_id: Set(user.id),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        expires_at: Set(now + sessions.absolute),
-        source_ip: Set(meta.source_ip.clone()),
-        role: Set(Some(user.role.clone())),
-        unit_id: Set(user.unit_id),
-        second_factor_pending: Set(false),
-    }
-    .insert(txn)
-    .await?;
-    Ok(SessionToken(token))
+    insert(txn, user, meta, now, now + sessions.absolute, false).await
 }
 
 /// Opens a half session for `user`, whose password was right and whose second factor is still to
@@ -90,6 +74,20 @@ pub(crate) async fn open_half_session(
     meta: &RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<SessionToken, AppError> {
+    let expires_at = now + Duration::minutes(SECOND_FACTOR_WINDOW_MINUTES);
+    insert(txn, user, meta, now, expires_at, true).await
+}
+
+/// A session row for `user` under a fresh random token (32 bytes; only its hash is stored),
+/// remembering the role and unit it was opened with.
+async fn insert(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    second_factor_pending: bool,
+) -> Result<SessionToken, AppError> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
@@ -98,11 +96,11 @@ pub(crate) async fn open_half_session(
         user_id: Set(user.id),
         created_at: Set(now),
         last_seen_at: Set(now),
-        expires_at: Set(now + Duration::minutes(SECOND_FACTOR_WINDOW_MINUTES)),
+        expires_at: Set(expires_at),
         source_ip: Set(meta.source_ip.clone()),
         role: Set(Some(user.role.clone())),
         unit_id: Set(user.unit_id),
-        second_factor_pending: Set(true),
+        second_factor_pending: Set(second_factor_pending),
     }
     .insert(txn)
     .await?;
