@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub async fn fetch_dashboard() -> Result<DeadlineDashboard, AppError> {
     use crate::server::{context, deadlines, filing_views};
     context::serve(|uc| async move {
-        let rows = filing_views::under_review(uc.db(), uc.user(), uc.now).await?;
+        let rows = filing_views::under_review(&uc).await?;
         deadlines::dashboard(&uc, rows).await
     })
     .await

@@ -15,30 +15,15 @@ pub async fn list_filings(
     per_page: Option<u64>,
 ) -> Result<FilingPage, AppError> {
     use crate::server::{context, filing_views};
-    context::respond(async {
-        let user = context::require_user()?;
-        let paging = crate::domain::registry::Paging::new(page, per_page);
-        filing_views::list(&context::db()?, &user, paging, context::now()).await
-    })
-    .await
+    let paging = crate::domain::registry::Paging::new(page, per_page);
+    context::serve(|uc| async move { filing_views::list(&uc, paging).await }).await
 }
 
 /// One filing with its history and the steps the viewer may take.
 #[server(endpoint = "filing")]
 pub async fn get_filing(id: i32) -> Result<FilingDetail, AppError> {
     use crate::server::{context, filing_views};
-    context::respond(async {
-        let user = context::require_user()?;
-        filing_views::detail(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            context::now(),
-        )
-        .await
-    })
-    .await
+    context::serve(|uc| async move { filing_views::detail(&uc, id).await }).await
 }
 
 #[server(endpoint = "filing_new")]
@@ -50,7 +35,6 @@ pub async fn new_filing(
     idempotency_key: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{context, filings};
-    let uc = context::use_case()?;
     let new = filings::NewFiling {
         kind,
         account_id,
@@ -58,22 +42,39 @@ pub async fn new_filing(
         form,
         idempotency_key,
     };
-    let created = filings::create_draft(&uc, new).await;
-    let back = match account_id {
+    context::step_then(&new_filing_page(kind, account_id), |uc| async move {
+        let created = filings::create_draft(&uc, new).await?;
+        Ok(format!("/filings/{}", created.id))
+    })
+    .await
+}
+
+/// The new-filing form a failed draft goes back to, for the same kind and account.
+#[cfg(feature = "ssr")]
+fn new_filing_page(kind: FilingKind, account_id: Option<i32>) -> String {
+    match account_id {
         Some(a) => format!("/filings/new?kind={}&account={a}", kind.as_str()),
         None => format!("/filings/new?kind={}", kind.as_str()),
-    };
-    match created {
-        Ok(created) => context::conclude(&format!("/filings/{}", created.id), Ok(())),
-        Err(error) => context::conclude(&back, Err(error)),
     }
 }
 
-/// A filing's id as a form posts it. Taken as text so that a forged, malformed one is answered
-/// like an unknown one (a translated "not found" on the filings page), not with a decoding error.
+/// A step on the filing whose id a form posted, concluded on the filing's page. The id is taken
+/// as text so that a forged, malformed one is answered like an unknown one (a translated "not
+/// found" on the filings page), not with a decoding error.
 #[cfg(feature = "ssr")]
-fn filing_id(id: &str) -> Result<i32, ()> {
-    id.trim().parse::<i32>().map_err(|_| ())
+async fn on_filing<F, Fut, T>(id: &str, body: F) -> Result<(), AppError>
+where
+    F: FnOnce(crate::server::use_case::UseCase, i32) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    use crate::server::context;
+    let Ok(id) = id.trim().parse::<i32>() else {
+        return context::conclude("/filings", Err(AppError::NotFound));
+    };
+    context::step(&format!("/filings/{id}"), move |uc| async move {
+        body(uc, id).await.map(|_| ())
+    })
+    .await
 }
 
 #[server(endpoint = "filing_save")]
@@ -82,14 +83,9 @@ pub async fn save_filing(
     platform: Option<String>,
     form: FilingForm,
 ) -> Result<(), AppError> {
-    use crate::server::{context, filings};
-    let Ok(id) = filing_id(&id) else {
-        return context::conclude("/filings", Err(AppError::NotFound));
-    };
-    context::step(&format!("/filings/{id}"), |uc| async move {
-        filings::update_draft(&uc, id, platform, form)
-            .await
-            .map(|_| ())
+    use crate::server::filings;
+    on_filing(&id, |uc, id| async move {
+        filings::update_draft(&uc, id, platform, form).await
     })
     .await
 }
@@ -98,11 +94,8 @@ pub async fn save_filing(
 /// an optional approval note.
 #[server(endpoint = "filing_step")]
 pub async fn filing_step(id: String, step: String, note: Option<String>) -> Result<(), AppError> {
-    use crate::server::{context, filings};
-    let Ok(id) = filing_id(&id) else {
-        return context::conclude("/filings", Err(AppError::NotFound));
-    };
-    context::step(&format!("/filings/{id}"), |uc| async move {
+    use crate::server::filings;
+    on_filing(&id, |uc, id| async move {
         filings::take_step(&uc, id, &step, &note.unwrap_or_default()).await
     })
     .await
@@ -116,17 +109,14 @@ pub async fn report_filing(
     reported_to: String,
     reference: String,
 ) -> Result<(), AppError> {
-    use crate::server::{context, filings};
-    let Ok(id) = filing_id(&id) else {
-        return context::conclude("/filings", Err(AppError::NotFound));
-    };
+    use crate::server::filings;
     let report = filings::UpwardReport {
         reported_on,
         reported_to,
         reference,
     };
-    context::step(&format!("/filings/{id}"), |uc| async move {
-        filings::record_report(&uc, id, report).await.map(|_| ())
+    on_filing(&id, |uc, id| async move {
+        filings::record_report(&uc, id, report).await
     })
     .await
 }
@@ -140,20 +130,15 @@ pub async fn correct_report(
     reference: String,
     reason: String,
 ) -> Result<(), AppError> {
-    use crate::server::{context, filings};
-    let Ok(id) = filing_id(&id) else {
-        return context::conclude("/filings", Err(AppError::NotFound));
-    };
+    use crate::server::filings;
     let report = filings::UpwardReport {
         reported_on,
         reported_to,
         reference,
     };
     let correction = filings::ReportCorrection { report, reason };
-    context::step(&format!("/filings/{id}"), |uc| async move {
-        filings::correct_report(&uc, id, correction)
-            .await
-            .map(|_| ())
+    on_filing(&id, |uc, id| async move {
+        filings::correct_report(&uc, id, correction).await
     })
     .await
 }
@@ -165,18 +150,13 @@ pub async fn record_completion(
     platform_done_on: String,
     announcement_url: String,
 ) -> Result<(), AppError> {
-    use crate::server::{context, filings};
-    let Ok(id) = filing_id(&id) else {
-        return context::conclude("/filings", Err(AppError::NotFound));
-    };
+    use crate::server::filings;
     let evidence = filings::CompletionEvidence {
         platform_done_on,
         announcement_url,
     };
-    context::step(&format!("/filings/{id}"), |uc| async move {
-        filings::record_completion(&uc, id, evidence)
-            .await
-            .map(|_| ())
+    on_filing(&id, |uc, id| async move {
+        filings::record_completion(&uc, id, evidence).await
     })
     .await
 }

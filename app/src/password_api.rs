@@ -5,7 +5,6 @@
 use crate::domain::password::ChangeReason;
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// The paths of the server functions below, which the session layer lets through while a person
 /// must change their password.
@@ -15,21 +14,7 @@ pub const ALLOWED_WHILE_CHANGE_REQUIRED: [&str; 3] = [
     <SignOutEverywhere as leptos::server_fn::ServerFn>::PATH,
 ];
 
-/// What the password page shows: why a change is required (if it is), the rules, and when the
-/// password was set and must next be changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PasswordView {
-    pub username: String,
-    pub reason: Option<ChangeReason>,
-    pub min_length: usize,
-    pub min_classes: u8,
-    pub history: usize,
-    /// None: passwords do not expire.
-    pub max_age_days: Option<i64>,
-    /// RFC 3339.
-    pub changed_at: String,
-    pub due_at: Option<String>,
-}
+pub use crate::model::PasswordView;
 
 /// The signed-in person, whether or not they must change their password first, and why.
 #[cfg(feature = "ssr")]
@@ -44,17 +29,17 @@ fn holder() -> Result<(crate::model::SessionUser, Option<ChangeReason>), AppErro
         .ok_or(AppError::Unauthenticated)
 }
 
-/// The deployment's rules, which the session layer puts into every request.
+/// The use case of the person holding the session, also while they must change their password.
 #[cfg(feature = "ssr")]
-fn settings() -> Result<crate::server::auth::AuthSettings, AppError> {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<crate::server::auth::AuthSettings>()
-                .copied()
-        })
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no AuthSettings in the request")))
+fn holder_case() -> Result<crate::server::use_case::UseCase, AppError> {
+    use crate::server::context;
+    let (who, _) = holder()?;
+    Ok(crate::server::use_case::UseCase::new(
+        context::db()?,
+        who,
+        context::request_meta(),
+        context::now(),
+    ))
 }
 
 /// Sets (or, with an empty token, clears) the session cookie on the response.
@@ -71,29 +56,13 @@ fn set_session_cookie(token: &str, secure: bool) {
 
 #[server(endpoint = "password")]
 pub async fn fetch_password_view() -> Result<PasswordView, AppError> {
-    use crate::server::context;
-    use crate::server::entities::user;
-    use sea_orm::EntityTrait;
+    use crate::server::{context, passwords};
     context::respond(async {
         let (who, reason) = holder()?;
-        let policy =
-            crate::server::passwords::effective(&context::db()?, &settings()?.passwords).await?;
-        let person = user::Entity::find_by_id(who.id)
-            .one(&context::db()?)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        Ok(PasswordView {
-            username: person.username,
-            reason,
-            min_length: policy.rules.min_length(),
-            min_classes: policy.rules.min_classes(),
-            history: policy.history,
-            max_age_days: policy.max_age.map(|age| age.num_days()),
-            changed_at: person.password_changed_at.to_rfc3339(),
-            due_at: policy
-                .max_age
-                .map(|age| (person.password_changed_at + age).to_rfc3339()),
-        })
+        let db = context::db()?;
+        let settings = context::auth_settings()?;
+        let policy = passwords::effective(&db, &settings.passwords).await?;
+        passwords::view(&db, who.id, reason, &policy).await
     })
     .await
 }
@@ -106,32 +75,19 @@ pub async fn change_password(
     new_password: String,
     repeat_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{context, passwords};
-    let result = async {
-        let (who, _) = holder()?;
-        let settings = settings()?;
-        let change = passwords::PasswordChange {
-            current: current_password,
-            new: new_password,
-            repeat: repeat_password,
-        };
-        let crate::server::auth::SessionToken(token) = passwords::change_own(
-            &context::db()?,
-            &who,
-            &context::request_meta(),
-            change,
-            &settings,
-            context::now(),
-        )
-        .await?;
+    use crate::server::{auth::SessionToken, context, passwords::*};
+    let change = PasswordChange {
+        current: current_password,
+        new: new_password,
+        repeat: repeat_password,
+    };
+    context::step_in(holder_case(), "/account/password", |uc| async move {
+        let settings = context::auth_settings()?;
+        let SessionToken(token) = change_own(&uc, change, &settings).await?;
         set_session_cookie(&token, settings.secure_cookies);
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => context::conclude("/account/password?changed=1", Ok(())),
-        Err(error) => context::conclude("/account/password", Err(error)),
-    }
+        Ok("/account/password?changed=1".to_string())
+    })
+    .await
 }
 
 /// Ends every session of the signed-in person, this one included, and clears the cookie; with
@@ -140,18 +96,11 @@ pub async fn change_password(
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere(#[server(default)] revoke_tokens: String) -> Result<(), AppError> {
     use crate::server::{auth, context};
-    let result = async {
-        let (who, _) = holder()?;
-        let settings = settings()?;
-        let (db, meta) = (context::db()?, context::request_meta());
-        auth::sign_out_everywhere(&db, &who, &meta, !revoke_tokens.is_empty(), context::now())
-            .await?;
+    context::step_in(holder_case(), "/account/password", |uc| async move {
+        let settings = context::auth_settings()?;
+        auth::sign_out_everywhere(&uc, !revoke_tokens.is_empty()).await?;
         set_session_cookie("", settings.secure_cookies);
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => context::conclude("/login?signed_out=1", Ok(())),
-        Err(error) => context::conclude("/account/password", Err(error)),
-    }
+        Ok("/login?signed_out=1".to_string())
+    })
+    .await
 }

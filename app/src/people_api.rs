@@ -23,18 +23,9 @@ pub async fn fetch_security() -> Result<PeopleView, AppError> {
 #[cfg(feature = "ssr")]
 async fn people_for(duty: crate::domain::Role) -> Result<PeopleView, AppError> {
     use crate::server::{context, people};
-    context::respond(async {
-        let user = context::require_user()?;
+    context::serve(|uc| async move {
         let configured = context::configured_passwords()?;
-        let mut view = people::view(
-            &context::db()?,
-            &user,
-            duty,
-            &configured,
-            totp_required(),
-            context::now(),
-        )
-        .await?;
+        let mut view = people::view(&uc, duty, &configured, totp_required()).await?;
         if duty == crate::domain::Role::SecurityAdmin {
             view.fresh_password = take_secret(&view, FRESH_PASSWORD_COOKIE, |value| {
                 value.len() <= 128
@@ -63,14 +54,7 @@ const SECURITY_PAGE: &str = "/security";
 /// Whether the deployment requires a second factor of the privileged roles (`TOTP_REQUIRED`).
 #[cfg(feature = "ssr")]
 fn totp_required() -> bool {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<crate::server::auth::AuthSettings>()
-                .map(|settings| settings.totp_required)
-        })
-        .unwrap_or(false)
+    crate::server::context::auth_settings().is_ok_and(|settings| settings.totp_required)
 }
 
 /// Hands a secret made for `username` to the security page, once.
@@ -97,20 +81,13 @@ fn take_secret(
     })
 }
 
-/// Ends a step of the security administrator: done, or asked of a second person.
+/// Where a step of the security administrator lands: what changed, or what was asked of a second
+/// person.
 #[cfg(feature = "ssr")]
-fn outcome(
-    page: &str,
-    result: Result<(i32, crate::server::people::Outcome), AppError>,
-) -> Result<(), AppError> {
-    use crate::server::context::conclude;
-    use crate::server::people::Outcome;
-    match result {
-        Ok((id, Outcome::Done)) => conclude(&format!("{page}?updated={id}"), Ok(())),
-        Ok((_, Outcome::Requested(request))) => {
-            conclude(&format!("{page}?requested={request}"), Ok(()))
-        }
-        Err(error) => conclude(page, Err(error)),
+fn landing(page: &str, id: i32, outcome: crate::server::people::Outcome) -> String {
+    match outcome {
+        crate::server::people::Outcome::Done => format!("{page}?updated={id}"),
+        crate::server::people::Outcome::Requested(request) => format!("{page}?requested={request}"),
     }
 }
 
@@ -123,31 +100,35 @@ fn decider_page() -> &'static str {
     }
 }
 
+/// A form's on/off value: "true" or "false".
+#[cfg(feature = "ssr")]
+fn switch(value: &str) -> Result<bool, AppError> {
+    match value.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(AppError::invalid(
+            "active",
+            crate::error::Problem::OutOfRange,
+        )),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn person_id(id: &str) -> Result<i32, AppError> {
+    id.trim().parse::<i32>().map_err(|_| AppError::NotFound)
+}
+
 /// A second person confirms a request on an account (or the system administrator does).
 #[server(endpoint = "account_request_confirm")]
 pub async fn confirm_account_request(id: String) -> Result<(), AppError> {
-    use crate::server::{context, passwords, people};
+    use crate::server::{context, people};
     let page = decider_page();
-    let result = async {
-        let user = context::require_user()?;
-        let id = id.trim().parse::<i32>().map_err(|_| AppError::NotFound)?;
-        let db = context::db()?;
-        let policy = passwords::effective(&db, &context::configured_passwords()?).await?;
-        people::confirm_request(
-            &db,
-            &user,
-            &context::request_meta(),
-            id,
-            &policy,
-            context::now(),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(()) => context::conclude(&format!("{page}?decided=confirmed"), Ok(())),
-        Err(error) => context::conclude(page, Err(error)),
-    }
+    context::step_then(page, |uc| async move {
+        let policy = context::password_policy(&uc).await?;
+        people::confirm_request(&uc, person_id(&id)?, &policy).await?;
+        Ok(format!("{page}?decided=confirmed"))
+    })
+    .await
 }
 
 /// A second person refuses a request on an account, or the one who asked withdraws it.
@@ -155,67 +136,25 @@ pub async fn confirm_account_request(id: String) -> Result<(), AppError> {
 pub async fn refuse_account_request(id: String) -> Result<(), AppError> {
     use crate::server::{context, people};
     let page = decider_page();
-    let result = async {
-        let user = context::require_user()?;
-        let id = id.trim().parse::<i32>().map_err(|_| AppError::NotFound)?;
-        people::refuse_request(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            context::now(),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(withdrawn) => {
-            let decided = if withdrawn { "withdrawn" } else { "refused" };
-            context::conclude(&format!("{page}?decided={decided}"), Ok(()))
-        }
-        Err(error) => context::conclude(page, Err(error)),
-    }
+    context::step_then(page, |uc| async move {
+        let withdrawn = people::refuse_request(&uc, person_id(&id)?).await?;
+        let decided = if withdrawn { "withdrawn" } else { "refused" };
+        Ok(format!("{page}?decided={decided}"))
+    })
+    .await
 }
 
 /// The security administrator issues a one-time enrolment code; the page shows it this once.
 #[server(endpoint = "enrolment_code_issue")]
 pub async fn issue_enrolment_code(id: String) -> Result<(), AppError> {
     use crate::server::{context, people};
-    let result = async {
-        let user = context::require_user()?;
+    context::step_then(SECURITY_PAGE, |uc| async move {
         let id = person_id(&id)?;
-        let (username, code) = people::issue_enrolment_code(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            totp_required(),
-            context::now(),
-        )
-        .await?;
+        let (username, code) = people::issue_enrolment_code(&uc, id, totp_required()).await?;
         pass_secret(FRESH_ENROLMENT_CODE_COOKIE, &username, &code);
-        Ok(id)
-    }
-    .await;
-    match result {
-        Ok(_) => context::conclude(&format!("{SECURITY_PAGE}?shown=enrolment_code"), Ok(())),
-        Err(error) => context::conclude(SECURITY_PAGE, Err(error)),
-    }
-}
-
-/// Ends a step on one person: back to `page`, saying which account changed, or with the error.
-#[cfg(feature = "ssr")]
-fn updated(page: &str, result: Result<i32, AppError>) -> Result<(), AppError> {
-    use crate::server::context::conclude;
-    match result {
-        Ok(id) => conclude(&format!("{page}?updated={id}"), Ok(())),
-        Err(error) => conclude(page, Err(error)),
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn person_id(id: &str) -> Result<i32, AppError> {
-    id.trim().parse::<i32>().map_err(|_| AppError::NotFound)
+        Ok(format!("{SECURITY_PAGE}?shown=enrolment_code"))
+    })
+    .await
 }
 
 /// The system administrator creates an account (a submitter of `unit`, who must change the first
@@ -229,67 +168,34 @@ pub async fn create_person(
     locale: String,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{context, passwords, people};
-    let result = async {
-        let user = context::require_user()?;
-        let db = context::db()?;
-        let policy = passwords::effective(&db, &context::configured_passwords()?).await?;
-        let new = people::NewPerson {
-            username,
-            display_name,
-            unit_code: unit,
-            email,
-            locale: crate::i18n::Locale::parse(&locale),
-            password,
-        };
-        let created = people::create(
-            &db,
-            &user,
-            &context::request_meta(),
-            new,
-            &policy,
-            context::now(),
-        )
-        .await?;
-        Ok(created.id)
-    }
-    .await;
-    match result {
-        Ok(id) => context::conclude(&format!("/admin/users?created={id}"), Ok(())),
-        Err(error) => context::conclude("/admin/users", Err(error)),
-    }
+    let new = crate::server::people::NewPerson::form(username, display_name, unit, email, &locale);
+    add_person(new, password).await
+}
+
+#[cfg(feature = "ssr")]
+async fn add_person(
+    new: crate::server::people::NewPerson,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::server::{context, people};
+    context::step_then("/admin/users", |uc| async move {
+        let policy = context::password_policy(&uc).await?;
+        let created = people::create(&uc, people::NewPerson { password, ..new }, &policy).await?;
+        Ok(format!("/admin/users?created={}", created.id))
+    })
+    .await
 }
 
 /// The system administrator switches an account off (`active` = "false") or on ("true").
 #[server(endpoint = "person_active")]
 pub async fn set_person_active(id: String, active: String) -> Result<(), AppError> {
     use crate::server::{context, people};
-    let result = async {
-        let user = context::require_user()?;
-        let id = person_id(&id)?;
-        let active = match active.trim() {
-            "true" => true,
-            "false" => false,
-            _ => {
-                return Err(AppError::invalid(
-                    "active",
-                    crate::error::Problem::OutOfRange,
-                ));
-            }
-        };
-        people::set_active(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            active,
-            context::now(),
-        )
-        .await?;
-        Ok(id)
-    }
-    .await;
-    updated("/admin/users", result)
+    context::step_then("/admin/users", |uc| async move {
+        let (id, active) = (person_id(&id)?, switch(&active)?);
+        people::set_active(&uc, id, active).await?;
+        Ok(format!("/admin/users?updated={id}"))
+    })
+    .await
 }
 
 /// The system administrator corrects a person's name, notice address or notice language.
@@ -301,70 +207,41 @@ pub async fn update_person(
     locale: String,
 ) -> Result<(), AppError> {
     use crate::server::{context, people};
-    let result = async {
-        let user = context::require_user()?;
+    let details = people::PersonDetails {
+        display_name,
+        email,
+        locale,
+    };
+    context::step_then("/admin/users", |uc| async move {
         let id = person_id(&id)?;
-        people::update_details(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            people::PersonDetails {
-                display_name,
-                email,
-                locale,
-            },
-            context::now(),
-        )
-        .await?;
-        Ok(id)
-    }
-    .await;
-    updated("/admin/users", result)
+        people::update_details(&uc, id, details).await?;
+        Ok(format!("/admin/users?updated={id}"))
+    })
+    .await
 }
 
 /// The security administrator gives someone a role (and a unit, for a submitter).
 #[server(endpoint = "role_change")]
 pub async fn change_role(id: String, role: String, unit: String) -> Result<(), AppError> {
     use crate::server::{context, people};
-    let result = async {
-        let user = context::require_user()?;
+    context::step_then(SECURITY_PAGE, |uc| async move {
         let id = person_id(&id)?;
-        let done = people::change_role(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            &role,
-            &unit,
-            context::now(),
-        )
-        .await?;
-        Ok((id, done))
-    }
-    .await;
-    outcome(SECURITY_PAGE, result)
+        let done = people::change_role(&uc, id, &role, &unit).await?;
+        Ok(landing(SECURITY_PAGE, id, done))
+    })
+    .await
 }
 
 /// The security administrator lifts a lock.
 #[server(endpoint = "person_unlock")]
 pub async fn unlock_person(id: String) -> Result<(), AppError> {
     use crate::server::{context, people};
-    let result = async {
-        let user = context::require_user()?;
+    context::step_then(SECURITY_PAGE, |uc| async move {
         let id = person_id(&id)?;
-        people::unlock(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            context::now(),
-        )
-        .await?;
-        Ok(id)
-    }
-    .await;
-    updated("/security", result)
+        people::unlock(&uc, id).await?;
+        Ok(format!("{SECURITY_PAGE}?updated={id}"))
+    })
+    .await
 }
 
 /// The security administrator has a temporary password made (to be changed at the next sign-in):
@@ -372,32 +249,26 @@ pub async fn unlock_person(id: String) -> Result<(), AppError> {
 /// person and then e-mailed to the person.
 #[server(endpoint = "person_password_reset")]
 pub async fn reset_person_password(id: String) -> Result<(), AppError> {
-    use crate::server::{context, passwords, people};
-    let result = async {
-        let user = context::require_user()?;
-        let id = person_id(&id)?;
-        let db = context::db()?;
-        let policy = passwords::effective(&db, &context::configured_passwords()?).await?;
-        people::reset_password(
-            &db,
-            &user,
-            &context::request_meta(),
-            id,
-            &policy,
-            context::now(),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(people::PasswordOutcome::Shown { username, password }) => {
+    use crate::server::{context, people};
+    context::step_then(SECURITY_PAGE, |uc| async move {
+        let policy = context::password_policy(&uc).await?;
+        let outcome = people::reset_password(&uc, person_id(&id)?, &policy).await?;
+        Ok(password_landing(outcome))
+    })
+    .await
+}
+
+/// Where a password reset lands: a temporary password is handed to the page this once (in a
+/// cookie the page reads and clears); a request for a second person is named.
+#[cfg(feature = "ssr")]
+fn password_landing(outcome: crate::server::people::PasswordOutcome) -> String {
+    use crate::server::people::PasswordOutcome;
+    match outcome {
+        PasswordOutcome::Shown { username, password } => {
             pass_secret(FRESH_PASSWORD_COOKIE, &username, &password);
-            context::conclude(&format!("{SECURITY_PAGE}?shown=password"), Ok(()))
+            format!("{SECURITY_PAGE}?shown=password")
         }
-        Ok(people::PasswordOutcome::Requested(request)) => {
-            context::conclude(&format!("{SECURITY_PAGE}?requested={request}"), Ok(()))
-        }
-        Err(error) => context::conclude(SECURITY_PAGE, Err(error)),
+        PasswordOutcome::Requested(request) => format!("{SECURITY_PAGE}?requested={request}"),
     }
 }
 
@@ -411,62 +282,36 @@ pub async fn save_policy(
     lockout_threshold: String,
     lockout_minutes: String,
 ) -> Result<(), AppError> {
-    use crate::error::Problem;
-    use crate::server::{context, people};
-    let result = async {
-        let user = context::require_user()?;
-        let figure = |field: &'static str, value: &str| {
-            value
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| AppError::invalid(field, Problem::OutOfRange))
-        };
-        let figures = people::PolicyFigures {
-            min_length: figure("min_length", &min_length)?,
-            min_classes: figure("min_classes", &min_classes)?,
-            max_age_days: figure("max_age_days", &max_age_days)?,
-            history: figure("history", &history)?,
-            lockout_threshold: figure("lockout_threshold", &lockout_threshold)?,
-            lockout_minutes: figure("lockout_minutes", &lockout_minutes)?,
-        };
-        people::save_policy(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            Some(figures),
-            &context::configured_passwords()?,
-            context::now(),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(_) => context::conclude("/security?policy=saved", Ok(())),
-        Err(error) => context::conclude("/security", Err(error)),
-    }
+    let form = [
+        min_length,
+        min_classes,
+        max_age_days,
+        history,
+        lockout_threshold,
+        lockout_minutes,
+    ];
+    set_policy(Some(form), "saved").await
 }
 
 /// The security administrator goes back to the deployment's configured policy.
 #[server(endpoint = "policy_reset")]
 pub async fn reset_policy() -> Result<(), AppError> {
+    set_policy(None, "configured").await
+}
+
+/// Sets the password policy to the figures of the form (`None`: the configured policy), and lands
+/// on the security page saying which (`said`).
+#[cfg(feature = "ssr")]
+async fn set_policy(form: Option<[String; 6]>, said: &str) -> Result<(), AppError> {
     use crate::server::{context, people};
-    let result = async {
-        let user = context::require_user()?;
-        people::save_policy(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            None,
-            &context::configured_passwords()?,
-            context::now(),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(_) => context::conclude("/security?policy=configured", Ok(())),
-        Err(error) => context::conclude("/security", Err(error)),
-    }
+    context::step_then(SECURITY_PAGE, |uc| async move {
+        let figures = form
+            .map(|form| people::PolicyFigures::read(form.each_ref().map(String::as_str)))
+            .transpose()?;
+        people::save_policy(&uc, figures, &context::configured_passwords()?).await?;
+        Ok(format!("{SECURITY_PAGE}?policy={said}"))
+    })
+    .await
 }
 
 /// The security administrator resets a lost second factor.
@@ -478,20 +323,10 @@ pub async fn reset_second_factor(
     #[server(default)] revoke_tokens: String,
 ) -> Result<(), AppError> {
     use crate::server::{context, people};
-    let result = async {
-        let user = context::require_user()?;
+    context::step_then(SECURITY_PAGE, |uc| async move {
         let id = person_id(&id)?;
-        let done = people::reset_second_factor(
-            &context::db()?,
-            &user,
-            &context::request_meta(),
-            id,
-            !revoke_tokens.is_empty(),
-            context::now(),
-        )
-        .await?;
-        Ok((id, done))
-    }
-    .await;
-    outcome(SECURITY_PAGE, result)
+        let done = people::reset_second_factor(&uc, id, !revoke_tokens.is_empty()).await?;
+        Ok(landing(SECURITY_PAGE, id, done))
+    })
+    .await
 }

@@ -2,13 +2,14 @@
 //! the server functions (which do not stream files).
 use crate::downloads::refused;
 use crate::middleware::urlencode;
+use crate::require::Acting;
 use crate::startup::AppState;
 use app::error::{AppError, Problem};
-use app::model::SessionUser;
 use app::server::attachments::{self, Received, Receiver, Upload};
-use app::server::use_case::RequestMeta;
+use app::server::entities::filing_attachment;
+use app::server::use_case::UseCase;
 use axum::body::Body;
-use axum::extract::{Extension, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -49,27 +50,12 @@ async fn read_form(
 /// upload's file is never taken in.
 pub async fn upload(
     State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    user: Option<Extension<SessionUser>>,
+    Acting(uc): Acting,
     Path(id): Path<i32>,
     multipart: Multipart,
 ) -> Response {
-    let result = async {
-        let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
-        attachments::authorise_upload(&state.db, &user, id).await?;
-        let dir = &state.config.attachments_dir;
-        let (kind, name, file) = read_form(multipart, dir).await?;
-        let upload = Upload {
-            filing_id: id,
-            kind: &kind,
-            file_name: &name,
-            file,
-        };
-        attachments::store(&state.db, dir, &user, &meta, upload, state.clock.now()).await
-    }
-    .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/filings/{id}")).into_response(),
+    match receive(&state, uc, id, multipart).await {
+        Ok(()) => Redirect::to(&format!("/filings/{id}")).into_response(),
         Err(error) => {
             let json = serde_json::to_string(&error).unwrap_or_default();
             Redirect::to(&format!("/filings/{id}?error={}", urlencode(&json))).into_response()
@@ -77,51 +63,61 @@ pub async fn upload(
     }
 }
 
+/// Authorises an upload to filing `id`, then reads and stores its file.
+async fn receive(
+    state: &AppState,
+    uc: Result<UseCase, AppError>,
+    id: i32,
+    multipart: Multipart,
+) -> Result<(), AppError> {
+    let uc = uc?;
+    attachments::authorise_upload(&uc, id).await?;
+    let dir = &state.config.attachments_dir;
+    let (kind, file_name, file) = read_form(multipart, dir).await?;
+    let upload = Upload {
+        filing_id: id,
+        kind: &kind,
+        file_name: &file_name,
+        file,
+    };
+    attachments::store(&uc, dir, upload).await.map(|_| ())
+}
+
 /// `GET /attachments/{id}`: the file, to those who see the filing's custodian in full; each
 /// download audited, never cached.
 pub async fn download(
     State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    user: Option<Extension<SessionUser>>,
+    Acting(uc): Acting,
     headers: HeaderMap,
     Path(id): Path<i32>,
 ) -> Response {
-    let result = async {
-        let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
-        attachments::open_for_download(
-            &state.db,
-            &state.config.attachments_dir,
-            &user,
-            &meta,
-            id,
-            state.clock.now(),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok((attachment, file)) => {
-            let disposition = format!(
-                "attachment; filename=\"attachment\"; filename*=UTF-8''{}",
-                urlencode(&attachment.file_name)
-            );
-            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-            let mut response = Response::new(body);
-            let headers = response.headers_mut();
-            if let Ok(value) = HeaderValue::from_str(&attachment.content_type) {
-                headers.insert(header::CONTENT_TYPE, value);
-            }
-            if let Ok(value) = HeaderValue::from_str(&disposition) {
-                headers.insert(header::CONTENT_DISPOSITION, value);
-            }
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            // Custodians' mobiles in full: kept by no cache, shared or the browser's.
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+    let dir = &state.config.attachments_dir;
+    match async { attachments::open_for_download(&uc?, dir, id).await }.await {
+        Ok((attachment, file)) => file_response(&attachment, file),
         Err(error) => refused(&error, &HashMap::new(), &headers),
     }
+}
+
+/// The attachment as a download: its type, its name (RFC 6266), never sniffed, never cached.
+fn file_response(attachment: &filing_attachment::Model, file: tokio::fs::File) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"attachment\"; filename*=UTF-8''{}",
+        urlencode(&attachment.file_name)
+    );
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&attachment.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Custodians' mobiles in full: kept by no cache, shared or the browser's.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

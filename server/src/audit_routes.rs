@@ -4,33 +4,28 @@
 //! (等保 2.0 三权分立), and the export is itself recorded (`audit.exported`, with the filter and
 //! the number of events) before the first byte goes out.
 use crate::downloads::{attachment, file_locale, refused, stream_csv};
-use crate::startup::AppState;
+use crate::require::Acting;
 use app::error::AppError;
-use app::model::{AuditFilter, SessionUser};
+use app::i18n::Locale;
+use app::model::AuditFilter;
 use app::server::audit_trail::{self, AuditExport};
-use app::server::use_case::{RequestMeta, UseCase};
-use axum::extract::{Extension, Query, State};
+use app::server::use_case::UseCase;
+use axum::extract::Query;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// `GET /exports/audit.csv`
 pub async fn audit_csv(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    user: Option<Extension<SessionUser>>,
+    Acting(uc): Acting,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (locale, now) = (file_locale(&params), state.clock.now());
+    let locale = file_locale(&params);
     let filter = AuditFilter::from_params(|key| params.get(key).cloned());
-    let uc = user.map(|Extension(user)| UseCase::new(state.db.clone(), user, meta, now));
-    let opened = match uc {
-        Some(uc) => AuditExport::open(&uc, &filter, locale).await,
-        None => Err(AppError::Unauthenticated),
-    };
-    match opened {
-        Ok(trail) => {
+    match open(uc, &filter, locale).await {
+        Ok((trail, now)) => {
             let body = stream_csv(audit_trail::headers(locale), trail);
             attachment(
                 body,
@@ -40,4 +35,14 @@ pub async fn audit_csv(
         }
         Err(error) => refused(&error, &params, &headers),
     }
+}
+
+/// The trail as the filter selects it, and when it was taken.
+async fn open(
+    uc: Result<UseCase, AppError>,
+    filter: &AuditFilter,
+    locale: Locale,
+) -> Result<(AuditExport, DateTime<Utc>), AppError> {
+    let uc = uc?;
+    Ok((AuditExport::open(&uc, filter, locale).await?, uc.now))
 }

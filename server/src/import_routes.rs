@@ -4,6 +4,7 @@
 //! between requests (any instance behind a load balancer can answer). Posting an import again
 //! writes nothing: every row is then already in the registry, which the report says.
 use crate::middleware::app_error_response;
+use crate::require::Acting;
 use crate::startup::AppState;
 use app::app::shell;
 use app::domain::Capability;
@@ -83,31 +84,22 @@ async fn read_field(
 /// Administrators only (403; 401 signed out).
 pub async fn import_register(
     State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    user: Option<Extension<SessionUser>>,
+    Acting(uc): Acting,
     nonce: Option<Extension<Nonce>>,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
     // Refused before the upload is read.
-    let uc = match importer(&state, user, meta) {
+    let permitted = uc.and_then(|uc| {
+        uc.require(Capability::ImportRegistry)?;
+        Ok(uc)
+    });
+    let uc = match permitted {
         Ok(uc) => uc,
         Err(error) => return app_error_response(&error, Locale::from_headers(&headers)),
     };
     let outcome = run(&uc, multipart).await;
     answer(&state, uc, outcome, nonce.map(|Extension(n)| n), headers).await
-}
-
-/// The administrator's use case, or why not: 401 signed out, 403 another role.
-fn importer(
-    state: &AppState,
-    user: Option<Extension<SessionUser>>,
-    meta: RequestMeta,
-) -> Result<UseCase, AppError> {
-    let Extension(user) = user.ok_or(AppError::Unauthenticated)?;
-    let uc = UseCase::new(state.db.clone(), user, meta, state.clock.now());
-    uc.require(Capability::ImportRegistry)?;
-    Ok(uc)
 }
 
 /// Reads the upload and runs the dry run or the import.

@@ -20,5 +20,6 @@ pub mod report_routes;
 pub mod require;
 pub mod routes;
 pub mod security_headers;
+pub mod signing;
 pub mod startup;
 pub mod telemetry;

@@ -1,4 +1,5 @@
-//! `Require<C>`: the extractor of the download routes. It resolves the signed-in person the session
+//! `Require<C>`: the extractor of the download routes (and [`Acting`], of the routes that answer
+//! a refusal their own way). It resolves the signed-in person the session
 //! layer put into the request (as the API's `Caller` does) and lets the handler run only when
 //! their role holds the capability `C` ([`app::domain::Role::may`], the one table of access
 //! rules). Signed out or refused, the route answers as every download does: a translated page
@@ -36,6 +37,34 @@ markers!(ReadRegistry, ReadFilings, ReadReports);
 pub struct Require<C: CapabilityMarker> {
     pub uc: UseCase,
     capability: PhantomData<C>,
+}
+
+/// The use case of the person the session layer signed in, or `Unauthenticated`: for the routes
+/// that answer a refusal their own way (back to the page the form was on, with the error).
+pub struct Acting(pub Result<UseCase, AppError>);
+
+impl FromRequestParts<AppState> for Acting {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(user) = parts.extensions.get::<SessionUser>().cloned() else {
+            return Ok(Acting(Err(AppError::Unauthenticated)));
+        };
+        let meta = parts
+            .extensions
+            .get::<RequestMeta>()
+            .cloned()
+            .unwrap_or_default();
+        Ok(Acting(Ok(UseCase::new(
+            state.db.clone(),
+            user,
+            meta,
+            state.clock.now(),
+        ))))
+    }
 }
 
 /// The query's parameters, for the refusal's language (`lang`).

@@ -265,3 +265,45 @@ pub struct FreshSecret {
     pub username: String,
     pub value: String,
 }
+
+/// What the password page shows: why a change is required (if it is), the rules, and when the
+/// password was set and must next be changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordView {
+    pub username: String,
+    pub reason: Option<crate::domain::password::ChangeReason>,
+    pub min_length: usize,
+    pub min_classes: u8,
+    pub history: usize,
+    /// None: passwords do not expire.
+    pub max_age_days: Option<i64>,
+    /// RFC 3339.
+    pub changed_at: String,
+    pub due_at: Option<String>,
+}
+
+/// An enrolment begun and not yet confirmed, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingEnrolmentView {
+    /// Base32, for typing into the app by hand.
+    pub secret: String,
+    pub uri: String,
+    /// An `<svg>` element drawn by the server from `uri`.
+    pub qr_svg: String,
+}
+
+/// What the second-factor page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorView {
+    pub username: String,
+    /// RFC 3339; None: no second factor in force.
+    pub enabled_at: Option<String>,
+    pub pending: Option<PendingEnrolmentView>,
+    pub recovery_codes_left: u64,
+    /// The person may do nothing else until they enrol (`TOTP_REQUIRED` and their role).
+    pub required: bool,
+    /// Enrolling needs the security administrator's one-time enrolment code (issue 15 item 7).
+    pub enrolment_code_needed: bool,
+    /// Recovery codes just made, shown this once (from their one-time cookie).
+    pub fresh_codes: Vec<String>,
+}

@@ -5,12 +5,11 @@ use super::audit::{self, Actor, Event};
 use super::db::begin_write;
 use super::entities::{filing, filing_attachment};
 use super::filings::facts;
-use super::use_case::RequestMeta;
 use crate::domain::filing::{FilingState, Refusal};
 use crate::domain::{CustodianAccess, Role};
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
-use chrono::{DateTime, Utc};
+use crate::server::use_case::UseCase;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -47,16 +46,12 @@ pub fn path_for(dir: &Path, sha256: &str) -> PathBuf {
 /// Who may attach to filing `filing_id`, asked before an upload's body is read: a refused upload
 /// is answered without taking in a byte of its file (ASVS 5.0 V5.2.1). [`store`] asks again in
 /// its transaction.
-pub async fn authorise_upload(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    filing_id: i32,
-) -> Result<(), AppError> {
+pub async fn authorise_upload(uc: &UseCase, filing_id: i32) -> Result<(), AppError> {
     let found = filing::Entity::find_by_id(filing_id)
-        .one(db)
+        .one(uc.db())
         .await?
         .ok_or(AppError::NotFound)?;
-    check_may_attach(user, &found)
+    check_may_attach(uc.user(), &found)
 }
 
 /// An upload's file as it arrives: written a chunk at a time to a temporary file in the
@@ -149,13 +144,11 @@ pub struct Upload<'a> {
 /// kept. The file is moved into place first (content-addressed, so a rolled-back transaction
 /// leaves at most an unreferenced copy), then the row and its audit event in one transaction.
 pub async fn store(
-    db: &DatabaseConnection,
+    uc: &UseCase,
     dir: &Path,
-    user: &SessionUser,
-    meta: &RequestMeta,
     upload: Upload<'_>,
-    now: DateTime<Utc>,
 ) -> Result<filing_attachment::Model, AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     if !KINDS.contains(&upload.kind) {
         return Err(AppError::invalid("kind", Problem::Required));
     }
@@ -174,7 +167,7 @@ pub async fn store(
         .take(255)
         .collect();
 
-    authorise_upload(db, user, upload.filing_id).await?;
+    authorise_upload(uc, upload.filing_id).await?;
 
     let sha256 = received.sha256.clone();
     let size = received.size;
@@ -270,13 +263,11 @@ pub fn may_download(user: &SessionUser, f: &filing::Model) -> Result<(), AppErro
 /// (`attachment.downloaded`, like a view of the custodian in full: which file, never its
 /// content; a download that cannot be recorded is not given) and opened.
 pub async fn open_for_download(
-    db: &DatabaseConnection,
+    uc: &UseCase,
     dir: &Path,
-    user: &SessionUser,
-    meta: &RequestMeta,
     id: i32,
-    now: DateTime<Utc>,
 ) -> Result<(filing_attachment::Model, tokio::fs::File), AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let (attachment, f) = find(db, id).await?;
     may_download(user, &f)?;
     let opened = tokio::fs::File::open(path_for(dir, &attachment.sha256))

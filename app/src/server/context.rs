@@ -108,6 +108,38 @@ where
     }
 }
 
+/// A step whose body names where to land when it succeeds (a page with what changed in its query:
+/// `?updated=7`); any failure, being signed out included, lands back on `back` with the error
+/// ([`conclude`]).
+pub async fn step_then<F, Fut>(back: &str, body: F) -> Result<(), AppError>
+where
+    F: FnOnce(UseCase) -> Fut,
+    Fut: Future<Output = Result<String, AppError>>,
+{
+    step_in(use_case(), back, body).await
+}
+
+/// [`step_then`] for a use case built otherwise (a person who must change their password first,
+/// someone signing in).
+pub async fn step_in<A, F, Fut>(
+    case: Result<UseCase<A>, AppError>,
+    back: &str,
+    body: F,
+) -> Result<(), AppError>
+where
+    F: FnOnce(UseCase<A>) -> Fut,
+    Fut: Future<Output = Result<String, AppError>>,
+{
+    let result = match case {
+        Ok(case) => body(case).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(done) => conclude(&done, Ok(())),
+        Err(error) => conclude(back, Err(error)),
+    }
+}
+
 /// Ends a step posted from a page: a plain HTML form (which accepts `text/html`) is redirected to
 /// `path`, with the error in the query for the page to show; other callers get the error and its
 /// HTTP status.
@@ -211,6 +243,24 @@ pub fn configured_passwords() -> Result<super::settings::PasswordPolicy, AppErro
                 .extensions
                 .get::<super::settings::AuthSettings>()
                 .map(|settings| settings.passwords)
+        })
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no AuthSettings in the request")))
+}
+
+/// The password policy in force for a use case: the configured one with the security
+/// administrator's figures over it.
+pub async fn password_policy(uc: &UseCase) -> Result<super::settings::PasswordPolicy, AppError> {
+    super::passwords::effective(uc.db(), &configured_passwords()?).await
+}
+
+/// The deployment's sign-in settings, which the session layer puts into every request.
+pub fn auth_settings() -> Result<super::settings::AuthSettings, AppError> {
+    use_context::<Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<super::settings::AuthSettings>()
+                .cloned()
         })
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("no AuthSettings in the request")))
 }

@@ -6,7 +6,6 @@ use super::entities::{
 };
 use super::filings::{FieldChange, check_rules, facts, form_of};
 use super::registry::{masked_mobile, record_custodian_view};
-use super::use_case::RequestMeta;
 use crate::domain::CustodianAccess;
 use crate::domain::Role;
 use crate::domain::calendar::china_date;
@@ -18,6 +17,7 @@ use crate::model::{
     AttachmentView, FilingDetail, FilingPage, FilingRow, HistoryEntry, PeriodView, PlatformName,
     SessionUser,
 };
+use crate::server::use_case::UseCase;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
@@ -131,12 +131,8 @@ async fn rows(
 /// the database, so a page costs the same however many filings there are). For reviewers, the
 /// queue: those waiting for a decision first, soonest due first, then those awaiting completion,
 /// then the rest; for everyone else newest first.
-pub async fn list(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    paging: Paging,
-    now: DateTime<Utc>,
-) -> Result<FilingPage, AppError> {
+pub async fn list(uc: &UseCase, paging: Paging) -> Result<FilingPage, AppError> {
+    let (db, user, now) = (uc.db(), uc.user(), uc.now);
     let query = readable(user)?;
     let total = query.clone().count(db).await?;
     let ordered = if user.role == Role::Reviewer {
@@ -163,11 +159,8 @@ pub async fn list(
 
 /// The filings under review (submitted) that the viewer may read: the ones with an open review
 /// period, for the deadline dashboard. Bounded by the county office's workload, not by history.
-pub async fn under_review(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    now: DateTime<Utc>,
-) -> Result<Vec<FilingRow>, AppError> {
+pub async fn under_review(uc: &UseCase) -> Result<Vec<FilingRow>, AppError> {
+    let (db, user, now) = (uc.db(), uc.user(), uc.now);
     let filings = readable(user)?
         .filter(filing::Column::State.eq(FilingState::Submitted.as_str()))
         .order_by_asc(filing::Column::DueOn)
@@ -247,10 +240,10 @@ pub async fn history(
 /// A filing's form for its editor to change (the API's PATCH merges into it): read under the same
 /// rule as the page, shown to nobody, so not recorded as a view.
 pub async fn editable_form(
-    db: &DatabaseConnection,
-    user: &SessionUser,
+    uc: &UseCase,
     id: i32,
 ) -> Result<crate::domain::filing::FilingForm, AppError> {
+    let (db, user) = (uc.db(), uc.user());
     let f = filing::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -263,13 +256,8 @@ pub async fn editable_form(
 /// (Art. 11): the unit itself and the county office's reviewers see the custodian's mobile in
 /// full, since they fill it in and call the custodian; administrators and auditors see it masked.
 /// A mobile shown in full is recorded in the audit trail.
-pub async fn detail(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
-    id: i32,
-    now: DateTime<Utc>,
-) -> Result<FilingDetail, AppError> {
+pub async fn detail(uc: &UseCase, id: i32) -> Result<FilingDetail, AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let f = filing::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -17,8 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 /// The filing as the caller may see it.
 async fn current(state: &AppState, caller: &Caller, id: i32) -> ApiResult<Json<Filing>> {
-    let detail =
-        filing_views::detail(&state.db, &caller.user, &caller.meta, id, state.clock.now()).await?;
+    let detail = filing_views::detail(&caller.use_case(state), id).await?;
     Ok(Json(detail.into()))
 }
 
@@ -60,15 +59,25 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewFilingRequest>,
 ) -> ApiResult<Response> {
-    let new = NewFiling {
+    let new = new_filing(body, idempotency_key(&headers)?);
+    let created = filings::create_draft(&caller.use_case(&state), new).await?;
+    let Json(filing) = current(&state, &caller, created.id).await?;
+    created_at_its_address(filing)
+}
+
+/// The draft the body asks for, under its idempotency key.
+fn new_filing(body: NewFilingRequest, idempotency_key: Option<String>) -> NewFiling {
+    NewFiling {
         kind: body.kind,
         account_id: body.account_id,
         platform: body.platform,
         form: body.form,
-        idempotency_key: idempotency_key(&headers)?,
-    };
-    let created = filings::create_draft(&caller.use_case(&state), new).await?;
-    let Json(filing) = current(&state, &caller, created.id).await?;
+        idempotency_key,
+    }
+}
+
+/// `201 Created`, with the new filing and its address (`Location`).
+fn created_at_its_address(filing: Filing) -> ApiResult<Response> {
     let location = HeaderValue::from_str(&format!("/api/v1/filings/{}", filing.id))
         .map_err(|e| ApiFailure::App(app::error::AppError::internal(e)))?;
     Ok((
@@ -119,10 +128,11 @@ pub async fn patch(
     ApiJson(patch): ApiJson<FilingPatch>,
 ) -> ApiResult<Json<Filing>> {
     // The form to merge into is read, not shown: the answer below is the view that is recorded.
-    let form = filing_views::editable_form(&state.db, &caller.user, id).await?;
+    let uc = caller.use_case(&state);
+    let form = filing_views::editable_form(&uc, id).await?;
     let platform = patch.platform.clone();
     let form = patch.apply(form);
-    filings::update_draft(&caller.use_case(&state), id, platform, form).await?;
+    filings::update_draft(&uc, id, platform, form).await?;
     current(&state, &caller, id).await
 }
 
@@ -142,8 +152,7 @@ pub async fn history(
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<Json<Vec<HistoryEvent>>> {
     // Reading the filing first applies its read permission.
-    let detail =
-        filing_views::detail(&state.db, &caller.user, &caller.meta, id, state.clock.now()).await?;
+    let detail = filing_views::detail(&caller.use_case(&state), id).await?;
     Ok(Json(detail.history.into_iter().map(Into::into).collect()))
 }
 

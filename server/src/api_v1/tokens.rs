@@ -22,9 +22,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<TokenView>>> {
-    Ok(Json(
-        tokens::list(&state.db, &caller.user, state.clock.now()).await?,
-    ))
+    Ok(Json(tokens::list(&caller.use_case(&state)).await?))
 }
 
 /// A new token for the signed-in person, in a browser session only. The caller proves again that
@@ -49,24 +47,17 @@ pub async fn create(
     Extension(settings): Extension<AuthSettings>,
     ApiJson(body): ApiJson<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
-    let now = state.clock.now();
-    let issued = tokens::create_own(
-        &state.db,
-        &caller.user,
-        &caller.meta,
-        &TokenRequest {
-            name: body.name,
-            scope: body.scope,
-            expires_days: body.expires_days,
-        },
-        &Reauthentication {
-            password: body.password,
-            code: body.code,
-        },
-        &settings,
-        now,
-    )
-    .await?;
+    let request = TokenRequest {
+        name: body.name,
+        scope: body.scope,
+        expires_days: body.expires_days,
+    };
+    let proof = Reauthentication {
+        password: body.password,
+        code: body.code,
+    };
+    let uc = caller.use_case(&state);
+    let issued = tokens::create_own(&uc, &request, &proof, &settings).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
@@ -85,8 +76,5 @@ pub async fn revoke(
     caller: Caller,
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<Json<TokenView>> {
-    let now = state.clock.now();
-    Ok(Json(
-        tokens::revoke(&state.db, &caller.user, &caller.meta, id, now).await?,
-    ))
+    Ok(Json(tokens::revoke(&caller.use_case(&state), id).await?))
 }

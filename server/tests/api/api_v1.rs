@@ -11,7 +11,6 @@ use app::server::audit::{self, Actor, ChainCheck};
 use app::server::demo::DEMO_PASSWORD;
 use app::server::entities::{account, api_token, audit_event, filing, platform, unit, user};
 use app::server::tokens;
-use app::server::use_case::RequestMeta;
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
@@ -212,15 +211,9 @@ async fn a_revoked_token_is_refused() {
     let client = app.bearer_client(&issued.token);
     assert_eq!(units_page(&app, &client).await.status(), 200);
     let owner = app.user("submitter").await;
-    tokens::revoke(
-        &app.db,
-        &owner,
-        &RequestMeta::default(),
-        issued.view.id,
-        fixed_now(),
-    )
-    .await
-    .unwrap();
+    tokens::revoke(&app.case(&owner), issued.view.id)
+        .await
+        .unwrap();
 
     let response = units_page(&app, &client).await;
 

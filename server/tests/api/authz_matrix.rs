@@ -168,10 +168,8 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     .await
     .unwrap();
     let attachment = attachments::store(
-        &app.db,
+        &app.case_at(&submitter, now),
         app.test_db.files.path(),
-        &submitter,
-        &meta,
         Upload {
             filing_id: draft.id,
             kind: "contract",
@@ -180,7 +178,6 @@ pub async fn fixture(app: &TestApp) -> Fixture {
                 .await
                 .unwrap(),
         },
-        now,
     )
     .await
     .unwrap();

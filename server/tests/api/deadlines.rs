@@ -1,7 +1,7 @@
 //! The deadline clock on the real database (Art. 11, Art. 29): review periods, deadline statuses,
 //! the dashboard, settings, calendar changes that move open deadlines, and the reminder scheduler
 //! with a fixed clock.
-use crate::filings::{draft, meta, open_form};
+use crate::filings::{draft, open_form};
 use crate::helpers::{TestApp, TestDb, fixed_now, location, testid_text};
 use app::domain::calendar::china_date;
 use app::domain::deadline::{DeadlineStatus, Settings};
@@ -82,7 +82,7 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
     assert!(all.iter().all(|p| p.working_days == 3));
 
     // On the filing page: the return was on time, the approval a day late.
-    let detail = filing_views::detail(&app.db, &reviewer, meta(), f.id, china(2026, 12, 4, 11, 0))
+    let detail = filing_views::detail(&app.case_at(&reviewer, china(2026, 12, 4, 11, 0)), f.id)
         .await
         .unwrap();
     let statuses: Vec<_> = detail.periods.iter().map(|p| p.status).collect();
@@ -94,7 +94,7 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
 
     // The dashboard counts decisions by the month they were made in.
     let now = china(2026, 12, 4, 11, 0);
-    let rows = filing_views::under_review(&app.db, &reviewer, now)
+    let rows = filing_views::under_review(&app.case_at(&reviewer, now))
         .await
         .unwrap();
     let dashboard = deadlines::dashboard(&app.case_at(&reviewer, now), rows)
@@ -133,10 +133,8 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
         rows.iter().find(|r| r.id == id).unwrap().deadline.unwrap()
     };
     let rows = filing_views::list(
-        &app.db,
-        &reviewer,
+        &app.case_at(&reviewer, china(2026, 12, 1, 9, 0)),
         Paging::default(),
-        china(2026, 12, 1, 9, 0),
     )
     .await
     .unwrap()
@@ -149,10 +147,8 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     assert_eq!(status_on(&rows, early.id), DeadlineStatus::OnTime);
 
     let rows = filing_views::list(
-        &app.db,
-        &reviewer,
+        &app.case_at(&reviewer, china(2026, 12, 2, 23, 59)),
         Paging::default(),
-        china(2026, 12, 2, 23, 59),
     )
     .await
     .unwrap()
@@ -161,10 +157,8 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     assert_eq!(status_on(&rows, later.id), DeadlineStatus::OnTime);
 
     let rows = filing_views::list(
-        &app.db,
-        &reviewer,
+        &app.case_at(&reviewer, china(2026, 12, 3, 0, 0)),
         Paging::default(),
-        china(2026, 12, 3, 0, 0),
     )
     .await
     .unwrap()

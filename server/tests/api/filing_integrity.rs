@@ -490,7 +490,8 @@ async fn filings_are_listed_a_page_at_a_time_with_their_total() {
         .await;
     }
     let total = before + 12;
-    let page = |p, n| filing_views::list(&app.db, &submitter, Paging::new(p, n), fixed_now());
+    let uc = app.case(&submitter);
+    let page = |p, n| filing_views::list(&uc, Paging::new(p, n));
     let first = page(Some(1), Some(5)).await.unwrap();
     assert_eq!(
         (first.rows.len(), first.total, first.per_page),
@@ -544,13 +545,8 @@ async fn the_reviewers_queue_comes_first_on_their_first_page() {
         )
         .await;
     }
-    let first = filing_views::list(
-        &app.db,
-        &reviewer,
-        Paging::new(Some(1), Some(3)),
-        fixed_now(),
-    )
-    .await
-    .unwrap();
+    let first = filing_views::list(&app.case(&reviewer), Paging::new(Some(1), Some(3)))
+        .await
+        .unwrap();
     assert_eq!(first.rows[0].id, waiting.id);
 }

@@ -567,7 +567,7 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
             .await
             .unwrap(),
     };
-    attachments::store(&app.db, dir.path(), &submitter, meta(), upload, fixed_now())
+    attachments::store(&app.case(&submitter), dir.path(), upload)
         .await
         .unwrap();
     filings::record_completion(&app.case_at(&submitter, fixed_now()), f.id, evidence())
@@ -860,7 +860,7 @@ async fn attachments_of_the_wrong_type_or_too_large_are_refused_and_nothing_is_s
                     file_name: "备案表.pdf",
                     file,
                 };
-                attachments::store(&app.db, dir.path(), &submitter, meta(), upload, fixed_now())
+                attachments::store(&app.case(&submitter), dir.path(), upload)
                     .await
                     .unwrap_err()
             }
@@ -911,7 +911,7 @@ async fn a_good_attachment_is_stored_under_its_sha256_with_its_audit_event() {
         file_name: "scan.png",
         file: attachments::received_from(dir.path(), &pdf).await.unwrap(),
     };
-    let stored = attachments::store(&app.db, dir.path(), &submitter, meta(), upload, fixed_now())
+    let stored = attachments::store(&app.case(&submitter), dir.path(), upload)
         .await
         .unwrap();
     assert_eq!(

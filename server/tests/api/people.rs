@@ -1055,11 +1055,10 @@ async fn the_role_migration_keeps_everything_that_points_at_users() {
 #[tokio::test]
 async fn the_security_administrator_resets_a_lost_second_factor() {
     use app::domain::totp::time_step;
-    use app::server::{totp, use_case::RequestMeta};
+    use app::server::totp;
     let app = TestApp::spawn().await;
     let reviewer = app.user("reviewer").await;
-    let meta = RequestMeta::default();
-    let enrolment = totp::begin_enrolment(&app.db, &reviewer, &meta, "registry", fixed_now())
+    let enrolment = totp::begin_enrolment(&app.case(&reviewer), "registry")
         .await
         .unwrap();
     let code = totp::code_at_step(&enrolment.secret, time_step(fixed_now().timestamp())).unwrap();

@@ -9,7 +9,7 @@ use crate::server::db::begin_write;
 use crate::server::entities::{session, user};
 use crate::server::settings;
 use crate::server::settings::AuthSettings;
-use crate::server::use_case::RequestMeta;
+use crate::server::use_case::UseCase;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
@@ -138,13 +138,8 @@ pub async fn resolve_session(
 
 /// Ends one session.
 #[tracing::instrument(skip_all)]
-pub async fn sign_out(
-    db: &DatabaseConnection,
-    token: &str,
-    user: &SessionUser,
-    meta: &RequestMeta,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+pub async fn sign_out(uc: &UseCase, token: &str) -> Result<(), AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let txn = begin_write(db).await?;
     session::Entity::delete_by_id(token_hash(token))
         .exec(&txn)
@@ -171,13 +166,8 @@ pub async fn sign_out(
 /// it the tokens, separate credentials with their own page, stay valid. Returns how many sessions
 /// ended.
 #[tracing::instrument(skip_all)]
-pub async fn sign_out_everywhere(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
-    revoke_tokens: bool,
-    now: DateTime<Utc>,
-) -> Result<u64, AppError> {
+pub async fn sign_out_everywhere(uc: &UseCase, revoke_tokens: bool) -> Result<u64, AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let txn = begin_write(db).await?;
     let ended = end_sessions(&txn, user.id, None).await?;
     if revoke_tokens {

@@ -2,15 +2,13 @@
 use super::{check_new, effective, reused, store};
 use crate::domain::password::{self};
 use crate::error::{AppError, Problem};
-use crate::model::SessionUser;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::credentials::{self, SessionToken, hash_password};
 use crate::server::db::begin_write;
 use crate::server::entities::user;
 use crate::server::settings::{AuthSettings, change_reason};
-use crate::server::use_case::RequestMeta;
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use crate::server::use_case::UseCase;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// A person's request to change their own password.
 #[derive(Clone)]
@@ -32,13 +30,11 @@ pub(super) const MAX_INPUT_BYTES: usize = 4 * password::MAX_LENGTH;
 /// browser.
 #[tracing::instrument(skip_all)]
 pub async fn change_own(
-    db: &DatabaseConnection,
-    who: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     change: PasswordChange,
     settings: &AuthSettings,
-    now: DateTime<Utc>,
 ) -> Result<SessionToken, AppError> {
+    let (db, who, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let policy = &effective(db, &settings.passwords).await?;
     let person = user::Entity::find_by_id(who.id)
         .filter(user::Column::Active.eq(true))

@@ -37,6 +37,32 @@ pub async fn effective(
     })
 }
 
+/// What the password page shows the person `user_id`: why a change is required (`reason`, if it
+/// is), the rules in force, and when the password was set and must next be changed.
+pub async fn view(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    reason: Option<crate::domain::password::ChangeReason>,
+    policy: &PasswordPolicy,
+) -> Result<crate::model::PasswordView, AppError> {
+    let person = crate::server::entities::user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(crate::model::PasswordView {
+        username: person.username,
+        reason,
+        min_length: policy.rules.min_length(),
+        min_classes: policy.rules.min_classes(),
+        history: policy.history,
+        max_age_days: policy.max_age.map(|age| age.num_days()),
+        changed_at: person.password_changed_at.to_rfc3339(),
+        due_at: policy
+            .max_age
+            .map(|age| (person.password_changed_at + age).to_rfc3339()),
+    })
+}
+
 /// The list shipped with the project (`app/data/common-passwords.txt`), in lower case.
 pub(super) fn common_passwords() -> &'static HashSet<&'static str> {
     static COMMON: OnceLock<HashSet<&'static str>> = OnceLock::new();

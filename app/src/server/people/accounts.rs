@@ -1,9 +1,8 @@
 //! Accounts: creating one, disabling or enabling it, a person's details, unlocking.
-use super::{notify, person, require};
-use crate::domain::Role;
+use super::{notify, person};
+use crate::domain::{Capability, Role};
 use crate::error::{AppError, Problem};
 use crate::i18n::Locale;
-use crate::model::SessionUser;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::auth::{self, NewUser};
 use crate::server::credentials;
@@ -11,11 +10,10 @@ use crate::server::db::begin_write;
 use crate::server::entities::user;
 use crate::server::outbox::NoticeKind;
 use crate::server::settings::PasswordPolicy;
-use crate::server::use_case::RequestMeta;
-use chrono::{DateTime, Utc};
+use crate::server::use_case::UseCase;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -31,18 +29,36 @@ pub struct NewPerson {
     pub password: String,
 }
 
+impl NewPerson {
+    /// The account as the system administrator's form posts it (the first password apart).
+    pub fn form(
+        username: String,
+        display_name: String,
+        unit_code: String,
+        email: String,
+        locale: &str,
+    ) -> Self {
+        NewPerson {
+            username,
+            display_name,
+            unit_code,
+            email,
+            locale: Locale::parse(locale),
+            password: String::new(),
+        }
+    }
+}
+
 /// The system administrator creates an account: always a submitter of a unit (only the security
 /// administrator grants another role), with a first password the person must change.
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     new: NewPerson,
     policy: &PasswordPolicy,
-    now: DateTime<Utc>,
 ) -> Result<user::Model, AppError> {
-    require(user, Role::Admin)?;
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManagePeople)?;
     let display_name = new.display_name.trim().to_string();
     if display_name.chars().count() > 64 {
         return Err(AppError::invalid("display_name", Problem::TooLong));
@@ -72,14 +88,12 @@ pub async fn create(
 /// be left without anyone to hold it).
 #[tracing::instrument(skip_all)]
 pub async fn set_active(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     person_id: i32,
     active: bool,
-    now: DateTime<Utc>,
 ) -> Result<user::Model, AppError> {
-    require(user, Role::Admin)?;
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManagePeople)?;
     if person_id == user.id {
         return Err(AppError::invalid("id", Problem::OwnAccount));
     }
@@ -177,14 +191,12 @@ pub struct PersonDetails {
 /// units are the security administrator's ([`change_role`]).
 #[tracing::instrument(skip_all)]
 pub async fn update_details(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     person_id: i32,
     details: PersonDetails,
-    now: DateTime<Utc>,
 ) -> Result<user::Model, AppError> {
-    require(user, Role::Admin)?;
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManagePeople)?;
     let display_name = details.display_name.trim().to_string();
     if display_name.is_empty() {
         return Err(AppError::invalid("display_name", Problem::Required));
@@ -237,14 +249,9 @@ pub async fn update_details(
 
 /// The security administrator lifts a lock after failed sign-ins (and clears the count).
 #[tracing::instrument(skip_all)]
-pub async fn unlock(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
-    person_id: i32,
-    now: DateTime<Utc>,
-) -> Result<user::Model, AppError> {
-    require(user, Role::SecurityAdmin)?;
+pub async fn unlock(uc: &UseCase, person_id: i32) -> Result<user::Model, AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManageSecurity)?;
     let txn = begin_write(db).await?;
     let found = person(&txn, person_id).await?;
     if found.locked_until.is_none() && found.failed_sign_ins == 0 {

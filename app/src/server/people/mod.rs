@@ -34,44 +34,34 @@ pub use security::{
     PasswordOutcome, PolicyFigures, reset_password, reset_second_factor, save_policy,
 };
 
-use crate::domain::Role;
+use crate::domain::{Capability, Role};
 use crate::error::AppError;
-use crate::model::{AccountRequestRow, PeopleView, PersonRow, PolicyView, SessionUser, UnitOption};
+use crate::model::{AccountRequestRow, PeopleView, PersonRow, PolicyView, UnitOption};
 use crate::server::entities::{account_request, setting, unit, user};
 use crate::server::outbox::{self, Notice, NoticeKind};
 use crate::server::settings::PasswordPolicy;
+use crate::server::use_case::UseCase;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use std::collections::HashMap;
-
-/// The duty an action belongs to; anyone else is refused.
-pub(super) fn require(user: &SessionUser, role: Role) -> Result<(), AppError> {
-    if user.role == role {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 /// The people as one administrator's page shows them: `duty` is the system administrator's
 /// (`/admin/users`) or the security administrator's (`/security`); anyone else is refused. The
 /// auditor reads what happened to accounts in the trail instead.
 #[tracing::instrument(skip_all)]
 pub async fn view(
-    db: &DatabaseConnection,
-    user: &SessionUser,
+    uc: &UseCase,
     duty: Role,
     configured: &PasswordPolicy,
     totp_required: bool,
-    now: DateTime<Utc>,
 ) -> Result<PeopleView, AppError> {
-    if !matches!(duty, Role::Admin | Role::SecurityAdmin) {
-        return Err(AppError::Forbidden);
-    }
-    require(user, duty)?;
+    let (db, user, now) = (uc.db(), uc.user(), uc.now);
+    uc.require(match duty {
+        Role::Admin => Capability::ManagePeople,
+        Role::SecurityAdmin => Capability::ManageSecurity,
+        _ => return Err(AppError::Forbidden),
+    })?;
     let units = unit::Entity::find()
         .order_by_asc(unit::Column::Code)
         .all(db)

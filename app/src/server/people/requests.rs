@@ -1,7 +1,7 @@
 //! Requests a second person confirms (issue 15 item 3).
 use super::roles::apply_role;
-use super::{notify, person, require};
-use crate::domain::Role;
+use super::{notify, person};
+use crate::domain::{Capability, Role};
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
 use crate::server::audit::{self, Actor, Event};
@@ -11,12 +11,9 @@ use crate::server::entities::{account_request, user};
 use crate::server::outbox::{self, NoticeKind};
 use crate::server::passwords;
 use crate::server::settings::PasswordPolicy;
-use crate::server::use_case::RequestMeta;
+use crate::server::use_case::UseCase;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 // ---------------------------------------------------------------------------------------------
@@ -155,13 +152,11 @@ pub(super) async fn decide(
 /// keeps one auditor and one security administrator is checked again.
 #[tracing::instrument(skip_all)]
 pub async fn confirm_request(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     request_id: i32,
     policy: &PasswordPolicy,
-    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     require_decider(user)?;
     let found = pending_request(db, request_id).await?;
     if found.requested_by == user.id {
@@ -250,13 +245,8 @@ pub async fn confirm_request(
 /// (`account_request.refused` / `account_request.withdrawn`). Nothing else changes. Whether it
 /// was withdrawn.
 #[tracing::instrument(skip_all)]
-pub async fn refuse_request(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
-    request_id: i32,
-    now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+pub async fn refuse_request(uc: &UseCase, request_id: i32) -> Result<bool, AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     require_decider(user)?;
     let txn = begin_write(db).await?;
     let found = pending_request(&txn, request_id).await?;
@@ -296,14 +286,12 @@ pub async fn refuse_request(
 /// second factor (issue 15 item 7; [`crate::server::totp::issue_enrolment_code`]). Not their own.
 #[tracing::instrument(skip_all)]
 pub async fn issue_enrolment_code(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     person_id: i32,
     totp_required: bool,
-    now: DateTime<Utc>,
 ) -> Result<(String, String), AppError> {
-    require(user, Role::SecurityAdmin)?;
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManageSecurity)?;
     let code = crate::server::totp::issue_enrolment_code(
         db,
         &Actor::user(user, meta),

@@ -1,21 +1,17 @@
 //! Changing a person's role (a second person confirms a privileged one).
 use super::accounts::keep_one_holder;
 use super::requests::{RequestKind, request};
-use super::{notify, person, privileged, require};
-use crate::domain::Role;
+use super::{notify, person, privileged};
+use crate::domain::{Capability, Role};
 use crate::error::{AppError, Problem};
-use crate::model::SessionUser;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::credentials;
 use crate::server::db::begin_write;
 use crate::server::entities::{unit, user};
 use crate::server::outbox::NoticeKind;
-use crate::server::use_case::RequestMeta;
+use crate::server::use_case::UseCase;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 /// What a step of the security administrator did: done at once, or asked of a second person.
@@ -34,15 +30,13 @@ pub enum Outcome {
 /// administrator. The person's sessions end, their API tokens are revoked, and they are told.
 #[tracing::instrument(skip_all)]
 pub async fn change_role(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     person_id: i32,
     role: &str,
     unit_code: &str,
-    now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
-    require(user, Role::SecurityAdmin)?;
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManageSecurity)?;
     let role = Role::parse(role.trim()).ok_or(AppError::invalid("role", Problem::UnknownRole))?;
     if person_id == user.id {
         return Err(AppError::invalid("role", Problem::OwnAccount));

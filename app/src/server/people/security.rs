@@ -1,10 +1,10 @@
 //! The security administrator's steps: a temporary password, the password policy, a second-factor reset.
 use super::requests::{RequestKind, request};
 use super::roles::Outcome;
-use super::{active_person, notify, person, policy_of, privileged_code, require};
-use crate::domain::Role;
+use super::{active_person, notify, person, policy_of, privileged_code};
+use crate::domain::Capability;
 use crate::error::{AppError, Problem};
-use crate::model::{PolicyView, SessionUser};
+use crate::model::PolicyView;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::credentials;
 use crate::server::db::begin_write;
@@ -12,9 +12,8 @@ use crate::server::entities::setting;
 use crate::server::outbox::{self, NoticeKind};
 use crate::server::passwords;
 use crate::server::settings::PasswordPolicy;
-use crate::server::use_case::RequestMeta;
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use crate::server::use_case::UseCase;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 
 /// What a password reset did: a submitter's temporary password, to show the security
@@ -34,14 +33,12 @@ pub enum PasswordOutcome {
 /// Not for their own account, and only for an active one.
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     person_id: i32,
     policy: &PasswordPolicy,
-    now: DateTime<Utc>,
 ) -> Result<PasswordOutcome, AppError> {
-    require(user, Role::SecurityAdmin)?;
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManageSecurity)?;
     if person_id == user.id {
         return Err(AppError::invalid("password", Problem::OwnAccount));
     }
@@ -94,6 +91,34 @@ pub struct PolicyFigures {
 }
 
 impl PolicyFigures {
+    /// The figures as the form posts them, in the order of the fields: minimum length, minimum
+    /// classes, maximum age in days, history, lockout threshold, lockout minutes. The first that
+    /// is not a whole number is named.
+    pub fn read(values: [&str; 6]) -> Result<Self, AppError> {
+        let [
+            min_length,
+            min_classes,
+            max_age_days,
+            history,
+            lockout_threshold,
+            lockout_minutes,
+        ] = values;
+        let figure = |field: &'static str, value: &str| {
+            value
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| AppError::invalid(field, Problem::OutOfRange))
+        };
+        Ok(PolicyFigures {
+            min_length: figure("min_length", min_length)?,
+            min_classes: figure("min_classes", min_classes)?,
+            max_age_days: figure("max_age_days", max_age_days)?,
+            history: figure("history", history)?,
+            lockout_threshold: figure("lockout_threshold", lockout_threshold)?,
+            lockout_minutes: figure("lockout_minutes", lockout_minutes)?,
+        })
+    }
+
     /// The first figure out of range, by its form field.
     fn check(&self) -> Result<(), AppError> {
         use crate::domain::password::{LOWEST_MIN_LENGTH, MAX_LENGTH};
@@ -124,14 +149,12 @@ impl PolicyFigures {
 /// set are judged by the new rules only when next changed, expiry at once.
 #[tracing::instrument(skip_all)]
 pub async fn save_policy(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     figures: Option<PolicyFigures>,
     configured: &PasswordPolicy,
-    now: DateTime<Utc>,
 ) -> Result<PolicyView, AppError> {
-    require(user, Role::SecurityAdmin)?;
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManageSecurity)?;
     if let Some(figures) = &figures {
         figures.check()?;
     }
@@ -178,14 +201,12 @@ pub async fn save_policy(
 /// second person: revoking only takes access away (issue 15 item 6).
 #[tracing::instrument(skip_all)]
 pub async fn reset_second_factor(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     person_id: i32,
     revoke_tokens: bool,
-    now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
-    require(user, Role::SecurityAdmin)?;
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
+    uc.require(Capability::ManageSecurity)?;
     if person_id == user.id {
         return Err(AppError::invalid("id", Problem::OwnAccount));
     }

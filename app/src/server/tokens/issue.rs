@@ -4,7 +4,6 @@ use super::{
     new_secret, view,
 };
 use crate::error::{AppError, Problem};
-use crate::model::SessionUser;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::credentials::token_hash;
 use crate::server::db::begin_write;
@@ -12,7 +11,7 @@ use crate::server::entities::{api_token, user};
 use crate::server::outbox::{self, Notice, NoticeKind, Recipient};
 use crate::server::settings::AuthSettings;
 use crate::server::totp;
-use crate::server::use_case::RequestMeta;
+use crate::server::use_case::UseCase;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
@@ -150,14 +149,12 @@ pub(super) fn checked_request(
 /// costs no attempt.
 #[tracing::instrument(skip_all)]
 pub async fn create_own(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     request: &TokenRequest,
     proof: &Reauthentication,
     settings: &AuthSettings,
-    now: DateTime<Utc>,
 ) -> Result<IssuedToken, AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     if meta.token_id.is_some() {
         return Err(AppError::Forbidden);
     }

@@ -11,7 +11,7 @@
 //! told by e-mail (V6.3.7).
 mod issue;
 mod revoke;
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
 pub use crate::server::credentials::revoke_all_in;
 use crate::server::credentials::{session_user_for, token_hash};
@@ -19,7 +19,7 @@ use crate::server::entities::{api_token, user};
 use chrono::{DateTime, Duration, Utc};
 pub use issue::{create, create_own};
 use rand::RngCore;
-pub use revoke::{list, revoke};
+pub use revoke::{list, page, revoke};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     Set,
@@ -79,6 +79,31 @@ pub struct TokenRequest {
     pub name: String,
     pub scope: Scope,
     pub expires_days: Option<u32>,
+}
+
+impl TokenRequest {
+    /// A request as the tokens page's form posts it: the expiry in days (empty: none given, which
+    /// is refused later as out of range) and the scope's code.
+    pub fn form(name: String, expires_days: &str, scope: &str) -> Result<Self, AppError> {
+        let expires_days = match expires_days.trim() {
+            "" => None,
+            days => Some(days.parse::<u32>().map_err(|_| {
+                AppError::invalid(
+                    "expires_days",
+                    Problem::TokenExpiryRange {
+                        max: MAX_EXPIRES_DAYS as u16,
+                    },
+                )
+            })?),
+        };
+        let scope = Scope::parse(scope)
+            .ok_or_else(|| AppError::invalid("scope", Problem::TokenScopeUnknown))?;
+        Ok(TokenRequest {
+            name,
+            scope,
+            expires_days,
+        })
+    }
 }
 
 /// The proof a person in a browser session gives again before a token is made: their password,

@@ -1,28 +1,55 @@
 //! Listing and revoking API tokens.
 use super::{TokenView, view};
-use crate::domain::Role;
+use crate::domain::Capability;
 use crate::error::AppError;
-use crate::model::SessionUser;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::db::begin_write;
 use crate::server::entities::{api_token, user};
-use crate::server::use_case::RequestMeta;
-use chrono::{DateTime, Utc};
+use crate::server::use_case::UseCase;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
+/// The tokens page: the tokens the person may see, and whether they have a second factor (a new
+/// token then asks for its code instead of the password). The fresh secret is the page's to add.
+#[tracing::instrument(skip_all)]
+pub async fn page(uc: &UseCase) -> Result<crate::model::TokensView, AppError> {
+    let rows = list(uc)
+        .await?
+        .into_iter()
+        .map(|t| crate::model::TokenRow {
+            id: t.id,
+            username: t.username,
+            name: t.name,
+            prefix: t.prefix,
+            scope: t.scope.as_str().to_string(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+            active: t.active,
+        })
+        .collect();
+    Ok(crate::model::TokensView {
+        rows,
+        all_users: sees_everyones(uc),
+        fresh: None,
+        second_factor: super::has_second_factor(uc.db(), uc.user().id).await?,
+    })
+}
+
+/// The administrator, who may revoke anyone's token, sees everyone's.
+fn sees_everyones(uc: &UseCase) -> bool {
+    uc.may(Capability::RevokeAnyToken)
+}
+
 /// The tokens a person may see: their own; administrators see everyone's. Newest first.
 #[tracing::instrument(skip_all)]
-pub async fn list(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    now: DateTime<Utc>,
-) -> Result<Vec<TokenView>, AppError> {
+pub async fn list(uc: &UseCase) -> Result<Vec<TokenView>, AppError> {
+    let (db, user, now) = (uc.db(), uc.user(), uc.now);
     let mut query = api_token::Entity::find().order_by_desc(api_token::Column::Id);
-    if user.role != Role::Admin {
+    if !sees_everyones(uc) {
         query = query.filter(api_token::Column::UserId.eq(user.id));
     }
     let tokens = query.all(db).await?;
@@ -40,19 +67,14 @@ pub async fn list(
 
 /// Revokes a token (its owner, or an administrator). Revoking a revoked token changes nothing.
 #[tracing::instrument(skip_all)]
-pub async fn revoke(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    meta: &RequestMeta,
-    id: i32,
-    now: DateTime<Utc>,
-) -> Result<TokenView, AppError> {
+pub async fn revoke(uc: &UseCase, id: i32) -> Result<TokenView, AppError> {
+    let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let txn = begin_write(db).await?;
     let found = api_token::Entity::find_by_id(id)
         .one(&txn)
         .await?
         // Someone else's token is as invisible as a missing one.
-        .filter(|t| t.user_id == user.id || user.role == Role::Admin)
+        .filter(|t| t.user_id == user.id || sees_everyones(uc))
         .ok_or(AppError::NotFound)?;
     let owner = user::Entity::find_by_id(found.user_id)
         .one(&txn)

@@ -19,7 +19,9 @@ pub use codes::{
     ENROLMENT_CODE_LENGTH, accepted_step, canonical_enrolment_code, code_at_step,
     display_enrolment_code, otpauth_uri, qr_svg,
 };
-pub use own::{begin_enrolment, confirm_enrolment, disable_own, regenerate_recovery_codes, status};
+pub use own::{
+    begin_enrolment, confirm_enrolment, disable_own, page, regenerate_recovery_codes, status,
+};
 pub use reset::{
     ENROLMENT_CODE_HOURS, enrolment_code_needed, issue_enrolment_code, reset_for_user, reset_in,
 };

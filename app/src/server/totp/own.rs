@@ -7,20 +7,15 @@ use super::{
 };
 use crate::domain::totp::SecondFactorInput;
 use crate::error::{AppError, Problem};
-use crate::model::SessionUser;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::credentials::{self};
 use crate::server::db::begin_write;
 use crate::server::entities::{enrolment_code, recovery_code, user};
 use crate::server::settings::AuthSettings;
-use crate::server::use_case::RequestMeta;
 use crate::server::use_case::UseCase;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 // ---------------------------------------------------------------------------------------------
 // The person's own second factor
@@ -40,11 +35,8 @@ pub(super) async fn person(
 /// Where the person's second factor stands; a pending enrolment comes with its QR code, drawn for
 /// `issuer` (the application's title).
 #[tracing::instrument(skip_all)]
-pub async fn status(
-    db: &DatabaseConnection,
-    who: &SessionUser,
-    issuer: &str,
-) -> Result<Status, AppError> {
+pub async fn status(uc: &UseCase, issuer: &str) -> Result<Status, AppError> {
+    let (db, who) = (uc.db(), uc.user());
     let person = person(db, who.id).await?;
     let pending = match (&person.totp_secret, person.totp_enabled_at) {
         (Some(secret), None) => Some(enrolment(issuer, &person.username, secret)?),
@@ -57,16 +49,38 @@ pub async fn status(
     })
 }
 
+/// What the second-factor page shows the person: where their second factor stands, whether they
+/// must enrol before anything else (`required`), and whether enrolling needs the security
+/// administrator's enrolment code (`totp_required`: the deployment's `TOTP_REQUIRED`).
+#[tracing::instrument(skip_all)]
+pub async fn page(
+    uc: &UseCase,
+    issuer: &str,
+    required: bool,
+    totp_required: bool,
+) -> Result<crate::model::SecondFactorView, AppError> {
+    let status = status(uc, issuer).await?;
+    let person = user::Entity::find_by_id(uc.user().id).one(uc.db()).await?;
+    Ok(crate::model::SecondFactorView {
+        username: uc.user().username.clone(),
+        enabled_at: status.enabled_at.map(|at| at.to_rfc3339()),
+        pending: status.pending.map(|p| crate::model::PendingEnrolmentView {
+            secret: p.secret,
+            uri: p.uri,
+            qr_svg: p.qr_svg,
+        }),
+        recovery_codes_left: status.recovery_codes_left,
+        required,
+        enrolment_code_needed: person.is_some_and(|p| enrolment_code_needed(&p, totp_required)),
+        fresh_codes: Vec::new(),
+    })
+}
+
 /// Begins (or begins again) the person's enrolment: a new secret, pending until confirmed with a
 /// code. Refused with `Conflict` while a second factor is in force (disable it first).
 #[tracing::instrument(skip_all)]
-pub async fn begin_enrolment(
-    db: &DatabaseConnection,
-    who: &SessionUser,
-    meta: &RequestMeta,
-    issuer: &str,
-    now: DateTime<Utc>,
-) -> Result<Enrolment, AppError> {
+pub async fn begin_enrolment(uc: &UseCase, issuer: &str) -> Result<Enrolment, AppError> {
+    let (db, who, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let secret = new_secret()?;
     let txn = begin_write(db).await?;
     let person = person(&txn, who.id).await?;
@@ -223,14 +237,12 @@ pub async fn confirm_enrolment(
 /// a failed sign-in. Their recovery codes are deleted.
 #[tracing::instrument(skip_all)]
 pub async fn disable_own(
-    db: &DatabaseConnection,
-    who: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     code: &str,
     password: &str,
     settings: &AuthSettings,
-    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let (db, who, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let person = person(db, who.id).await?;
     let (Some(secret), Some(_)) = (person.totp_secret.clone(), person.totp_enabled_at) else {
         return Err(AppError::Conflict);
@@ -319,13 +331,11 @@ pub(super) async fn clear(txn: &impl ConnectionTrait, user_id: i32) -> Result<()
 /// code from their app; a wrong code counts towards the lock. Returns the new codes, shown once.
 #[tracing::instrument(skip_all)]
 pub async fn regenerate_recovery_codes(
-    db: &DatabaseConnection,
-    who: &SessionUser,
-    meta: &RequestMeta,
+    uc: &UseCase,
     code: &str,
     settings: &AuthSettings,
-    now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
+    let (db, who, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let person = person(db, who.id).await?;
     let (Some(secret), Some(_)) = (person.totp_secret.clone(), person.totp_enabled_at) else {
         return Err(AppError::Conflict);
