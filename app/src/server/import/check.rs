@@ -6,6 +6,7 @@ use super::lookups::{Identity, Lookups, identity};
 use super::read::Cell;
 use super::sheet::{Layout, Sheet};
 use super::values::{RowCheck, Values, shown, values};
+use crate::domain::filing::{Art9Case, art9};
 use crate::domain::import::{
     CellError, ImportMode, ImportReport, RowOutcome, RowProblem, RowReport,
 };
@@ -42,22 +43,30 @@ struct Seen {
     live: HashMap<(i32, i32), u32>,
 }
 
-/// Art. 9: a live account is not in the name of an internal division (内设机构), nor on a
-/// platform the national authorities have not approved.
+/// The kind Art. 9 is asked about for a row whose unit has none to judge: an unknown unit (its cell
+/// has its error already), or a kind the units table does not hold. Any kind that may host would
+/// do: what Art. 9 says of the unit is then not read.
+const UNJUDGED_UNIT: UnitKind = UnitKind::Department;
+
+/// Art. 9 ([`art9`] decides): a live account is not in the name of an internal division (内设机构),
+/// nor on a platform the national authorities have not approved.
 fn check_art9_host(
     check: &mut RowCheck<'_>,
     unit: Option<&unit::Model>,
     platform: Option<&platform::Model>,
 ) {
-    if let Some(u) = unit
-        && UnitKind::parse(&u.kind) == Some(UnitKind::InternalDivision)
-    {
+    let unit_kind = unit.and_then(|u| UnitKind::parse(&u.kind));
+    let verdict = art9::<()>(Art9Case {
+        unit_kind: unit_kind.unwrap_or(UNJUDGED_UNIT),
+        platform_approved: platform.map(|p| p.nationally_approved),
+        existing: None,
+        waived: false,
+    });
+    if unit_kind.is_some() && verdict.unit_may_not_host {
         let unit_text = check.text_of(Column::HostUnit);
         check.fail(Column::HostUnit, &unit_text, RowProblem::UnitMayNotHost);
     }
-    if let Some(p) = platform
-        && !p.nationally_approved
-    {
+    if verdict.platform_not_approved {
         let platform_text = check.text_of(Column::Platform);
         let problem = RowProblem::PlatformNotApproved;
         check.fail(Column::Platform, &platform_text, problem);
@@ -95,9 +104,9 @@ fn check_identity(
     }
 }
 
-/// Art. 9: in principle one account per unit per platform. A second live one, registered before
-/// or earlier in the file, is imported with the legacy-duplicate marker as its waiver (the
-/// partial unique index allows it) and so lands on the rectification list.
+/// Art. 9: in principle one account per unit per platform ([`art9`] decides). A second live one,
+/// registered before or earlier in the file, is imported with the legacy-duplicate marker as its
+/// waiver (the partial unique index allows it) and so lands on the rectification list.
 fn art9_duplicate(v: &Values<'_>, live: bool, lookups: &Lookups, seen: &mut Seen) -> bool {
     let (Some(u), Some(p), true) = (v.unit, v.platform, live) else {
         return false;
@@ -106,7 +115,15 @@ fn art9_duplicate(v: &Values<'_>, live: bool, lookups: &Lookups, seen: &mut Seen
     let before =
         lookups.live.get(&pair).copied().unwrap_or(0) + seen.live.get(&pair).copied().unwrap_or(0);
     *seen.live.entry(pair).or_default() += 1;
-    before > 0
+    let verdict = art9(Art9Case {
+        unit_kind: UnitKind::parse(&u.kind).unwrap_or(UNJUDGED_UNIT),
+        platform_approved: Some(p.nationally_approved),
+        // What the unit holds there already: its live accounts, registered or earlier in the file.
+        existing: (before > 0).then_some(before),
+        // A register brings no waiver: its duplicate gets the legacy marker instead.
+        waived: false,
+    });
+    verdict.duplicate_of.is_some()
 }
 
 /// The account to create from a row without problems: every value is there (`None` otherwise,
@@ -222,4 +239,122 @@ pub(super) fn check_rows(
         errors_only: false,
     };
     (report, candidates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RowProblem::{PlatformNotApproved, UnitMayNotHost};
+
+    fn unit_of(id: i32, kind: &str) -> unit::Model {
+        unit::Model {
+            id,
+            code: format!("u{id}"),
+            kind: kind.into(),
+            name: format!("单位{id}"),
+            short_name: None,
+            credit_code: None,
+            parent_id: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn platform_of(id: i32, nationally_approved: bool) -> platform::Model {
+        platform::Model {
+            id,
+            code: format!("p{id}"),
+            name_zh: format!("平台{id}"),
+            name_en: format!("Platform {id}"),
+            nationally_approved,
+            has_account_id: false,
+            sort_order: id,
+        }
+    }
+
+    fn host_problems(
+        unit: Option<&unit::Model>,
+        platform: Option<&platform::Model>,
+    ) -> Vec<RowProblem> {
+        let layout = Layout {
+            index: 0,
+            columns: HashMap::new(),
+            ignored: Vec::new(),
+        };
+        let mut check = RowCheck {
+            cells: &[],
+            layout: &layout,
+            errors: Vec::new(),
+        };
+        check_art9_host(&mut check, unit, platform);
+        check.errors.into_iter().map(|e| e.problem).collect()
+    }
+
+    #[test]
+    fn art9_host_problems_are_the_verdict_of_art9_on_what_the_row_names() {
+        let division = unit_of(1, "internal_division");
+        let department = unit_of(2, "department");
+        let (approved, unapproved) = (platform_of(1, true), platform_of(2, false));
+        assert_eq!(
+            host_problems(Some(&division), Some(&unapproved)),
+            vec![UnitMayNotHost, PlatformNotApproved]
+        );
+        assert_eq!(host_problems(Some(&division), None), vec![UnitMayNotHost]);
+        assert_eq!(host_problems(Some(&department), Some(&approved)), vec![]);
+        // A row whose unit is unknown (an error already) is still told about its platform.
+        assert_eq!(
+            host_problems(None, Some(&unapproved)),
+            vec![PlatformNotApproved]
+        );
+        assert_eq!(host_problems(None, Some(&approved)), vec![]);
+        assert_eq!(
+            host_problems(Some(&unit_of(3, "no_such_kind")), None),
+            vec![]
+        );
+    }
+
+    fn values_of<'l>(unit: &'l unit::Model, platform: &'l platform::Model) -> Values<'l> {
+        Values {
+            unit: Some(unit),
+            platform: Some(platform),
+            name: None,
+            platform_account_id: None,
+            verification_subject: None,
+            operating_unit: None,
+            outsourced: None,
+            purpose: None,
+            opened_on: None,
+            status: None,
+            in_national_system: None,
+            custodian_name: None,
+            custodian_mobile: None,
+            password_rotated_on: None,
+        }
+    }
+
+    #[test]
+    fn a_second_live_account_of_a_unit_on_a_platform_is_an_art9_duplicate() {
+        let (unit, other_unit) = (unit_of(1, "department"), unit_of(2, "township"));
+        let platform = platform_of(1, true);
+        let lookups = Lookups {
+            units: Vec::new(),
+            by_name: HashMap::new(),
+            by_short_name: HashMap::new(),
+            by_credit_code: HashMap::new(),
+            platforms: Vec::new(),
+            platform_by_name: HashMap::new(),
+            statuses: HashMap::new(),
+            live: HashMap::from([((2, 1), 1)]),
+            registered: Default::default(),
+            today: chrono::NaiveDate::MIN,
+        };
+        let mut seen = Seen::default();
+        let row = values_of(&unit, &platform);
+        // A deregistered row neither is one nor counts.
+        assert!(!art9_duplicate(&row, false, &lookups, &mut seen));
+        assert!(!art9_duplicate(&row, true, &lookups, &mut seen));
+        assert!(art9_duplicate(&row, true, &lookups, &mut seen));
+        // Registered before the file.
+        let registered = values_of(&other_unit, &platform);
+        assert!(art9_duplicate(&registered, true, &lookups, &mut seen));
+    }
 }

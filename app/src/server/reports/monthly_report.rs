@@ -6,8 +6,9 @@ use super::super::use_case::UseCase;
 use super::read_month;
 use crate::domain::calendar::china_date;
 use crate::domain::deadline;
+use crate::domain::filing::{Art9Case, art9};
 use crate::domain::report::{self, Month, ReviewPeriod, china_start_of_day};
-use crate::domain::{AccountStatus, Capability};
+use crate::domain::{AccountStatus, Capability, UnitKind};
 use crate::error::AppError;
 use crate::model::PlatformName;
 use crate::report_api::{
@@ -43,6 +44,10 @@ pub async fn monthly(uc: &UseCase, month: Option<&str>) -> Result<MonthlyReport,
     let platform_names: HashMap<i32, PlatformName> = platforms
         .iter()
         .map(|p| (p.id, PlatformName::from(p)))
+        .collect();
+    let unit_kind: HashMap<i32, UnitKind> = units
+        .iter()
+        .filter_map(|u| Some((u.id, UnitKind::parse(&u.kind)?)))
         .collect();
     let unit_rank: HashMap<i32, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
     let platform_rank: HashMap<i32, usize> = platforms
@@ -132,7 +137,7 @@ pub async fn monthly(uc: &UseCase, month: Option<&str>) -> Result<MonthlyReport,
     rotation_overdue.sort_by_key(|(key, _)| *key);
     let duplicates = live_by_pair
         .into_values()
-        .filter(|group| group.len() > 1)
+        .filter(|group| is_art9_duplicate(group, &unit_kind))
         .filter_map(|group| {
             let first = group.first()?;
             Some(DuplicateGroup {
@@ -175,6 +180,26 @@ pub async fn monthly(uc: &UseCase, month: Option<&str>) -> Result<MonthlyReport,
         without_custodian: without_custodian.into_iter().map(|(_, m)| m).collect(),
         rotation_overdue: rotation_overdue.into_iter().map(|(_, r)| r).collect(),
         rotation_days,
+    })
+}
+
+/// Art. 9 ([`art9`] decides): a unit's live accounts on one platform are listed when one of them,
+/// set against those before it, is a duplicate. Waivers are not asked: the list shows each
+/// duplicate with its waiver beside it, imported legacy duplicates included (整改清单).
+fn is_art9_duplicate(group: &[&account::Model], unit_kind: &HashMap<i32, UnitKind>) -> bool {
+    group.iter().enumerate().any(|(before, a)| {
+        let verdict = art9(Art9Case {
+            // Only the duplicate half of the answer is read: a unit without a kind is asked
+            // about as any unit that may host.
+            unit_kind: unit_kind
+                .get(&a.host_unit_id)
+                .copied()
+                .unwrap_or(UnitKind::Department),
+            platform_approved: None,
+            existing: (before > 0).then_some(before),
+            waived: false,
+        });
+        verdict.duplicate_of.is_some()
     })
 }
 
