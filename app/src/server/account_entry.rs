@@ -71,7 +71,7 @@ pub async fn detail(uc: &UseCase, id: i32) -> Result<AccountDetail, AppError> {
     let (host, p) = host_and_platform(uc, &a).await?;
     let access = viewer.custodian_access(a.host_unit_id);
     let (history, history_shows_mobiles) =
-        super::filing_views::history(uc.db(), "account", a.id, access).await?;
+        super::history::history(uc.db(), "account", a.id, access).await?;
     let mut shown = Vec::new();
     if access == CustodianAccess::Full && !a.custodian_mobile.trim().is_empty() {
         shown.push("custodian_mobile");

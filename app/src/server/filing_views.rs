@@ -1,10 +1,8 @@
 //! Reading filings for pages: lists scoped to the viewer, and one filing with its history, the rules'
 //! findings and the steps the viewer may take.
-use super::audit_trail;
-use super::entities::{
-    account, audit_event, filing, filing_attachment, platform, review_period, unit,
-};
+use super::entities::{account, filing, filing_attachment, platform, review_period, unit};
 use super::filings::{FieldChange, check_rules, facts, form_of};
+use super::history::history;
 use super::registry::{masked_mobile, record_custodian_view};
 use crate::domain::CustodianAccess;
 use crate::domain::Role;
@@ -14,8 +12,7 @@ use crate::domain::filing::{self as rules, Field, FilingKind, FilingState, Refus
 use crate::domain::registry::Paging;
 use crate::error::AppError;
 use crate::model::{
-    AttachmentView, FilingDetail, FilingPage, FilingRow, HistoryEntry, PeriodView, PlatformName,
-    SessionUser,
+    AttachmentView, FilingDetail, FilingPage, FilingRow, PeriodView, PlatformName, SessionUser,
 };
 use crate::server::use_case::UseCase;
 use chrono::{DateTime, Utc};
@@ -168,73 +165,6 @@ pub async fn under_review(uc: &UseCase) -> Result<Vec<FilingRow>, AppError> {
         .all(db)
         .await?;
     rows(db, filings, now).await
-}
-
-fn text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// What the audit trail records about reading, not changing: not part of an entity's history.
-const READS: [&str; 1] = [audit_trail::CUSTODIAN_VIEWED.as_str()];
-
-/// The history of one entity, oldest first, with field-level differences, and whether it shows a
-/// custodian's mobile. As `access` allows (Art. 29; the audit events keep them as filed): custodians
-/// in full, their mobiles masked, or no custodian at all.
-pub async fn history(
-    db: &DatabaseConnection,
-    entity_type: &str,
-    id: i32,
-    access: CustodianAccess,
-) -> Result<(Vec<HistoryEntry>, bool), AppError> {
-    let events = audit_event::Entity::find()
-        .filter(audit_event::Column::EntityType.eq(entity_type))
-        .filter(audit_event::Column::EntityId.eq(id.to_string()))
-        .filter(audit_event::Column::Action.is_not_in(READS))
-        .order_by_asc(audit_event::Column::Id)
-        .all(db)
-        .await?;
-    let mut shows_mobiles = false;
-    let entries = events
-        .into_iter()
-        .map(|e| {
-            let mut parse = |s: &Option<String>| {
-                let mut value = s
-                    .as_deref()
-                    .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-                    .unwrap_or_default();
-                match access {
-                    CustodianAccess::Full => shows_mobiles |= audit_trail::holds_mobile(&value),
-                    CustodianAccess::Masked => audit_trail::mask_mobiles(&mut value),
-                    CustodianAccess::Withheld => audit_trail::withhold_custodians(&mut value),
-                }
-                value
-            };
-            let (before, after) = (parse(&e.before), parse(&e.after));
-            let mut changes = Vec::new();
-            if let Some(a) = after.as_object() {
-                for (key, new) in a {
-                    let old = before.get(key).map(text).unwrap_or_default();
-                    let new = text(new);
-                    if old != new {
-                        changes.push((key.clone(), old, new));
-                    }
-                }
-            }
-            HistoryEntry {
-                at: e.occurred_at.to_rfc3339(),
-                actor: e.actor_username,
-                role: e.actor_role.as_deref().and_then(Role::parse),
-                action: e.action,
-                changes,
-                via_token: e.via_token_id,
-            }
-        })
-        .collect();
-    Ok((entries, shows_mobiles))
 }
 
 /// A filing's form for its editor to change (the API's PATCH merges into it): read under the same

@@ -16,6 +16,7 @@ pub mod export;
 pub mod files;
 pub mod filing_views;
 pub mod filings;
+pub mod history;
 pub mod import;
 pub mod notice_kind;
 pub mod notices;
