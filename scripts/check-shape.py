@@ -6,7 +6,10 @@ Checks, over the production code (app/src, server/src; unit-test modules not cou
   2. the body of every `#[server]` function and every HTTP handler under 15 lines (from the line
      that opens it to the closing brace: the signature lists the form's fields and extractors,
      which is declaration, not work);
-  3. no import cycle among the modules of app/src/server.
+  3. no import cycle among the modules of app/src/server;
+  4. every service taking a `UseCase` runs in a span that names it
+     (`#[tracing::instrument(skip_all, fields(use_case = "module.name"))]`), so an internal error's
+     log line says what was being done.
 Prints each breach and exits 1 if there is any. With `--baseline FILE`, breaches listed in FILE
 (the ones still to mend, by file and function, without line numbers or counts) are reported but
 allowed, and a breach not in it fails: the shape may only get better. `make lint` runs it so.
@@ -82,6 +85,23 @@ def check_files(breaches):
                 handler = re.match(r"\s*pub async fn", lines[start])
                 if handler and EXTRACTOR.search(sig) and length > MAX_ADAPTER:
                     breaches.append(f"{rel}:{start + 1}: handler {name} is {length} lines (under {MAX_ADAPTER})")
+
+
+def check_spans(breaches):
+    base = ROOT / "app/src/server"
+    for path in sorted(base.rglob("*.rs")):
+        rel = str(path.relative_to(ROOT))
+        lines = production_lines(path.read_text())
+        for name, start, _, sig in function_spans(lines):
+            if not re.match(r"\s*pub async fn", lines[start]) or not re.search(r"\buc: &UseCase\b", sig):
+                continue
+            above = []
+            k = start - 1
+            while k >= 0 and lines[k].strip().startswith(("#[", "///", "//")):
+                above.append(lines[k])
+                k -= 1
+            if not any("tracing::instrument" in a and "use_case =" in a for a in above):
+                breaches.append(f"{rel}:{start + 1}: use case {name} has no span naming it")
 
 
 def module_of(path, base):
@@ -161,6 +181,7 @@ def key(breach):
 def main():
     breaches = []
     check_files(breaches)
+    check_spans(breaches)
     check_cycles(breaches)
     allowed = set()
     if "--baseline" in sys.argv:

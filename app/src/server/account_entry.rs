@@ -177,13 +177,13 @@ pub async fn record_rotation(uc: &UseCase, id: i32, rotated_on: &str) -> Result<
     edit.password_rotated_on = Set(Some(date));
     edit.updated_at = Set(uc.now);
     edit.update(&txn).await?;
-    let event = Event {
-        action: crate::domain::AuditAction::AccountPasswordRotated,
-        entity_type: "account",
-        entity_id: Some(id.to_string()),
-        before: Some(json!({ "password_rotated_on": before })),
-        after: Some(json!({ "password_rotated_on": date })),
-    };
+    let event = Event::new(
+        crate::domain::AuditAction::AccountPasswordRotated,
+        "account",
+    )
+    .on(id)
+    .before(json!({ "password_rotated_on": before }))
+    .after(json!({ "password_rotated_on": date }));
     audit::record(&txn, &Actor::user(uc.user(), uc.meta()), event, uc.now).await?;
     txn.commit().await?;
     Ok(())

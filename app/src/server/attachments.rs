@@ -46,6 +46,7 @@ pub fn path_for(dir: &Path, sha256: &str) -> PathBuf {
 /// Who may attach to filing `filing_id`, asked before an upload's body is read: a refused upload
 /// is answered without taking in a byte of its file (ASVS 5.0 V5.2.1). [`store`] asks again in
 /// its transaction.
+#[tracing::instrument(skip_all, fields(use_case = "attachments.authorise_upload"))]
 pub async fn authorise_upload(uc: &UseCase, filing_id: i32) -> Result<(), AppError> {
     let found = filing::Entity::find_by_id(filing_id)
         .one(uc.db())
@@ -143,6 +144,7 @@ pub struct Upload<'a> {
 /// Checks and stores an attachment. Bad input (kind, size, type) is refused before anything is
 /// kept. The file is moved into place first (content-addressed, so a rolled-back transaction
 /// leaves at most an unreferenced copy), then the row and its audit event in one transaction.
+#[tracing::instrument(skip_all, fields(use_case = "attachments.store"))]
 pub async fn store(
     uc: &UseCase,
     dir: &Path,
@@ -197,17 +199,13 @@ pub async fn store(
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::FilingAttachmentAdded,
-            entity_type: "filing",
-            entity_id: Some(upload.filing_id.to_string()),
-            before: None,
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::FilingAttachmentAdded, "filing")
+            .on(upload.filing_id)
+            .after(serde_json::json!({
                 "attachment_id": created.id, "kind": created.kind, "file_name": created.file_name,
                 "content_type": created.content_type, "size_bytes": created.size_bytes,
                 "sha256": created.sha256,
             })),
-        },
         now,
     )
     .await?;
@@ -262,6 +260,7 @@ pub fn may_download(user: &SessionUser, f: &filing::Model) -> Result<(), AppErro
 /// An attachment for download by `user`: refused as [`may_download`] says, else recorded
 /// (`attachment.downloaded`, like a view of the custodian in full: which file, never its
 /// content; a download that cannot be recorded is not given) and opened.
+#[tracing::instrument(skip_all, fields(use_case = "attachments.open_for_download"))]
 pub async fn open_for_download(
     uc: &UseCase,
     dir: &Path,
@@ -276,16 +275,12 @@ pub async fn open_for_download(
     audit::record_read(
         db,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::AttachmentDownloaded,
-            entity_type: "filing",
-            entity_id: Some(f.id.to_string()),
-            before: None,
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::AttachmentDownloaded, "filing")
+            .on(f.id)
+            .after(serde_json::json!({
                 "attachment_id": attachment.id, "kind": attachment.kind,
                 "sha256": attachment.sha256,
             })),
-        },
         now,
     )
     .await?;

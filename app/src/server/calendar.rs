@@ -201,13 +201,13 @@ pub async fn save_year(uc: &UseCase, year: YearCalendar) -> Result<u32, AppError
     audit::record(
         &txn,
         &actor,
-        Event {
-            action: crate::domain::AuditAction::CalendarYearSaved,
-            entity_type: "calendar_year",
-            entity_id: Some(year.year().to_string()),
-            before: previous.map(as_record),
-            after: Some(as_record(&year)),
-        },
+        Event::new(
+            crate::domain::AuditAction::CalendarYearSaved,
+            "calendar_year",
+        )
+        .on(year.year())
+        .before(previous.map(as_record))
+        .after(as_record(&year)),
         now,
     )
     .await?;

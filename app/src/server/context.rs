@@ -249,6 +249,7 @@ pub fn configured_passwords() -> Result<super::settings::PasswordPolicy, AppErro
 
 /// The password policy in force for a use case: the configured one with the security
 /// administrator's figures over it.
+#[tracing::instrument(skip_all, fields(use_case = "context.password_policy"))]
 pub async fn password_policy(uc: &UseCase) -> Result<super::settings::PasswordPolicy, AppError> {
     super::passwords::effective(uc.db(), &configured_passwords()?).await
 }

@@ -82,13 +82,10 @@ pub async fn save_settings(uc: &UseCase, new: Settings) -> Result<Settings, AppE
     audit::record(
         &txn,
         &Actor::user(uc.user(), uc.meta()),
-        Event {
-            action: crate::domain::AuditAction::SettingsUpdated,
-            entity_type: "settings",
-            entity_id: Some("1".into()),
-            before: Some(serde_json::to_value(before).map_err(AppError::internal)?),
-            after: Some(serde_json::to_value(new).map_err(AppError::internal)?),
-        },
+        Event::new(crate::domain::AuditAction::SettingsUpdated, "settings")
+            .on("1")
+            .before(serde_json::to_value(before).map_err(AppError::internal)?)
+            .after(serde_json::to_value(new).map_err(AppError::internal)?),
         now,
     )
     .await?;
@@ -185,15 +182,13 @@ pub async fn recompute_open(
         audit::record(
             txn,
             actor,
-            Event {
-                action: crate::domain::AuditAction::FilingDeadlineRecomputed,
-                entity_type: "filing",
-                entity_id: Some(f.id.to_string()),
-                before: Some(
-                    json!({"due_on": period.due_on, "due_provisional": period.due_provisional}),
-                ),
-                after: Some(json!({"due_on": due.date, "due_provisional": due.provisional})),
-            },
+            Event::new(
+                crate::domain::AuditAction::FilingDeadlineRecomputed,
+                "filing",
+            )
+            .on(f.id)
+            .before(json!({"due_on": period.due_on, "due_provisional": period.due_provisional}))
+            .after(json!({"due_on": due.date, "due_provisional": due.provisional})),
             now,
         )
         .await?;

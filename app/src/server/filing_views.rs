@@ -128,6 +128,7 @@ async fn rows(
 /// the database, so a page costs the same however many filings there are). For reviewers, the
 /// queue: those waiting for a decision first, soonest due first, then those awaiting completion,
 /// then the rest; for everyone else newest first.
+#[tracing::instrument(skip_all, fields(use_case = "filing_views.list"))]
 pub async fn list(uc: &UseCase, paging: Paging) -> Result<FilingPage, AppError> {
     let (db, user, now) = (uc.db(), uc.user(), uc.now);
     let query = readable(user)?;
@@ -156,6 +157,7 @@ pub async fn list(uc: &UseCase, paging: Paging) -> Result<FilingPage, AppError> 
 
 /// The filings under review (submitted) that the viewer may read: the ones with an open review
 /// period, for the deadline dashboard. Bounded by the county office's workload, not by history.
+#[tracing::instrument(skip_all, fields(use_case = "filing_views.under_review"))]
 pub async fn under_review(uc: &UseCase) -> Result<Vec<FilingRow>, AppError> {
     let (db, user, now) = (uc.db(), uc.user(), uc.now);
     let filings = readable(user)?
@@ -169,6 +171,7 @@ pub async fn under_review(uc: &UseCase) -> Result<Vec<FilingRow>, AppError> {
 
 /// A filing's form for its editor to change (the API's PATCH merges into it): read under the same
 /// rule as the page, shown to nobody, so not recorded as a view.
+#[tracing::instrument(skip_all, fields(use_case = "filing_views.editable_form"))]
 pub async fn editable_form(
     uc: &UseCase,
     id: i32,
@@ -186,6 +189,7 @@ pub async fn editable_form(
 /// (Art. 11): the unit itself and the county office's reviewers see the custodian's mobile in
 /// full, since they fill it in and call the custodian; administrators and auditors see it masked.
 /// A mobile shown in full is recorded in the audit trail.
+#[tracing::instrument(skip_all, fields(use_case = "filing_views.detail"))]
 pub async fn detail(uc: &UseCase, id: i32) -> Result<FilingDetail, AppError> {
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let f = filing::Entity::find_by_id(id)

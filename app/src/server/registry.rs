@@ -320,13 +320,9 @@ pub async fn record_custodian_view(
     audit::record_read(
         db,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::CustodianViewed,
-            entity_type,
-            entity_id: Some(id.to_string()),
-            before: None,
-            after: Some(json!({ "fields": fields })),
-        },
+        Event::new(crate::domain::AuditAction::CustodianViewed, entity_type)
+            .on(id)
+            .after(json!({ "fields": fields })),
         now,
     )
     .await?;

@@ -246,13 +246,9 @@ async fn queue<C: ConnectionTrait>(
     audit::record(
         txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::ReminderQueued,
-            entity_type: "reminder",
-            entity_id: Some(created.id.to_string()),
-            before: None,
-            after: Some(after),
-        },
+        Event::new(crate::domain::AuditAction::ReminderQueued, "reminder")
+            .on(created.id)
+            .after(after),
         now,
     )
     .await?;

@@ -89,18 +89,14 @@ pub async fn insert<C: ConnectionTrait>(
     audit::record(
         txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::UnitCreated,
-            entity_type: "unit",
-            entity_id: Some(created.id.to_string()),
-            before: None,
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::UnitCreated, "unit")
+            .on(created.id)
+            .after(serde_json::json!({
                 "code": created.code,
                 "kind": created.kind,
                 "name": created.name,
                 "credit_code": created.credit_code,
             })),
-        },
         now,
     )
     .await?;

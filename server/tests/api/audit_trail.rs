@@ -19,13 +19,9 @@ async fn record_at(app: &TestApp, action: AuditAction, entity_id: &str, at: Date
     audit::record(
         &txn,
         &Actor::operator("test"),
-        Event {
-            action,
-            entity_type: "test",
-            entity_id: Some(entity_id.into()),
-            before: None,
-            after: Some(serde_json::json!({ "n": entity_id })),
-        },
+        Event::new(action, "test")
+            .on(entity_id)
+            .after(serde_json::json!({ "n": entity_id })),
         at,
     )
     .await

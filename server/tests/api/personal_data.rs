@@ -9,7 +9,7 @@ use app::domain::filing::FilingKind;
 use app::server::demo::DEMO_PASSWORD;
 use app::server::entities::{account, audit_event, outbox_message};
 use app::server::filings;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 
 /// The custodian's mobile the tests file, and how roles that may not see it are shown it.
@@ -528,4 +528,44 @@ async fn a_database_error_is_logged_by_its_message_without_the_failing_row() {
         "the message names the constraint: {text}"
     );
     assert!(!text.contains(mobile), "{text}");
+}
+
+#[tokio::test]
+async fn an_internal_error_names_the_use_case_it_happened_in() {
+    // Issue 16, item 5: every use case runs in a span that names it, so an operator reading the
+    // one "internal error" line (and the reference the person was shown) knows what was being
+    // done without a debugger.
+    let logs = CapturedLogs::default();
+    let _capture = capture_logs_on_this_thread(&logs);
+    let app = TestApp::spawn().await;
+    let reviewer = app.signed_in("reviewer").await;
+    app.db
+        .execute_unprepared("ALTER TABLE reminders RENAME TO reminders_moved_away")
+        .await
+        .unwrap();
+    let response = reviewer
+        .post(app.url("/api/reminders"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 500);
+    let body = response.text().await.unwrap();
+    let text = logs.text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("internal error"))
+        .unwrap_or_else(|| panic!("an internal error was logged: {text}"));
+    assert!(
+        line.contains("reminders.list"),
+        "the line names the use case: {line}"
+    );
+    let reference = line
+        .split("reference=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the line carries the reference");
+    assert!(
+        body.contains(reference),
+        "the person was shown {reference}: {body}"
+    );
 }

@@ -273,17 +273,13 @@ pub async fn key_chain(
             let event = record(
                 &txn,
                 &Actor::system("audit-key"),
-                Event {
-                    action: crate::domain::AuditAction::AuditKeyed,
-                    entity_type: "audit",
-                    entity_id: None,
-                    before: None,
-                    after: Some(serde_json::json!({
+                Event::new(crate::domain::AuditAction::AuditKeyed, "audit").after(
+                    serde_json::json!({
                         "algorithm": "HMAC-SHA-256",
                         "legacy_up_to_event_id": latest.id,
                         "development_key": key.is_development(),
-                    })),
-                },
+                    }),
+                ),
                 now,
             )
             .await?;

@@ -92,6 +92,37 @@ pub struct Event<'a> {
     pub after: Option<Value>,
 }
 
+impl<'a> Event<'a> {
+    /// `action` on an entity of `entity_type`, with nothing more said yet.
+    pub fn new(action: AuditAction, entity_type: &'a str) -> Self {
+        Event {
+            action,
+            entity_type,
+            entity_id: None,
+            before: None,
+            after: None,
+        }
+    }
+
+    /// The entity's id.
+    pub fn on(mut self, id: impl ToString) -> Self {
+        self.entity_id = Some(id.to_string());
+        self
+    }
+
+    /// What the entity was (a value, or an `Option` of one).
+    pub fn before(mut self, before: impl Into<Option<Value>>) -> Self {
+        self.before = before.into();
+        self
+    }
+
+    /// What the entity became, or what was done: a filter, a count (a value, or an `Option`).
+    pub fn after(mut self, after: impl Into<Option<Value>>) -> Self {
+        self.after = after.into();
+        self
+    }
+}
+
 /// The bytes an event's hash covers: its predecessor's hash and its content.
 fn hashed_content(prev_hash: &str, m: &audit_event::Model) -> Vec<u8> {
     let mut content = serde_json::json!([

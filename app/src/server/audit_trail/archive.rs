@@ -346,12 +346,9 @@ async fn record_archive(
     audit::record(
         &txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::AuditArchived,
-            entity_type: "audit",
-            entity_id: Some(archive_id.to_string()),
-            before: None,
-            after: Some(json!({
+        Event::new(crate::domain::AuditAction::AuditArchived, "audit")
+            .on(archive_id)
+            .after(json!({
                 "before": before.to_string(),
                 "first_event_id": first_id,
                 "up_to_event_id": up_to,
@@ -361,7 +358,6 @@ async fn record_archive(
                 "last_hash": last_hash,
                 "retention_days": days,
             })),
-        },
         now,
     )
     .await?;

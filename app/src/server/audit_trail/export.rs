@@ -116,13 +116,7 @@ impl AuditExport {
         record_alone(
             db,
             &Actor::user(uc.user(), uc.meta()),
-            Event {
-                action: crate::domain::AuditAction::AuditExported,
-                entity_type: "audit",
-                entity_id: None,
-                before: None,
-                after: Some(after),
-            },
+            Event::new(crate::domain::AuditAction::AuditExported, "audit").after(after),
             now,
         )
         .await?;

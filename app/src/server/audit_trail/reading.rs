@@ -118,13 +118,7 @@ pub async fn page(uc: &UseCase, filter: &AuditFilter) -> Result<AuditTrailView, 
     audit::record_read(
         db,
         &Actor::user(uc.user(), uc.meta()),
-        Event {
-            action: crate::domain::AuditAction::AuditViewed,
-            entity_type: "audit",
-            entity_id: None,
-            before: None,
-            after: Some(after),
-        },
+        Event::new(crate::domain::AuditAction::AuditViewed, "audit").after(after),
         now,
     )
     .await?;

@@ -84,7 +84,7 @@ impl ResolvedSession {
 ///
 /// A half session (password right, second factor to come) resolves with `second_factor_pending`;
 /// a person who must enrol a second factor first (`TOTP_REQUIRED`) with `enrolment_required`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "auth.resolve_session"))]
 pub async fn resolve_session(
     db: &DatabaseConnection,
     token: &str,
@@ -137,7 +137,7 @@ pub async fn resolve_session(
 }
 
 /// Ends one session.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "auth.sign_out"))]
 pub async fn sign_out(uc: &UseCase, token: &str) -> Result<(), AppError> {
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let txn = begin_write(db).await?;
@@ -147,13 +147,7 @@ pub async fn sign_out(uc: &UseCase, token: &str) -> Result<(), AppError> {
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::AuthSignedOut,
-            entity_type: "user",
-            entity_id: Some(user.id.to_string()),
-            before: None,
-            after: None,
-        },
+        Event::new(crate::domain::AuditAction::AuthSignedOut, "user").on(user.id),
         now,
     )
     .await?;
@@ -165,7 +159,7 @@ pub async fn sign_out(uc: &UseCase, token: &str) -> Result<(), AppError> {
 /// and with `revoke_tokens` their API tokens in the same transaction (ASVS 5.0.0 V7.4.3); without
 /// it the tokens, separate credentials with their own page, stay valid. Returns how many sessions
 /// ended.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "auth.sign_out_everywhere"))]
 pub async fn sign_out_everywhere(uc: &UseCase, revoke_tokens: bool) -> Result<u64, AppError> {
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let txn = begin_write(db).await?;
@@ -177,13 +171,9 @@ pub async fn sign_out_everywhere(uc: &UseCase, revoke_tokens: bool) -> Result<u6
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::AuthSignedOutEverywhere,
-            entity_type: "user",
-            entity_id: Some(user.id.to_string()),
-            before: None,
-            after: Some(serde_json::json!({ "sessions_ended": ended })),
-        },
+        Event::new(crate::domain::AuditAction::AuthSignedOutEverywhere, "user")
+            .on(user.id)
+            .after(serde_json::json!({ "sessions_ended": ended })),
         now,
     )
     .await?;

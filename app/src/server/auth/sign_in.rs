@@ -22,7 +22,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 /// with a TOTP second factor the right password opens only a short half session
 /// (`second_factor_pending`), which [`crate::server::totp::complete_sign_in`] turns into a full one.
 #[allow(clippy::too_many_arguments)]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "auth.sign_in"))]
 pub async fn sign_in(
     db: &DatabaseConnection,
     username: &str,
@@ -83,13 +83,7 @@ pub async fn sign_in(
             audit::record(
                 &txn,
                 &actor,
-                Event {
-                    action: crate::domain::AuditAction::AuthSignInFailed,
-                    entity_type: "user",
-                    entity_id: None,
-                    before: None,
-                    after: Some(after),
-                },
+                Event::new(crate::domain::AuditAction::AuthSignInFailed, "user").after(after),
                 now,
             )
             .await?;
@@ -113,13 +107,9 @@ pub async fn sign_in(
         audit::record(
             &txn,
             &Actor::user(&session_user, meta),
-            Event {
-                action: crate::domain::AuditAction::AuthPasswordVerified,
-                entity_type: "user",
-                entity_id: Some(session_user.id.to_string()),
-                before: None,
-                after: Some(serde_json::json!({ "second_factor": "pending" })),
-            },
+            Event::new(crate::domain::AuditAction::AuthPasswordVerified, "user")
+                .on(session_user.id)
+                .after(serde_json::json!({ "second_factor": "pending" })),
             now,
         )
         .await?;
@@ -148,14 +138,12 @@ pub async fn sign_in(
     audit::record(
         &txn,
         &Actor::user(&session_user, meta),
-        Event {
-            action: crate::domain::AuditAction::AuthSignedIn,
-            entity_type: "user",
-            entity_id: Some(session_user.id.to_string()),
-            before: None,
-            after: password_change
-                .map(|reason| serde_json::json!({ "password_change_required": reason })),
-        },
+        Event::new(crate::domain::AuditAction::AuthSignedIn, "user")
+            .on(session_user.id)
+            .after(
+                password_change
+                    .map(|reason| serde_json::json!({ "password_change_required": reason })),
+            ),
         now,
     )
     .await?;

@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 
 /// The language a person reads their notices in follows the one they choose on the site.
 /// Recorded (and audited) only when it changes.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "auth.set_locale"))]
 pub async fn set_locale(
     db: &DatabaseConnection,
     user: &SessionUser,
@@ -36,13 +36,10 @@ pub async fn set_locale(
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::UserLocaleChanged,
-            entity_type: "user",
-            entity_id: Some(user.id.to_string()),
-            before: Some(serde_json::json!({"locale": old})),
-            after: Some(serde_json::json!({"locale": locale.tag()})),
-        },
+        Event::new(crate::domain::AuditAction::UserLocaleChanged, "user")
+            .on(user.id)
+            .before(serde_json::json!({"locale": old}))
+            .after(serde_json::json!({"locale": locale.tag()})),
         now,
     )
     .await?;
@@ -85,7 +82,7 @@ pub struct NewUser {
 
 /// Creates a user. Submitters must name their unit; other roles may not (they act for the county).
 /// The password must satisfy the policy; it starts the person's password history.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "auth.create_user"))]
 pub async fn create_user(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -168,18 +165,14 @@ pub async fn create_user(
     audit::record(
         &txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::UserCreated,
-            entity_type: "user",
-            entity_id: Some(created.id.to_string()),
-            before: None,
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::UserCreated, "user")
+            .on(created.id)
+            .after(serde_json::json!({
                 "username": created.username,
                 "role": created.role,
                 "unit": unit.map(|u| u.code),
                 "must_change_password": created.must_change_password,
             })),
-        },
         now,
     )
     .await?;

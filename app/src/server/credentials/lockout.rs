@@ -48,17 +48,13 @@ pub(crate) async fn record_failure(
     audit::record(
         txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::AuthAccountLocked,
-            entity_type: "user",
-            entity_id: Some(user.id.to_string()),
-            before: None,
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::AuthAccountLocked, "user")
+            .on(user.id)
+            .after(serde_json::json!({
                 "username": user.username,
                 "failed_sign_ins": failures,
                 "locked_until": until.to_rfc3339(),
             })),
-        },
         now,
     )
     .await?;

@@ -50,13 +50,9 @@ pub async fn revoke_all_in(
         audit::record(
             txn,
             actor,
-            Event {
-                action: crate::domain::AuditAction::TokenRevokedAll,
-                entity_type: "user",
-                entity_id: Some(user_id.to_string()),
-                before: None,
-                after: Some(json!({ "reason": reason, "tokens_revoked": count })),
-            },
+            Event::new(crate::domain::AuditAction::TokenRevokedAll, "user")
+                .on(user_id)
+                .after(json!({ "reason": reason, "tokens_revoked": count })),
             now,
         )
         .await?;

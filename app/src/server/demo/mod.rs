@@ -162,15 +162,9 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<DemoLoa
     audit::record(
         &txn,
         &actor,
-        Event {
-            action: crate::domain::AuditAction::DemoLoaded,
-            entity_type: "registry",
-            entity_id: None,
-            before: None,
-            after: Some(serde_json::json!({
-                "units": UNITS.len(), "platforms": PLATFORMS.len(), "accounts": ACCOUNTS.len(),
-            })),
-        },
+        Event::new(crate::domain::AuditAction::DemoLoaded, "registry").after(serde_json::json!({
+            "units": UNITS.len(), "platforms": PLATFORMS.len(), "accounts": ACCOUNTS.len(),
+        })),
         now,
     )
     .await?;

@@ -98,19 +98,13 @@ where
     audit::record(
         &txn,
         &uc.audit_actor(),
-        Event {
-            action: crate::domain::AuditAction::RegistryExported,
-            entity_type: "registry",
-            entity_id: None,
-            before: None,
-            after: Some(json!({
-                "format": format,
-                "unit": query.unit, "platform": query.platform,
-                "status": query.status.map(|s| s.as_str()), "q": query.text,
-                "rotation_overdue": query.rotation_overdue,
-                "unmasked_mobiles": unmasked,
-            })),
-        },
+        Event::new(crate::domain::AuditAction::RegistryExported, "registry").after(json!({
+            "format": format,
+            "unit": query.unit, "platform": query.platform,
+            "status": query.status.map(|s| s.as_str()), "q": query.text,
+            "rotation_overdue": query.rotation_overdue,
+            "unmasked_mobiles": unmasked,
+        })),
         now,
     )
     .await?;

@@ -37,6 +37,7 @@ pub struct RegistryExport {
 }
 
 impl RegistryExport {
+    #[tracing::instrument(skip_all, fields(use_case = "export.open"))]
     pub async fn open<A>(
         uc: &UseCase<A>,
         query: &RegistryQuery,

@@ -73,13 +73,10 @@ pub(super) async fn record<C: ConnectionTrait>(
     audit::record(
         txn,
         &Actor::user(uc.user(), uc.meta()),
-        Event {
-            action: r.action,
-            entity_type: r.entity_type,
-            entity_id: Some(r.id.to_string()),
-            before: r.before,
-            after: r.after,
-        },
+        Event::new(r.action, r.entity_type)
+            .on(r.id)
+            .before(r.before)
+            .after(r.after),
         uc.now,
     )
     .await?;

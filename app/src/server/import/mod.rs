@@ -58,6 +58,7 @@ impl Importer for UseCase<Operator> {
 /// import with no errors then writes every account in one transaction with its audit events, and
 /// one event for the file. A file that cannot be read is an [`AppError::Import`]; rows with
 /// problems are in the report, and then nothing is written.
+#[tracing::instrument(skip_all, fields(use_case = "import.run"))]
 pub async fn run<A>(
     uc: &UseCase<A>,
     file_name: &str,

@@ -77,16 +77,12 @@ pub(super) async fn apply(
         audit::record(
             &txn,
             actor,
-            Event {
-                action: crate::domain::AuditAction::AccountImported,
-                entity_type: "account",
-                entity_id: Some(created.id.to_string()),
-                before: None,
-                after: Some(json!({
+            Event::new(crate::domain::AuditAction::AccountImported, "account")
+                .on(created.id)
+                .after(json!({
                     "file_name": file_name, "row": c.row, "art9_duplicate": c.art9_duplicate,
                     "account": snapshot(&created),
                 })),
-            },
             now,
         )
         .await?;
@@ -95,16 +91,10 @@ pub(super) async fn apply(
     audit::record(
         &txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::RegistryImported,
-            entity_type: "registry",
-            entity_id: None,
-            before: None,
-            after: Some(json!({
-                "file_name": file_name, "format": report.format, "rows": report.rows,
-                "created": report.valid_rows, "art9_duplicates": report.art9_duplicates,
-            })),
-        },
+        Event::new(crate::domain::AuditAction::RegistryImported, "registry").after(json!({
+            "file_name": file_name, "format": report.format, "rows": report.rows,
+            "created": report.valid_rows, "art9_duplicates": report.art9_duplicates,
+        })),
         now,
     )
     .await?;

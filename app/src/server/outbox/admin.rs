@@ -112,16 +112,13 @@ pub async fn retry(uc: &UseCase, id: i64) -> Result<(), AppError> {
     audit::record(
         &txn,
         &Actor::user(uc.user(), uc.meta()),
-        Event {
-            action: crate::domain::AuditAction::OutboxRetried,
-            entity_type: "outbox_message",
-            entity_id: Some(id.to_string()),
-            before: Some(json!({
+        Event::new(crate::domain::AuditAction::OutboxRetried, "outbox_message")
+            .on(id)
+            .before(json!({
                 "status": before.status, "attempts": before.attempts,
                 "last_error": before.last_error, "message_id": before.message_id,
-            })),
-            after: Some(json!({"status": STATUS_QUEUED, "attempts": 0})),
-        },
+            }))
+            .after(json!({"status": STATUS_QUEUED, "attempts": 0})),
         uc.now,
     )
     .await?;

@@ -28,7 +28,7 @@ pub(super) const MAX_INPUT_BYTES: usize = 4 * password::MAX_LENGTH;
 /// success every session of the person ends, this one included, their API tokens are revoked, and
 /// a new session (a new id on a change of privilege: ASVS 5.0.0 V7.2.4) is returned for this
 /// browser.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "passwords.change_own"))]
 pub async fn change_own(
     uc: &UseCase,
     change: PasswordChange,
@@ -57,16 +57,12 @@ pub async fn change_own(
         audit::record(
             &txn,
             &actor,
-            Event {
-                action: crate::domain::AuditAction::AuthSignInFailed,
-                entity_type: "user",
-                entity_id: Some(person.id.to_string()),
-                before: None,
-                after: Some(serde_json::json!({
+            Event::new(crate::domain::AuditAction::AuthSignInFailed, "user")
+                .on(person.id)
+                .after(serde_json::json!({
                     "username": person.username,
                     "during": "password_change",
                 })),
-            },
             now,
         )
         .await?;
@@ -106,17 +102,14 @@ pub async fn change_own(
     audit::record(
         &txn,
         &Actor::user(who, meta),
-        Event {
-            action: crate::domain::AuditAction::UserPasswordChanged,
-            entity_type: "user",
-            entity_id: Some(person.id.to_string()),
-            before: was.map(|reason| serde_json::json!({ "password_change_required": reason })),
+        Event::new(crate::domain::AuditAction::UserPasswordChanged, "user")
+            .on(person.id)
+            .before(was.map(|reason| serde_json::json!({ "password_change_required": reason })))
             // Never the hash: the event says what happened, not what the password is.
-            after: Some(serde_json::json!({
+            .after(serde_json::json!({
                 "sessions_ended": sessions_ended,
                 "tokens_revoked": tokens_revoked,
             })),
-        },
         now,
     )
     .await?;

@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 /// The policy in force: the configured one (`configured`) with the security administrator's
 /// figures over it. Read on every request that needs it, so every server instance applies a change
 /// at once.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "passwords.effective"))]
 pub async fn effective(
     db: &impl ConnectionTrait,
     configured: &PasswordPolicy,

@@ -20,7 +20,7 @@ pub struct PasswordReset {
 /// An operator sets a new password for a person (`server reset-password`): it must satisfy the
 /// policy, the person must change it at their next sign-in, a lock is lifted, and their sessions
 /// end and API tokens are revoked. Audited as `user.password_reset`, without the password.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "passwords.reset"))]
 pub async fn reset(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -55,7 +55,7 @@ pub async fn reset(
 /// [`reset`] inside the caller's transaction, with the new password already hashed (so the slow
 /// hash is never computed while the write lock is held): stores it to be changed at the next
 /// sign-in, lifts a lock, ends sessions, revokes tokens and records `user.password_reset`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "passwords.reset_in"))]
 pub async fn reset_in(
     txn: &impl ConnectionTrait,
     actor: &Actor,
@@ -71,17 +71,14 @@ pub async fn reset_in(
     audit::record(
         txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::UserPasswordReset,
-            entity_type: "user",
-            entity_id: Some(user_id.to_string()),
-            before: Some(serde_json::json!({ "locked": was_locked })),
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::UserPasswordReset, "user")
+            .on(user_id)
+            .before(serde_json::json!({ "locked": was_locked }))
+            .after(serde_json::json!({
                 "must_change_password": true,
                 "sessions_ended": sessions_ended,
                 "tokens_revoked": tokens_revoked,
             })),
-        },
         now,
     )
     .await?;

@@ -51,7 +51,7 @@ impl NewPerson {
 
 /// The system administrator creates an account: always a submitter of a unit (only the security
 /// administrator grants another role), with a first password the person must change.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.create"))]
 pub async fn create(
     uc: &UseCase,
     new: NewPerson,
@@ -86,7 +86,7 @@ pub async fn create(
 /// revoked, it cannot sign in; the person is told by e-mail) or on again. Not their own, and not
 /// the last active auditor or security administrator (issue 15 item 3: one duty of 三权分立 would
 /// be left without anyone to hold it).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.set_active"))]
 pub async fn set_active(
     uc: &UseCase,
     person_id: i32,
@@ -124,22 +124,22 @@ pub async fn set_active(
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: if active {
+        Event::new(
+            if active {
                 crate::domain::AuditAction::UserActivated
             } else {
                 crate::domain::AuditAction::UserDeactivated
             },
-            entity_type: "user",
-            entity_id: Some(person_id.to_string()),
-            before: Some(json!({ "username": found.username, "active": found.active })),
-            after: Some(json!({
-                "active": active,
-                "sessions_ended": sessions_ended,
-                "tokens_revoked": tokens_revoked,
-                "notified": notified,
-            })),
-        },
+            "user",
+        )
+        .on(person_id)
+        .before(json!({ "username": found.username, "active": found.active }))
+        .after(json!({
+            "active": active,
+            "sessions_ended": sessions_ended,
+            "tokens_revoked": tokens_revoked,
+            "notified": notified,
+        })),
         now,
     )
     .await?;
@@ -189,7 +189,7 @@ pub struct PersonDetails {
 
 /// The system administrator corrects a person's name, notice address or notice language. Roles and
 /// units are the security administrator's ([`change_role`]).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.update_details"))]
 pub async fn update_details(
     uc: &UseCase,
     person_id: i32,
@@ -226,20 +226,17 @@ pub async fn update_details(
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::UserUpdated,
-            entity_type: "user",
-            entity_id: Some(person_id.to_string()),
-            before: Some(json!({
+        Event::new(crate::domain::AuditAction::UserUpdated, "user")
+            .on(person_id)
+            .before(json!({
                 "username": found.username,
                 "display_name": found.display_name,
                 "email": found.email,
                 "locale": found.locale,
-            })),
-            after: Some(json!({
+            }))
+            .after(json!({
                 "display_name": display_name, "email": email, "locale": locale,
             })),
-        },
         now,
     )
     .await?;
@@ -248,7 +245,7 @@ pub async fn update_details(
 }
 
 /// The security administrator lifts a lock after failed sign-ins (and clears the count).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.unlock"))]
 pub async fn unlock(uc: &UseCase, person_id: i32) -> Result<user::Model, AppError> {
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     uc.require(Capability::ManageSecurity)?;
@@ -264,17 +261,13 @@ pub async fn unlock(uc: &UseCase, person_id: i32) -> Result<user::Model, AppErro
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::UserUnlocked,
-            entity_type: "user",
-            entity_id: Some(person_id.to_string()),
-            before: Some(json!({
+        Event::new(crate::domain::AuditAction::UserUnlocked, "user")
+            .on(person_id)
+            .before(json!({
                 "username": found.username,
                 "locked_until": found.locked_until.map(|t| t.to_rfc3339()),
                 "failed_sign_ins": found.failed_sign_ins,
             })),
-            after: None,
-        },
         now,
     )
     .await?;

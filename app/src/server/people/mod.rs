@@ -49,7 +49,7 @@ use std::collections::HashMap;
 /// The people as one administrator's page shows them: `duty` is the system administrator's
 /// (`/admin/users`) or the security administrator's (`/security`); anyone else is refused. The
 /// auditor reads what happened to accounts in the trail instead.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.view"))]
 pub async fn view(
     uc: &UseCase,
     duty: Role,

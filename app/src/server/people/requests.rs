@@ -83,17 +83,14 @@ pub(super) async fn request(
     audit::record(
         txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::AccountRequestMade,
-            entity_type: "user",
-            entity_id: Some(found.id.to_string()),
-            before: Some(json!({ "username": found.username, "role": found.role })),
-            after: Some(json!({
+        Event::new(crate::domain::AuditAction::AccountRequestMade, "user")
+            .on(found.id)
+            .before(json!({ "username": found.username, "role": found.role }))
+            .after(json!({
                 "request_id": row.id,
                 "kind": kind.as_str(),
                 "role": row.role,
             })),
-        },
         now,
     )
     .await?;
@@ -150,7 +147,7 @@ pub(super) async fn decide(
 /// same transaction: audited as `account_request.confirmed` beside the change's own event, and the
 /// person told. A password is made here and e-mailed to the person's own address; the rule that
 /// keeps one auditor and one security administrator is checked again.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.confirm_request"))]
 pub async fn confirm_request(
     uc: &UseCase,
     request_id: i32,
@@ -222,18 +219,15 @@ pub async fn confirm_request(
     audit::record(
         &txn,
         &actor,
-        Event {
-            action: crate::domain::AuditAction::AccountRequestConfirmed,
-            entity_type: "user",
-            entity_id: Some(found.user_id.to_string()),
-            before: Some(json!({
+        Event::new(crate::domain::AuditAction::AccountRequestConfirmed, "user")
+            .on(found.user_id)
+            .before(json!({
                 "request_id": request_id,
                 "kind": found.kind,
                 "role": found.role,
                 "requested_by": found.requested_by,
-            })),
-            after: Some(json!({ "username": target.username })),
-        },
+            }))
+            .after(json!({ "username": target.username })),
         now,
     )
     .await?;
@@ -244,7 +238,7 @@ pub async fn confirm_request(
 /// A second person refuses a request, or the one who asked withdraws it; audited
 /// (`account_request.refused` / `account_request.withdrawn`). Nothing else changes. Whether it
 /// was withdrawn.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.refuse_request"))]
 pub async fn refuse_request(uc: &UseCase, request_id: i32) -> Result<bool, AppError> {
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     require_decider(user)?;
@@ -259,22 +253,21 @@ pub async fn refuse_request(uc: &UseCase, request_id: i32) -> Result<bool, AppEr
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: if withdrawn {
+        Event::new(
+            if withdrawn {
                 crate::domain::AuditAction::AccountRequestWithdrawn
             } else {
                 crate::domain::AuditAction::AccountRequestRefused
             },
-            entity_type: "user",
-            entity_id: Some(found.user_id.to_string()),
-            before: Some(json!({
-                "request_id": request_id,
-                "kind": found.kind,
-                "role": found.role,
-                "requested_by": found.requested_by,
-            })),
-            after: None,
-        },
+            "user",
+        )
+        .on(found.user_id)
+        .before(json!({
+            "request_id": request_id,
+            "kind": found.kind,
+            "role": found.role,
+            "requested_by": found.requested_by,
+        })),
         now,
     )
     .await?;
@@ -284,7 +277,7 @@ pub async fn refuse_request(uc: &UseCase, request_id: i32) -> Result<bool, AppEr
 
 /// The security administrator issues a one-time enrolment code for a person who must enrol a
 /// second factor (issue 15 item 7; [`crate::server::totp::issue_enrolment_code`]). Not their own.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.issue_enrolment_code"))]
 pub async fn issue_enrolment_code(
     uc: &UseCase,
     person_id: i32,

@@ -28,7 +28,7 @@ pub enum Outcome {
 /// requested: it is given when a second person confirms ([`confirm_request`]). Taking a role away
 /// (to a submitter) is done at once, except from the last active auditor or security
 /// administrator. The person's sessions end, their API tokens are revoked, and they are told.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.change_role"))]
 pub async fn change_role(
     uc: &UseCase,
     person_id: i32,
@@ -118,21 +118,18 @@ pub(super) async fn apply_role(
     audit::record(
         txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::UserRoleChanged,
-            entity_type: "user",
-            entity_id: Some(person_id.to_string()),
-            before: Some(json!({
+        Event::new(crate::domain::AuditAction::UserRoleChanged, "user")
+            .on(person_id)
+            .before(json!({
                 "username": found.username, "role": found.role, "unit": before_unit,
-            })),
-            after: Some(json!({
+            }))
+            .after(json!({
                 "role": role.as_str(),
                 "unit": after_unit,
                 "sessions_ended": sessions_ended,
                 "tokens_revoked": tokens_revoked,
                 "notified": notified,
             })),
-        },
         now,
     )
     .await?;

@@ -31,7 +31,7 @@ pub enum PasswordOutcome {
 /// address (which they must have). Either way the person must change it at their next sign-in, a
 /// lock is lifted, sessions end, tokens are revoked ([`passwords::reset_in`]) and they are told.
 /// Not for their own account, and only for an active one.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.reset_password"))]
 pub async fn reset_password(
     uc: &UseCase,
     person_id: i32,
@@ -147,7 +147,7 @@ impl PolicyFigures {
 /// The security administrator sets the password policy, or (`None`) goes back to the deployment's
 /// configuration. It applies from the next request on, on every server instance; passwords already
 /// set are judged by the new rules only when next changed, expiry at once.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.save_policy"))]
 pub async fn save_policy(
     uc: &UseCase,
     figures: Option<PolicyFigures>,
@@ -178,13 +178,13 @@ pub async fn save_policy(
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::SecurityPolicyUpdated,
-            entity_type: "settings",
-            entity_id: Some("1".into()),
-            before: Some(serde_json::to_value(before).map_err(AppError::internal)?),
-            after: Some(serde_json::to_value(after).map_err(AppError::internal)?),
-        },
+        Event::new(
+            crate::domain::AuditAction::SecurityPolicyUpdated,
+            "settings",
+        )
+        .on("1")
+        .before(serde_json::to_value(before).map_err(AppError::internal)?)
+        .after(serde_json::to_value(after).map_err(AppError::internal)?),
         now,
     )
     .await?;
@@ -199,7 +199,7 @@ pub async fn save_policy(
 /// the request (issue 15 item 3). The person is told. Not their own. With `revoke_tokens` the
 /// person's API tokens are revoked in the same transaction, also when the reset itself waits for a
 /// second person: revoking only takes access away (issue 15 item 6).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "people.reset_second_factor"))]
 pub async fn reset_second_factor(
     uc: &UseCase,
     person_id: i32,

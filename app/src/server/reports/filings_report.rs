@@ -97,6 +97,7 @@ pub struct FilingsReport {
 }
 
 impl FilingsReport {
+    #[tracing::instrument(skip_all, fields(use_case = "reports.open"))]
     pub async fn open(uc: &UseCase, period: Period, locale: Locale) -> Result<Self, AppError> {
         let user = uc.require(Capability::ReadFilings)?;
         let (db, now) = (uc.db(), uc.now);

@@ -78,13 +78,7 @@ pub async fn record_download(uc: &UseCase, download: ReportDownload<'_>) -> Resu
     super::audit::record(
         &txn,
         actor,
-        super::audit::Event {
-            action,
-            entity_type: "report",
-            entity_id: None,
-            before: None,
-            after: Some(after),
-        },
+        super::audit::Event::new(action, "report").after(after),
         now,
     )
     .await?;

@@ -18,7 +18,7 @@ use serde_json::json;
 
 /// Creates a token for `username`, acting as `actor` (an operator at the console, or the owner),
 /// and queues the notice to its owner in the same transaction.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "tokens.create"))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -52,12 +52,9 @@ pub async fn create(
     audit::record(
         &txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::TokenCreated,
-            entity_type: "api_token",
-            entity_id: Some(created.id.to_string()),
-            before: None,
-            after: Some(json!({
+        Event::new(crate::domain::AuditAction::TokenCreated, "api_token")
+            .on(created.id)
+            .after(json!({
                 "user_id": owner.id,
                 "username": owner.username,
                 "name": created.name,
@@ -65,7 +62,6 @@ pub async fn create(
                 "scope": created.scope,
                 "expires_at": created.expires_at.to_rfc3339(),
             })),
-        },
         now,
     )
     .await?;
@@ -147,7 +143,7 @@ pub(super) fn checked_request(
 /// `Invalid(SecondFactorCodeWrong)`, audited and counted towards the lock like a failed sign-in;
 /// either way nothing is created. The request is checked before the proof, so a mistyped expiry
 /// costs no attempt.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "tokens.create_own"))]
 pub async fn create_own(
     uc: &UseCase,
     request: &TokenRequest,

@@ -173,7 +173,7 @@ pub(super) fn new_secret() -> String {
 }
 
 /// Whether the person has a second factor in force (then re-authentication asks for its code).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "tokens.has_second_factor"))]
 pub async fn has_second_factor(db: &DatabaseConnection, user_id: i32) -> Result<bool, AppError> {
     Ok(user::Entity::find_by_id(user_id)
         .one(db)
@@ -183,7 +183,7 @@ pub async fn has_second_factor(db: &DatabaseConnection, user_id: i32) -> Result<
 
 /// The person a bearer token acts for, the token's id and its scope; `None` for a token that is unknown,
 /// revoked, expired, or whose owner is disabled. Records the last use (at most once a minute).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "tokens.resolve"))]
 pub async fn resolve(
     db: &DatabaseConnection,
     token: &str,

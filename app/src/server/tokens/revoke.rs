@@ -13,7 +13,7 @@ use serde_json::json;
 
 /// The tokens page: the tokens the person may see, and whether they have a second factor (a new
 /// token then asks for its code instead of the password). The fresh secret is the page's to add.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "tokens.page"))]
 pub async fn page(uc: &UseCase) -> Result<crate::model::TokensView, AppError> {
     let rows = list(uc)
         .await?
@@ -45,7 +45,7 @@ fn sees_everyones(uc: &UseCase) -> bool {
 }
 
 /// The tokens a person may see: their own; administrators see everyone's. Newest first.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "tokens.list"))]
 pub async fn list(uc: &UseCase) -> Result<Vec<TokenView>, AppError> {
     let (db, user, now) = (uc.db(), uc.user(), uc.now);
     let mut query = api_token::Entity::find().order_by_desc(api_token::Column::Id);
@@ -66,7 +66,7 @@ pub async fn list(uc: &UseCase) -> Result<Vec<TokenView>, AppError> {
 }
 
 /// Revokes a token (its owner, or an administrator). Revoking a revoked token changes nothing.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "tokens.revoke"))]
 pub async fn revoke(uc: &UseCase, id: i32) -> Result<TokenView, AppError> {
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let txn = begin_write(db).await?;
@@ -91,17 +91,14 @@ pub async fn revoke(uc: &UseCase, id: i32) -> Result<TokenView, AppError> {
     audit::record(
         &txn,
         &Actor::user(user, meta),
-        Event {
-            action: crate::domain::AuditAction::TokenRevoked,
-            entity_type: "api_token",
-            entity_id: Some(revoked.id.to_string()),
-            before: Some(json!({"revoked_at": null})),
-            after: Some(json!({
+        Event::new(crate::domain::AuditAction::TokenRevoked, "api_token")
+            .on(revoked.id)
+            .before(json!({"revoked_at": null}))
+            .after(json!({
                 "user_id": revoked.user_id,
                 "username": owner,
                 "revoked_at": now.to_rfc3339(),
             })),
-        },
         now,
     )
     .await?;

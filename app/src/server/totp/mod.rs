@@ -132,18 +132,14 @@ pub(super) async fn record_wrong_proof(
     audit::record(
         &txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::AuthSignInFailed,
-            entity_type: "user",
-            entity_id: Some(person.id.to_string()),
-            before: None,
+        Event::new(crate::domain::AuditAction::AuthSignInFailed, "user")
+            .on(person.id)
             // What was tried is never recorded, only where.
-            after: Some(serde_json::json!({
+            .after(serde_json::json!({
                 "username": person.username,
                 "during": during,
                 "locked": locked,
             })),
-        },
         now,
     )
     .await?;

@@ -34,7 +34,7 @@ pub(super) async fn person(
 
 /// Where the person's second factor stands; a pending enrolment comes with its QR code, drawn for
 /// `issuer` (the application's title).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.status"))]
 pub async fn status(uc: &UseCase, issuer: &str) -> Result<Status, AppError> {
     let (db, who) = (uc.db(), uc.user());
     let person = person(db, who.id).await?;
@@ -52,7 +52,7 @@ pub async fn status(uc: &UseCase, issuer: &str) -> Result<Status, AppError> {
 /// What the second-factor page shows the person: where their second factor stands, whether they
 /// must enrol before anything else (`required`), and whether enrolling needs the security
 /// administrator's enrolment code (`totp_required`: the deployment's `TOTP_REQUIRED`).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.page"))]
 pub async fn page(
     uc: &UseCase,
     issuer: &str,
@@ -78,7 +78,7 @@ pub async fn page(
 
 /// Begins (or begins again) the person's enrolment: a new secret, pending until confirmed with a
 /// code. Refused with `Conflict` while a second factor is in force (disable it first).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.begin_enrolment"))]
 pub async fn begin_enrolment(uc: &UseCase, issuer: &str) -> Result<Enrolment, AppError> {
     let (db, who, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     let secret = new_secret()?;
@@ -97,14 +97,13 @@ pub async fn begin_enrolment(uc: &UseCase, issuer: &str) -> Result<Enrolment, Ap
     audit::record(
         &txn,
         &Actor::user(who, meta),
-        Event {
-            action: crate::domain::AuditAction::UserSecondFactorEnrolmentStarted,
-            entity_type: "user",
-            entity_id: Some(who.id.to_string()),
-            before: None,
-            // Never the secret.
-            after: Some(serde_json::json!({ "method": "totp", "restarted": restarted })),
-        },
+        Event::new(
+            crate::domain::AuditAction::UserSecondFactorEnrolmentStarted,
+            "user",
+        )
+        .on(who.id)
+        // Never the secret.
+        .after(serde_json::json!({ "method": "totp", "restarted": restarted })),
         now,
     )
     .await?;
@@ -123,7 +122,7 @@ pub async fn begin_enrolment(uc: &UseCase, issuer: &str) -> Result<Enrolment, Ap
 /// issued for this person ([`issue_enrolment_code`]), which is used up in the same transaction. A
 /// wrong one counts towards the lock like a wrong password (`Invalid("enrolment_code",
 /// EnrolmentCodeWrong)`).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.confirm_enrolment"))]
 pub async fn confirm_enrolment(
     uc: &UseCase,
     typed: &str,
@@ -190,13 +189,9 @@ pub async fn confirm_enrolment(
         audit::record(
             &txn,
             &Actor::user(who, meta),
-            Event {
-                action: crate::domain::AuditAction::UserEnrolmentCodeUsed,
-                entity_type: "user",
-                entity_id: Some(who.id.to_string()),
-                before: None,
-                after: Some(serde_json::json!({ "enrolment_code_id": id })),
-            },
+            Event::new(crate::domain::AuditAction::UserEnrolmentCodeUsed, "user")
+                .on(who.id)
+                .after(serde_json::json!({ "enrolment_code_id": id })),
             now,
         )
         .await?;
@@ -209,16 +204,12 @@ pub async fn confirm_enrolment(
     audit::record(
         &txn,
         &Actor::user(who, meta),
-        Event {
-            action: crate::domain::AuditAction::UserSecondFactorEnabled,
-            entity_type: "user",
-            entity_id: Some(who.id.to_string()),
-            before: None,
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::UserSecondFactorEnabled, "user")
+            .on(who.id)
+            .after(serde_json::json!({
                 "method": "totp",
                 "recovery_codes": codes.len(),
             })),
-        },
         now,
     )
     .await?;
@@ -235,7 +226,7 @@ pub async fn confirm_enrolment(
 /// Turns off the person's own second factor. They prove it is them with a current code from their
 /// app, or with their password (the phone may be gone); a wrong proof counts towards the lock like
 /// a failed sign-in. Their recovery codes are deleted.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.disable_own"))]
 pub async fn disable_own(
     uc: &UseCase,
     code: &str,
@@ -288,15 +279,12 @@ pub async fn disable_own(
     audit::record(
         &txn,
         &actor,
-        Event {
-            action: crate::domain::AuditAction::UserSecondFactorDisabled,
-            entity_type: "user",
-            entity_id: Some(person.id.to_string()),
-            before: Some(serde_json::json!({ "method": "totp", "recovery_codes_left": left })),
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::UserSecondFactorDisabled, "user")
+            .on(person.id)
+            .before(serde_json::json!({ "method": "totp", "recovery_codes_left": left }))
+            .after(serde_json::json!({
                 "proved_with": if step.is_some() { "totp" } else { "password" },
             })),
-        },
         now,
     )
     .await?;
@@ -329,7 +317,7 @@ pub(super) async fn clear(txn: &impl ConnectionTrait, user_id: i32) -> Result<()
 
 /// Replaces the person's recovery codes with ten new ones (the old ones stop working), on a current
 /// code from their app; a wrong code counts towards the lock. Returns the new codes, shown once.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.regenerate_recovery_codes"))]
 pub async fn regenerate_recovery_codes(
     uc: &UseCase,
     code: &str,
@@ -365,13 +353,13 @@ pub async fn regenerate_recovery_codes(
     audit::record(
         &txn,
         &actor,
-        Event {
-            action: crate::domain::AuditAction::UserRecoveryCodesRegenerated,
-            entity_type: "user",
-            entity_id: Some(person.id.to_string()),
-            before: Some(serde_json::json!({ "recovery_codes_left": left })),
-            after: Some(serde_json::json!({ "recovery_codes": codes.len() })),
-        },
+        Event::new(
+            crate::domain::AuditAction::UserRecoveryCodesRegenerated,
+            "user",
+        )
+        .on(person.id)
+        .before(serde_json::json!({ "recovery_codes_left": left }))
+        .after(serde_json::json!({ "recovery_codes": codes.len() })),
         now,
     )
     .await?;

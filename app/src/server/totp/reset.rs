@@ -29,7 +29,7 @@ use sea_orm::{
 /// at the console); the service refuses only an actor resetting their own second factor
 /// (`Forbidden`: they use [`disable_own`], which asks for a proof). An unknown `user_id` is
 /// `NotFound`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.reset_for_user"))]
 pub async fn reset_for_user(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -47,7 +47,7 @@ pub async fn reset_for_user(
 }
 
 /// [`reset_for_user`] inside the caller's transaction (a confirmed request, issue 15 item 3).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.reset_in"))]
 pub async fn reset_in(
     txn: &impl ConnectionTrait,
     actor: &Actor,
@@ -69,18 +69,15 @@ pub async fn reset_in(
     audit::record(
         txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::UserSecondFactorReset,
-            entity_type: "user",
-            entity_id: Some(user_id.to_string()),
-            before: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::UserSecondFactorReset, "user")
+            .on(user_id)
+            .before(serde_json::json!({
                 "username": person.username,
                 "enabled": was_enabled,
                 "enrolment_pending": was_pending,
                 "recovery_codes_left": left,
-            })),
-            after: Some(serde_json::json!({ "sessions_ended": sessions_ended })),
-        },
+            }))
+            .after(serde_json::json!({ "sessions_ended": sessions_ended })),
         now,
     )
     .await?;
@@ -134,7 +131,7 @@ pub(super) async fn live_enrolment_code(
 /// the console (`server enrolment-code`, for the first security administrator). Refused for
 /// one's own account (`OwnAccount`), an account switched off (`NotFound`) and one that needs no
 /// code (`EnrolmentCodeNotNeeded`).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.issue_enrolment_code"))]
 pub async fn issue_enrolment_code(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -176,18 +173,14 @@ pub async fn issue_enrolment_code(
     audit::record(
         &txn,
         actor,
-        Event {
-            action: crate::domain::AuditAction::UserEnrolmentCodeIssued,
-            entity_type: "user",
-            entity_id: Some(user_id.to_string()),
-            before: None,
-            after: Some(serde_json::json!({
+        Event::new(crate::domain::AuditAction::UserEnrolmentCodeIssued, "user")
+            .on(user_id)
+            .after(serde_json::json!({
                 "username": person.username,
                 "enrolment_code_id": row.id,
                 "expires_at": expires_at.to_rfc3339(),
                 "replaced_unused": replaced,
             })),
-        },
         now,
     )
     .await?;

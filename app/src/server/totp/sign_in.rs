@@ -25,7 +25,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 /// code's step (or the recovery code) is used up. A wrong, replayed or expired code, a used
 /// recovery code and a locked account all get `Unauthenticated`, are audited as failed sign-ins and
 /// count towards the lock. A token that is not a live half session is `Unauthenticated` too.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.complete_sign_in"))]
 pub async fn complete_sign_in(
     db: &DatabaseConnection,
     half: &SessionToken,
@@ -128,13 +128,9 @@ pub async fn complete_sign_in(
     audit::record(
         &txn,
         &actor,
-        Event {
-            action: crate::domain::AuditAction::AuthSignedIn,
-            entity_type: "user",
-            entity_id: Some(person.id.to_string()),
-            before: None,
-            after: Some(after),
-        },
+        Event::new(crate::domain::AuditAction::AuthSignedIn, "user")
+            .on(person.id)
+            .after(after),
         now,
     )
     .await?;
@@ -167,7 +163,7 @@ pub(super) enum Proof {
 /// is audited, counts towards the lock like a failed sign-in (`during`), and is
 /// `Invalid(SecondFactorCodeWrong)` or `Invalid(PasswordWrong)`. A code's time step is used up.
 #[allow(clippy::too_many_arguments)]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(use_case = "totp.reauthenticate"))]
 pub async fn reauthenticate(
     db: &DatabaseConnection,
     who: &SessionUser,
