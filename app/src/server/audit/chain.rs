@@ -2,6 +2,7 @@
 //! keying a trail written before the key.
 use super::key::*;
 use super::*;
+use crate::server::db::Keyset;
 
 /// How an event hangs on its predecessor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,19 +165,17 @@ pub async fn verify_with<C: ConnectionTrait>(db: &C, key: &AuditKey) -> Result<C
         .map_or_else(|| GENESIS.to_string(), |a| a.last_hash.clone());
     let mut walk = ChainWalk::new(key, &start);
     let mut vouched = archive.is_none();
-    let mut after = archive.as_ref().map_or(i64::MIN, |a| a.up_to_event_id);
+    let after = archive.as_ref().map_or(i64::MIN, |a| a.up_to_event_id);
+    let mut events = Keyset::new(
+        audit_event::Entity::find(),
+        audit_event::Column::Id,
+        after,
+        VERIFY_CHUNK,
+    );
     let mut count = 0u64;
     let mut last_id = None;
-    loop {
-        let events = audit_event::Entity::find()
-            .filter(audit_event::Column::Id.gt(after))
-            .order_by_asc(audit_event::Column::Id)
-            .limit(VERIFY_CHUNK)
-            .all(db)
-            .await?;
-        let Some(last) = events.last() else { break };
-        after = last.id;
-        for event in &events {
+    while let Some(chunk) = events.next(db).await? {
+        for event in &chunk {
             if !walk.step(event) {
                 return Ok(ChainCheck::BrokenAt { id: event.id });
             }

@@ -2,6 +2,7 @@
 //! Law Art. 21).
 use super::filter::*;
 use super::*;
+use crate::server::db::Keyset;
 
 /// Why an archive was not made. Nothing was deleted in any of these cases.
 #[derive(Debug, thiserror::Error)]
@@ -241,17 +242,10 @@ async fn write_file(
     let mut writer = std::io::BufWriter::new(file);
     let mut digest = Sha256::new();
     let mut walk = audit::ChainWalk::new(audit::installed_key(), start_hash);
-    let (mut after, mut count, mut first_id) = (start, 0u64, None);
-    loop {
-        let chunk = audit_event::Entity::find()
-            .filter(audit_event::Column::Id.gt(after))
-            .filter(audit_event::Column::Id.lte(up_to))
-            .order_by_asc(audit_event::Column::Id)
-            .limit(CHUNK)
-            .all(db)
-            .await?;
-        let Some(last) = chunk.last() else { break };
-        after = last.id;
+    let (mut count, mut first_id) = (0u64, None);
+    let upto = audit_event::Entity::find().filter(audit_event::Column::Id.lte(up_to));
+    let mut events = Keyset::new(upto, audit_event::Column::Id, start, CHUNK);
+    while let Some(chunk) = events.next(db).await? {
         for event in &chunk {
             if !walk.step(event) {
                 return Err(ArchiveError::ChainBroken(event.id));

@@ -7,9 +7,8 @@ use super::Exporter;
 use crate::domain::{AccountStatus, CustodianAccess, RegistryQuery, UnitKind, Viewer};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use crate::server::db::Keyset;
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 /// How many accounts are read at a time.
@@ -29,10 +28,9 @@ pub struct RegistryExport {
     db: DatabaseConnection,
     viewer: Viewer,
     locale: Locale,
-    condition: Condition,
+    walk: Keyset<account::Entity>,
     units: HashMap<i32, unit::Model>,
     platforms: HashMap<i32, platform::Model>,
-    after: i32,
     seq: u64,
 }
 
@@ -63,27 +61,24 @@ impl RegistryExport {
             db: db.clone(),
             viewer: uc.viewer(),
             locale,
-            condition: registry::export_condition(db, query, uc.now).await?,
+            walk: Keyset::new(
+                account::Entity::find()
+                    .filter(registry::export_condition(db, query, uc.now).await?),
+                account::Column::Id,
+                0,
+                CHUNK,
+            ),
             units,
             platforms,
-            after: 0,
             seq: 0,
         })
     }
 
     /// The next rows, or None at the end.
     pub async fn next_chunk(&mut self) -> Result<Option<Vec<Vec<String>>>, AppError> {
-        let chunk = account::Entity::find()
-            .filter(self.condition.clone())
-            .filter(account::Column::Id.gt(self.after))
-            .order_by_asc(account::Column::Id)
-            .limit(CHUNK)
-            .all(&self.db)
-            .await?;
-        let Some(last) = chunk.last() else {
+        let Some(chunk) = self.walk.next(&self.db).await? else {
             return Ok(None);
         };
-        self.after = last.id;
         let rows = chunk
             .into_iter()
             .map(|a| {

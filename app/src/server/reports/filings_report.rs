@@ -14,10 +14,9 @@ use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::labels;
 use crate::model::PlatformName;
+use crate::server::db::Keyset;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 /// The filings report's columns, in order.
@@ -87,12 +86,11 @@ pub fn filings_headers(locale: Locale) -> Vec<String> {
 /// A filing returned and resubmitted counts by its latest receipt.
 pub struct FilingsReport {
     db: DatabaseConnection,
-    condition: Condition,
+    walk: Keyset<filing::Entity>,
     locale: Locale,
     now: DateTime<Utc>,
     units: HashMap<i32, String>,
     platforms: HashMap<i32, PlatformName>,
-    after: i32,
     count: u64,
 }
 
@@ -123,29 +121,25 @@ impl FilingsReport {
             .collect();
         Ok(FilingsReport {
             db: db.clone(),
-            condition,
+            walk: Keyset::new(
+                filing::Entity::find().filter(condition),
+                filing::Column::Id,
+                0,
+                CHUNK,
+            ),
             locale,
             now,
             units,
             platforms,
-            after: 0,
             count: 0,
         })
     }
 
     /// The next rows, or None at the end.
     pub async fn next_chunk(&mut self) -> Result<Option<Vec<Vec<String>>>, AppError> {
-        let chunk = filing::Entity::find()
-            .filter(self.condition.clone())
-            .filter(filing::Column::Id.gt(self.after))
-            .order_by_asc(filing::Column::Id)
-            .limit(CHUNK)
-            .all(&self.db)
-            .await?;
-        let Some(last) = chunk.last() else {
+        let Some(chunk) = self.walk.next(&self.db).await? else {
             return Ok(None);
         };
-        self.after = last.id;
         // A closing request may leave the name blank: the account's name stands for it.
         let unnamed: Vec<i32> = chunk
             .iter()
