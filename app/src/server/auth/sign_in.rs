@@ -11,7 +11,6 @@ use crate::server::settings;
 use crate::server::settings::{PasswordPolicy, SessionPolicy};
 use crate::server::use_case::RequestMeta;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// Checks a username and password and opens a session with a new id (ASVS 5.0.0 V7.2.4); the
@@ -122,15 +121,7 @@ pub async fn sign_in(
         });
     }
     if user.failed_sign_ins != 0 || user.locked_until.is_some() {
-        user::Entity::update_many()
-            .col_expr(user::Column::FailedSignIns, Expr::value(0))
-            .col_expr(
-                user::Column::LockedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(user::Column::Id.eq(user.id))
-            .exec(&txn)
-            .await?;
+        crate::server::credentials::clear_failures(&txn, user.id).await?;
     }
     let password_change = settings::change_reason(&user, policy, now);
     let token = open_session(&txn, &user, meta, sessions, now).await?;

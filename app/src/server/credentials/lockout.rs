@@ -61,3 +61,20 @@ pub(crate) async fn record_failure(
     tracing::warn!(user_id = user.id, %until, "account locked after failed sign-ins");
     Ok(())
 }
+
+/// A proof of identity succeeded: the count of failures starts again and a lock ends.
+pub(crate) async fn clear_failures(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<(), AppError> {
+    user::Entity::update_many()
+        .col_expr(user::Column::FailedSignIns, Expr::value(0))
+        .col_expr(
+            user::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}

@@ -8,7 +8,7 @@ mod revocation;
 mod sessions;
 pub use hashing::HashingGate;
 pub(crate) use hashing::{hash_password, password_matches};
-pub(crate) use lockout::{is_locked, record_failure};
+pub(crate) use lockout::{clear_failures, is_locked, record_failure};
 pub use revocation::revoke_all_in;
 pub(crate) use revocation::revoke_tokens;
 pub use sessions::{SECOND_FACTOR_WINDOW_MINUTES, SessionToken, SignedIn};

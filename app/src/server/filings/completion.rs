@@ -79,14 +79,15 @@ pub async fn confirm_completion(uc: &UseCase, id: i32) -> Result<filing::Model, 
     edit.completed_at = Set(Some(now));
     edit.completed_by = Set(Some(user.id));
     let after = save(&txn, &before, edit, now).await?;
-    let r = Record {
-        action: crate::domain::AuditAction::FilingCompleted,
-        entity_type: "filing",
-        id,
-        before: Some(json!({"state": before.state})),
-        after: Some(json!({"state": after.state})),
-    };
-    record(&txn, uc, r).await?;
+    record(
+        &txn,
+        uc,
+        Event::new(crate::domain::AuditAction::FilingCompleted, "filing")
+            .on(id)
+            .before(json!({"state": before.state}))
+            .after(json!({"state": after.state})),
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -101,14 +101,14 @@ pub async fn create_draft(uc: &UseCase, new: NewFiling) -> Result<filing::Model,
         Err(e) => return Err(e.into()),
     };
     let after = Some(snapshot(&created));
-    let r = Record {
-        action: crate::domain::AuditAction::FilingCreated,
-        entity_type: "filing",
-        id: created.id,
-        before: None,
-        after,
-    };
-    record(&txn, uc, r).await?;
+    record(
+        &txn,
+        uc,
+        Event::new(crate::domain::AuditAction::FilingCreated, "filing")
+            .on(created.id)
+            .after(after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -149,14 +149,15 @@ pub async fn update_draft(
     edit.reason = Set(form.reason.trim().into());
     let after = save(&txn, &before, edit, now).await?;
     let (old, new) = differences(&snapshot(&before), &snapshot(&after));
-    let r = Record {
-        action: crate::domain::AuditAction::FilingEdited,
-        entity_type: "filing",
-        id,
-        before: Some(old),
-        after: Some(new),
-    };
-    record(&txn, uc, r).await?;
+    record(
+        &txn,
+        uc,
+        Event::new(crate::domain::AuditAction::FilingEdited, "filing")
+            .on(id)
+            .before(old)
+            .after(new),
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -27,6 +27,7 @@ pub use crate::domain::calendar::china_date;
 pub use checks::{Checked, check_rules};
 pub use completion::{CompletionEvidence, confirm_completion, record_completion};
 pub use drafts::{create_draft, update_draft};
+pub(crate) use record::account_snapshot;
 pub use report::{ReportCorrection, UpwardReport, correct_report, record_report};
 pub use review::{approve, grant_waiver, reject, return_for_correction, take_step, withdraw};
 pub use store::open_on_account;

@@ -1,5 +1,6 @@
 //! What a filing's audit events record: snapshots, the fields a step changed, the event itself.
-use super::super::audit::{self, Actor, Event};
+pub(super) use super::super::audit::Event;
+use super::super::audit::{self, Actor};
 use super::super::entities::{account, filing};
 use super::super::use_case::UseCase;
 use crate::error::AppError;
@@ -24,7 +25,8 @@ pub(super) fn snapshot(f: &filing::Model) -> serde_json::Value {
     })
 }
 
-pub(super) fn account_snapshot(a: &account::Model) -> serde_json::Value {
+/// What an audit event records of an account.
+pub(crate) fn account_snapshot(a: &account::Model) -> serde_json::Value {
     json!({
         "host_unit_id": a.host_unit_id, "platform_id": a.platform_id, "name": a.name,
         "platform_account_id": a.platform_account_id,
@@ -56,29 +58,12 @@ pub(super) fn differences(
     )
 }
 
-/// One audit event about `entity_type` `id`, by the signed-in user.
-pub(super) struct Record<'a> {
-    pub(super) action: crate::domain::AuditAction,
-    pub(super) entity_type: &'a str,
-    pub(super) id: i32,
-    pub(super) before: Option<serde_json::Value>,
-    pub(super) after: Option<serde_json::Value>,
-}
-
+/// One audit event, by the signed-in user.
 pub(super) async fn record<C: ConnectionTrait>(
     txn: &C,
     uc: &UseCase,
-    r: Record<'_>,
+    event: Event<'_>,
 ) -> Result<(), AppError> {
-    audit::record(
-        txn,
-        &Actor::user(uc.user(), uc.meta()),
-        Event::new(r.action, r.entity_type)
-            .on(r.id)
-            .before(r.before)
-            .after(r.after),
-        uc.now,
-    )
-    .await?;
+    audit::record(txn, &Actor::user(uc.user(), uc.meta()), event, uc.now).await?;
     Ok(())
 }

@@ -52,14 +52,14 @@ pub(super) async fn apply_to_registry(
         // Art. 9, held by the partial unique index: another approval won the race.
         .map_err(conflict_on_unique)?;
         let after = Some(json!({"filing": f.number, "account": account_snapshot(&created)}));
-        let r = Record {
-            action: crate::domain::AuditAction::AccountOpened,
-            entity_type: "account",
-            id: created.id,
-            before: None,
-            after,
-        };
-        record(txn, uc, r).await?;
+        record(
+            txn,
+            uc,
+            Event::new(crate::domain::AuditAction::AccountOpened, "account")
+                .on(created.id)
+                .after(after),
+        )
+        .await?;
         return Ok(created.id);
     }
     let id = f.account_id.ok_or(AppError::Incomplete(vec![(
@@ -100,13 +100,17 @@ pub(super) async fn apply_to_registry(
     edit.updated_at = Set(now);
     let after = edit.update(txn).await.map_err(conflict_on_unique)?;
     let (old, new) = differences(&account_snapshot(&before), &account_snapshot(&after));
-    let r = Record {
-        action: crate::domain::AuditAction::account_changed_by(kind),
-        entity_type: "account",
-        id,
-        before: Some(old),
-        after: Some(json!({"filing": f.number, "changes": new})),
-    };
-    record(txn, uc, r).await?;
+    record(
+        txn,
+        uc,
+        Event::new(
+            crate::domain::AuditAction::account_changed_by(kind),
+            "account",
+        )
+        .on(id)
+        .before(old)
+        .after(json!({"filing": f.number, "changes": new})),
+    )
+    .await?;
     Ok(id)
 }

@@ -114,14 +114,15 @@ pub(super) async fn report_step(
         }
         None => crate::domain::AuditAction::FilingReported,
     };
-    let r = Record {
-        action: audit_action,
-        entity_type: "filing",
-        id,
-        before: Some(old),
-        after: Some(new),
-    };
-    record(&txn, uc, r).await?;
+    record(
+        &txn,
+        uc,
+        Event::new(audit_action, "filing")
+            .on(id)
+            .before(old)
+            .after(new),
+    )
+    .await?;
     // The upper level receives the report once; a correction is announced as a correction, with
     // what it replaces and why (the same outbox kind, marked `correction`).
     let mut params = outbox::filing_params(&txn, &after).await?;

@@ -61,17 +61,18 @@ pub async fn approve(uc: &UseCase, id: i32, note: &str) -> Result<filing::Model,
     }
     let after = save(&txn, &before, edit, now).await?;
     close_period(&txn, id, &t, now).await?;
-    let r = Record {
-        action: crate::domain::AuditAction::FilingApproved,
-        entity_type: "filing",
-        id,
-        before: Some(json!({"state": before.state})),
-        after: Some(json!({
-            "state": after.state, "account_id": after.account_id,
-            "awaiting_completion": after.completion_required,
-        })),
-    };
-    record(&txn, uc, r).await?;
+    record(
+        &txn,
+        uc,
+        Event::new(crate::domain::AuditAction::FilingApproved, "filing")
+            .on(id)
+            .before(json!({"state": before.state}))
+            .after(json!({
+                "state": after.state, "account_id": after.account_id,
+                "awaiting_completion": after.completion_required,
+            })),
+    )
+    .await?;
     notify_unit(&txn, &t, &after, now).await?;
     txn.commit().await?;
     Ok(after)

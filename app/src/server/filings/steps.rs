@@ -104,14 +104,15 @@ pub(super) async fn simple_step(
     let after = save(&txn, &before, edit, now).await?;
     close_period(&txn, id, &t, now).await?;
     let (old, new) = differences(&snapshot(&before), &snapshot(&after));
-    let r = Record {
-        action: audit_action,
-        entity_type: "filing",
-        id,
-        before: Some(old),
-        after: Some(new),
-    };
-    record(&txn, uc, r).await?;
+    record(
+        &txn,
+        uc,
+        Event::new(audit_action, "filing")
+            .on(id)
+            .before(old)
+            .after(new),
+    )
+    .await?;
     notify_unit(&txn, &t, &after, now).await?;
     txn.commit().await?;
     Ok(after)

@@ -87,14 +87,15 @@ pub async fn submit(uc: &UseCase, id: i32) -> Result<filing::Model, AppError> {
         "warnings": checked.warnings, "completion_required": after.completion_required,
     });
     let before_state = Some(json!({"state": before.state}));
-    let r = Record {
-        action,
-        entity_type: "filing",
-        id,
-        before: before_state,
-        after: Some(details),
-    };
-    record(&txn, uc, r).await?;
+    record(
+        &txn,
+        uc,
+        Event::new(action, "filing")
+            .on(id)
+            .before(before_state)
+            .after(details),
+    )
+    .await?;
     // DESIGN §5: the county office hears of every receipt, in this same transaction.
     let mut to = vec![Recipient::CountyOffice];
     to.extend(outbox::reviewers(&txn).await?);

@@ -13,18 +13,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde_json::json;
 
-/// What an audit event records of an imported account (the custodian's number as filings record
-/// it: the audit trail is the county office's).
+/// What an audit event records of an imported account: what a filing records of one, and when
+/// its password was last changed (the custodian's number as filings record it: the audit trail is
+/// the county office's).
 fn snapshot(a: &account::Model) -> serde_json::Value {
-    json!({
-        "host_unit_id": a.host_unit_id, "platform_id": a.platform_id, "name": a.name,
-        "platform_account_id": a.platform_account_id,
-        "verification_subject": a.verification_subject,
-        "operating_unit": a.operating_unit, "outsourced": a.outsourced, "purpose": a.purpose,
-        "opened_on": a.opened_on, "status": a.status, "in_national_system": a.in_national_system,
-        "custodian_name": a.custodian_name, "custodian_mobile": a.custodian_mobile,
-        "password_rotated_on": a.password_rotated_on, "art9_waiver": a.art9_waiver,
-    })
+    let mut snapshot = crate::server::filings::account_snapshot(a);
+    snapshot["password_rotated_on"] = json!(a.password_rotated_on);
+    snapshot
 }
 
 /// Checks the rows again inside the transaction that writes them and, when none has a problem,

@@ -8,7 +8,7 @@ use crate::model::SessionUser;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::credentials::{self, SessionToken, SignedIn, token_hash};
 use crate::server::db::begin_write;
-use crate::server::entities::{recovery_code, session, user};
+use crate::server::entities::{recovery_code, session};
 use crate::server::settings::{self, AuthSettings};
 use crate::server::use_case::RequestMeta;
 use chrono::{DateTime, Utc};
@@ -101,15 +101,7 @@ pub async fn complete_sign_in(
         record_wrong_proof(db, &person, &actor, settings, "second_factor", false, now).await?;
         return Err(AppError::Unauthenticated);
     }
-    user::Entity::update_many()
-        .col_expr(user::Column::FailedSignIns, Expr::value(0))
-        .col_expr(
-            user::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(user::Column::Id.eq(person.id))
-        .exec(&txn)
-        .await?;
+    credentials::clear_failures(&txn, person.id).await?;
     let password_change = settings::change_reason(&person, &settings.passwords, now);
     let token = credentials::open_session(&txn, &person, meta, settings.sessions, now).await?;
     let left = recovery_codes_left(&txn, person.id).await?;
