@@ -82,6 +82,26 @@ impl Actor {
     }
 }
 
+/// Only the fields that differ, for audit events that show field-level changes.
+pub fn differences(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> (serde_json::Value, serde_json::Value) {
+    let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (key, value) in a {
+            if b.get(key) != Some(value) {
+                old.insert(key.clone(), b.get(key).cloned().unwrap_or_default());
+                new.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    (
+        serde_json::Value::Object(old),
+        serde_json::Value::Object(new),
+    )
+}
+
 /// One change to record.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {
@@ -108,6 +128,12 @@ impl<'a> Event<'a> {
     pub fn on(mut self, id: impl ToString) -> Self {
         self.entity_id = Some(id.to_string());
         self
+    }
+
+    /// Only the fields of `before` and `after` that differ: what they were and what they became.
+    pub fn changes(self, before: &Value, after: &Value) -> Self {
+        let (old, new) = differences(before, after);
+        self.before(old).after(new)
     }
 
     /// What the entity was (a value, or an `Option` of one).

@@ -126,23 +126,16 @@ pub async fn sign_in(
     let password_change = settings::change_reason(&user, policy, now);
     let token = open_session(&txn, &user, meta, sessions, now).await?;
     let session_user = session_user_for(&txn, user).await?;
-    audit::record(
-        &txn,
-        &Actor::user(&session_user, meta),
-        Event::new(crate::domain::AuditAction::AuthSignedIn, "user")
-            .on(session_user.id)
-            .after(
-                password_change
-                    .map(|reason| serde_json::json!({ "password_change_required": reason })),
-            ),
+    let actor = Actor::user(&session_user, meta);
+    let after =
+        password_change.map(|reason| serde_json::json!({ "password_change_required": reason }));
+    SignedIn::completed(
+        txn,
+        &actor,
+        (token, session_user),
+        password_change,
+        after,
         now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(SignedIn {
-        token,
-        user: session_user,
-        password_change,
-        second_factor_pending: false,
-    })
+    .await
 }

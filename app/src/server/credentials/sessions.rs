@@ -27,6 +27,30 @@ pub struct SignedIn {
     pub second_factor_pending: bool,
 }
 
+impl SignedIn {
+    /// Ends a sign-in that succeeded with every proof it needs: `auth.signed_in` is recorded (with
+    /// `after`: how, and whether a password change is due) and the transaction committed.
+    pub(crate) async fn completed(
+        txn: sea_orm::DatabaseTransaction,
+        actor: &crate::server::audit::Actor,
+        (token, user): (SessionToken, SessionUser),
+        password_change: Option<ChangeReason>,
+        after: Option<serde_json::Value>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, AppError> {
+        use crate::server::audit::{self, Event};
+        let event = Event::new(crate::domain::AuditAction::AuthSignedIn, "user").on(user.id);
+        audit::record(&txn, actor, event.after(after), now).await?;
+        txn.commit().await?;
+        Ok(SignedIn {
+            token,
+            user,
+            password_change,
+            second_factor_pending: false,
+        })
+    }
+}
+
 /// How long a half-signed-in session waits for the second factor.
 pub const SECOND_FACTOR_WINDOW_MINUTES: i64 = 5;
 

@@ -148,14 +148,11 @@ pub async fn update_draft(
     edit.collective_decision_on = Set(form.collective_decision_on.trim().into());
     edit.reason = Set(form.reason.trim().into());
     let after = save(&txn, &before, edit, now).await?;
-    let (old, new) = differences(&snapshot(&before), &snapshot(&after));
+    let event = Event::new(crate::domain::AuditAction::FilingEdited, "filing").on(id);
     record(
         &txn,
         uc,
-        Event::new(crate::domain::AuditAction::FilingEdited, "filing")
-            .on(id)
-            .before(old)
-            .after(new),
+        event.changes(&snapshot(&before), &snapshot(&after)),
     )
     .await?;
     txn.commit().await?;

@@ -1,6 +1,6 @@
 //! What a filing's audit events record: snapshots, the fields a step changed, the event itself.
-pub(super) use super::super::audit::Event;
 use super::super::audit::{self, Actor};
+pub(super) use super::super::audit::{Event, differences};
 use super::super::entities::{account, filing};
 use super::super::use_case::UseCase;
 use crate::error::AppError;
@@ -36,26 +36,6 @@ pub(crate) fn account_snapshot(a: &account::Model) -> serde_json::Value {
         "custodian_name": a.custodian_name, "custodian_mobile": a.custodian_mobile,
         "art9_waiver": a.art9_waiver,
     })
-}
-
-/// Only the fields that differ, for audit events that show field-level changes.
-pub(super) fn differences(
-    before: &serde_json::Value,
-    after: &serde_json::Value,
-) -> (serde_json::Value, serde_json::Value) {
-    let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
-    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
-        for (key, value) in a {
-            if b.get(key) != Some(value) {
-                old.insert(key.clone(), b.get(key).cloned().unwrap_or_default());
-                new.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    (
-        serde_json::Value::Object(old),
-        serde_json::Value::Object(new),
-    )
 }
 
 /// One audit event, by the signed-in user.

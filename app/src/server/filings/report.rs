@@ -104,25 +104,17 @@ pub(super) async fn report_step(
     edit.reported_to = Set(Some(to));
     edit.report_reference = Set(Some(reference));
     let after = save(&txn, &before, edit, now).await?;
-    let (old, mut new) = differences(&report_of(&before), &report_of(&after));
-    let audit_action = match &correction {
-        Some(reason) => {
-            if let Some(fields) = new.as_object_mut() {
-                fields.insert("correction_reason".into(), json!(reason));
-            }
-            crate::domain::AuditAction::FilingReportCorrected
-        }
+    let action = match correction {
+        Some(_) => crate::domain::AuditAction::FilingReportCorrected,
         None => crate::domain::AuditAction::FilingReported,
     };
-    record(
-        &txn,
-        uc,
-        Event::new(audit_action, "filing")
-            .on(id)
-            .before(old)
-            .after(new),
-    )
-    .await?;
+    let mut event = Event::new(action, "filing")
+        .on(id)
+        .changes(&report_of(&before), &report_of(&after));
+    if let (Some(reason), Some(fields)) = (&correction, event.after.as_mut()) {
+        fields["correction_reason"] = json!(reason);
+    }
+    record(&txn, uc, event).await?;
     // The upper level receives the report once; a correction is announced as a correction, with
     // what it replaces and why (the same outbox kind, marked `correction`).
     let mut params = outbox::filing_params(&txn, &after).await?;

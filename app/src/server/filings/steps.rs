@@ -103,14 +103,11 @@ pub(super) async fn simple_step(
     change(&mut edit);
     let after = save(&txn, &before, edit, now).await?;
     close_period(&txn, id, &t, now).await?;
-    let (old, new) = differences(&snapshot(&before), &snapshot(&after));
+    let event = Event::new(audit_action, "filing").on(id);
     record(
         &txn,
         uc,
-        Event::new(audit_action, "filing")
-            .on(id)
-            .before(old)
-            .after(new),
+        event.changes(&snapshot(&before), &snapshot(&after)),
     )
     .await?;
     notify_unit(&txn, &t, &after, now).await?;

@@ -5,7 +5,7 @@ use super::{claim_step, is_locked, record_wrong_proof, recovery_codes_left};
 use crate::domain::totp::SecondFactorInput;
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
-use crate::server::audit::{self, Actor, Event};
+use crate::server::audit::Actor;
 use crate::server::credentials::{self, SessionToken, SignedIn, token_hash};
 use crate::server::db::begin_write;
 use crate::server::entities::{recovery_code, session};
@@ -117,22 +117,8 @@ pub async fn complete_sign_in(
     if let Some(reason) = password_change {
         after["password_change_required"] = serde_json::json!(reason);
     }
-    audit::record(
-        &txn,
-        &actor,
-        Event::new(crate::domain::AuditAction::AuthSignedIn, "user")
-            .on(person.id)
-            .after(after),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(SignedIn {
-        token,
-        user: session_user,
-        password_change,
-        second_factor_pending: false,
-    })
+    let signed_in = (token, session_user);
+    SignedIn::completed(txn, &actor, signed_in, password_change, Some(after), now).await
 }
 
 /// What proved the second factor at sign-in.
