@@ -10,7 +10,7 @@ use app::server::entities::filing_attachment;
 use app::server::use_case::UseCase;
 use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
@@ -100,24 +100,7 @@ pub async fn download(
 
 /// The attachment as a download: its type, its name (RFC 6266), never sniffed, never cached.
 fn file_response(attachment: &filing_attachment::Model, file: tokio::fs::File) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"attachment\"; filename*=UTF-8''{}",
-        urlencode(&attachment.file_name)
-    );
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&attachment.content_type) {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // Custodians' mobiles in full: kept by no cache, shared or the browser's.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    let names = (attachment.file_name.clone(), "attachment".to_string());
+    crate::downloads::attachment(body, &attachment.content_type, names)
 }

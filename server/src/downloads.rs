@@ -33,14 +33,12 @@ pub fn refused(
 }
 
 /// A download: the name in the file's language, with an ASCII fallback for old clients.
-pub fn attachment(
-    body: Body,
-    content_type: &'static str,
-    (named, ascii): (String, String),
-) -> Response {
+pub fn attachment(body: Body, content_type: &str, (named, ascii): (String, String)) -> Response {
     let mut response = Response::new(body);
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
     if let Ok(value) = HeaderValue::from_str(&format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
         urlencode(&named)
@@ -51,6 +49,8 @@ pub fn attachment(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Custodians' mobiles (in the registry, the filings and their scans): kept by no cache, shared
+    // or the browser's.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

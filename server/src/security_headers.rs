@@ -50,6 +50,29 @@ pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), 
 /// HSTS for a site served over HTTPS: a year, subdomains included (ASVS 5.0.0 V3.4.1).
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
+/// The headers every answer carries, the same for all.
+const FIXED: [(HeaderName, &str); 5] = [
+    // ASVS 5.0.0 V3.4.4: a download or JSON answer is never run as a script or page.
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    // ASVS 5.0.0 V3.4.5. `same-origin`: account, filing and search URLs (ids, unit names in the
+    // query) never reach another site, while this site's own requests keep their Referer, which
+    // a plain (no-JavaScript) server-function form post needs to be sent back to its page.
+    // `no-referrer` would break that; `strict-origin-when-cross-origin` would still tell other
+    // sites the origin.
+    (header::REFERRER_POLICY, "same-origin"),
+    (
+        HeaderName::from_static("permissions-policy"),
+        PERMISSIONS_POLICY,
+    ),
+    // `frame-ancestors` for browsers that predate it.
+    (header::X_FRAME_OPTIONS, "DENY"),
+    // A page opened from another site cannot reach back into this window, nor it into them.
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    ),
+];
+
 /// Gives the request a fresh nonce (128 random bits from the thread's CSPRNG, base64url), which
 /// the Leptos context closures hand to the renderer (see [`provide_request_nonce`]), and sets the
 /// security headers on whatever answers: pages, server functions, the API, static files, downloads
@@ -67,39 +90,9 @@ pub async fn set_security_headers(
     if let Ok(policy) = HeaderValue::from_str(&content_security_policy(&nonce)) {
         set_default(headers, header::CONTENT_SECURITY_POLICY, policy);
     }
-    // ASVS 5.0.0 V3.4.4: a download or JSON answer is never run as a script or page.
-    set_default(
-        headers,
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // ASVS 5.0.0 V3.4.5. `same-origin`: account, filing and search URLs (ids, unit names in the
-    // query) never reach another site, while this site's own requests keep their Referer, which a
-    // plain (no-JavaScript) server-function form post needs to be sent back to its page.
-    // `no-referrer` would break that; `strict-origin-when-cross-origin` would still tell other
-    // sites the origin.
-    set_default(
-        headers,
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    set_default(
-        headers,
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static(PERMISSIONS_POLICY),
-    );
-    // `frame-ancestors` for browsers that predate it.
-    set_default(
-        headers,
-        header::X_FRAME_OPTIONS,
-        HeaderValue::from_static("DENY"),
-    );
-    // A page opened from another site cannot reach back into this window, nor it into them.
-    set_default(
-        headers,
-        HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
+    for (name, value) in FIXED {
+        set_default(headers, name, HeaderValue::from_static(value));
+    }
     // A page holds what its reader may see (custodians' mobiles, filings): neither the browser's
     // cache nor a proxy keeps it, so the back button on a shared office PC after sign-out shows
     // nothing (ASVS 5.0 V14.3.2). Static files and downloads set their own.

@@ -68,12 +68,14 @@ pub(super) fn bounded(
             .parse::<u32>()
             .ok()
             .filter(|n| range.contains(n))
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{key} must be a whole number from {} to {}: {v}",
-                    range.start(),
-                    range.end()
-                )
+            .ok_or_else(|| match range.end() {
+                &u32::MAX => {
+                    anyhow::anyhow!("{key} must be a whole number from {}: {v}", range.start())
+                }
+                end => anyhow::anyhow!(
+                    "{key} must be a whole number from {} to {end}: {v}",
+                    range.start()
+                ),
             }),
     }
 }

@@ -143,17 +143,7 @@ impl Config {
             .map(|u| u.trim().trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{site_addr}"));
         let defaults = crate::rate_limit::RateConfig::default();
-        let rate = |key: &str, default: u32| -> anyhow::Result<u32> {
-            match var(key) {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| anyhow::anyhow!("{key} must be a whole number from 1: {v}")),
-            }
-        };
+        let rate = |key: &str, default: u32| bounded(key, default, 1..=u32::MAX);
         let user_defaults = crate::rate_limit::RateConfig::per_username();
         Ok(Config {
             auth_rate: crate::rate_limit::RateConfig {

@@ -221,18 +221,23 @@ pub async fn confirm_request(
         &actor,
         Event::new(crate::domain::AuditAction::AccountRequestConfirmed, "user")
             .on(found.user_id)
-            .before(json!({
-                "request_id": request_id,
-                "kind": found.kind,
-                "role": found.role,
-                "requested_by": found.requested_by,
-            }))
+            .before(as_recorded(&found))
             .after(json!({ "username": target.username })),
         now,
     )
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// What the audit trail records of a request when it is decided.
+fn as_recorded(request: &account_request::Model) -> serde_json::Value {
+    json!({
+        "request_id": request.id,
+        "kind": request.kind,
+        "role": request.role,
+        "requested_by": request.requested_by,
+    })
 }
 
 /// A second person refuses a request, or the one who asked withdraws it; audited
@@ -262,12 +267,7 @@ pub async fn refuse_request(uc: &UseCase, request_id: i32) -> Result<bool, AppEr
             "user",
         )
         .on(found.user_id)
-        .before(json!({
-            "request_id": request_id,
-            "kind": found.kind,
-            "role": found.role,
-            "requested_by": found.requested_by,
-        })),
+        .before(as_recorded(&found)),
         now,
     )
     .await?;

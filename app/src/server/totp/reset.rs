@@ -36,9 +36,6 @@ pub async fn reset_for_user(
     user_id: i32,
     now: DateTime<Utc>,
 ) -> Result<SecondFactorReset, AppError> {
-    if actor.user_id == Some(user_id) {
-        return Err(AppError::Forbidden);
-    }
     let txn = begin_write(db).await?;
     let done = reset_in(&txn, actor, user_id, now).await?;
     txn.commit().await?;
