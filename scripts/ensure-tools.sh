@@ -130,6 +130,16 @@ else
   need "nginx" env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx
 fi
 
+# --- LibreOffice Calc for the export tests (server/tests/api/exports.rs) ---------------------------
+# A reviewer's spreadsheet: the tests print the XLSX exports to PDF with it, as a clerk would.
+if command -v soffice >/dev/null 2>&1; then
+  say "LibreOffice: present ($(soffice --version 2>/dev/null | head -1))"
+else
+  [[ -d /var/lib/apt/lists/partial ]] && [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v partial | head -1)" ]] \
+    || need "apt package lists" apt-get update
+  need "LibreOffice Calc" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libreoffice-calc-nogui
+fi
+
 # A CJK font, so that screenshots of the Chinese pages show characters rather than boxes.
 if [[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]]; then
   say "CJK font (fonts-wqy-zenhei): present"

@@ -74,33 +74,6 @@ pub fn conflict_on_unique(e: DbErr) -> crate::error::AppError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            redact("postgres://u:secret@127.0.0.1/db"),
-            "postgres://u:***@127.0.0.1/db"
-        );
-        assert_eq!(
-            redact("sqlite://data/registry.db?mode=rwc"),
-            "sqlite://data/registry.db?mode=rwc"
-        );
-    }
-
-    #[test]
-    fn the_sqlite_file_path_is_found() {
-        assert_eq!(
-            sqlite_path("sqlite://data/registry.db?mode=rwc").as_deref(),
-            Some("data/registry.db")
-        );
-        assert_eq!(sqlite_path("sqlite::memory:"), None);
-        assert_eq!(sqlite_path("postgres://x"), None);
-    }
-}
-
 /// A walk over a table in id order, a chunk at a time: keyset paging, so every chunk costs the
 /// same however far the walk has got (an export of 100,000 accounts reads its last rows as fast
 /// as its first), and a row written behind the walk meanwhile is not read twice.
@@ -149,5 +122,32 @@ impl<E: sea_orm::EntityTrait> Keyset<E> {
             }
         };
         Ok(Some(chunk))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact("postgres://u:secret@127.0.0.1/db"),
+            "postgres://u:***@127.0.0.1/db"
+        );
+        assert_eq!(
+            redact("sqlite://data/registry.db?mode=rwc"),
+            "sqlite://data/registry.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn the_sqlite_file_path_is_found() {
+        assert_eq!(
+            sqlite_path("sqlite://data/registry.db?mode=rwc").as_deref(),
+            Some("data/registry.db")
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
     }
 }

@@ -1,6 +1,6 @@
 //! The registry export for upward reporting: CSV (UTF-8 with BOM) and XLSX in the upstream
 //! template's columns, the registry page's filters, masking by role, audited, and the CLI.
-use crate::helpers::{TestApp, fixed_now};
+use crate::helpers::{TestApp, fixed_now, xlsx_rows};
 use app::server::entities::{account, unit};
 use calamine::{Data, Reader, Xlsx};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -52,24 +52,6 @@ async fn csv_rows(app: &TestApp, client: &reqwest::Client, path: &str) -> Vec<Ve
         .from_reader(&bytes[3..])
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
-}
-
-fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
-    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("a readable workbook");
-    let sheet = book.sheet_names()[0].clone();
-    let range = book.worksheet_range(&sheet).unwrap();
-    range
-        .rows()
-        .map(|row| {
-            row.iter()
-                .map(|cell| match cell {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
         .collect()
 }
 
@@ -311,4 +293,181 @@ async fn an_operator_exports_the_registry_from_the_command_line() {
         assert_eq!(mode, 0o600, "{}", path.display());
     }
     let _ = fixed_now();
+}
+
+/// The workbook's sheet XML, as Excel and WPS read it.
+fn sheet_xml(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    archive
+        .by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+/// The pages of a PDF LibreOffice wrote (its `/Type/Page` objects; the page tree's root is a
+/// `/Type/Pages`), each as whether it is wider than tall.
+fn pdf_pages(pdf: &[u8]) -> Vec<bool> {
+    let text = String::from_utf8_lossy(pdf);
+    text.split("endobj")
+        .filter(|object| {
+            let compact: String = object.split_whitespace().collect();
+            compact.contains("/Type/Page") && !compact.contains("/Type/Pages")
+        })
+        .map(|page| {
+            let boxed: Vec<f64> = page
+                .split("/MediaBox")
+                .nth(1)
+                .expect("a page has its MediaBox")
+                .split(['[', ']'])
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .map(|n| n.parse().unwrap())
+                .collect();
+            boxed[2] - boxed[0] > boxed[3] - boxed[1]
+        })
+        .collect()
+}
+
+/// Converts `xlsx` to PDF with LibreOffice (Debian's `libreoffice-calc-nogui`, which
+/// `scripts/ensure-tools.sh` installs), as a reviewer printing the file would.
+fn printed(dir: &std::path::Path, xlsx: &[u8]) -> Vec<u8> {
+    let input = dir.join("registry.xlsx");
+    std::fs::write(&input, xlsx).unwrap();
+    let output = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}/profile",
+            dir.display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir)
+        .arg(&input)
+        .output()
+        .expect("LibreOffice (soffice) is installed");
+    assert!(output.status.success(), "{output:?}");
+    std::fs::read(dir.join("registry.pdf")).expect("soffice wrote the PDF")
+}
+
+#[tokio::test]
+async fn the_xlsx_opens_as_a_clerk_expects_and_prints_one_page_wide() {
+    // Issue 17, item 12.
+    let app = TestApp::spawn().await;
+    let reviewer = app.signed_in("reviewer").await;
+    let response = download(&app, &reviewer, "/exports/registry.xlsx").await;
+    let bytes = response.bytes().await.unwrap().to_vec();
+
+    // 序号 a number, dates dates, the rest text.
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).unwrap();
+    let first = range.rows().nth(1).expect("a data row");
+    assert!(
+        matches!(first[0], Data::Float(n) if n == 1.0),
+        "{:?}",
+        first[0]
+    );
+    let opened = HEADERS_ZH.iter().position(|h| *h == "开设日期").unwrap();
+    let dated = range
+        .rows()
+        .skip(1)
+        .find(|r| !matches!(r[opened], Data::Empty));
+    assert!(
+        matches!(dated.map(|r| &r[opened]), Some(Data::DateTime(_))),
+        "开设日期 is a date: {dated:?}"
+    );
+    assert!(matches!(first[1], Data::String(_)));
+
+    // Columns as wide as their contents, the header frozen, and the print setup: landscape A4,
+    // one page wide, the header row repeated.
+    let xml = sheet_xml(&bytes);
+    // `<col min="1" max="1" width="…"/>`, adjacent columns of one width sharing an element.
+    let attribute = |element: &str, name: &str| -> f64 {
+        let value = element.split(&format!(" {name}=\"")).nth(1).unwrap();
+        value[..value.find('"').unwrap()].parse().unwrap()
+    };
+    let widths: Vec<f64> = xml
+        .match_indices("<col ")
+        .flat_map(|(at, _)| {
+            let element = &xml[at..at + xml[at..].find("/>").unwrap()];
+            let (min, max) = (attribute(element, "min"), attribute(element, "max"));
+            std::iter::repeat_n(attribute(element, "width"), (max - min) as usize + 1)
+        })
+        .collect();
+    assert_eq!(
+        widths.len(),
+        HEADERS_ZH.len(),
+        "every column has a width: {xml:.400}"
+    );
+    let name = HEADERS_ZH.iter().position(|h| *h == "主办单位").unwrap();
+    assert!(widths[name] > widths[0], "{widths:?}");
+    assert!(
+        widths.iter().all(|w| (6.0..=49.0).contains(w)),
+        "{widths:?}"
+    );
+    assert!(xml.contains("orientation=\"landscape\""), "{xml:.2000}");
+    assert!(xml.contains("paperSize=\"9\""));
+    assert!(xml.contains("fitToHeight=\"0\"") && xml.contains("fitToPage=\"1\""));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_slice())).unwrap();
+    let mut workbook = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/workbook.xml").unwrap(),
+        &mut workbook,
+    )
+    .unwrap();
+    assert!(workbook.contains("_xlnm.Print_Titles"), "{workbook}");
+
+    // Printed by LibreOffice: landscape pages, every column on the first (the demo registry fits
+    // one page; without fitting to the width its 17 columns would spill over three or more).
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = tokio::task::spawn_blocking({
+        let dir = dir.path().to_path_buf();
+        move || printed(&dir, &bytes)
+    })
+    .await
+    .unwrap();
+    assert_eq!(pdf_pages(&pdf), [true], "one landscape page");
+}
+
+#[tokio::test]
+async fn every_workbook_prints_landscape_one_page_wide_with_its_header_on_each_page() {
+    // Issue 17, item 12: the filings report and every sheet of the monthly workbook too.
+    let app = TestApp::spawn().await;
+    let reviewer = app.signed_in("reviewer").await;
+    for path in [
+        "/exports/filings.xlsx?from=2026-11-01&to=2026-11-30",
+        "/reports/monthly.xlsx?month=2026-11",
+    ] {
+        let response = download(&app, &reviewer, path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let bytes = response.bytes().await.unwrap().to_vec();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_slice())).unwrap();
+        let sheets: Vec<String> = archive
+            .file_names()
+            .filter(|n| n.starts_with("xl/worksheets/sheet"))
+            .map(str::to_string)
+            .collect();
+        assert!(!sheets.is_empty());
+        for name in &sheets {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut archive.by_name(name).unwrap(), &mut xml).unwrap();
+            assert!(xml.contains("orientation=\"landscape\""), "{path} {name}");
+            assert!(xml.contains("fitToPage=\"1\"") && xml.contains("fitToHeight=\"0\""));
+            assert!(xml.contains("<col "), "{path} {name}: columns have widths");
+        }
+        let mut workbook = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/workbook.xml").unwrap(),
+            &mut workbook,
+        )
+        .unwrap();
+        assert_eq!(
+            workbook.matches("_xlnm.Print_Titles").count(),
+            sheets.len(),
+            "{path}: the header row repeats on every sheet's pages"
+        );
+    }
 }

@@ -570,3 +570,52 @@ pub fn error_in(app: &TestApp, target: &str) -> Option<app::error::AppError> {
         .find(|(k, _)| k == "error")
         .map(|(_, json)| serde_json::from_str(&json).unwrap())
 }
+
+/// A workbook cell as the CSV export spells the same value: text as it is, whole numbers without
+/// a decimal point, dates `YYYY-MM-DD` and times `YYYY-MM-DD HH:MM`.
+pub fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(n) if n.fract() == 0.0 => format!("{n:.0}"),
+        Data::DateTime(d) => {
+            // Days since Excel's epoch, to the nearest minute (a serial is a binary fraction).
+            let minutes = (d.as_f64() * 1440.0).round() as i64;
+            let at = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                + chrono::Duration::minutes(minutes);
+            if minutes % 1440 == 0 {
+                at.format("%Y-%m-%d").to_string()
+            } else {
+                at.format("%Y-%m-%d %H:%M").to_string()
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Every sheet of a workbook, by name, as rows of text ([`cell_text`]).
+pub fn xlsx_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    let mut book =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("a readable workbook");
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|row| row.iter().map(cell_text).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+/// The rows of a workbook's first sheet, as text ([`cell_text`]).
+pub fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    xlsx_sheets(bytes).swap_remove(0).1
+}

@@ -1,7 +1,7 @@
 //! Import of an existing register (issue 6): the round trip through the registry export, the dry
 //! run and the all-or-nothing import, malformed files, Art. 9 legacy duplicates, row errors, the
 //! administrators' upload form and the `server import` command.
-use crate::helpers::{TestApp, TestDb, fixed_now, testid_text};
+use crate::helpers::{TestApp, TestDb, fixed_now, testid_text, xlsx_rows};
 use app::domain::RegistryQuery;
 use app::domain::import::{FileProblem, ImportMode, ImportReport, RowOutcome, RowProblem};
 use app::error::AppError;
@@ -71,20 +71,6 @@ async fn export_xlsx(app: &TestApp) -> Vec<u8> {
     .await
     .expect("exporting XLSX");
     std::fs::read(file.path()).unwrap()
-}
-
-/// Every row of the first sheet, as text.
-fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
-    use calamine::{Reader, Xlsx};
-    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX workbook");
-    let range = workbook
-        .worksheet_range_at(0)
-        .expect("a first sheet")
-        .expect("a readable sheet");
-    range
-        .rows()
-        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
-        .collect()
 }
 
 fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {

@@ -2,7 +2,7 @@
 //! and the monthly monitoring report (Art. 34) as a page and a workbook, with its figures, its
 //! rectification list (Art. 9, Art. 29) and who may read what.
 use crate::filings::{draft, open_form};
-use crate::helpers::{TestApp, fixed_now, location, testid_text};
+use crate::helpers::{TestApp, fixed_now, location, testid_text, xlsx_sheets as workbook};
 use app::domain::deadline;
 use app::domain::filing::FilingKind;
 use app::domain::report::ReviewFigures;
@@ -11,7 +11,6 @@ use app::model::SessionUser;
 use app::server::entities::{account, filing, platform, unit};
 use app::server::filings::{self, UpwardReport};
 use app::server::reports;
-use calamine::{Data, Reader, Xlsx};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -193,31 +192,6 @@ async fn csv_rows(app: &TestApp, client: &reqwest::Client, path: &str) -> Vec<Ve
         .from_reader(&bytes[3..])
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-        other => other.to_string(),
-    }
-}
-
-/// Every sheet of a workbook, by name, as rows of text (whole numbers without a decimal point).
-fn workbook(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
-    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("a readable workbook");
-    book.sheet_names()
-        .into_iter()
-        .map(|name| {
-            let range = book.worksheet_range(&name).unwrap();
-            let rows = range
-                .rows()
-                .map(|row| row.iter().map(cell_text).collect())
-                .collect();
-            (name, rows)
-        })
         .collect()
 }
 

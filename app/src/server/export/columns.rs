@@ -75,6 +75,25 @@ impl Column {
     }
 }
 
+impl Column {
+    /// How the workbook writes the column's cells.
+    pub fn cell_kind(self) -> super::CellKind {
+        match self {
+            Column::Seq => super::CellKind::Number,
+            Column::OpenedOn | Column::PasswordRotatedOn => super::CellKind::Date,
+            _ => super::CellKind::Text,
+        }
+    }
+}
+
+/// The registry's columns in the workbook: each header with its kind of cell.
+pub fn registry_columns(locale: Locale) -> Vec<(String, super::CellKind)> {
+    REGISTRY_COLUMNS
+        .iter()
+        .map(|c| (c.header(locale).to_string(), c.cell_kind()))
+        .collect()
+}
+
 /// The headers of the registry export.
 pub fn registry_headers(locale: Locale) -> Vec<String> {
     REGISTRY_COLUMNS

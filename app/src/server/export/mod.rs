@@ -18,11 +18,11 @@ use serde_json::json;
 
 mod columns;
 mod rows;
-mod writers;
+pub(crate) mod writers;
 
-pub use columns::{Column, REGISTRY_COLUMNS, registry_headers};
+pub use columns::{Column, REGISTRY_COLUMNS, registry_columns, registry_headers};
 pub use rows::{CHUNK, RegistryExport};
-pub use writers::{BOM, XLSX_TYPE, XlsxSheet, csv_lines};
+pub use writers::{BOM, CellKind, XLSX_TYPE, XlsxSheet, csv_lines};
 
 /// Who takes an export: the actor the audit trail names, and the reader whose rights the file
 /// follows (custodians masked or withheld as [`Viewer::custodian_access`] says).
@@ -149,7 +149,7 @@ where
         Locale::En => "Accounts",
     };
     let mut export = RegistryExport::open(uc, query, locale).await?;
-    let mut sheet = XlsxSheet::new(name, &registry_headers(locale))?;
+    let mut sheet = XlsxSheet::new(name, &registry_columns(locale))?;
     while let Some(rows) = export.next_chunk().await? {
         sheet.push(&rows)?;
     }

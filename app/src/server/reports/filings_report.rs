@@ -15,6 +15,7 @@ use crate::i18n::{Locale, Msg};
 use crate::labels;
 use crate::model::PlatformName;
 use crate::server::db::Keyset;
+use crate::server::export::{CellKind, XlsxSheet};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
@@ -69,6 +70,17 @@ impl FilingColumn {
             FilingColumn::ReportedOn => Msg::ReportColReportedOn,
             FilingColumn::ReportedTo => Msg::ReportColReportedTo,
             FilingColumn::ReportReference => Msg::ReportColReference,
+        }
+    }
+}
+
+impl FilingColumn {
+    /// How the workbook writes the column's cells.
+    pub fn cell_kind(self) -> CellKind {
+        match self {
+            FilingColumn::ReceivedAt | FilingColumn::DecidedAt => CellKind::DateTime,
+            FilingColumn::DueOn | FilingColumn::ReportedOn => CellKind::Date,
+            _ => CellKind::Text,
         }
     }
 }
@@ -233,10 +245,11 @@ pub async fn filings_xlsx(
     locale: Locale,
 ) -> Result<(tempfile::NamedTempFile, u64), AppError> {
     let mut report = FilingsReport::open(uc, period, locale).await?;
-    let mut sheet = super::super::export::XlsxSheet::new(
-        locale.t(Msg::ReportFilingsSheet),
-        &filings_headers(locale),
-    )?;
+    let columns: Vec<_> = FILING_COLUMNS
+        .iter()
+        .map(|c| (locale.t(c.msg()).to_string(), c.cell_kind()))
+        .collect();
+    let mut sheet = XlsxSheet::new(locale.t(Msg::ReportFilingsSheet), &columns)?;
     while let Some(rows) = report.next_chunk().await? {
         sheet.push(&rows)?;
     }

@@ -5,6 +5,7 @@ use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::labels;
 use crate::report_api::{ListedAccount, MonthlyReport, StatusCounts};
+use crate::server::export::writers::{column_width, display_width, print_setup};
 
 /// A cell of the monthly workbook: counts are numbers, so they add up in Excel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,7 +208,22 @@ pub fn monthly_sheets(report: &MonthlyReport, locale: Locale) -> Vec<Sheet> {
     ]
 }
 
-/// Writes sheets into one workbook, each with bold headers and a frozen header row, saved to a
+/// How many character widths the widest cell of column `col` takes, its header included.
+fn widest(sheet: &Sheet, col: usize) -> usize {
+    let header = sheet.headers.get(col).map_or(0, |h| display_width(h));
+    sheet
+        .rows
+        .iter()
+        .filter_map(|cells| match cells.get(col) {
+            Some(Cell::Text(value)) => Some(display_width(value)),
+            Some(Cell::Number(n)) => Some(n.to_string().len()),
+            None => None,
+        })
+        .fold(header, usize::max)
+}
+
+/// Writes sheets into one workbook, each with bold headers, columns as wide as their contents
+/// and the print setup of every sheet ([`print_setup`]), saved to a
 /// temporary file (removed when the handle is dropped). For small workbooks: the rows are kept in
 /// memory until saved ([`crate::server::export::XlsxSheet`] streams one large sheet).
 pub fn write_workbook(sheets: &[Sheet]) -> Result<tempfile::NamedTempFile, AppError> {
@@ -223,14 +239,11 @@ pub fn write_workbook(sheets: &[Sheet]) -> Result<tempfile::NamedTempFile, AppEr
             worksheet
                 .write_string_with_format(0, col, header, &bold)
                 .map_err(AppError::internal)?;
-            let width = if col == 0 { 36 } else { 16 };
             worksheet
-                .set_column_width(col, width)
+                .set_column_width(col, column_width(widest(sheet, col.into())))
                 .map_err(AppError::internal)?;
         }
-        worksheet
-            .set_freeze_panes(1, 0)
-            .map_err(AppError::internal)?;
+        print_setup(worksheet)?;
         for (row, cells) in sheet.rows.iter().enumerate() {
             let row = u32::try_from(row + 1).map_err(AppError::internal)?;
             for (col, cell) in cells.iter().enumerate() {
