@@ -67,7 +67,7 @@ async fn pending_filing(
 pub async fn detail(uc: &UseCase, id: i32) -> Result<AccountDetail, AppError> {
     let viewer = uc.user().viewer();
     let a = find_account(uc.db(), id).await?;
-    let status = a.account_status()?;
+    let status = a.status;
     let (host, p) = host_and_platform(uc, &a).await?;
     let access = viewer.custodian_access(a.host_unit_id);
     let (history, history_shows_mobiles) =
@@ -162,7 +162,7 @@ pub async fn record_rotation(uc: &UseCase, id: i32, rotated_on: &str) -> Result<
     if !may_record_rotation(uc, &a) {
         return Err(AppError::Forbidden);
     }
-    if a.account_status()? == AccountStatus::Deregistered {
+    if a.status == AccountStatus::Deregistered {
         return Err(AppError::Refused(Refusal::WrongState));
     }
     if date < a.opened_on {

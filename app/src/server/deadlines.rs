@@ -207,7 +207,7 @@ pub async fn recompute_open(
 pub fn status_of(f: &filing::Model, now: DateTime<Utc>) -> Option<DeadlineStatus> {
     let due_on = f.due_on?;
     f.received_at?;
-    let decided_on = match FilingState::parse(&f.state)? {
+    let decided_on = match f.state {
         FilingState::Draft => return None,
         FilingState::Submitted => None,
         // A filing withdrawn after a return keeps the return as its last decision.
