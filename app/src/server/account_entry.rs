@@ -8,7 +8,7 @@ use super::registry::{record_custodian_view, rotation_overdue_for};
 use super::use_case::UseCase;
 use crate::domain::calendar::china_date;
 use crate::domain::filing::Refusal;
-use crate::domain::{AccountStatus, Capability, CustodianAccess, UnitKind};
+use crate::domain::{AccountStatus, Capability, CustodianAccess};
 use crate::error::{AppError, Problem};
 use crate::model::{AccountDetail, CustodianView, PlatformName};
 use chrono::NaiveDate;
@@ -91,8 +91,7 @@ pub async fn detail(uc: &UseCase, id: i32) -> Result<AccountDetail, AppError> {
         id: a.id,
         unit_name: host.name,
         unit_code: host.code,
-        unit_kind: UnitKind::parse(&host.kind)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unit kind {}", host.kind)))?,
+        unit_kind: host.kind,
         unit_credit_code: host.credit_code,
         platform: PlatformName::from(&p),
         platform_account_id: a.platform_account_id,

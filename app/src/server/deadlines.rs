@@ -127,10 +127,7 @@ pub async fn close_period(
 ) -> Result<(), AppError> {
     review_period::Entity::update_many()
         .col_expr(review_period::Column::ClosedAt, Expr::value(now))
-        .col_expr(
-            review_period::Column::Outcome,
-            Expr::value(outcome.as_str()),
-        )
+        .col_expr(review_period::Column::Outcome, Expr::value(outcome))
         .filter(review_period::Column::FilingId.eq(filing_id))
         .filter(review_period::Column::ClosedAt.is_null())
         .exec(txn)

@@ -331,7 +331,7 @@ pub async fn detail(uc: &UseCase, id: i32) -> Result<FilingDetail, AppError> {
                 due_on: p.due_on.to_string(),
                 provisional: p.due_provisional,
                 closed_at: p.closed_at.map(|t| t.to_rfc3339()),
-                outcome: p.outcome.as_deref().and_then(FilingState::parse),
+                outcome: p.outcome,
                 status: deadline::status(p.due_on, p.closed_at.map(china_date), china_date(now)),
             })
             .collect(),

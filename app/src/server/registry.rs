@@ -5,9 +5,7 @@ use super::entities::{account, platform, unit};
 use super::use_case::{RequestMeta, UseCase};
 use crate::domain::calendar::china_date;
 use crate::domain::deadline;
-use crate::domain::{
-    AccountStatus, Capability, CustodianAccess, Mobile, RegistryQuery, UnitKind, Viewer,
-};
+use crate::domain::{AccountStatus, Capability, CustodianAccess, Mobile, RegistryQuery, Viewer};
 use crate::error::AppError;
 use crate::model::SessionUser;
 use crate::model::{
@@ -265,7 +263,7 @@ pub async fn page(uc: &UseCase, query: &RegistryQuery) -> Result<RegistryView, A
         rotation_days,
         units: units
             .iter()
-            .filter(|u| UnitKind::parse(&u.kind).is_some_and(UnitKind::may_host_accounts))
+            .filter(|u| u.kind.may_host_accounts())
             .map(|u| UnitOption {
                 code: u.code.clone(),
                 name: u.name.clone(),

@@ -144,7 +144,7 @@ mod deadlines {
         second.closed_at = Set(Some(fixed_now()));
         let half_closed = second.clone().insert(&app.db).await;
         assert!(half_closed.is_err(), "closed without an outcome");
-        second.outcome = Set(Some("returned".into()));
+        second.outcome = Set(Some(app::domain::filing::FilingState::Returned));
         second.insert(&app.db).await.unwrap();
     }
 
@@ -216,7 +216,10 @@ mod deadlines {
         assert_eq!(periods.len(), 2);
         assert_eq!(of(waiting.id).closed_at, None);
         assert_eq!(of(waiting.id).due_on, waiting.due_on.unwrap());
-        assert_eq!(of(returned.id).outcome.as_deref(), Some("returned"));
+        assert_eq!(
+            of(returned.id).outcome,
+            Some(app::domain::filing::FilingState::Returned)
+        );
         assert_eq!(of(returned.id).closed_at, Some(fixed_now()));
         let still = filing::Entity::find_by_id(waiting.id)
             .one(&db)

@@ -66,9 +66,16 @@ macro_rules! stored_as_code {
 }
 
 use crate::domain::filing::{FilingKind, FilingState};
-use crate::domain::{AccountStatus, Role};
+use crate::domain::{AccountStatus, RequestKind, Role, UnitKind};
 
-stored_as_code!(FilingKind, FilingState, Role, AccountStatus);
+stored_as_code!(
+    FilingKind,
+    FilingState,
+    Role,
+    AccountStatus,
+    UnitKind,
+    RequestKind,
+);
 
 #[cfg(test)]
 mod tests {
@@ -101,6 +108,8 @@ mod tests {
         same(FilingState::ALL, FilingState::as_str);
         same(Role::ALL, Role::as_str);
         same(AccountStatus::ALL, AccountStatus::as_str);
+        same(UnitKind::ALL, UnitKind::as_str);
+        same(RequestKind::ALL, RequestKind::as_str);
     }
 
     #[test]

@@ -87,8 +87,7 @@ pub async fn check_rules<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let unit_kind = UnitKind::parse(&host.kind)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unit kind {}", host.kind)))?;
+    let unit_kind = host.kind;
     let platform = match f.platform_id {
         Some(id) => platform::Entity::find_by_id(id).one(txn).await?,
         None => None,

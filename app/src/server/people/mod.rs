@@ -81,8 +81,8 @@ pub async fn view(
         .map(|r| AccountRequestRow {
             id: r.id,
             username: names.get(&r.user_id).cloned().unwrap_or_default(),
-            kind: r.kind,
-            role: r.role.as_deref().and_then(Role::parse),
+            kind: r.kind.as_str().to_string(),
+            role: r.role,
             unit_code: r
                 .unit_id
                 .and_then(|id| by_id.get(&id))
@@ -126,9 +126,7 @@ pub async fn view(
         rows,
         units: units
             .iter()
-            .filter(|u| {
-                crate::domain::UnitKind::parse(&u.kind).is_some_and(|k| k.may_host_accounts())
-            })
+            .filter(|u| u.kind.may_host_accounts())
             .map(|u| UnitOption {
                 code: u.code.clone(),
                 name: u.name.clone(),

@@ -45,10 +45,7 @@ pub async fn monthly(uc: &UseCase, month: Option<&str>) -> Result<MonthlyReport,
         .iter()
         .map(|p| (p.id, PlatformName::from(p)))
         .collect();
-    let unit_kind: HashMap<i32, UnitKind> = units
-        .iter()
-        .filter_map(|u| Some((u.id, UnitKind::parse(&u.kind)?)))
-        .collect();
+    let unit_kind: HashMap<i32, UnitKind> = units.iter().map(|u| (u.id, u.kind)).collect();
     let unit_rank: HashMap<i32, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
     let platform_rank: HashMap<i32, usize> = platforms
         .iter()
