@@ -67,6 +67,7 @@ macro_rules! stored_as_code {
 
 use crate::domain::filing::{FilingKind, FilingState};
 use crate::domain::{AccountStatus, RequestKind, Role, UnitKind};
+use crate::server::token_scope::Scope;
 
 stored_as_code!(
     FilingKind,
@@ -75,6 +76,7 @@ stored_as_code!(
     AccountStatus,
     UnitKind,
     RequestKind,
+    Scope,
 );
 
 #[cfg(test)]
@@ -110,6 +112,7 @@ mod tests {
         same(AccountStatus::ALL, AccountStatus::as_str);
         same(UnitKind::ALL, UnitKind::as_str);
         same(RequestKind::ALL, RequestKind::as_str);
+        same(&Scope::ALL, Scope::as_str);
     }
 
     #[test]
