@@ -22,4 +22,4 @@ pub use capability::Capability;
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use mobile::{Mobile, MobileError};
 pub use registry::{DEFAULT_PER_PAGE, MAX_PER_PAGE, RegistryQuery};
-pub use types::{AccountStatus, Role, UnitKind};
+pub use types::{AccountStatus, RequestKind, Role, UnitKind};

@@ -1,4 +1,5 @@
-//! The closed sets of codes the registry uses: roles, unit kinds, account statuses. Stored as their
+//! The closed sets of codes the registry uses: roles, unit kinds, account statuses, the kinds of
+//! request a second person confirms. Stored as their
 //! `as_str` codes (the migrations hold the same lists in CHECK constraints).
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,16 @@ code_enum!(
         Suspended => "suspended",
         /// 注销
         Deregistered => "deregistered",
+    }
+);
+
+code_enum!(
+    /// What a security administrator's request about a privileged account asks for, which a
+    /// second person confirms or refuses (issue 15 item 3; 三权分立).
+    RequestKind {
+        PasswordReset => "password_reset",
+        SecondFactorReset => "second_factor_reset",
+        RoleChange => "role_change",
     }
 );
 

@@ -8,7 +8,7 @@ use super::registry::{record_custodian_view, rotation_overdue_for};
 use super::use_case::UseCase;
 use crate::domain::calendar::china_date;
 use crate::domain::filing::Refusal;
-use crate::domain::{AccountStatus, Capability, CustodianAccess, UnitKind};
+use crate::domain::{AccountStatus, Capability, CustodianAccess};
 use crate::error::{AppError, Problem};
 use crate::model::{AccountDetail, CustodianView, PlatformName};
 use chrono::NaiveDate;
@@ -67,7 +67,7 @@ async fn pending_filing(
 pub async fn detail(uc: &UseCase, id: i32) -> Result<AccountDetail, AppError> {
     let viewer = uc.user().viewer();
     let a = find_account(uc.db(), id).await?;
-    let status = a.account_status()?;
+    let status = a.status;
     let (host, p) = host_and_platform(uc, &a).await?;
     let access = viewer.custodian_access(a.host_unit_id);
     let (history, history_shows_mobiles) =
@@ -91,8 +91,7 @@ pub async fn detail(uc: &UseCase, id: i32) -> Result<AccountDetail, AppError> {
         id: a.id,
         unit_name: host.name,
         unit_code: host.code,
-        unit_kind: UnitKind::parse(&host.kind)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unit kind {}", host.kind)))?,
+        unit_kind: host.kind,
         unit_credit_code: host.credit_code,
         platform: PlatformName::from(&p),
         platform_account_id: a.platform_account_id,
@@ -162,7 +161,7 @@ pub async fn record_rotation(uc: &UseCase, id: i32, rotated_on: &str) -> Result<
     if !may_record_rotation(uc, &a) {
         return Err(AppError::Forbidden);
     }
-    if a.account_status()? == AccountStatus::Deregistered {
+    if a.status == AccountStatus::Deregistered {
         return Err(AppError::Refused(Refusal::WrongState));
     }
     if date < a.opened_on {

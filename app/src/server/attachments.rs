@@ -220,7 +220,7 @@ fn check_may_attach(user: &SessionUser, f: &filing::Model) -> Result<(), AppErro
     if user.unit_id != Some(f.unit_id) {
         return Err(AppError::Refused(Refusal::OtherUnit));
     }
-    let facts = facts(f)?;
+    let facts = facts(f);
     let preparing = matches!(facts.state, FilingState::Draft | FilingState::Returned);
     if preparing || facts.awaiting_completion() {
         Ok(())

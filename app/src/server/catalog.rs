@@ -55,8 +55,7 @@ pub async fn units(db: &DatabaseConnection) -> Result<Vec<UnitEntry>, AppError> 
     all.into_iter()
         .map(|u| {
             Ok(UnitEntry {
-                kind: UnitKind::parse(&u.kind)
-                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("unit kind {}", u.kind)))?,
+                kind: u.kind,
                 parent_code: u.parent_id.and_then(|p| codes.get(&p).cloned()),
                 id: u.id,
                 code: u.code,

@@ -124,10 +124,7 @@ pub async fn close_period(
 ) -> Result<(), AppError> {
     review_period::Entity::update_many()
         .col_expr(review_period::Column::ClosedAt, Expr::value(now))
-        .col_expr(
-            review_period::Column::Outcome,
-            Expr::value(outcome.as_str()),
-        )
+        .col_expr(review_period::Column::Outcome, Expr::value(outcome))
         .filter(review_period::Column::FilingId.eq(filing_id))
         .filter(review_period::Column::ClosedAt.is_null())
         .exec(txn)
@@ -202,7 +199,7 @@ pub async fn recompute_open(
 pub fn status_of(f: &filing::Model, now: DateTime<Utc>) -> Option<DeadlineStatus> {
     let due_on = f.due_on?;
     f.received_at?;
-    let decided_on = match FilingState::parse(&f.state)? {
+    let decided_on = match f.state {
         FilingState::Draft => return None,
         FilingState::Submitted => None,
         // A filing withdrawn after a return keeps the return as its last decision.

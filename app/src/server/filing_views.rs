@@ -105,12 +105,12 @@ async fn rows(
         .collect();
     Ok(filings
         .into_iter()
-        .filter_map(|f| {
-            let facts = facts(&f).ok()?;
-            Some(FilingRow {
+        .map(|f| {
+            let facts = facts(&f);
+            FilingRow {
                 id: f.id,
                 number: f.number.clone(),
-                kind: FilingKind::parse(&f.kind)?,
+                kind: f.kind,
                 state: facts.state,
                 awaiting_completion: facts.awaiting_completion(),
                 unit_name: units.get(&f.unit_id).cloned().unwrap_or_default(),
@@ -119,7 +119,7 @@ async fn rows(
                 received_at: f.received_at.map(|t| t.to_rfc3339()),
                 due_on: f.due_on.map(|d| (d.to_string(), f.due_provisional)),
                 deadline: super::deadlines::status_of(&f, now),
-            })
+            }
         })
         .collect())
 }
@@ -161,7 +161,7 @@ pub async fn list(uc: &UseCase, paging: Paging) -> Result<FilingPage, AppError> 
 pub async fn under_review(uc: &UseCase) -> Result<Vec<FilingRow>, AppError> {
     let (db, user, now) = (uc.db(), uc.user(), uc.now);
     let filings = readable(user)?
-        .filter(filing::Column::State.eq(FilingState::Submitted.as_str()))
+        .filter(filing::Column::State.eq(FilingState::Submitted))
         .order_by_asc(filing::Column::DueOn)
         .order_by_asc(filing::Column::Id)
         .all(db)
@@ -197,7 +197,7 @@ pub async fn detail(uc: &UseCase, id: i32) -> Result<FilingDetail, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     may_read(user, &f)?;
-    let facts = facts(&f)?;
+    let facts = facts(&f);
     let host = unit::Entity::find_by_id(f.unit_id)
         .one(db)
         .await?
@@ -206,7 +206,7 @@ pub async fn detail(uc: &UseCase, id: i32) -> Result<FilingDetail, AppError> {
         .order_by_asc(platform::Column::SortOrder)
         .all(db)
         .await?;
-    let kind = FilingKind::parse(&f.kind).ok_or(AppError::NotFound)?;
+    let kind = f.kind;
     let preparing = matches!(facts.state, FilingState::Draft | FilingState::Returned);
     let (issues, live_warnings, live_changes) = if preparing {
         let checked = check_rules(db, &f, now).await?;
@@ -335,7 +335,7 @@ pub async fn detail(uc: &UseCase, id: i32) -> Result<FilingDetail, AppError> {
                 due_on: p.due_on.to_string(),
                 provisional: p.due_provisional,
                 closed_at: p.closed_at.map(|t| t.to_rfc3339()),
-                outcome: p.outcome.as_deref().and_then(FilingState::parse),
+                outcome: p.outcome,
                 status: deadline::status(p.due_on, p.closed_at.map(china_date), china_date(now)),
             })
             .collect(),

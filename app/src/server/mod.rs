@@ -28,6 +28,7 @@ pub mod reminders;
 pub mod reports;
 pub mod secret;
 pub mod settings;
+pub mod token_scope;
 pub mod tokens;
 pub mod totp;
 pub mod units;

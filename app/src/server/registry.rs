@@ -5,9 +5,7 @@ use super::entities::{account, platform, unit};
 use super::use_case::{RequestMeta, UseCase};
 use crate::domain::calendar::china_date;
 use crate::domain::deadline;
-use crate::domain::{
-    AccountStatus, Capability, CustodianAccess, Mobile, RegistryQuery, UnitKind, Viewer,
-};
+use crate::domain::{AccountStatus, Capability, CustodianAccess, Mobile, RegistryQuery, Viewer};
 use crate::error::AppError;
 use crate::model::SessionUser;
 use crate::model::{
@@ -28,7 +26,7 @@ fn rotation_overdue(today: NaiveDate, days: u32) -> Condition {
         .checked_sub_days(Days::new(u64::from(days)))
         .unwrap_or(NaiveDate::MIN);
     Condition::all()
-        .add(account::Column::Status.ne(AccountStatus::Deregistered.as_str()))
+        .add(account::Column::Status.ne(AccountStatus::Deregistered))
         .add(
             Condition::any()
                 .add(account::Column::PasswordRotatedOn.is_null())
@@ -72,7 +70,7 @@ fn condition(
         cond = cond.add(account::Column::PlatformId.eq(id));
     }
     if let Some(status) = query.status {
-        cond = cond.add(account::Column::Status.eq(status.as_str()));
+        cond = cond.add(account::Column::Status.eq(status));
     }
     if let Some(text) = &query.text {
         let pattern = || contains_pattern(text);
@@ -130,7 +128,7 @@ pub(super) async fn rotation_overdue_for<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> Result<bool, AppError> {
     let rotation_days = super::deadlines::settings(db).await?.password_rotation_days;
-    Ok(a.account_status()? != AccountStatus::Deregistered
+    Ok(a.status != AccountStatus::Deregistered
         && deadline::rotation_overdue(a.password_rotated_on, today, rotation_days))
 }
 
@@ -149,7 +147,7 @@ async fn counts(
         .into_tuple()
         .all(db)
         .await?;
-    let by_status_raw: Vec<(String, i64)> = account::Entity::find()
+    let by_status_raw: Vec<(AccountStatus, i64)> = account::Entity::find()
         .filter(cond.clone())
         .select_only()
         .column(account::Column::Status)
@@ -171,7 +169,7 @@ async fn counts(
             })
         })
         .collect();
-    let statuses: HashMap<String, u64> = by_status_raw
+    let statuses: HashMap<AccountStatus, u64> = by_status_raw
         .into_iter()
         .map(|(s, n)| (s, n as u64))
         .collect();
@@ -179,7 +177,7 @@ async fn counts(
         .iter()
         .map(|s| StatusCount {
             status: *s,
-            count: statuses.get(s.as_str()).copied().unwrap_or(0),
+            count: statuses.get(s).copied().unwrap_or(0),
         })
         .collect();
     Ok((by_platform, by_status))
@@ -205,7 +203,7 @@ fn rows(
     accounts
         .into_iter()
         .map(|a| {
-            let status = a.account_status()?;
+            let status = a.status;
             Ok(AccountRow {
                 id: a.id,
                 unit_name: unit_by_id
@@ -265,7 +263,7 @@ pub async fn page(uc: &UseCase, query: &RegistryQuery) -> Result<RegistryView, A
         rotation_days,
         units: units
             .iter()
-            .filter(|u| UnitKind::parse(&u.kind).is_some_and(UnitKind::may_host_accounts))
+            .filter(|u| u.kind.may_host_accounts())
             .map(|u| UnitOption {
                 code: u.code.clone(),
                 name: u.name.clone(),

@@ -98,7 +98,7 @@ async fn remind_due_filings(
         .filter_map(|r| r.filing_id)
         .collect();
     let due = filing::Entity::find()
-        .filter(filing::Column::State.eq(FilingState::Submitted.as_str()))
+        .filter(filing::Column::State.eq(FilingState::Submitted))
         .filter(filing::Column::DueOn.lte(today))
         .order_by_asc(filing::Column::DueOn)
         .order_by_asc(filing::Column::Id)
@@ -158,7 +158,7 @@ async fn rotations_due(
         .collect();
     let mut by_unit: BTreeMap<i32, Vec<serde_json::Value>> = BTreeMap::new();
     for a in account::Entity::find()
-        .filter(account::Column::Status.ne(crate::domain::AccountStatus::Deregistered.as_str()))
+        .filter(account::Column::Status.ne(crate::domain::AccountStatus::Deregistered))
         .order_by_asc(account::Column::Id)
         .all(txn)
         .await?

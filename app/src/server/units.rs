@@ -71,7 +71,7 @@ pub async fn insert<C: ConnectionTrait>(
     };
     let created = unit::ActiveModel {
         code: Set(new.code.trim().to_string()),
-        kind: Set(kind.as_str().to_string()),
+        kind: Set(kind),
         name: Set(new.name.trim().to_string()),
         short_name: Set(new.short_name.clone()),
         credit_code: Set(credit_code.map(String::from)),

@@ -754,7 +754,7 @@ async fn a_submitter_creates_a_draft_and_is_told_where_it_is() {
     assert_eq!(body["form"], json!(open_form("石柱教育")));
     assert_eq!(body["unit_name"], EDUCATION);
     let stored = stored_filing(&app, id).await;
-    assert_eq!(stored.state, "draft");
+    assert_eq!(stored.state.as_str(), "draft");
     assert_eq!(stored.unit_id, unit_id(&app, "education").await);
     let fetched = client.get(app.url(&location)).send().await.unwrap();
     assert_eq!(id_of(&expect_json(fetched, 200).await), id);
@@ -1138,7 +1138,7 @@ async fn a_reviewer_may_not_submit_a_filing() {
     let response = step(&app, &reviewer, id, "submit", None).await;
 
     expect_error(response, 403, "wrong_role").await;
-    assert_eq!(stored_filing(&app, id).await.state, "draft");
+    assert_eq!(stored_filing(&app, id).await.state.as_str(), "draft");
 }
 
 #[tokio::test]
@@ -1150,7 +1150,7 @@ async fn a_submitter_may_not_approve_a_filing() {
     let response = step(&app, &submitter, id, "approve", Some(json!({}))).await;
 
     expect_error(response, 403, "wrong_role").await;
-    assert_eq!(stored_filing(&app, id).await.state, "submitted");
+    assert_eq!(stored_filing(&app, id).await.state.as_str(), "submitted");
 }
 
 #[tokio::test]
@@ -1189,7 +1189,7 @@ async fn a_rejection_without_a_reason_is_invalid() {
 
     let error = expect_error(response, 422, "invalid").await;
     assert_eq!(error["field"], "reason");
-    assert_eq!(stored_filing(&app, id).await.state, "submitted");
+    assert_eq!(stored_filing(&app, id).await.state.as_str(), "submitted");
 }
 
 #[tokio::test]
@@ -1251,7 +1251,7 @@ async fn a_draft_is_withdrawn_once() {
     let again = step(&app, &submitter, id, "withdraw", None).await;
 
     assert_eq!(withdrawn["state"], "withdrawn");
-    assert_eq!(stored_filing(&app, id).await.state, "withdrawn");
+    assert_eq!(stored_filing(&app, id).await.state.as_str(), "withdrawn");
     expect_error(again, 409, "wrong_state").await;
 }
 
@@ -1269,7 +1269,7 @@ async fn art9_an_open_request_where_the_unit_has_a_live_account_is_refused_at_su
         error["message"].as_str().unwrap().contains("石柱教育"),
         "{error}"
     );
-    assert_eq!(stored_filing(&app, id).await.state, "draft");
+    assert_eq!(stored_filing(&app, id).await.state.as_str(), "draft");
 }
 
 // ---------------------------------------------------------------------------------------------

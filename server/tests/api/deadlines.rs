@@ -75,10 +75,10 @@ async fn a_return_stops_the_clock_and_a_resubmission_starts_a_new_period_both_ke
     let all = periods(&app, f.id).await;
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].due_on, day(2026, 12, 2));
-    assert_eq!(all[0].outcome.as_deref(), Some("returned"));
+    assert_eq!(all[0].outcome, Some(FilingState::Returned));
     assert_eq!(all[0].closed_at, Some(china(2026, 11, 28, 10, 0)));
     assert_eq!(all[1].due_on, day(2026, 12, 3));
-    assert_eq!(all[1].outcome.as_deref(), Some("approved"));
+    assert_eq!(all[1].outcome, Some(FilingState::Approved));
     assert!(all.iter().all(|p| p.working_days == 3));
 
     // On the filing page: the return was on time, the approval a day late.

@@ -3,7 +3,7 @@
 //! corrected only as a correction, and the filings listed a page at a time.
 use crate::filings::{draft, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now, testid_text};
-use app::domain::filing::{FilingForm, FilingKind, Refusal};
+use app::domain::filing::{FilingForm, FilingKind, FilingState, Refusal};
 use app::domain::registry::{DEFAULT_PER_PAGE, Paging};
 use app::error::{AppError, Problem};
 use app::i18n::Locale;
@@ -123,8 +123,8 @@ async fn the_database_itself_refuses_a_second_pending_request_on_an_account() {
     let copy = |state: &str, seq: i32| {
         let mut row = held.clone().into_active_model();
         row.id = sea_orm::ActiveValue::NotSet;
-        row.kind = Set("deregister".into());
-        row.state = Set(state.into());
+        row.kind = Set(FilingKind::Deregister);
+        row.state = Set(FilingState::parse(state).unwrap());
         row.seq = Set(seq);
         row.number = Set(format!("2026-{seq:04}"));
         row.idempotency_key = Set(None);
@@ -163,7 +163,7 @@ async fn the_database_itself_refuses_a_second_pending_request_on_an_account() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(still.state, "draft");
+    assert_eq!(still.state.as_str(), "draft");
     // Decided requests do not hold the account.
     let mut done = copy("approved", 9003);
     done.completion_required = Set(false);
@@ -189,7 +189,7 @@ async fn approval_rechecks_the_account_and_applies_nothing_to_a_deregistered_one
         .unwrap()
         .unwrap();
     let mut closed = a.clone().into_active_model();
-    closed.status = Set("deregistered".into());
+    closed.status = Set(app::domain::AccountStatus::Deregistered);
     closed.update(&app.db).await.unwrap();
 
     let reviewer = app.user("reviewer").await;
@@ -209,7 +209,7 @@ async fn approval_rechecks_the_account_and_applies_nothing_to_a_deregistered_one
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(f.state, "submitted");
+    assert_eq!(f.state.as_str(), "submitted");
     // Nor is a new request made on it.
     let submitter = app.user("submitter").await;
     filings::withdraw(&app.case_at(&submitter, fixed_now()), change.id)

@@ -116,7 +116,7 @@ async fn an_open_request_approved_by_the_county_office_puts_the_account_in_the_r
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
     let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
-    assert_eq!(f.state, "submitted");
+    assert_eq!(f.state.as_str(), "submitted");
     assert!(f.number.starts_with("2026-"));
     assert_eq!(f.received_at, Some(fixed_now()));
 
@@ -124,7 +124,7 @@ async fn an_open_request_approved_by_the_county_office_puts_the_account_in_the_r
         .await
         .unwrap();
 
-    assert_eq!(approved.state, "approved");
+    assert_eq!(approved.state.as_str(), "approved");
     let created = account::Entity::find_by_id(approved.account_id.unwrap())
         .one(&app.db)
         .await
@@ -208,7 +208,7 @@ async fn art9_a_second_open_request_is_refused_at_submit_naming_the_live_account
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(unchanged.state, "draft");
+    assert_eq!(unchanged.state.as_str(), "draft");
 }
 
 #[tokio::test]
@@ -296,7 +296,7 @@ async fn art9_two_approvals_racing_for_the_same_unit_and_platform_leave_exactly_
         )
         .await;
         let mut force: filing::ActiveModel = b.clone().into();
-        force.state = Set("submitted".into());
+        force.state = Set(FilingState::Submitted);
         force.update(&app.db).await.unwrap();
 
         let uc_a = app.case_at(&reviewer, fixed_now());
@@ -502,7 +502,7 @@ async fn suspending_an_account_outside_the_national_system_changes_the_registry_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(a.status, AccountStatus::Suspended.as_str());
+    assert_eq!(a.status, AccountStatus::Suspended);
 }
 
 fn png() -> Vec<u8> {
@@ -538,7 +538,11 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(still.status, "active", "the registry waits for completion");
+    assert_eq!(
+        still.status.as_str(),
+        "active",
+        "the registry waits for completion"
+    );
 
     // The reviewer cannot confirm before the unit records the evidence.
     let early = filings::confirm_completion(&app.case_at(&reviewer, fixed_now()), f.id)
@@ -577,13 +581,13 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
         .await
         .unwrap();
 
-    assert_eq!(done.state, FilingState::Completed.as_str());
+    assert_eq!(done.state, FilingState::Completed);
     let closed = account::Entity::find_by_id(wechat)
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(closed.status, "deregistered");
+    assert_eq!(closed.status.as_str(), "deregistered");
 }
 
 #[tokio::test]
@@ -661,7 +665,7 @@ async fn a_returned_filing_is_corrected_and_resubmitted_with_a_new_receipt() {
     )
     .await
     .unwrap();
-    assert_eq!(returned.state, "returned");
+    assert_eq!(returned.state.as_str(), "returned");
     assert_eq!(returned.decision_note.as_deref(), Some("请补充功能定位"));
     let form = FilingForm {
         purpose: "发布教育政策、招生考试信息".into(),
@@ -673,7 +677,7 @@ async fn a_returned_filing_is_corrected_and_resubmitted_with_a_new_receipt() {
     let resubmitted = filings::submit(&app.case_at(&submitter, later), f.id)
         .await
         .unwrap();
-    assert_eq!(resubmitted.state, "submitted");
+    assert_eq!(resubmitted.state.as_str(), "submitted");
     assert_eq!(resubmitted.received_at, Some(later));
     let edited = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("filing.edited"))
@@ -754,7 +758,7 @@ async fn each_role_may_take_only_its_own_steps() {
         .unwrap()
         .unwrap()
         .state;
-    assert_eq!(state, "submitted", "refusals changed nothing");
+    assert_eq!(state.as_str(), "submitted", "refusals changed nothing");
 }
 
 #[tokio::test]
@@ -770,7 +774,7 @@ async fn nobody_decides_a_filing_they_submitted() {
         .unwrap()
         .unwrap()
         .into();
-    promoted.role = Set("reviewer".into());
+    promoted.role = Set(app::domain::Role::Reviewer);
     promoted.update(&app.db).await.unwrap();
     let now_reviewer = app.user("submitter").await;
     let refused = filings::approve(&app.case_at(&now_reviewer, fixed_now()), f.id, "")

@@ -420,7 +420,7 @@ impl TestApp {
             id: u.id,
             username: u.username,
             display_name: u.display_name,
-            role: app::domain::Role::parse(&u.role).unwrap(),
+            role: u.role,
             unit_id: u.unit_id,
             unit_name,
         }

@@ -578,7 +578,7 @@ async fn a_second_live_account_of_a_unit_on_a_platform_is_imported_with_the_mark
         imported.art9_waiver.as_deref(),
         Some(LEGACY_DUPLICATE_MARKER)
     );
-    assert_eq!(imported.status, "active");
+    assert_eq!(imported.status.as_str(), "active");
 }
 
 #[tokio::test]

@@ -464,7 +464,7 @@ async fn a_worker_killed_mid_delivery_delivers_after_restart_under_the_same_mess
     // The server has the first message but never answers: the worker is stuck mid-delivery.
     smtp.wait_for(1).await;
     let stuck = rows(&app).await;
-    assert_eq!(stuck[0].status, "sending");
+    assert_eq!(stuck[0].status.as_str(), "sending");
     // The instance is killed.
     let test_db = app.stop().await;
 
@@ -532,7 +532,7 @@ async fn a_refused_message_fails_and_an_administrator_can_send_it_again() {
     );
     // The other one stays failed until someone retries it; a sent message cannot be retried.
     let other = after.iter().find(|m| m.id != failed[0].id).unwrap();
-    assert_eq!(other.status, "failed");
+    assert_eq!(other.status.as_str(), "failed");
     let again = outbox::retry(&app.case(&admin), retried.id).await;
     assert_eq!(again.unwrap_err(), AppError::Conflict);
     assert_eq!(
@@ -627,7 +627,7 @@ async fn a_change_that_rolls_back_queues_nothing() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(unchanged.state, "submitted");
+    assert_eq!(unchanged.state.as_str(), "submitted");
     assert!(app.audit_actions("filing.rejected").await.is_empty());
     assert_eq!(rows(&app).await.len(), before);
 
@@ -736,7 +736,7 @@ async fn without_an_smtp_server_mail_is_written_as_eml_files() {
         .iter()
         .find(|m| m.recipient_address.as_deref() == Some("reviewer@shizhu.example"))
         .unwrap();
-    assert_eq!(reviewer_row.status, "sent");
+    assert_eq!(reviewer_row.status.as_str(), "sent");
     let eml = dir.join(format!("{:08}.eml", reviewer_row.id));
     // Messages name people and their addresses: the server's own user alone reads them (issue 15).
     #[cfg(unix)]
@@ -760,7 +760,7 @@ async fn without_an_smtp_server_mail_is_written_as_eml_files() {
         .iter()
         .find(|m| m.recipient_kind == "county_office")
         .unwrap();
-    assert_eq!(office.status, "failed");
+    assert_eq!(office.status.as_str(), "failed");
     assert_eq!(
         office.last_error.as_deref(),
         Some("COUNTY_OFFICE_EMAIL is not set")
@@ -822,7 +822,7 @@ async fn administrators_read_the_outbox_and_send_a_failed_message_again_without_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(still.status, "failed");
+    assert_eq!(still.status.as_str(), "failed");
     assert_eq!(app.audit_actions("outbox.retried").await.len(), 1);
 }
 

@@ -858,7 +858,7 @@ async fn a_change_of_role_or_unit_ends_the_persons_sessions() {
 
     // An administrator moves the submitter to the county office as a reviewer.
     let mut promoted = person(&app, "submitter").await.into_active_model();
-    promoted.role = Set("reviewer".into());
+    promoted.role = Set(app::domain::Role::Reviewer);
     sea_orm::ActiveModelTrait::update(promoted, &app.db)
         .await
         .unwrap();

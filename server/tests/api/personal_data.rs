@@ -502,7 +502,8 @@ async fn no_mobile_password_or_token_reaches_the_logs_during_a_filing_journey_an
 
 #[tokio::test]
 async fn a_database_error_is_logged_by_its_message_without_the_failing_row() {
-    use sea_orm::{ActiveModelTrait, Set};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
     let logs = CapturedLogs::default();
     let _capture = capture_logs_on_this_thread(&logs);
     let app = TestApp::spawn().await;
@@ -515,10 +516,13 @@ async fn a_database_error_is_logged_by_its_message_without_the_failing_row() {
     // A row the database refuses (an unknown status) that carries a mobile: on PostgreSQL the
     // error's DETAIL repeats the whole failing row.
     let mobile = "13955501234";
-    let mut bad: account::ActiveModel = found.into();
-    bad.status = Set("bogus".into());
-    bad.custodian_mobile = Set(mobile.into());
-    let refused = bad.update(&app.db).await.unwrap_err();
+    let refused = account::Entity::update_many()
+        .col_expr(account::Column::Status, Expr::value("bogus"))
+        .col_expr(account::Column::CustodianMobile, Expr::value(mobile))
+        .filter(account::Column::Id.eq(found.id))
+        .exec(&app.db)
+        .await
+        .unwrap_err();
     let error = app::error::AppError::from(refused);
     assert!(matches!(error, app::error::AppError::Internal { .. }));
     let text = logs.text();

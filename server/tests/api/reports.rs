@@ -3,9 +3,9 @@
 //! rectification list (Art. 9, Art. 29) and who may read what.
 use crate::filings::{draft, open_form};
 use crate::helpers::{TestApp, fixed_now, location, testid_text, xlsx_sheets as workbook};
-use app::domain::deadline;
 use app::domain::filing::FilingKind;
 use app::domain::report::ReviewFigures;
+use app::domain::{AccountStatus, deadline};
 use app::error::{AppError, Problem};
 use app::model::SessionUser;
 use app::server::entities::{account, filing, platform, unit};
@@ -830,7 +830,7 @@ async fn insert_account(
         outsourced: Set(false),
         purpose: Set("政务信息发布".into()),
         opened_on: Set(day(2020, 5, 1)),
-        status: Set(status.into()),
+        status: Set(AccountStatus::parse(status).unwrap()),
         in_national_system: Set(false),
         custodian_name: Set(custodian_name.into()),
         custodian_mobile: Set(custodian_mobile.into()),
@@ -994,7 +994,7 @@ async fn the_rectification_list_names_duplicates_missing_custodians_and_overdue_
     let accounts = account::Entity::find().all(&app.db).await.unwrap();
     let mut expected: Vec<i32> = accounts
         .iter()
-        .filter(|a| a.status != "deregistered")
+        .filter(|a| a.status != AccountStatus::Deregistered)
         .filter(|a| deadline::rotation_overdue(a.password_rotated_on, day(2026, 11, 27), 90))
         .map(|a| a.id)
         .collect();

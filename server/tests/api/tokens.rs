@@ -463,7 +463,7 @@ async fn the_tokens_page_asks_for_the_password_a_scope_and_an_expiry_of_at_most_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.scope, "write");
+    assert_eq!(stored.scope.as_str(), "write");
     assert_eq!(stored.expires_at, fixed_now() + Duration::days(90));
     let created = app.audit_actions("token.created").await;
     assert!(
@@ -710,13 +710,13 @@ async fn the_migration_gives_old_tokens_an_expiry_and_the_write_scope() {
         "{}",
         old.expires_at
     );
-    assert_eq!(old.scope, "write");
+    assert_eq!(old.scope.as_str(), "write");
     let dated = of("dated");
     assert_eq!(
         dated.expires_at,
         "2026-12-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
     );
-    assert_eq!(dated.scope, "write");
+    assert_eq!(dated.scope.as_str(), "write");
     // The outbox takes the new kind, and still refuses an unknown one.
     let insert = |kind: &str| {
         format!(

@@ -1,5 +1,4 @@
 //! A session's standing, resolving a session on each request, and signing out.
-use crate::domain::Role;
 use crate::domain::password::ChangeReason;
 use crate::error::AppError;
 use crate::model::SessionUser;
@@ -127,7 +126,7 @@ pub async fn resolve_session(
     let password_change = settings::change_reason(&user, policy, now);
     let enrolment_required = settings.totp_required
         && user.totp_enabled_at.is_none()
-        && Role::parse(&user.role).is_some_and(crate::domain::totp::second_factor_required);
+        && crate::domain::totp::second_factor_required(user.role);
     Ok(Some(ResolvedSession {
         user: session_user_for(db, user).await?,
         password_change,

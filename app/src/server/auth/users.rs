@@ -147,7 +147,7 @@ pub async fn create_user(
         username: Set(username.clone()),
         display_name: Set(new.display_name.unwrap_or_else(|| username.clone())),
         password_hash: Set(password_hash.clone()),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         unit_id: Set(unit.as_ref().map(|u| u.id)),
         email: Set(email),
         locale: Set(new.locale.unwrap_or_default().tag().to_string()),

@@ -1,5 +1,4 @@
 //! Session rows: opening a full or half session with a fresh token, ending a person's sessions.
-use crate::domain::Role;
 use crate::domain::password::ChangeReason;
 use crate::error::AppError;
 use crate::model::SessionUser;
@@ -70,9 +69,7 @@ pub(crate) async fn session_user_for(
         id: user.id,
         username: user.username,
         display_name: user.display_name,
-        // The CHECK constraint on users.role admits only known roles.
-        role: Role::parse(&user.role)
-            .ok_or_else(|| sea_orm::DbErr::Custom(format!("unknown role {}", user.role)))?,
+        role: user.role,
         unit_id: user.unit_id,
         unit_name,
     })
@@ -122,7 +119,7 @@ async fn insert(
         last_seen_at: Set(now),
         expires_at: Set(expires_at),
         source_ip: Set(meta.source_ip.clone()),
-        role: Set(Some(user.role.clone())),
+        role: Set(Some(user.role.as_str().to_string())),
         unit_id: Set(user.unit_id),
         second_factor_pending: Set(second_factor_pending),
     }

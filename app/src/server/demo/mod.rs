@@ -6,6 +6,7 @@ use super::auth::{self, NewUser};
 use super::db::begin_write;
 use super::entities::{account, platform, unit};
 use super::units::{self, NewUnit};
+use crate::domain::AccountStatus;
 use crate::domain::credit_code::check_character;
 use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -190,6 +191,8 @@ async fn insert_accounts(
         let (unit_id, unit_name) = unit_ids[unit_code].clone();
         let (platform_id, has_id) = platform_ids[platform_code];
         let i32i = i as i32;
+        let status = AccountStatus::parse(status)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo account status {status}")))?;
         account::ActiveModel {
             host_unit_id: Set(unit_id),
             platform_id: Set(platform_id),
@@ -208,7 +211,7 @@ async fn insert_accounts(
             outsourced: Set(i % 5 == 3),
             purpose: Set("政务信息发布、政策解读与便民服务".into()),
             opened_on: Set(epoch + chrono::Days::new((i as u64) * 53)),
-            status: Set(status.to_string()),
+            status: Set(status),
             in_national_system: Set(*national),
             custodian_name: Set(format!("{}{}", SURNAMES[i % 8], GIVEN[(i * 3) % 8])),
             custodian_mobile: Set(format!("13{}{:08}", 5 + i % 5, 23_450_000 + i32i * 137)),
@@ -278,6 +281,7 @@ mod tests {
     fn demo_accounts_respect_art9_one_live_account_per_unit_and_platform() {
         let mut seen = std::collections::HashSet::new();
         for (unit, platform, _, status, _) in ACCOUNTS {
+            assert!(AccountStatus::parse(status).is_some(), "{status}");
             if *status != "deregistered" {
                 assert!(
                     seen.insert((unit, platform)),

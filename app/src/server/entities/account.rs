@@ -14,7 +14,7 @@ pub struct Model {
     pub outsourced: bool,
     pub purpose: String,
     pub opened_on: Date,
-    pub status: String,
+    pub status: crate::domain::AccountStatus,
     pub in_national_system: bool,
     pub custodian_name: String,
     pub custodian_mobile: String,
@@ -28,17 +28,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-impl Model {
-    /// The account's status, read as the domain's [`crate::domain::AccountStatus`]: the one place
-    /// the column's text is parsed (a value the migrations' check does not allow is an internal
-    /// error, not a status).
-    pub fn account_status(&self) -> Result<crate::domain::AccountStatus, crate::error::AppError> {
-        crate::domain::AccountStatus::parse(&self.status).ok_or_else(|| {
-            crate::error::AppError::internal(anyhow::anyhow!(
-                "unknown account status {}",
-                self.status
-            ))
-        })
-    }
-}

@@ -10,9 +10,9 @@ pub struct Model {
     pub id: i32,
     pub user_id: i32,
     /// `password_reset`, `second_factor_reset` or `role_change`.
-    pub kind: String,
+    pub kind: crate::domain::RequestKind,
     /// The role asked for (a role change only).
-    pub role: Option<String>,
+    pub role: Option<crate::domain::Role>,
     pub unit_id: Option<i32>,
     pub requested_by: i32,
     pub requested_at: DateTimeUtc,

@@ -16,8 +16,8 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_by: Option<i32>,
-    /// `read` or `write` ([`crate::server::tokens::Scope`]).
-    pub scope: String,
+    /// `read` or `write`.
+    pub scope: crate::server::token_scope::Scope,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,11 +1,12 @@
-//! sea-orm entities, one per table, mirroring the migrations. Codes (roles, kinds, statuses) are kept
-//! as strings here and become domain types in the services.
+//! sea-orm entities, one per table, mirroring the migrations. Codes (roles, kinds, statuses) are
+//! stored as text and read as their enums (`codes`).
 pub mod account;
 pub mod account_request;
 pub mod api_token;
 pub mod audit_event;
 pub mod calendar_day;
 pub mod calendar_year;
+mod codes;
 pub mod enrolment_code;
 pub mod filing;
 pub mod filing_attachment;

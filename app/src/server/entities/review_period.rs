@@ -13,7 +13,7 @@ pub struct Model {
     pub due_provisional: bool,
     pub closed_at: Option<DateTimeUtc>,
     /// `returned`, `approved` or `rejected`; none while open.
-    pub outcome: Option<String>,
+    pub outcome: Option<crate::domain::filing::FilingState>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,7 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub code: String,
-    pub kind: String,
+    pub kind: crate::domain::UnitKind,
     pub name: String,
     pub short_name: Option<String>,
     pub credit_code: Option<String>,

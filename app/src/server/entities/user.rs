@@ -8,7 +8,7 @@ pub struct Model {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: crate::domain::Role,
     pub unit_id: Option<i32>,
     pub email: Option<String>,
     pub active: bool,

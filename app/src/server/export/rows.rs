@@ -4,7 +4,7 @@ use super::super::entities::{account, platform, unit};
 use super::super::registry;
 use super::super::use_case::UseCase;
 use super::Exporter;
-use crate::domain::{AccountStatus, CustodianAccess, RegistryQuery, UnitKind, Viewer};
+use crate::domain::{CustodianAccess, RegistryQuery, Viewer};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::server::db::Keyset;
@@ -115,12 +115,8 @@ fn row(
         Locale::ZhCn => p.name_zh.clone(),
         Locale::En => p.name_en.clone(),
     });
-    let unit_kind = host
-        .and_then(|u| UnitKind::parse(&u.kind))
-        .map(|k| locale.t(crate::labels::unit_kind(k)).to_string());
-    let status = AccountStatus::parse(&a.status)
-        .map(|s| locale.t(crate::labels::status(s)).to_string())
-        .unwrap_or_else(|| a.status.clone());
+    let unit_kind = host.map(|u| locale.t(crate::labels::unit_kind(u.kind)).to_string());
+    let status = locale.t(crate::labels::status(a.status)).to_string();
     let masked = || registry::masked_mobile(&a.custodian_mobile);
     let (custodian, mobile) = match viewer.custodian_access(a.host_unit_id) {
         CustodianAccess::Full => (a.custodian_name.clone(), a.custodian_mobile.clone()),

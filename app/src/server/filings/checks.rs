@@ -1,6 +1,6 @@
 //! The rules of Art. 9 and 10 run against a filing as it stands, inside the step's transaction.
 use super::super::entities::{account, filing, filing_attachment, platform, unit};
-use super::{FieldChange, china_date, form_of, kind_of};
+use super::{FieldChange, china_date, form_of};
 use crate::domain::filing::{
     self as rules, Art9Case, Field, FilingContext, FilingKind, FilingState, Issue,
 };
@@ -82,13 +82,12 @@ pub async fn check_rules<C: ConnectionTrait>(
     f: &filing::Model,
     now: DateTime<Utc>,
 ) -> Result<Checked, AppError> {
-    let kind = kind_of(f)?;
+    let kind = f.kind;
     let host = unit::Entity::find_by_id(f.unit_id)
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let unit_kind = UnitKind::parse(&host.kind)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unit kind {}", host.kind)))?;
+    let unit_kind = host.kind;
     let platform = match f.platform_id {
         Some(id) => platform::Entity::find_by_id(id).one(txn).await?,
         None => None,
@@ -122,7 +121,7 @@ pub async fn check_rules<C: ConnectionTrait>(
             .select_only()
             .column(account::Column::Name)
             .filter(account::Column::HostUnitId.eq(f.unit_id))
-            .filter(account::Column::Status.ne(AccountStatus::Deregistered.as_str()))
+            .filter(account::Column::Status.ne(AccountStatus::Deregistered))
             .filter(account::Column::Id.ne(f.account_id.unwrap_or(-1)))
             .into_tuple::<String>()
             .all(txn)
@@ -154,7 +153,7 @@ pub(super) async fn live_account<C: ConnectionTrait>(
     Ok(account::Entity::find()
         .filter(account::Column::HostUnitId.eq(unit_id))
         .filter(account::Column::PlatformId.eq(platform_id))
-        .filter(account::Column::Status.ne(AccountStatus::Deregistered.as_str()))
+        .filter(account::Column::Status.ne(AccountStatus::Deregistered))
         .one(txn)
         .await?)
 }
@@ -168,7 +167,7 @@ pub(super) async fn art9_duplicate<C: ConnectionTrait>(
     checked: &Checked,
     pending_too: bool,
 ) -> Result<(), AppError> {
-    if kind_of(f)? != FilingKind::Open {
+    if f.kind != FilingKind::Open {
         return Ok(());
     }
     let Some(platform_id) = f.platform_id else {
@@ -201,8 +200,8 @@ pub(super) async fn pending_open_request<C: ConnectionTrait>(
     Ok(filing::Entity::find()
         .filter(filing::Column::UnitId.eq(f.unit_id))
         .filter(filing::Column::PlatformId.eq(platform_id))
-        .filter(filing::Column::Kind.eq(FilingKind::Open.as_str()))
-        .filter(filing::Column::State.eq(FilingState::Submitted.as_str()))
+        .filter(filing::Column::Kind.eq(FilingKind::Open))
+        .filter(filing::Column::State.eq(FilingState::Submitted))
         .filter(filing::Column::Id.ne(f.id))
         .one(txn)
         .await?

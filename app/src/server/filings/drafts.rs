@@ -1,7 +1,7 @@
 //! Drafts: a submitter starts a filing for their unit and saves its form.
 use super::super::entities::{account, filing};
 use super::super::use_case::UseCase;
-use super::{NewFiling, china_date, kind_of, record::*, steps::*, store::*};
+use super::{NewFiling, china_date, record::*, steps::*, store::*};
 use crate::domain::Capability;
 use crate::domain::filing::{FilingAction, FilingForm, FilingKind, FilingState, Refusal};
 use crate::error::{AppError, Problem};
@@ -59,8 +59,8 @@ pub async fn create_draft(uc: &UseCase, new: NewFiling) -> Result<filing::Model,
         number: Set(number),
         year: Set(year),
         seq: Set(seq),
-        kind: Set(new.kind.as_str().into()),
-        state: Set(FilingState::Draft.as_str().into()),
+        kind: Set(new.kind),
+        state: Set(FilingState::Draft),
         unit_id: Set(unit_id),
         account_id: Set(account_id),
         platform_id: Set(platform_id),
@@ -130,7 +130,7 @@ pub async fn update_draft(
     let t = permit(FilingAction::Edit, user, &before)?;
     let mut edit = before.clone().into_active_model();
     advance(&mut edit, &t);
-    if kind_of(&before)? == FilingKind::Open
+    if before.kind == FilingKind::Open
         && let Some(code) = platform.as_deref().filter(|p| !p.is_empty())
     {
         edit.platform_id = Set(Some(platform_by_code(&txn, code).await?.id));

@@ -8,7 +8,7 @@
 //! [`completion`] (Art. 12), with what they share in [`steps`], [`checks`], [`store`],
 //! [`record`] and [`registry_effect`].
 use super::entities::filing;
-use crate::domain::filing::{Field, FilingFacts, FilingForm, FilingKind, FilingState};
+use crate::domain::filing::{Field, FilingFacts, FilingForm, FilingKind};
 use crate::error::{AppError, Problem};
 use serde::{Deserialize, Serialize};
 
@@ -54,26 +54,16 @@ pub struct FieldChange {
     pub new: String,
 }
 
-fn kind_of(f: &filing::Model) -> Result<FilingKind, AppError> {
-    FilingKind::parse(&f.kind)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("filing kind {}", f.kind)))
-}
-
-fn state_of(f: &filing::Model) -> Result<FilingState, AppError> {
-    FilingState::parse(&f.state)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("filing state {}", f.state)))
-}
-
-pub fn facts(f: &filing::Model) -> Result<FilingFacts, AppError> {
-    Ok(FilingFacts {
-        kind: kind_of(f)?,
-        state: state_of(f)?,
+pub fn facts(f: &filing::Model) -> FilingFacts {
+    FilingFacts {
+        kind: f.kind,
+        state: f.state,
         unit_id: f.unit_id,
         created_by: f.created_by,
         completion_required: f.completion_required,
         completion_recorded: f.completion_recorded_at.is_some(),
         reported: f.reported_on.is_some(),
-    })
+    }
 }
 
 pub fn form_of(f: &filing::Model) -> FilingForm {

@@ -2,7 +2,7 @@
 use super::super::db::conflict_on_unique;
 use super::super::entities::{account, filing};
 use super::super::use_case::UseCase;
-use super::{china_date, kind_of, record::*, store::*};
+use super::{china_date, record::*, store::*};
 use crate::domain::filing::{Field, Issue, RegistryEffect};
 use crate::domain::{AccountStatus, Mobile};
 use crate::error::AppError;
@@ -18,7 +18,7 @@ pub(super) async fn apply_to_registry(
     effect: RegistryEffect,
 ) -> Result<i32, AppError> {
     let now = uc.now;
-    let kind = kind_of(f)?;
+    let kind = f.kind;
     if effect == RegistryEffect::OpenAccount {
         let platform_id = f.platform_id.ok_or(AppError::Incomplete(vec![(
             Field::Platform,
@@ -36,7 +36,7 @@ pub(super) async fn apply_to_registry(
             outsourced: Set(f.outsourced),
             purpose: Set(f.purpose.clone()),
             opened_on: Set(china_date(now)),
-            status: Set(AccountStatus::Active.as_str().into()),
+            status: Set(AccountStatus::Active),
             in_national_system: Set(false),
             custodian_name: Set(f.custodian_name.clone()),
             custodian_mobile: Set(mobile.as_str().into()),
@@ -85,10 +85,8 @@ pub(super) async fn apply_to_registry(
             edit.custodian_name = Set(f.custodian_name.clone());
             edit.custodian_mobile = Set(f.custodian_mobile.clone());
         }
-        RegistryEffect::Suspend => edit.status = Set(AccountStatus::Suspended.as_str().into()),
-        RegistryEffect::Deregister => {
-            edit.status = Set(AccountStatus::Deregistered.as_str().into())
-        }
+        RegistryEffect::Suspend => edit.status = Set(AccountStatus::Suspended),
+        RegistryEffect::Deregister => edit.status = Set(AccountStatus::Deregistered),
         // Open requests created their account above.
         RegistryEffect::OpenAccount => {
             return Err(AppError::internal(anyhow::anyhow!(

@@ -1,7 +1,6 @@
 //! Reading and writing filings: the version-guarded save, numbering, and the account a request
 //! is about as it stands now (issue 15, item 11).
 use super::super::entities::{account, filing, platform};
-use super::kind_of;
 use crate::domain::AccountStatus;
 use crate::domain::filing::{FilingState, Refusal};
 use crate::error::{AppError, Problem};
@@ -64,18 +63,15 @@ pub async fn open_on_account<C: ConnectionTrait>(
     except: Option<i32>,
     holding_only: bool,
 ) -> Result<Option<filing::Model>, AppError> {
-    let mut plain_states = vec![
-        FilingState::Submitted.as_str(),
-        FilingState::Returned.as_str(),
-    ];
+    let mut plain_states = vec![FilingState::Submitted, FilingState::Returned];
     if !holding_only {
-        plain_states.push(FilingState::Draft.as_str());
+        plain_states.push(FilingState::Draft);
     }
     let open = Condition::any()
         .add(filing::Column::State.is_in(plain_states))
         .add(
             Condition::all()
-                .add(filing::Column::State.eq(FilingState::Approved.as_str()))
+                .add(filing::Column::State.eq(FilingState::Approved))
                 .add(filing::Column::CompletionRequired.eq(true)),
         );
     Ok(filing::Entity::find()
@@ -97,7 +93,7 @@ pub(super) fn pending(f: filing::Model) -> AppError {
 /// Issue 15, item 11: nothing more is requested, decided or applied on an account that has been
 /// deregistered (注销, Art. 11); a request made before the closure is refused, not applied.
 pub(super) fn ensure_not_deregistered(a: &account::Model) -> Result<(), AppError> {
-    if a.status == AccountStatus::Deregistered.as_str() {
+    if a.status == AccountStatus::Deregistered {
         return Err(AppError::Refused(Refusal::AccountDeregistered));
     }
     Ok(())
@@ -108,7 +104,7 @@ pub(super) async fn target_account<C: ConnectionTrait>(
     txn: &C,
     f: &filing::Model,
 ) -> Result<Option<account::Model>, AppError> {
-    if !kind_of(f)?.needs_account() {
+    if !f.kind.needs_account() {
         return Ok(None);
     }
     let Some(id) = f.account_id else {

@@ -5,7 +5,7 @@ use super::super::deadlines;
 use super::super::entities::filing;
 use super::super::outbox::{self, Recipient};
 use super::super::use_case::UseCase;
-use super::{checks::*, kind_of, record::*, state_of, steps::*, store::*};
+use super::{checks::*, record::*, steps::*, store::*};
 use crate::domain::filing::{FilingAction, FilingState};
 use crate::error::AppError;
 use sea_orm::{IntoActiveModel, Set, SqlErr};
@@ -32,7 +32,7 @@ pub async fn submit(uc: &UseCase, id: i32) -> Result<filing::Model, AppError> {
         return Err(AppError::Incomplete(checked.issues));
     }
     art9_duplicate(&txn, &before, &checked, true).await?;
-    let resubmission = state_of(&before)? == FilingState::Returned;
+    let resubmission = before.state == FilingState::Returned;
     let mut edit = before.clone().into_active_model();
     advance(&mut edit, &t);
     // Art. 11: the county office's period runs from receipt; a resubmission starts a new one,
@@ -55,7 +55,7 @@ pub async fn submit(uc: &UseCase, id: i32) -> Result<filing::Model, AppError> {
     ));
     // Art. 12: accounts in the national reporting system change only once the change is live on
     // the platform (and, for closures, publicly announced).
-    edit.completion_required = Set(kind_of(&before)?.needs_completion(
+    edit.completion_required = Set(before.kind.needs_completion(
         checked
             .target
             .as_ref()

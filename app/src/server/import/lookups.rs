@@ -88,7 +88,7 @@ impl Lookups {
         ] {
             statuses.insert(name_key(name), status);
         }
-        let accounts: Vec<(i32, i32, String, Option<String>, NaiveDate, String)> =
+        let accounts: Vec<(i32, i32, String, Option<String>, NaiveDate, AccountStatus)> =
             account::Entity::find()
                 .select_only()
                 .columns([
@@ -105,7 +105,7 @@ impl Lookups {
         let mut live = HashMap::new();
         let mut registered = HashSet::new();
         for (unit_id, platform_id, name, account_id, opened_on, status) in accounts {
-            if AccountStatus::parse(&status).is_some_and(AccountStatus::is_live) {
+            if status.is_live() {
                 *live.entry((unit_id, platform_id)).or_default() += 1;
             }
             registered.insert(identity(

@@ -53,7 +53,7 @@ pub(super) async fn apply(
             outsourced: Set(c.outsourced),
             purpose: Set(c.purpose),
             opened_on: Set(c.opened_on),
-            status: Set(c.status.as_str().to_string()),
+            status: Set(c.status),
             in_national_system: Set(c.in_national_system),
             custodian_name: Set(c.custodian_name),
             custodian_mobile: Set(c.custodian_mobile.as_str().to_string()),

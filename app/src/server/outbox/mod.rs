@@ -124,7 +124,7 @@ pub fn person(u: user::Model) -> Option<Recipient> {
 /// The county office's reviewers who have an address.
 pub async fn reviewers<C: ConnectionTrait>(txn: &C) -> Result<Vec<Recipient>, AppError> {
     Ok(user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Reviewer.as_str()))
+        .filter(user::Column::Role.eq(Role::Reviewer))
         .filter(user::Column::Active.eq(true))
         .order_by_asc(user::Column::Id)
         .all(txn)
@@ -143,7 +143,7 @@ pub async fn unit_contacts<C: ConnectionTrait>(
 ) -> Result<Vec<Recipient>, AppError> {
     let mut people = user::Entity::find()
         .filter(user::Column::UnitId.eq(unit_id))
-        .filter(user::Column::Role.eq(Role::Submitter.as_str()))
+        .filter(user::Column::Role.eq(Role::Submitter))
         .filter(user::Column::Active.eq(true))
         .order_by_asc(user::Column::Id)
         .all(txn)

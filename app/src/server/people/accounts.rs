@@ -157,16 +157,16 @@ pub(super) async fn keep_one_holder(
     person: &user::Model,
     field: &'static str,
 ) -> Result<(), AppError> {
-    let problem = match Role::parse(&person.role) {
-        Some(Role::Auditor) => Problem::LastAuditor,
-        Some(Role::SecurityAdmin) => Problem::LastSecurityAdmin,
+    let problem = match person.role {
+        Role::Auditor => Problem::LastAuditor,
+        Role::SecurityAdmin => Problem::LastSecurityAdmin,
         _ => return Ok(()),
     };
     if !person.active {
         return Ok(());
     }
     let mut holders = user::Entity::find()
-        .filter(user::Column::Role.eq(person.role.clone()))
+        .filter(user::Column::Role.eq(person.role))
         .filter(user::Column::Active.eq(true));
     if txn.get_database_backend() == DbBackend::Postgres {
         holders = holders.lock_exclusive();

@@ -81,8 +81,8 @@ pub async fn view(
         .map(|r| AccountRequestRow {
             id: r.id,
             username: names.get(&r.user_id).cloned().unwrap_or_default(),
-            kind: r.kind,
-            role: r.role.as_deref().and_then(Role::parse),
+            kind: r.kind.as_str().to_string(),
+            role: r.role,
             unit_code: r
                 .unit_id
                 .and_then(|id| by_id.get(&id))
@@ -95,16 +95,15 @@ pub async fn view(
         .collect();
     let rows = people
         .into_iter()
-        .filter_map(|u| {
+        .map(|u| {
             let enrolment_code_needed =
                 crate::server::totp::enrolment_code_needed(&u, totp_required) && u.active;
-            let role = Role::parse(&u.role)?;
             let unit = u.unit_id.and_then(|id| by_id.get(&id));
-            Some(PersonRow {
+            PersonRow {
                 id: u.id,
                 username: u.username,
                 display_name: u.display_name,
-                role,
+                role: u.role,
                 unit_code: unit.map(|x| x.code.clone()),
                 unit_name: unit.map(|x| x.name.clone()),
                 email: u.email,
@@ -119,7 +118,7 @@ pub async fn view(
                 password_changed_at: u.password_changed_at.to_rfc3339(),
                 second_factor: u.totp_enabled_at.is_some(),
                 enrolment_code_needed,
-            })
+            }
         })
         .collect();
     let policy = policy_view(db, configured).await?;
@@ -127,9 +126,7 @@ pub async fn view(
         rows,
         units: units
             .iter()
-            .filter(|u| {
-                crate::domain::UnitKind::parse(&u.kind).is_some_and(|k| k.may_host_accounts())
-            })
+            .filter(|u| u.kind.may_host_accounts())
             .map(|u| UnitOption {
                 code: u.code.clone(),
                 name: u.name.clone(),
@@ -182,10 +179,6 @@ pub(super) async fn person(
 /// administering security.
 pub fn privileged(role: Role) -> bool {
     role != Role::Submitter
-}
-
-pub(super) fn privileged_code(role: &str) -> bool {
-    Role::parse(role).is_none_or(privileged)
 }
 
 /// Queues a notice to the person about their own account, in their language, when they have an

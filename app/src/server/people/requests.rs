@@ -1,6 +1,7 @@
 //! Requests a second person confirms (issue 15 item 3).
 use super::roles::apply_role;
 use super::{notify, person};
+pub use crate::domain::RequestKind;
 use crate::domain::{Capability, Role};
 use crate::error::{AppError, Problem};
 use crate::model::SessionUser;
@@ -19,34 +20,6 @@ use serde_json::json;
 // ---------------------------------------------------------------------------------------------
 // Requests a second person confirms (issue 15 item 3)
 // ---------------------------------------------------------------------------------------------
-
-/// What a request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestKind {
-    PasswordReset,
-    SecondFactorReset,
-    RoleChange,
-}
-
-impl RequestKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::PasswordReset => "password_reset",
-            RequestKind::SecondFactorReset => "second_factor_reset",
-            RequestKind::RoleChange => "role_change",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        [
-            RequestKind::PasswordReset,
-            RequestKind::SecondFactorReset,
-            RequestKind::RoleChange,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == code)
-    }
-}
 
 /// Records a pending request inside the caller's transaction, audited as `account_request.made`.
 /// One pending request per account (the database holds it too).
@@ -71,8 +44,8 @@ pub(super) async fn request(
     }
     let row = account_request::ActiveModel {
         user_id: Set(found.id),
-        kind: Set(kind.as_str().to_string()),
-        role: Set(role.map(|(r, _)| r.as_str().to_string())),
+        kind: Set(kind),
+        role: Set(role.map(|(r, _)| r)),
         unit_id: Set(role.and_then(|(_, unit)| unit)),
         requested_by: Set(requested_by),
         requested_at: Set(now),
@@ -162,8 +135,7 @@ pub async fn confirm_request(
     if found.user_id == user.id {
         return Err(AppError::invalid("id", Problem::OwnAccount));
     }
-    let kind = RequestKind::parse(&found.kind)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown request kind")))?;
+    let kind = found.kind;
     let target = person(db, found.user_id).await?;
     // Made and hashed before the write transaction, so the slow hash never holds the lock.
     let password = match kind {
@@ -210,7 +182,7 @@ pub async fn confirm_request(
             .await?;
         }
         RequestKind::RoleChange => {
-            let role = found.role.as_deref().and_then(Role::parse).ok_or_else(|| {
+            let role = found.role.ok_or_else(|| {
                 AppError::internal(anyhow::anyhow!("a role request without role"))
             })?;
             apply_role(&txn, &actor, target.clone(), role, found.unit_id, now).await?;

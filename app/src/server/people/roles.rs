@@ -57,11 +57,11 @@ pub async fn change_role(
     let txn = begin_write(db).await?;
     let found = person(&txn, person_id).await?;
     let unit_id = unit.as_ref().map(|u| u.id);
-    if found.role == role.as_str() && found.unit_id == unit_id {
+    if found.role == role && found.unit_id == unit_id {
         return Ok(Outcome::Done);
     }
     let actor = Actor::user(user, meta);
-    if privileged(role) && found.role != role.as_str() {
+    if privileged(role) && found.role != role {
         let id = request(
             &txn,
             &actor,
@@ -90,7 +90,7 @@ pub(super) async fn apply_role(
     now: DateTime<Utc>,
 ) -> Result<user::Model, AppError> {
     let person_id = found.id;
-    if found.role != role.as_str() {
+    if found.role != role {
         keep_one_holder(txn, &found, "role").await?;
     }
     let unit_code = |id: Option<i32>| async move {
@@ -102,7 +102,7 @@ pub(super) async fn apply_role(
     let before_unit = unit_code(found.unit_id).await?;
     let after_unit = unit_code(unit_id).await?;
     let mut edit: user::ActiveModel = found.clone().into();
-    edit.role = Set(role.as_str().to_string());
+    edit.role = Set(role);
     edit.unit_id = Set(unit_id);
     let changed = edit.update(txn).await?;
     let sessions_ended = credentials::end_sessions(txn, person_id, None).await?;

@@ -1,7 +1,7 @@
 //! The security administrator's steps: a temporary password, the password policy, a second-factor reset.
 use super::requests::{RequestKind, request};
 use super::roles::Outcome;
-use super::{active_person, notify, person, policy_of, privileged_code};
+use super::{active_person, notify, person, policy_of, privileged};
 use crate::domain::Capability;
 use crate::error::{AppError, Problem};
 use crate::model::PolicyView;
@@ -44,7 +44,7 @@ pub async fn reset_password(
     }
     let found = active_person(db, person_id).await?;
     let actor = Actor::user(user, meta);
-    if privileged_code(&found.role) {
+    if privileged(found.role) {
         if outbox::person(found.clone()).is_none() {
             return Err(AppError::invalid("password", Problem::NoEmailForDelivery));
         }
@@ -59,7 +59,7 @@ pub async fn reset_password(
     let txn = begin_write(db).await?;
     let found = active_person(&txn, person_id).await?;
     // Still a submitter: a role given meanwhile would make this a request.
-    if privileged_code(&found.role) {
+    if privileged(found.role) {
         return Err(AppError::Conflict);
     }
     passwords::reset_in(&txn, &actor, found.clone(), hash, policy, now).await?;
@@ -219,7 +219,7 @@ pub async fn reset_second_factor(
     if revoke_tokens {
         credentials::revoke_all_in(&txn, &actor, person_id, "second_factor_reset", now).await?;
     }
-    if privileged_code(&found.role) {
+    if privileged(found.role) {
         let id = request(
             &txn,
             &actor,

@@ -7,7 +7,7 @@ use super::super::filings::facts;
 use super::super::use_case::UseCase;
 use super::china_time;
 use crate::domain::deadline::DeadlineStatus;
-use crate::domain::filing::{FilingKind, FilingState};
+use crate::domain::filing::FilingState;
 use crate::domain::report::{Period, china_start_of_day};
 use crate::domain::{Capability, Role};
 use crate::error::AppError;
@@ -188,10 +188,8 @@ impl FilingsReport {
         names: &HashMap<i32, String>,
     ) -> Result<Vec<String>, AppError> {
         let locale = self.locale;
-        let facts = facts(f)?;
-        let kind = FilingKind::parse(&f.kind)
-            .map(|k| locale.t(labels::kind(k)).to_string())
-            .unwrap_or_else(|| f.kind.clone());
+        let facts = facts(f);
+        let kind = locale.t(labels::kind(f.kind)).to_string();
         let account_name = if f.account_name.trim().is_empty() {
             f.account_id
                 .and_then(|id| names.get(&id).cloned())

@@ -45,10 +45,7 @@ pub async fn monthly(uc: &UseCase, month: Option<&str>) -> Result<MonthlyReport,
         .iter()
         .map(|p| (p.id, PlatformName::from(p)))
         .collect();
-    let unit_kind: HashMap<i32, UnitKind> = units
-        .iter()
-        .filter_map(|u| Some((u.id, UnitKind::parse(&u.kind)?)))
-        .collect();
+    let unit_kind: HashMap<i32, UnitKind> = units.iter().map(|u| (u.id, u.kind)).collect();
     let unit_rank: HashMap<i32, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
     let platform_rank: HashMap<i32, usize> = platforms
         .iter()
@@ -83,9 +80,7 @@ pub async fn monthly(uc: &UseCase, month: Option<&str>) -> Result<MonthlyReport,
     let mut without_custodian = Vec::new();
     let mut rotation_overdue = Vec::new();
     for a in &accounts {
-        let Some(status) = AccountStatus::parse(&a.status) else {
-            continue;
-        };
+        let status = a.status;
         let unit_key = unit_rank
             .get(&a.host_unit_id)
             .copied()
@@ -149,10 +144,7 @@ pub async fn monthly(uc: &UseCase, month: Option<&str>) -> Result<MonthlyReport,
                 platform: platform_names.get(&first.platform_id).cloned()?,
                 accounts: group
                     .iter()
-                    .filter_map(|a| {
-                        let status = AccountStatus::parse(&a.status)?;
-                        Some((listed(a, status), a.art9_waiver.clone()))
-                    })
+                    .map(|a| (listed(a, a.status), a.art9_waiver.clone()))
                     .collect(),
             })
         })

@@ -44,7 +44,7 @@ pub async fn create(
         created_at: Set(now),
         created_by: Set(actor.user_id),
         expires_at: Set(expires_at),
-        scope: Set(request.scope.as_str().to_string()),
+        scope: Set(request.scope),
         ..Default::default()
     }
     .insert(&txn)

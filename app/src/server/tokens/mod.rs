@@ -16,6 +16,7 @@ use crate::model::SessionUser;
 pub use crate::server::credentials::revoke_all_in;
 use crate::server::credentials::{session_user_for, token_hash};
 use crate::server::entities::{api_token, user};
+pub use crate::server::token_scope::Scope;
 use chrono::{DateTime, Duration, Utc};
 pub use issue::{create, create_own};
 use rand::RngCore;
@@ -34,38 +35,6 @@ pub const MAX_EXPIRES_DAYS: u32 = 365;
 
 /// A token's validity when its maker does not choose one (the page's form, the console).
 pub const DEFAULT_EXPIRES_DAYS: u32 = 90;
-
-/// What a token may do. A browser session is not limited by a scope; only bearer tokens are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Reading: units, platforms, the deadline calculator, the registry and its exports, filings
-    /// and their history, one's tokens.
-    Read,
-    /// Reading, and the steps that change filings (create, edit, submit, review, report, complete)
-    /// and revoking tokens.
-    Write,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::Read, Scope::Write];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => "read",
-            Scope::Write => "write",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|s| s.as_str() == text.trim())
-    }
-
-    /// Whether a token of this scope may call an endpoint that needs `needed`.
-    pub fn allows(self, needed: Scope) -> bool {
-        self == Scope::Write || needed == Scope::Read
-    }
-}
 
 /// The scope of the bearer token a request was made with, put into the request's extensions
 /// beside the person; absent for a browser session.
@@ -153,7 +122,7 @@ pub(super) fn view(t: &api_token::Model, username: &str, now: DateTime<Utc>) -> 
         username: username.to_string(),
         name: t.name.clone(),
         prefix: t.prefix.clone(),
-        scope: Scope::parse(&t.scope).unwrap_or(Scope::Read),
+        scope: t.scope,
         created_at: t.created_at.to_rfc3339(),
         expires_at: t.expires_at.to_rfc3339(),
         last_used_at: t.last_used_at.map(|d| d.to_rfc3339()),
@@ -210,8 +179,7 @@ pub async fn resolve(
         return Ok(None);
     };
     let id = found.id;
-    // An unknown scope (the database refuses one) would read as the narrower.
-    let scope = Scope::parse(&found.scope).unwrap_or(Scope::Read);
+    let scope = found.scope;
     // As with sessions: writing on every request would serialise readers on SQLite.
     if found
         .last_used_at

@@ -97,8 +97,7 @@ pub const ENROLMENT_CODE_HOURS: i64 = 24;
 pub fn enrolment_code_needed(person: &user::Model, totp_required: bool) -> bool {
     totp_required
         && person.totp_enabled_at.is_none()
-        && crate::domain::Role::parse(&person.role)
-            .is_some_and(crate::domain::totp::second_factor_required)
+        && crate::domain::totp::second_factor_required(person.role)
 }
 
 /// The id of the person's live (unused, unexpired) enrolment code that `typed` is, if any.
