@@ -2,6 +2,7 @@
 //! signing out everywhere. Plain form posts (see [`crate::server::context::conclude`]), so the page
 //! works without JavaScript. These are the only server functions a person whose password must be
 //! changed may call ([`ALLOWED_WHILE_CHANGE_REQUIRED`]); the session layer refuses the others.
+#[cfg(feature = "ssr")]
 use crate::domain::password::ChangeReason;
 use crate::error::AppError;
 use leptos::prelude::*;
