@@ -209,7 +209,7 @@ pub async fn update_person(
     use crate::server::{context, people};
     let details = people::PersonDetails {
         display_name,
-        email,
+        email: Some(email),
         locale,
     };
     context::step_then("/admin/users", |uc| async move {

@@ -3,15 +3,20 @@
 //! Pure: dates in, verdicts out. Dates are China dates ([`super::calendar::china_date`]).
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+use validator::Validate;
 
 /// The figures DESIGN §3 asks to be settings, not constants: other counties use other periods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Each within its bounds (below), which `validate` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Validate)]
 pub struct Settings {
     /// Art. 11: working days the county office has to decide a filing (3 in this county).
+    #[validate(range(min = REVIEW_WORKING_DAYS.0, max = REVIEW_WORKING_DAYS.1))]
     pub review_working_days: u32,
     /// The hour (China time, 0–23) from which the day's reminders are queued on working days.
+    #[validate(range(min = REMINDER_HOUR.0, max = REMINDER_HOUR.1))]
     pub reminder_hour: u32,
     /// Art. 29: days after which a custodian's password is due for rotation.
+    #[validate(range(min = PASSWORD_ROTATION_DAYS.0, max = PASSWORD_ROTATION_DAYS.1))]
     pub password_rotation_days: u32,
 }
 
@@ -29,30 +34,6 @@ impl Default for Settings {
 pub const REVIEW_WORKING_DAYS: (u32, u32) = (1, 30);
 pub const REMINDER_HOUR: (u32, u32) = (0, 23);
 pub const PASSWORD_ROTATION_DAYS: (u32, u32) = (1, 3650);
-
-/// The setting that is out of bounds, if any.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SettingOutOfRange {
-    ReviewWorkingDays,
-    ReminderHour,
-    PasswordRotationDays,
-}
-
-impl Settings {
-    pub fn check(&self) -> Result<(), SettingOutOfRange> {
-        let within = |v: u32, (lo, hi): (u32, u32)| (lo..=hi).contains(&v);
-        if !within(self.review_working_days, REVIEW_WORKING_DAYS) {
-            return Err(SettingOutOfRange::ReviewWorkingDays);
-        }
-        if !within(self.reminder_hour, REMINDER_HOUR) {
-            return Err(SettingOutOfRange::ReminderHour);
-        }
-        if !within(self.password_rotation_days, PASSWORD_ROTATION_DAYS) {
-            return Err(SettingOutOfRange::PasswordRotationDays);
-        }
-        Ok(())
-    }
-}
 
 /// Where a review period stands against its due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -248,24 +229,25 @@ mod tests {
 
     #[test]
     fn settings_outside_their_bounds_are_refused() {
-        assert_eq!(Settings::default().check(), Ok(()));
+        let out_of_range = |settings: Settings| match settings.validate() {
+            Ok(()) => vec![],
+            Err(errors) => errors.field_errors().into_keys().collect::<Vec<_>>(),
+        };
+        assert!(out_of_range(Settings::default()).is_empty());
         let zero_days = Settings {
             review_working_days: 0,
             ..Settings::default()
         };
-        assert_eq!(zero_days.check(), Err(SettingOutOfRange::ReviewWorkingDays));
+        assert_eq!(out_of_range(zero_days), ["review_working_days"]);
         let hour = Settings {
             reminder_hour: 24,
             ..Settings::default()
         };
-        assert_eq!(hour.check(), Err(SettingOutOfRange::ReminderHour));
+        assert_eq!(out_of_range(hour), ["reminder_hour"]);
         let rotation = Settings {
             password_rotation_days: 0,
             ..Settings::default()
         };
-        assert_eq!(
-            rotation.check(),
-            Err(SettingOutOfRange::PasswordRotationDays)
-        );
+        assert_eq!(out_of_range(rotation), ["password_rotation_days"]);
     }
 }

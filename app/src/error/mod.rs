@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 mod calendar;
 mod problem;
+mod shape;
 
 pub use calendar::CalendarProblem;
 pub use problem::Problem;
+pub use shape::{Shaped, problem as shape_problem};
 
 /// How long a client is asked to wait when the server is busy ([`AppError::Busy`]).
 pub const BUSY_RETRY_AFTER_SECONDS: u64 = 5;

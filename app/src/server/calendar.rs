@@ -6,7 +6,7 @@ use super::use_case::UseCase;
 use crate::domain::Capability;
 use crate::domain::calendar::{WorkingCalendar, YearCalendar, parse_year_text, to_year_text};
 use crate::domain::filing::Refusal;
-use crate::error::{AppError, CalendarProblem, Problem};
+use crate::error::{AppError, CalendarProblem, Problem, Shaped};
 use crate::model::{CalendarAdmin, CalendarYearView};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -75,6 +75,17 @@ pub async fn admin_view<C: ConnectionTrait>(db: &C) -> Result<CalendarAdmin, App
 /// The years administrators may enter.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
+/// Where a year's calendar comes from (the State Council's notice): required, as wide as its column.
+#[derive(validator::Validate)]
+struct Source {
+    #[validate(length(min = 1, max = 200))]
+    source: String,
+}
+
+impl Shaped for Source {
+    const FIELDS: &'static [&'static str] = &["source"];
+}
+
 /// A year as an administrator entered it: dates pasted into the form, or a file (CSV or text in the
 /// same one-date-a-line format, or the JSON the calendar serialises to). A file wins over the text.
 pub fn read_input(
@@ -92,13 +103,11 @@ pub fn read_input(
         .ok()
         .filter(|y| YEARS.contains(y))
         .ok_or_else(|| AppError::invalid("year", Problem::OutOfRange))?;
-    let source = source.trim();
-    if source.is_empty() {
-        return Err(AppError::invalid("source", Problem::Required));
-    }
-    if source.chars().count() > 200 {
-        return Err(AppError::invalid("source", Problem::TooLong));
-    }
+    let source = Source {
+        source: source.trim().to_string(),
+    };
+    source.check_shape()?;
+    let source = source.source.as_str();
     let file = file.filter(|bytes| !bytes.is_empty());
     let calendar = match file {
         Some(bytes) => {

@@ -4,10 +4,10 @@ use super::audit::{self, Actor, Event};
 use super::entities::{filing, review_period, setting};
 use super::use_case::UseCase;
 use crate::domain::calendar::{DueDate, WorkingCalendar, china_date};
-use crate::domain::deadline::{self, DeadlineStatus, SettingOutOfRange, Settings};
+use crate::domain::deadline::{self, DeadlineStatus, Settings};
 use crate::domain::filing::{FilingState, Refusal};
 use crate::domain::{Capability, Role};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, Problem, Shaped};
 use crate::model::{DeadlineDashboard, FilingRow};
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::ActiveValue::Set;
@@ -47,6 +47,15 @@ pub fn read_settings(figures: [&str; 3]) -> Result<Settings, AppError> {
     })
 }
 
+/// The settings form's figures, in its order; each out of its bounds is `OutOfRange`.
+impl Shaped for Settings {
+    const FIELDS: &'static [&'static str] = &[
+        "review_working_days",
+        "reminder_hour",
+        "password_rotation_days",
+    ];
+}
+
 /// Administrators change the figures. A new review period applies to filings received from now on;
 /// periods already running keep the days they started with.
 #[tracing::instrument(skip_all, fields(use_case = "deadlines.save_settings"))]
@@ -55,14 +64,7 @@ pub async fn save_settings(uc: &UseCase, new: Settings) -> Result<Settings, AppE
         return Err(AppError::Refused(Refusal::WrongRole));
     }
     let now = uc.now;
-    new.check().map_err(|out| {
-        let field = match out {
-            SettingOutOfRange::ReviewWorkingDays => "review_working_days",
-            SettingOutOfRange::ReminderHour => "reminder_hour",
-            SettingOutOfRange::PasswordRotationDays => "password_rotation_days",
-        };
-        AppError::invalid(field, Problem::OutOfRange)
-    })?;
+    new.check_shape()?;
     let txn = uc.begin().await?;
     let before = settings(&txn).await?;
     if before == new {

@@ -3,37 +3,42 @@ use super::audit::{self, Actor, Event};
 use super::db::begin_write;
 use super::entities::unit;
 use crate::domain::{CreditCode, UnitKind};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, Problem, Shaped};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set, SqlErr,
 };
 use serde::{Deserialize, Serialize};
+use validator::Validate;
 
-/// A unit as typed into a form or a seed file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A unit as typed into a form or a seed file; its code and name as wide as their columns.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
 pub struct NewUnit {
+    #[validate(length(min = 1, max = 32))]
     pub code: String,
     pub kind: String,
+    #[validate(length(min = 1, max = 128))]
     pub name: String,
     pub short_name: Option<String>,
     pub credit_code: Option<String>,
     pub parent_code: Option<String>,
 }
 
+impl Shaped for NewUnit {
+    const FIELDS: &'static [&'static str] = &["code", "name"];
+}
+
 /// Checks a new unit and turns it into a row, without touching the database.
 fn check(new: &NewUnit) -> Result<(UnitKind, Option<CreditCode>), AppError> {
     let kind =
         UnitKind::parse(new.kind.trim()).ok_or(AppError::invalid("kind", Problem::Required))?;
-    for (field, value, max) in [("code", &new.code, 32), ("name", &new.name, 128)] {
-        if value.trim().is_empty() {
-            return Err(AppError::invalid(field, Problem::Required));
-        }
-        if value.trim().chars().count() > max {
-            return Err(AppError::invalid(field, Problem::TooLong));
-        }
+    NewUnit {
+        code: new.code.trim().to_string(),
+        name: new.name.trim().to_string(),
+        ..new.clone()
     }
+    .check_shape()?;
     let credit_code = match new
         .credit_code
         .as_deref()

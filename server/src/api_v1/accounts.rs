@@ -5,8 +5,7 @@ use super::error::{ApiFailure, ApiResult, ErrorBody};
 use super::extract::{ApiPath, ApiQuery, Caller};
 use crate::startup::AppState;
 use app::domain::RegistryQuery;
-use app::domain::registry::{MAX_PAGE, MAX_PER_PAGE};
-use app::error::{AppError, Problem};
+use app::error::{AppError, Shaped};
 use app::server::registry;
 use axum::Json;
 use axum::extract::State;
@@ -21,16 +20,11 @@ fn text(value: Option<String>) -> Option<String> {
 }
 
 /// The registry page's query for the API's filter: pages counted from 1, at most
-/// [`MAX_PER_PAGE`] a page (422 beyond).
+/// `MAX_PER_PAGE` a page (the filter's shape: 422 beyond).
 fn registry_query(filter: AccountFilter) -> Result<RegistryQuery, AppError> {
+    filter.check_shape()?;
     let page = filter.page.unwrap_or(1);
     let per_page = filter.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if !(1..=MAX_PAGE).contains(&page) {
-        return Err(AppError::invalid("page", Problem::OutOfRange));
-    }
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(AppError::invalid("per_page", Problem::OutOfRange));
-    }
     Ok(RegistryQuery {
         unit: text(filter.unit),
         platform: text(filter.platform),

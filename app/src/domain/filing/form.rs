@@ -1,10 +1,12 @@
-//! A filing's form (the 备案表's boxes): its fields, and the checks it must pass before it is
-//! submitted (`issues`, Art. 9, 10) or that only warn (`warnings`, Art. 10).
+//! A filing's form (the 备案表's boxes): its fields and their shape, and the checks it must pass
+//! before it is submitted (`issues`, Art. 9, 10) or that only warn (`warnings`, Art. 10).
 use super::FilingKind;
 use super::art9::{Art9Case, art9};
 use crate::domain::{Mobile, UnitKind};
 use chrono::NaiveDate;
+use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
+use validator::{Validate, ValidationError};
 
 /// A form field of a filing (the 备案表's boxes), for inline errors and change lists.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -59,21 +61,35 @@ pub enum Warning {
 }
 
 /// A filing's form as typed (a draft may be incomplete; an unticked box is absent from a form post).
+/// Its shape is declared box by box: at most as long as the column it is saved in, and the
+/// custodian's number a mobile number ([`Mobile`]) when one is given. A draft must fit its columns;
+/// whether a box must be filled in, and the rest, is [`issues`]' question at submission.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Validate)]
 #[serde(default)]
 pub struct FilingForm {
+    #[validate(length(max = MAX_TEXT))]
     pub account_name: String,
+    #[validate(length(max = 512))]
     pub platform_account_id: String,
+    #[validate(length(max = MAX_TEXT))]
     pub verification_subject: String,
+    #[validate(length(max = MAX_TEXT))]
     pub operating_unit: String,
     pub outsourced: bool,
+    #[validate(length(max = MAX_LONG_TEXT))]
     pub purpose: String,
+    #[validate(length(max = 64))]
     pub custodian_name: String,
+    #[validate(length(max = 32), custom(function = "mobile"))]
     pub custodian_mobile: String,
+    #[validate(length(max = 64))]
     pub leader_name: String,
+    #[validate(length(max = 16))]
     pub leader_consent_on: String,
+    #[validate(length(max = 16))]
     pub collective_decision_on: String,
+    #[validate(length(max = MAX_LONG_TEXT))]
     pub reason: String,
 }
 
@@ -92,38 +108,78 @@ pub struct FilingContext<'a> {
     pub today: NaiveDate,
 }
 
-const MAX_TEXT: usize = 128;
-const MAX_LONG_TEXT: usize = 2000;
+const MAX_TEXT: u64 = 128;
+const MAX_LONG_TEXT: u64 = 2000;
+
+/// The custodian's number, when one is typed, is a mobile number as [`Mobile`] reads it (an empty
+/// box is `issues`' question: only forms that describe an account need one).
+fn mobile(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Ok(());
+    }
+    Mobile::parse(value)
+        .map(drop)
+        .map_err(|_| ValidationError::new("mobile"))
+}
 
 impl FilingForm {
-    /// The first field longer than a draft may hold (the widths of the columns it is saved in).
+    /// The form with every box trimmed, as it is saved and checked.
+    pub fn trimmed(self) -> Self {
+        let trim = |value: String| value.trim().to_string();
+        FilingForm {
+            account_name: trim(self.account_name),
+            platform_account_id: trim(self.platform_account_id),
+            verification_subject: trim(self.verification_subject),
+            operating_unit: trim(self.operating_unit),
+            outsourced: self.outsourced,
+            purpose: trim(self.purpose),
+            custodian_name: trim(self.custodian_name),
+            custodian_mobile: trim(self.custodian_mobile),
+            leader_name: trim(self.leader_name),
+            leader_consent_on: trim(self.leader_consent_on),
+            collective_decision_on: trim(self.collective_decision_on),
+            reason: trim(self.reason),
+        }
+    }
+
+    /// Every box whose shape is wrong, and how, in the form's order: too long for its column
+    /// (`TooLong`), or not a mobile number (`BadMobile`).
+    pub fn misshapen(&self) -> Vec<(Field, Issue)> {
+        let Err(errors) = self.validate() else {
+            return Vec::new();
+        };
+        let mut found: Vec<(Field, Issue)> = errors
+            .field_errors()
+            .into_iter()
+            .flat_map(|(name, broken)| {
+                // The form's field names are the `Field`s' own (`account_name`, …).
+                let field = Field::deserialize(name.as_ref().into_deserializer())
+                    .map_err(|_: serde::de::value::Error| ())
+                    .expect("every box of the form is a Field");
+                broken.iter().map(move |error| (field, issue(error)))
+            })
+            .collect();
+        found.sort_by_key(|(field, _)| *field);
+        found
+    }
+
+    /// The first box longer than a draft may hold (the widths of the columns it is saved in).
     /// Submission checks the stricter rules; this keeps a forged or scripted draft from reaching
-    /// the database with text it cannot store.
+    /// the database with text it cannot store. Expects the form [`trimmed`](Self::trimmed).
     pub fn oversized_field(&self) -> Option<Field> {
-        [
-            (Field::AccountName, &self.account_name, MAX_TEXT),
-            (Field::PlatformAccountId, &self.platform_account_id, 512),
-            (
-                Field::VerificationSubject,
-                &self.verification_subject,
-                MAX_TEXT,
-            ),
-            (Field::OperatingUnit, &self.operating_unit, MAX_TEXT),
-            (Field::Purpose, &self.purpose, MAX_LONG_TEXT),
-            (Field::CustodianName, &self.custodian_name, 64),
-            (Field::CustodianMobile, &self.custodian_mobile, 32),
-            (Field::LeaderName, &self.leader_name, 64),
-            (Field::LeaderConsentOn, &self.leader_consent_on, 16),
-            (
-                Field::CollectiveDecisionOn,
-                &self.collective_decision_on,
-                16,
-            ),
-            (Field::Reason, &self.reason, MAX_LONG_TEXT),
-        ]
-        .into_iter()
-        .find(|(_, value, max)| value.trim().chars().count() > *max)
-        .map(|(field, _, _)| field)
+        self.misshapen()
+            .into_iter()
+            .find(|(_, issue)| *issue == Issue::TooLong)
+            .map(|(field, _)| field)
+    }
+}
+
+/// The issue a broken constraint of the form's shape stands for.
+fn issue(error: &ValidationError) -> Issue {
+    match error.code.as_ref() {
+        "mobile" => Issue::BadMobile,
+        // `length`, the only other constraint the form declares.
+        _ => Issue::TooLong,
     }
 }
 
@@ -154,10 +210,11 @@ fn date(value: &str) -> Result<NaiveDate, Issue> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| Issue::BadDate)
 }
 
-fn need(found: &mut Vec<(Field, Issue)>, field: Field, value: &str, max: usize) {
+/// A box that must be filled in, and fit its column.
+fn need(found: &mut Vec<(Field, Issue)>, shape: &[(Field, Issue)], field: Field, value: &str) {
     if value.trim().is_empty() {
         found.push((field, Issue::Required));
-    } else if value.trim().chars().count() > max {
+    } else if shape.contains(&(field, Issue::TooLong)) {
         found.push((field, Issue::TooLong));
     }
 }
@@ -185,39 +242,45 @@ fn dated(
 /// Every issue that blocks submission, field by field (empty: the form may be submitted).
 pub fn issues(form: &FilingForm, ctx: &FilingContext<'_>) -> Vec<(Field, Issue)> {
     let mut found = Vec::new();
+    let shape = form.misshapen();
     let kind = ctx.kind;
     // 备案表: the principal leader's consent is on every filing (Art. 9, 11).
-    need(&mut found, Field::LeaderName, &form.leader_name, 64);
+    need(&mut found, &shape, Field::LeaderName, &form.leader_name);
     if kind.needs_account() && !ctx.has_target_account {
         found.push((Field::Account, Issue::Required));
     }
     let describes_account = kind.describes_account();
     if describes_account {
-        need(&mut found, Field::AccountName, &form.account_name, MAX_TEXT);
+        need(&mut found, &shape, Field::AccountName, &form.account_name);
         need(
             &mut found,
+            &shape,
             Field::VerificationSubject,
             &form.verification_subject,
-            MAX_TEXT,
         );
         need(
             &mut found,
+            &shape,
             Field::OperatingUnit,
             &form.operating_unit,
-            MAX_TEXT,
         );
-        need(&mut found, Field::Purpose, &form.purpose, MAX_LONG_TEXT);
-        need(&mut found, Field::CustodianName, &form.custodian_name, 64);
-        if form.platform_account_id.chars().count() > 512 {
+        need(&mut found, &shape, Field::Purpose, &form.purpose);
+        need(
+            &mut found,
+            &shape,
+            Field::CustodianName,
+            &form.custodian_name,
+        );
+        if shape.contains(&(Field::PlatformAccountId, Issue::TooLong)) {
             found.push((Field::PlatformAccountId, Issue::TooLong));
         }
     } else {
-        need(&mut found, Field::Reason, &form.reason, MAX_LONG_TEXT);
+        need(&mut found, &shape, Field::Reason, &form.reason);
     }
     if describes_account {
         if form.custodian_mobile.trim().is_empty() {
             found.push((Field::CustodianMobile, Issue::Required));
-        } else if Mobile::parse(&form.custodian_mobile).is_err() {
+        } else if shape.contains(&(Field::CustodianMobile, Issue::BadMobile)) {
             found.push((Field::CustodianMobile, Issue::BadMobile));
         }
         // Art. 10: the host unit is named in the verification information.
@@ -411,6 +474,108 @@ mod tests {
                 (Field::CollectiveDecisionOn, Issue::FutureDate),
             ]
         );
+    }
+
+    #[test]
+    fn a_box_longer_than_its_column_is_too_long_at_saving_and_at_submission() {
+        let form = FilingForm {
+            account_name: "石".repeat(129),
+            ..complete_open_form()
+        };
+        assert_eq!(form.oversized_field(), Some(Field::AccountName));
+        assert_eq!(
+            issues(&form, &ctx(FilingKind::Open)),
+            vec![(Field::AccountName, Issue::TooLong)]
+        );
+        // Characters are counted, not bytes: 128 Chinese characters fit.
+        let fits = FilingForm {
+            account_name: "石".repeat(128),
+            ..complete_open_form()
+        };
+        assert_eq!(fits.oversized_field(), None);
+    }
+
+    #[test]
+    fn every_box_has_its_column_width_and_the_first_too_long_is_named() {
+        let long = "x".repeat(2001);
+        let form = FilingForm {
+            account_name: long.clone(),
+            platform_account_id: long.clone(),
+            verification_subject: long.clone(),
+            operating_unit: long.clone(),
+            outsourced: true,
+            purpose: long.clone(),
+            custodian_name: long.clone(),
+            custodian_mobile: long.clone(),
+            leader_name: long.clone(),
+            leader_consent_on: long.clone(),
+            collective_decision_on: long.clone(),
+            reason: long,
+        };
+        let too_long: Vec<Field> = form
+            .misshapen()
+            .into_iter()
+            .filter(|(_, issue)| *issue == Issue::TooLong)
+            .map(|(field, _)| field)
+            .collect();
+        use Field::*;
+        assert_eq!(
+            too_long,
+            vec![
+                AccountName,
+                PlatformAccountId,
+                VerificationSubject,
+                OperatingUnit,
+                Purpose,
+                CustodianName,
+                CustodianMobile,
+                LeaderName,
+                LeaderConsentOn,
+                CollectiveDecisionOn,
+                Reason
+            ]
+        );
+        assert_eq!(form.oversized_field(), Some(AccountName));
+    }
+
+    #[test]
+    fn a_draft_may_hold_a_bad_mobile_which_submission_names() {
+        let form = FilingForm {
+            custodian_mobile: "138-1234".into(),
+            ..complete_open_form()
+        };
+        assert_eq!(
+            form.misshapen(),
+            vec![(Field::CustodianMobile, Issue::BadMobile)]
+        );
+        assert_eq!(form.oversized_field(), None);
+        assert_eq!(
+            issues(&form, &ctx(FilingKind::Open)),
+            vec![(Field::CustodianMobile, Issue::BadMobile)]
+        );
+        // As people type them: spaces and hyphens between the digits.
+        let typed = FilingForm {
+            custodian_mobile: "138 1234-1234".into(),
+            ..complete_open_form()
+        };
+        assert_eq!(typed.misshapen(), vec![]);
+        // A suspension states no account: its empty or stray mobile box is not its question.
+        let suspend = FilingForm {
+            reason: "停止运营".into(),
+            custodian_mobile: String::new(),
+            ..complete_open_form()
+        };
+        assert!(issues(&suspend, &ctx(FilingKind::Suspend)).is_empty());
+    }
+
+    #[test]
+    fn boxes_are_trimmed_before_their_width_is_measured() {
+        let form = FilingForm {
+            leader_name: format!("  {}  ", "马".repeat(64)),
+            ..complete_open_form()
+        };
+        assert_eq!(form.oversized_field(), Some(Field::LeaderName));
+        assert_eq!(form.trimmed().oversized_field(), None);
     }
 
     #[test]

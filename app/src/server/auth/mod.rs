@@ -20,7 +20,7 @@ pub use sessions::{
     resolve_session, sign_out, sign_out_everywhere,
 };
 pub use sign_in::sign_in;
-pub use users::{NewUser, create_user, plausible_email, set_locale};
+pub use users::{NewUser, create_user, dotted_domain, set_locale};
 
 /// The session cookie's name on a site served over plain HTTP (development, tests, the demo).
 pub const SESSION_COOKIE: &str = "registry_session";

@@ -3,17 +3,37 @@ use super::super::entities::filing;
 use super::super::use_case::UseCase;
 use super::{checks::*, china_date, record::*, registry_effect::*, steps::*, store::*};
 use crate::domain::filing::{Field, FilingAction, Issue};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, Problem, Shaped};
 use chrono::NaiveDate;
 use sea_orm::{IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use validator::{Validate, ValidationError};
 
 /// Art. 12 evidence from the unit: done on the platform, announced publicly (with a screenshot).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The announcement's address is a web page's (http or https), as wide as its column.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
 pub struct CompletionEvidence {
     pub platform_done_on: String,
+    #[validate(
+        url,
+        custom(function = "web_page", code = "url"),
+        length(max = 512, code = "url")
+    )]
     pub announcement_url: String,
+}
+
+impl Shaped for CompletionEvidence {
+    const FIELDS: &'static [&'static str] = &["announcement_url"];
+}
+
+/// A public announcement is a web page: `url` alone lets `ftp:` and `javascript:` through.
+fn web_page(url: &str) -> Result<(), ValidationError> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(ValidationError::new("url"))
+    }
 }
 
 #[tracing::instrument(skip_all, fields(use_case = "filings.record_completion", filing = id))]
@@ -29,9 +49,12 @@ pub async fn record_completion(
         return Err(AppError::invalid("platform_done_on", Problem::FutureDate));
     }
     let url = evidence.announcement_url.trim().to_string();
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 512 {
-        return Err(AppError::invalid("announcement_url", Problem::BadUrl));
-    }
+    let evidence = CompletionEvidence {
+        announcement_url: url,
+        ..evidence
+    };
+    evidence.check_shape()?;
+    let url = evidence.announcement_url;
     // Art. 12: the announcement's screenshot comes with the evidence. Attachments are never
     // removed, so checking before the step's transaction is as good as inside it.
     permit(

@@ -24,7 +24,8 @@ pub async fn create_draft(uc: &UseCase, new: NewFiling) -> Result<filing::Model,
     {
         return Ok(existing);
     }
-    if let Some(field) = new.form.oversized_field() {
+    let form = new.form.trimmed();
+    if let Some(field) = form.oversized_field() {
         return Err(AppError::invalid(field.name(), Problem::TooLong));
     }
 
@@ -54,7 +55,6 @@ pub async fn create_draft(uc: &UseCase, new: NewFiling) -> Result<filing::Model,
     };
     let year = chrono::Datelike::year(&china_date(now));
     let (seq, number) = next_number(&txn, year).await?;
-    let form = new.form;
     let inserted = filing::ActiveModel {
         number: Set(number),
         year: Set(year),
@@ -64,18 +64,18 @@ pub async fn create_draft(uc: &UseCase, new: NewFiling) -> Result<filing::Model,
         unit_id: Set(unit_id),
         account_id: Set(account_id),
         platform_id: Set(platform_id),
-        account_name: Set(form.account_name.trim().into()),
-        platform_account_id: Set(form.platform_account_id.trim().into()),
-        verification_subject: Set(form.verification_subject.trim().into()),
-        operating_unit: Set(form.operating_unit.trim().into()),
+        account_name: Set(form.account_name),
+        platform_account_id: Set(form.platform_account_id),
+        verification_subject: Set(form.verification_subject),
+        operating_unit: Set(form.operating_unit),
         outsourced: Set(form.outsourced),
-        purpose: Set(form.purpose.trim().into()),
-        custodian_name: Set(form.custodian_name.trim().into()),
-        custodian_mobile: Set(form.custodian_mobile.trim().into()),
-        leader_name: Set(form.leader_name.trim().into()),
-        leader_consent_on: Set(form.leader_consent_on.trim().into()),
-        collective_decision_on: Set(form.collective_decision_on.trim().into()),
-        reason: Set(form.reason.trim().into()),
+        purpose: Set(form.purpose),
+        custodian_name: Set(form.custodian_name),
+        custodian_mobile: Set(form.custodian_mobile),
+        leader_name: Set(form.leader_name),
+        leader_consent_on: Set(form.leader_consent_on),
+        collective_decision_on: Set(form.collective_decision_on),
+        reason: Set(form.reason),
         completion_required: Set(false),
         created_by: Set(user.id),
         idempotency_key: Set(key.map(str::to_string)),
@@ -122,6 +122,7 @@ pub async fn update_draft(
     form: FilingForm,
 ) -> Result<filing::Model, AppError> {
     let (user, now) = (uc.user(), uc.now);
+    let form = form.trimmed();
     if let Some(field) = form.oversized_field() {
         return Err(AppError::invalid(field.name(), Problem::TooLong));
     }
@@ -135,18 +136,18 @@ pub async fn update_draft(
     {
         edit.platform_id = Set(Some(platform_by_code(&txn, code).await?.id));
     }
-    edit.account_name = Set(form.account_name.trim().into());
-    edit.platform_account_id = Set(form.platform_account_id.trim().into());
-    edit.verification_subject = Set(form.verification_subject.trim().into());
-    edit.operating_unit = Set(form.operating_unit.trim().into());
+    edit.account_name = Set(form.account_name);
+    edit.platform_account_id = Set(form.platform_account_id);
+    edit.verification_subject = Set(form.verification_subject);
+    edit.operating_unit = Set(form.operating_unit);
     edit.outsourced = Set(form.outsourced);
-    edit.purpose = Set(form.purpose.trim().into());
-    edit.custodian_name = Set(form.custodian_name.trim().into());
-    edit.custodian_mobile = Set(form.custodian_mobile.trim().into());
-    edit.leader_name = Set(form.leader_name.trim().into());
-    edit.leader_consent_on = Set(form.leader_consent_on.trim().into());
-    edit.collective_decision_on = Set(form.collective_decision_on.trim().into());
-    edit.reason = Set(form.reason.trim().into());
+    edit.purpose = Set(form.purpose);
+    edit.custodian_name = Set(form.custodian_name);
+    edit.custodian_mobile = Set(form.custodian_mobile);
+    edit.leader_name = Set(form.leader_name);
+    edit.leader_consent_on = Set(form.leader_consent_on);
+    edit.collective_decision_on = Set(form.collective_decision_on);
+    edit.reason = Set(form.reason);
     let after = save(&txn, &before, edit, now).await?;
     let event = Event::new(crate::domain::AuditAction::FilingEdited, "filing").on(id);
     record(

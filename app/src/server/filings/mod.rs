@@ -9,7 +9,7 @@
 //! [`record`] and [`registry_effect`].
 use super::entities::filing;
 use crate::domain::filing::{Field, FilingFacts, FilingForm, FilingKind};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, Shaped};
 use serde::{Deserialize, Serialize};
 
 mod checks;
@@ -83,18 +83,25 @@ pub fn form_of(f: &filing::Model) -> FilingForm {
     }
 }
 
-fn required_text(field: &str, value: &str) -> Result<String, AppError> {
-    bounded_text(field, value, 2000)
+/// A remark on a step: a return's comment, a rejection's, a waiver's or a correction's reason.
+#[derive(validator::Validate)]
+struct Remark {
+    #[validate(length(min = 1, max = 2000))]
+    text: String,
 }
 
-/// Required text of at most `max` characters (the width of the column it is kept in).
-fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AppError::invalid(field, Problem::Required));
+impl Shaped for Remark {
+    const FIELDS: &'static [&'static str] = &["text"];
+}
+
+/// A remark, trimmed, required and at most 2000 characters; the form calls it `field`.
+fn required_text(field: &str, value: &str) -> Result<String, AppError> {
+    let remark = Remark {
+        text: value.trim().to_string(),
+    };
+    match remark.check_shape() {
+        Ok(()) => Ok(remark.text),
+        Err(AppError::Invalid { problem, .. }) => Err(AppError::invalid(field, problem)),
+        Err(other) => Err(other),
     }
-    if value.chars().count() > max {
-        return Err(AppError::invalid(field, Problem::TooLong));
-    }
-    Ok(value.to_string())
 }

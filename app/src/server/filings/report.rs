@@ -2,20 +2,28 @@
 use super::super::entities::filing;
 use super::super::outbox::{self, Recipient};
 use super::super::use_case::UseCase;
-use super::{bounded_text, china_date, record::*, required_text, steps::*, store::*};
+use super::{china_date, record::*, required_text, steps::*, store::*};
 use crate::domain::filing::FilingAction;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, Problem, Shaped};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use validator::Validate;
 
-/// 报备: the upward report of an approved filing.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// 报备: the upward report of an approved filing. To whom and its reference (文号) are required
+/// text as wide as their columns.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
 pub struct UpwardReport {
     pub reported_on: String,
+    #[validate(length(min = 1, max = 128))]
     pub reported_to: String,
+    #[validate(length(min = 1, max = 128))]
     pub reference: String,
+}
+
+impl Shaped for UpwardReport {
+    const FIELDS: &'static [&'static str] = &["reported_to", "reference"];
 }
 
 /// 报备更正: a recorded report corrected, with the reason (issue 15, item 12).
@@ -42,9 +50,13 @@ pub(super) fn report_fields(
     {
         return Err(AppError::invalid("reported_on", Problem::BeforeDecision));
     }
-    let to = bounded_text("reported_to", &report.reported_to, 128)?;
-    let reference = bounded_text("reference", &report.reference, 128)?;
-    Ok((on, to, reference))
+    let trimmed = UpwardReport {
+        reported_on: String::new(),
+        reported_to: report.reported_to.trim().to_string(),
+        reference: report.reference.trim().to_string(),
+    };
+    trimmed.check_shape()?;
+    Ok((on, trimmed.reported_to, trimmed.reference))
 }
 
 pub(super) fn report_of(f: &filing::Model) -> serde_json::Value {

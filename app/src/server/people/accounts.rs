@@ -1,7 +1,7 @@
 //! Accounts: creating one, disabling or enabling it, a person's details, unlocking.
 use super::{notify, person};
 use crate::domain::{Capability, Role};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, Problem, Shaped};
 use crate::i18n::Locale;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::auth::{self, NewUser};
@@ -16,6 +16,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde_json::json;
+use validator::Validate;
 
 /// A new account as the system administrator enters it.
 #[derive(Debug, Clone)]
@@ -59,16 +60,13 @@ pub async fn create(
 ) -> Result<user::Model, AppError> {
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     uc.require(Capability::ManagePeople)?;
-    let display_name = new.display_name.trim().to_string();
-    if display_name.chars().count() > 64 {
-        return Err(AppError::invalid("display_name", Problem::TooLong));
-    }
+    // The fields' shape is the new user's (`NewUser`): a blank name is none.
     auth::create_user(
         db,
         &Actor::user(user, meta),
         NewUser {
             username: new.username,
-            display_name: (!display_name.is_empty()).then_some(display_name),
+            display_name: Some(new.display_name),
             role: Role::Submitter.as_str().to_string(),
             unit_code: Some(new.unit_code),
             email: Some(new.email),
@@ -179,12 +177,38 @@ pub(super) async fn keep_one_holder(
 }
 
 /// What the system administrator may change on an account: the name shown, the e-mail address
-/// notices go to (none: no e-mail) and their language.
-#[derive(Debug, Clone)]
+/// notices go to (none: no e-mail) and their language. The shape is a new user's ([`NewUser`]),
+/// but the name must be given.
+#[derive(Debug, Clone, Validate)]
 pub struct PersonDetails {
+    #[validate(length(min = 1, max = 64))]
     pub display_name: String,
-    pub email: String,
+    /// None, or blank: no e-mail.
+    #[validate(
+        email,
+        custom(function = "auth::dotted_domain"),
+        length(max = 254, code = "email")
+    )]
+    pub email: Option<String>,
     pub locale: String,
+}
+
+impl Shaped for PersonDetails {
+    const FIELDS: &'static [&'static str] = &["display_name", "email"];
+}
+
+impl PersonDetails {
+    /// Its text trimmed, as it is checked and kept; a blank address is none.
+    fn trimmed(self) -> Self {
+        PersonDetails {
+            display_name: self.display_name.trim().to_string(),
+            email: self
+                .email
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty()),
+            locale: self.locale,
+        }
+    }
 }
 
 /// The system administrator corrects a person's name, notice address or notice language. Roles and
@@ -197,19 +221,14 @@ pub async fn update_details(
 ) -> Result<user::Model, AppError> {
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     uc.require(Capability::ManagePeople)?;
-    let display_name = details.display_name.trim().to_string();
-    if display_name.is_empty() {
-        return Err(AppError::invalid("display_name", Problem::Required));
-    }
-    if display_name.chars().count() > 64 {
-        return Err(AppError::invalid("display_name", Problem::TooLong));
-    }
-    let email = match details.email.trim() {
-        "" => None,
-        address if auth::plausible_email(address) => Some(address.to_string()),
-        _ => return Err(AppError::invalid("email", Problem::BadEmail)),
-    };
-    let locale = Locale::parse(&details.locale)
+    let details = details.trimmed();
+    details.check_shape()?;
+    let PersonDetails {
+        display_name,
+        email,
+        locale,
+    } = details;
+    let locale = Locale::parse(&locale)
         .ok_or(AppError::invalid("locale", Problem::OutOfRange))?
         .tag()
         .to_string();
@@ -273,4 +292,39 @@ pub async fn unlock(uc: &UseCase, person_id: i32) -> Result<user::Model, AppErro
     .await?;
     txn.commit().await?;
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(display_name: &str, email: &str) -> Result<Option<String>, AppError> {
+        let details = PersonDetails {
+            display_name: display_name.into(),
+            email: Some(email.into()),
+            locale: "en".into(),
+        }
+        .trimmed();
+        details.check_shape().map(|()| details.email)
+    }
+
+    #[test]
+    fn a_persons_details_give_the_problems_the_form_showed_before() {
+        assert_eq!(
+            shape(" 冉审核 ", " ran@shizhu.example "),
+            Ok(Some("ran@shizhu.example".into()))
+        );
+        // No address: no e-mail.
+        assert_eq!(shape("冉审核", "  "), Ok(None));
+        let invalid = |field, problem| Err(AppError::invalid(field, problem));
+        assert_eq!(shape("  ", ""), invalid("display_name", Problem::Required));
+        assert_eq!(
+            shape(&"冉".repeat(65), ""),
+            invalid("display_name", Problem::TooLong)
+        );
+        assert_eq!(
+            shape("冉审核", "not an address"),
+            invalid("email", Problem::BadEmail)
+        );
+    }
 }

@@ -3,7 +3,8 @@ use super::requests::{RequestKind, request};
 use super::roles::Outcome;
 use super::{active_person, notify, person, policy_of, privileged};
 use crate::domain::Capability;
-use crate::error::{AppError, Problem};
+use crate::domain::password::{LOWEST_MIN_LENGTH, MAX_LENGTH};
+use crate::error::{AppError, Problem, Shaped};
 use crate::model::PolicyView;
 use crate::server::audit::{self, Actor, Event};
 use crate::server::credentials;
@@ -15,6 +16,7 @@ use crate::server::settings::PasswordPolicy;
 use crate::server::use_case::UseCase;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
+use validator::Validate;
 
 /// What a password reset did: a submitter's temporary password, to show the security
 /// administrator this once; or a privileged account's request for a second person.
@@ -78,16 +80,37 @@ pub async fn reset_password(
     })
 }
 
+/// A policy's minimum length lies between the lowest the domain allows and the longest password.
+const MIN_LENGTH: (u32, u32) = (LOWEST_MIN_LENGTH as u32, MAX_LENGTH as u32);
+const MAX_HISTORY: u32 = passwords::MAX_HISTORY as u32;
+
 /// The security administrator's password policy form: every figure, within the bounds the
 /// database also holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Validate)]
 pub struct PolicyFigures {
+    #[validate(range(min = MIN_LENGTH.0, max = MIN_LENGTH.1))]
     pub min_length: u32,
+    #[validate(range(min = 1, max = 4))]
     pub min_classes: u32,
+    #[validate(range(max = 3650))]
     pub max_age_days: u32,
+    #[validate(range(max = MAX_HISTORY))]
     pub history: u32,
+    #[validate(range(min = 1, max = 100))]
     pub lockout_threshold: u32,
+    #[validate(range(min = 1, max = 1440))]
     pub lockout_minutes: u32,
+}
+
+impl Shaped for PolicyFigures {
+    const FIELDS: &'static [&'static str] = &[
+        "min_length",
+        "min_classes",
+        "max_age_days",
+        "history",
+        "lockout_threshold",
+        "lockout_minutes",
+    ];
 }
 
 impl PolicyFigures {
@@ -118,30 +141,6 @@ impl PolicyFigures {
             lockout_minutes: figure("lockout_minutes", lockout_minutes)?,
         })
     }
-
-    /// The first figure out of range, by its form field.
-    fn check(&self) -> Result<(), AppError> {
-        use crate::domain::password::{LOWEST_MIN_LENGTH, MAX_LENGTH};
-        let bounds = [
-            (
-                "min_length",
-                self.min_length,
-                LOWEST_MIN_LENGTH as u32,
-                MAX_LENGTH as u32,
-            ),
-            ("min_classes", self.min_classes, 1, 4),
-            ("max_age_days", self.max_age_days, 0, 3650),
-            ("history", self.history, 0, passwords::MAX_HISTORY as u32),
-            ("lockout_threshold", self.lockout_threshold, 1, 100),
-            ("lockout_minutes", self.lockout_minutes, 1, 1440),
-        ];
-        for (field, value, low, high) in bounds {
-            if !(low..=high).contains(&value) {
-                return Err(AppError::invalid(field, Problem::OutOfRange));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The security administrator sets the password policy, or (`None`) goes back to the deployment's
@@ -156,7 +155,7 @@ pub async fn save_policy(
     let (db, user, meta, now) = (uc.db(), uc.user(), uc.meta(), uc.now);
     uc.require(Capability::ManageSecurity)?;
     if let Some(figures) = &figures {
-        figures.check()?;
+        figures.check_shape()?;
     }
     let txn = begin_write(db).await?;
     let row = setting::Entity::find_by_id(1)

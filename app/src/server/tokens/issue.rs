@@ -1,9 +1,6 @@
 //! Issuing API tokens: by an operator or administrator, or a person's own after re-authenticating.
-use super::{
-    IssuedToken, MAX_EXPIRES_DAYS, MAX_NAME_CHARS, Reauthentication, TOKEN_PREFIX, TokenRequest,
-    new_secret, view,
-};
-use crate::error::{AppError, Problem};
+use super::{IssuedToken, Reauthentication, TOKEN_PREFIX, TokenRequest, new_secret, view};
+use crate::error::{AppError, Shaped};
 use crate::server::audit::{self, Actor, Event};
 use crate::server::credentials::token_hash;
 use crate::server::db::begin_write;
@@ -110,31 +107,19 @@ pub(super) async fn notify_owner(
     Ok(())
 }
 
-/// The token's end, when the request is acceptable: a name of at most 100 characters and a
-/// validity of 1 to [`MAX_EXPIRES_DAYS`] days (none given is refused, not taken as "for ever").
+/// The token's end, when the request's shape is right ([`TokenRequest`]'s name and validity).
 pub(super) fn checked_request(
     request: &TokenRequest,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, AppError> {
-    let name = request.name.trim();
-    if name.is_empty() {
-        return Err(AppError::invalid("name", Problem::Required));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::invalid("name", Problem::TooLong));
-    }
-    match request.expires_days {
-        Some(days) if (1..=MAX_EXPIRES_DAYS).contains(&days) => {
-            Ok(now + Duration::days(i64::from(days)))
-        }
-        // None: a token for ever is no longer made.
-        _ => Err(AppError::invalid(
-            "expires_days",
-            Problem::TokenExpiryRange {
-                max: MAX_EXPIRES_DAYS as u16,
-            },
-        )),
-    }
+    let trimmed = TokenRequest {
+        name: request.name.trim().to_string(),
+        ..request.clone()
+    };
+    trimmed.check_shape()?;
+    // Given, and 1 to MAX_EXPIRES_DAYS: the shape requires it.
+    let days = trimmed.expires_days.unwrap_or_default();
+    Ok(now + Duration::days(i64::from(days)))
 }
 
 /// A signed-in person creates a token for themselves. A token cannot mint further tokens: the

@@ -11,7 +11,7 @@
 //! told by e-mail (V6.3.7).
 mod issue;
 mod revoke;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, Problem, Shaped};
 use crate::model::SessionUser;
 pub use crate::server::credentials::revoke_all_in;
 use crate::server::credentials::{session_user_for, token_hash};
@@ -26,6 +26,7 @@ use sea_orm::{
     Set,
 };
 use serde::{Deserialize, Serialize};
+use validator::{Validate, ValidationError};
 
 /// Every token starts with this, so a leaked one is recognisable (secret scanners, logs).
 pub const TOKEN_PREFIX: &str = "rgt_";
@@ -41,13 +42,29 @@ pub const DEFAULT_EXPIRES_DAYS: u32 = 90;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenScope(pub Scope);
 
-/// What a new token is to be: its name, scope and validity in days (required; 1 to
-/// [`MAX_EXPIRES_DAYS`]).
-#[derive(Debug, Clone)]
+/// What a new token is to be: its name (at most [`MAX_NAME_CHARS`] characters), scope and validity
+/// in days (required: none is refused, not taken as "for ever"; 1 to [`MAX_EXPIRES_DAYS`]).
+#[derive(Debug, Clone, Validate)]
 pub struct TokenRequest {
+    #[validate(length(min = 1, max = MAX_NAME_CHARS))]
     pub name: String,
     pub scope: Scope,
+    #[validate(required, range(min = 1, max = MAX_EXPIRES_DAYS))]
     pub expires_days: Option<u32>,
+}
+
+impl Shaped for TokenRequest {
+    const FIELDS: &'static [&'static str] = &["name", "expires_days"];
+
+    /// A validity missing or out of range names the range.
+    fn problem(field: &str, error: &ValidationError) -> Problem {
+        match field {
+            "expires_days" => Problem::TokenExpiryRange {
+                max: MAX_EXPIRES_DAYS as u16,
+            },
+            _ => crate::error::shape_problem(error),
+        }
+    }
 }
 
 impl TokenRequest {
@@ -83,7 +100,7 @@ pub struct Reauthentication {
     pub code: String,
 }
 
-pub(super) const MAX_NAME_CHARS: usize = 100;
+pub(super) const MAX_NAME_CHARS: u64 = 100;
 
 /// A token as its owner and the administrators see it (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

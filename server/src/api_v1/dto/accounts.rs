@@ -1,10 +1,13 @@
 //! The registry's accounts as the API gives them (a page of summaries, one account in full with
 //! its custodian as far as the caller may see them), and the filters of the list and the export.
 use super::{HistoryEvent, Platform};
+use app::domain::registry::{MAX_PAGE, MAX_PER_PAGE};
 use app::domain::{AccountStatus, UnitKind};
+use app::error::Shaped;
 use app::model::{AccountDetail, AccountRow, CustodianView, RegistryView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 /// An account in a list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,8 +39,8 @@ impl From<AccountRow> for AccountSummary {
     }
 }
 
-/// The filters of `GET /api/v1/accounts`.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+/// The filters of `GET /api/v1/accounts`. A page out of range is `Invalid(OutOfRange)` (422).
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AccountFilter {
     /// A unit's code.
@@ -50,10 +53,16 @@ pub struct AccountFilter {
     pub q: Option<String>,
     /// From 1 (to 1,000,000).
     #[param(minimum = 1, maximum = 1000000)]
+    #[validate(range(min = 1, max = MAX_PAGE))]
     pub page: Option<u64>,
     /// 1 to 100; 50 by default.
     #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = MAX_PER_PAGE))]
     pub per_page: Option<u64>,
+}
+
+impl Shaped for AccountFilter {
+    const FIELDS: &'static [&'static str] = &["page", "per_page"];
 }
 
 /// One page of accounts.
