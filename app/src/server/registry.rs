@@ -9,7 +9,7 @@ use crate::domain::{AccountStatus, Capability, CustodianAccess, Mobile, Registry
 use crate::error::AppError;
 use crate::model::SessionUser;
 use crate::model::{
-    AccountRow, CustodianView, PlatformCount, PlatformName, RegistryView, StatusCount, UnitOption,
+    AccountRow, CustodianView, PlatformCount, PlatformName, RegistryView, StatusCount,
 };
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::{
@@ -261,14 +261,7 @@ pub async fn page(uc: &UseCase, query: &RegistryQuery) -> Result<RegistryView, A
         by_status,
         rotation_overdue: overdue,
         rotation_days,
-        units: units
-            .iter()
-            .filter(|u| u.kind.may_host_accounts())
-            .map(|u| UnitOption {
-                code: u.code.clone(),
-                name: u.name.clone(),
-            })
-            .collect(),
+        units: super::units::host_options(&units),
         platforms: platforms.iter().map(PlatformName::from).collect(),
     })
 }

@@ -121,3 +121,15 @@ pub async fn create(
     txn.commit().await?;
     Ok(created)
 }
+
+/// The units that may host accounts (Art. 9: internal divisions host none), as a form's choices.
+pub fn host_options(units: &[unit::Model]) -> Vec<crate::model::UnitOption> {
+    units
+        .iter()
+        .filter(|u| u.kind.may_host_accounts())
+        .map(|u| crate::model::UnitOption {
+            code: u.code.clone(),
+            name: u.name.clone(),
+        })
+        .collect()
+}

@@ -36,7 +36,7 @@ pub use security::{
 
 use crate::domain::{Capability, Role};
 use crate::error::AppError;
-use crate::model::{AccountRequestRow, PeopleView, PersonRow, PolicyView, UnitOption};
+use crate::model::{AccountRequestRow, PeopleView, PersonRow, PolicyView};
 use crate::server::entities::{account_request, setting, unit, user};
 use crate::server::outbox::{self, Notice, NoticeKind};
 use crate::server::settings::PasswordPolicy;
@@ -124,14 +124,7 @@ pub async fn view(
     let policy = policy_view(db, configured).await?;
     Ok(PeopleView {
         rows,
-        units: units
-            .iter()
-            .filter(|u| u.kind.may_host_accounts())
-            .map(|u| UnitOption {
-                code: u.code.clone(),
-                name: u.name.clone(),
-            })
-            .collect(),
+        units: super::units::host_options(&units),
         policy,
         viewer_id: user.id,
         requests,

@@ -79,19 +79,7 @@ pub(super) fn new_secret() -> Result<String, AppError> {
     Ok(totp_rs::Secret::from(bytes.to_vec()).to_base32())
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(super) fn uri_component(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
+use crate::domain::registry::encode as uri_component;
 
 /// The `otpauth://totp/` URI authenticator apps read from the QR code: the label is
 /// `issuer:username`, and the issuer is repeated as a parameter, as the apps expect.
