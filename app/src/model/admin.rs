@@ -260,10 +260,20 @@ pub struct AccountRequestRow {
 }
 
 /// A secret made for a person and shown once to the security administrator who asked for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FreshSecret {
     pub username: String,
     pub value: String,
+}
+
+/// Never the value (ASVS 5.0 16.2.5: no credentials in logs).
+impl std::fmt::Debug for FreshSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FreshSecret")
+            .field("username", &self.username)
+            .field("value", &"…")
+            .finish()
+    }
 }
 
 /// What the password page shows: why a change is required (if it is), the rules, and when the

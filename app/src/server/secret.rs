@@ -38,4 +38,26 @@ mod tests {
         assert!(!format!("{secret:?}").contains("hunter2"));
         assert_eq!(secret.expose(), "smtp://user:hunter2@mail.example");
     }
+
+    #[test]
+    fn session_tokens_and_shown_passwords_never_reach_debug() {
+        use crate::server::credentials::SessionToken;
+        use crate::server::people::PasswordOutcome;
+        let token = SessionToken("s3cr3t-session-value".into());
+        assert!(!format!("{token:?}").contains("s3cr3t"));
+        let shown = PasswordOutcome::Shown {
+            username: "submitter".into(),
+            password: "Temp-hunter2-pass".into(),
+        };
+        let printed = format!("{shown:?}");
+        assert!(
+            printed.contains("submitter") && !printed.contains("hunter2"),
+            "{printed}"
+        );
+        let fresh = crate::model::FreshSecret {
+            username: "submitter".into(),
+            value: "Temp-hunter2-pass".into(),
+        };
+        assert!(!format!("{fresh:?}").contains("hunter2"));
+    }
 }

@@ -10,9 +10,16 @@ use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
-/// A session's cookie value. Only its hash is stored.
-#[derive(Debug, Clone)]
+/// A session's cookie value. Only its hash is stored, and `Debug` never shows it (ASVS 5.0
+/// 16.2.5), like [`crate::server::secret::Secret`].
+#[derive(Clone)]
 pub struct SessionToken(pub String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(…)")
+    }
+}
 
 /// A successful sign-in: the new session's token, its person and, if so, why they must change their
 /// password before anything else.

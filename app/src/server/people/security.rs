@@ -20,10 +20,24 @@ use validator::Validate;
 
 /// What a password reset did: a submitter's temporary password, to show the security
 /// administrator this once; or a privileged account's request for a second person.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum PasswordOutcome {
     Shown { username: String, password: String },
     Requested(i32),
+}
+
+/// Never the temporary password (ASVS 5.0 16.2.5).
+impl std::fmt::Debug for PasswordOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PasswordOutcome::Shown { username, .. } => f
+                .debug_struct("Shown")
+                .field("username", username)
+                .field("password", &"…")
+                .finish(),
+            PasswordOutcome::Requested(id) => f.debug_tuple("Requested").field(id).finish(),
+        }
+    }
 }
 
 /// The security administrator has a temporary password made for someone who lost theirs (issue 15

@@ -124,12 +124,22 @@ pub struct TokenView {
 }
 
 /// A new token: the secret, shown this once, and its record.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IssuedToken {
     /// The bearer token. It cannot be shown again.
     pub token: String,
     #[serde(flatten)]
     pub view: TokenView,
+}
+
+/// The record, never the secret (ASVS 5.0 16.2.5).
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &"…")
+            .field("view", &self.view)
+            .finish()
+    }
 }
 
 pub(super) fn view(t: &api_token::Model, username: &str, now: DateTime<Utc>) -> TokenView {
