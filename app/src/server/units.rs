@@ -122,14 +122,59 @@ pub async fn create(
     Ok(created)
 }
 
-/// The units that may host accounts (Art. 9: internal divisions host none), as a form's choices.
+/// The units that may host accounts (Art. 9: internal divisions host none), as a form's choices,
+/// in the order of their names' pinyin, as a Chinese reader looks for them (issue 17, item 10).
 pub fn host_options(units: &[unit::Model]) -> Vec<crate::model::UnitOption> {
-    units
+    let mut options: Vec<_> = units
         .iter()
         .filter(|u| u.kind.may_host_accounts())
         .map(|u| crate::model::UnitOption {
             code: u.code.clone(),
             name: u.name.clone(),
         })
-        .collect()
+        .collect();
+    options.sort_by_cached_key(|o| (pinyin_key(&o.name), o.name.clone()));
+    options
+}
+
+/// A name spelled out in pinyin without tones, a syllable per character (other characters as
+/// they are), for sorting: 公安局 `gong an ju` before 教育委员会 `jiao yu wei yuan hui`.
+pub fn pinyin_key(name: &str) -> String {
+    use pinyin::ToPinyin;
+    name.chars()
+        .map(|c| match c.to_pinyin() {
+            Some(p) => p.plain().to_string(),
+            None => c.to_lowercase().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pinyin_key;
+
+    #[test]
+    fn names_sort_by_their_pinyin_not_their_codes_or_code_points() {
+        let mut names = vec![
+            "石柱土家族自治县教育委员会",
+            "石柱土家族自治县公安局",
+            "石柱土家族自治县人民政府办公室",
+            "石柱土家族自治县发展和改革委员会",
+            "石柱土家族自治县黄水镇人民政府",
+        ];
+        names.sort_by_cached_key(|n| pinyin_key(n));
+        assert_eq!(
+            names,
+            [
+                "石柱土家族自治县发展和改革委员会",
+                "石柱土家族自治县公安局",
+                "石柱土家族自治县黄水镇人民政府",
+                "石柱土家族自治县教育委员会",
+                "石柱土家族自治县人民政府办公室",
+            ]
+        );
+        assert_eq!(pinyin_key("公安局"), "gong an ju");
+        assert_eq!(pinyin_key("B站"), "b zhan");
+    }
 }

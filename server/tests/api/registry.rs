@@ -269,3 +269,32 @@ async fn percent_and_underscore_in_a_search_match_themselves() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_unit_filter_lists_units_in_pinyin_order() {
+    // Issue 17, item 10: a clerk looks for 公安局 under G, not by its code.
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("reviewer").await;
+    let html = app.html(&client, "/").await;
+    let select = &html[html.find("id=\"filter-unit\"").unwrap()..];
+    let select = &select[..select.find("</select>").unwrap()];
+    let names: Vec<&str> = select
+        .split("<option")
+        .skip(2) // the select's own text, then "any"
+        .map(|o| {
+            let text = &o[o.find('>').unwrap() + 1..];
+            &text[..text.find('<').unwrap()]
+        })
+        .collect();
+    let position = |name: &str| names.iter().position(|n| *n == name).unwrap();
+    assert!(names.len() > 5, "{names:?}");
+    assert!(
+        position("石柱土家族自治县发展和改革委员会") < position("石柱土家族自治县公安局")
+            && position("石柱土家族自治县公安局") < position("石柱土家族自治县教育委员会")
+            && position("石柱土家族自治县教育委员会") < position("石柱土家族自治县人民政府办公室"),
+        "{names:?}"
+    );
+    let mut sorted = names.clone();
+    sorted.sort_by_cached_key(|n| app::server::units::pinyin_key(n));
+    assert_eq!(names, sorted);
+}
