@@ -17,14 +17,22 @@ pub fn PostButton(
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let locale = use_locale();
+    let text = view! {
+        {locale.t(label)}
+        {which.map(|which| view! { <span class="visually-hidden">" "{which}</span> })}
+    };
+    // Two buttons, not `class=Option`: a class that is not there would still be written `class=""`.
+    let button = if secondary {
+        view! { <button type="submit" class="secondary" data-testid=testid>{text}</button> }
+            .into_any()
+    } else {
+        view! { <button type="submit" data-testid=testid>{text}</button> }.into_any()
+    };
     view! {
         <form method="post" action=action class="inline" data-testid=form_testid>
             {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
             {children.map(|children| children())}
-            <button type="submit" class=secondary.then_some("secondary") data-testid=testid>
-                {locale.t(label)}
-                {which.map(|which| view! { <span class="visually-hidden">" "{which}</span> })}
-            </button>
+            {button}
         </form>
     }
 }
