@@ -2,6 +2,23 @@
 use crate::error::AppError;
 use crate::i18n::{Msg, use_locale};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+/// The error a form post's redirect left in the URL (`?error=`, the error as JSON).
+pub fn error_in(query: &ParamsMap) -> Option<AppError> {
+    query
+        .get("error")
+        .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
+}
+
+/// The error in the URL, if any, above the page.
+#[component]
+pub fn UrlError() -> impl IntoView {
+    let query = use_query_map();
+    let error = Memo::new(move |_| error_in(&query.read()));
+    move || error.get().map(|error| view! { <ErrorNotice error /> })
+}
 
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {

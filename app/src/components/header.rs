@@ -1,6 +1,7 @@
 //! The page header: the product name, navigation, the signed-in person with sign-out, and the
 //! language switch.
 use crate::components::lang_switch::{LangSwitch, current_path};
+use crate::components::post_button::PostButton;
 use crate::domain::{Capability, Role};
 use crate::i18n::{Msg, use_locale};
 use crate::labels;
@@ -215,9 +216,7 @@ fn Session(
                 " · "
                 <A href="/account/second-factor" attr:data-testid="nav-second-factor">{locale.t(Msg::NavSecondFactor)}</A>
             </p>
-            <form method="post" action="/logout" class="inline">
-                <button type="submit" data-testid="sign-out">{locale.t(Msg::UserSignOut)}</button>
-            </form>
+            <PostButton action="/logout" label=Msg::UserSignOut testid="sign-out" />
         }
         .into_any(),
         (None, Some(pending)) => view! {
@@ -225,9 +224,7 @@ fn Session(
                 <span class="visually-hidden">{locale.t(Msg::UserSignedInAs)}" "</span>
                 <span class="username">{pending.username.clone()}</span>
             </p>
-            <form method="post" action="/logout" class="inline">
-                <button type="submit" data-testid="sign-out">{locale.t(Msg::UserSignOut)}</button>
-            </form>
+            <PostButton action="/logout" label=Msg::UserSignOut testid="sign-out" />
         }
         .into_any(),
         (None, None) => view! { <p data-testid="current-user"></p> }.into_any(),

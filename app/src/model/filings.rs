@@ -139,6 +139,16 @@ pub struct FilingDetail {
     pub periods: Vec<PeriodView>,
 }
 
+impl FilingDetail {
+    /// The platform's name in the page's language; empty where the filing names none yet.
+    pub fn platform_name(&self, locale: crate::i18n::Locale) -> String {
+        self.platform
+            .as_ref()
+            .map(|p| p.in_locale(locale).to_string())
+            .unwrap_or_default()
+    }
+}
+
 /// One review period of a filing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodView {

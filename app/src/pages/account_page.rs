@@ -1,52 +1,22 @@
 //! One account's registry entry, with its custodian as far as the viewer may see it.
 use crate::api::fetch_account;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::error_notice::UrlError;
 use crate::components::history_table::HistoryTable;
-use crate::error::AppError;
+use crate::components::loaded::ById;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
 use crate::model::{AccountDetail, CustodianView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let locale = use_locale();
-    let params = use_params_map();
-    let query = use_query_map();
-    let error = Memo::new(move |_| {
-        query
-            .read()
-            .get("error")
-            .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
-    });
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    });
-
     view! {
         <p class="back"><A href="/">{locale.t(Msg::AccountBack)}</A></p>
-        {move || error.get().map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || {
-                let id = id.get();
-                Suspend::new(async move {
-                    let data = match id {
-                        Some(id) => fetch_account(id).await,
-                        None => Err(AppError::NotFound),
-                    };
-                    match data {
-                        Ok(account) => view! { <Account account locale /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        <UrlError />
+        <ById fetch=fetch_account show=move |account| view! { <Account account locale /> } />
     }
 }
 

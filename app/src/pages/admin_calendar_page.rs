@@ -2,14 +2,16 @@
 //! administrators add or correct a year (pasted dates or an uploaded CSV/JSON file) and change the
 //! figures. Saving a year recomputes every open deadline; both are audited.
 use crate::api::current_user;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::done_notice::DoneNotice;
+use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::loaded::Loaded;
 use crate::deadline_api::fetch_calendar_admin;
 use crate::domain::Role;
 use crate::domain::deadline::{PASSWORD_ROTATION_DAYS, REMINDER_HOUR, REVIEW_WORKING_DAYS};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
-use crate::model::CalendarAdmin;
+use crate::model::{CalendarAdmin, SessionUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -33,9 +35,7 @@ pub fn AdminCalendarPage() -> impl IntoView {
         let q = query.read();
         Outcome {
             saved: q.get("saved").zip(q.get("moved")),
-            error: q
-                .get("error")
-                .and_then(|e| serde_json::from_str::<AppError>(&e).ok()),
+            error: error_in(&q),
             year: q.get("year").unwrap_or_default(),
             source: q.get("source").unwrap_or_default(),
             text: q.get("text").unwrap_or_default(),
@@ -45,26 +45,16 @@ pub fn AdminCalendarPage() -> impl IntoView {
         <Title text=format!("{} · {}", locale.t(Msg::CalendarTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::CalendarTitle)}</h1>
         {move || outcome.get().saved.map(|(year, moved)| view! {
-            <div class="notice success" role="status" data-testid="calendar-saved">
-                <p>{locale.tf(Msg::CalendarSaved, &[("year", &year), ("moved", &moved)])}</p>
-            </div>
+            <DoneNotice text=locale.tf(Msg::CalendarSaved, &[("year", &year), ("moved", &moved)]) testid="calendar-saved" />
         })}
         {move || outcome.get().error.map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                let data = async {
-                    Ok::<_, AppError>((current_user().await?, fetch_calendar_admin().await?))
-                };
-                match data.await {
-                    Ok((user, admin)) => {
-                        let editable = user.is_some_and(|u| u.role == Role::Admin);
-                        let outcome = outcome.get_untracked();
-                        view! { <Calendar admin editable outcome locale /> }.into_any()
-                    }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded load=|| async {
+            Ok::<_, AppError>((current_user().await?, fetch_calendar_admin().await?))
+        } show=move |(user, admin): (Option<SessionUser>, CalendarAdmin)| {
+            let editable = user.is_some_and(|u| u.role == Role::Admin);
+            let outcome = outcome.get_untracked();
+            view! { <Calendar admin editable outcome locale /> }
+        } />
     }
 }
 

@@ -2,8 +2,11 @@
 //! caused it, its delivery status and attempts, and a way to send a failed one again. The filter
 //! and the page live in the URL; the retry is a plain form post, so all of it works without
 //! JavaScript.
-use crate::components::error_notice::ErrorNotice;
-use crate::error::AppError;
+use crate::components::done_notice::DoneNotice;
+use crate::components::error_notice::UrlError;
+use crate::components::loaded::Loaded;
+use crate::components::pager::Pager;
+use crate::components::post_button::PostButton;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
 use crate::model::{OutboxRow, OutboxView};
@@ -58,33 +61,18 @@ pub fn AdminOutboxPage() -> impl IntoView {
             .get("retried")
             .and_then(|id| id.parse::<i64>().ok())
     });
-    let error = Memo::new(move |_| {
-        params
-            .read()
-            .get("error")
-            .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
-    });
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::OutboxTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::OutboxTitle)}</h1>
         <p class="hint">{locale.t(Msg::OutboxHint)}</p>
         {move || retried.get().map(|id| view! {
-            <div class="notice success" role="status" data-testid="outbox-retried">
-                <p>{locale.tf(Msg::OutboxRetried, &[("id", &id.to_string())])}</p>
-            </div>
+            <DoneNotice text=locale.tf(Msg::OutboxRetried, &[("id", &id.to_string())]) testid="outbox-retried" />
         })}
-        {move || error.get().map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || {
-                let q = query.get();
-                Suspend::new(async move {
-                    match fetch_outbox(q.status, q.page).await {
-                        Ok(outbox) => view! { <Outbox outbox locale /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        <UrlError />
+        <Loaded load=move || {
+            let q = query.get();
+            fetch_outbox(q.status, q.page)
+        } show=move |outbox| view! { <Outbox outbox locale /> } />
     }
 }
 
@@ -106,7 +94,9 @@ fn Outbox(outbox: OutboxView, locale: Locale) -> impl IntoView {
     view! {
         <StatusFilter counts status=status.clone() locale />
         {table}
-        {(pages > 1).then(|| view! { <Pagination status page pages locale /> })}
+        {(pages > 1).then(|| view! {
+            <Pager page pages href=move |page| href(status.as_deref(), page) label=Msg::OutboxPagination />
+        })}
     }
 }
 
@@ -191,15 +181,12 @@ fn OutboxTable(rows: Vec<OutboxRow>, status: Option<String>, locale: Locale) -> 
                     };
                     let retry = (r.status == "failed").then(|| {
                         let which = locale.tf(Msg::OutboxRetryWhich, &[("id", &r.id.to_string())]);
+                        let status = status.clone();
                         view! {
-                            <form method="post" action="/api/outbox_retry" class="inline">
-                                <input type="hidden" name="id" value=r.id.to_string() />
-                                {status.clone().map(|s| view! { <input type="hidden" name="status" value=s /> })}
-                                <button type="submit" class="secondary" data-testid="outbox-retry">
-                                    {locale.t(Msg::OutboxRetry)}
-                                    <span class="visually-hidden">" "{which}</span>
-                                </button>
-                            </form>
+                            <PostButton action="/api/outbox_retry" id=r.id.to_string() label=Msg::OutboxRetry
+                                which secondary=true testid="outbox-retry">
+                                {status.map(|s| view! { <input type="hidden" name="status" value=s /> })}
+                            </PostButton>
                         }
                     });
                     view! {
@@ -219,29 +206,6 @@ fn OutboxTable(rows: Vec<OutboxRow>, status: Option<String>, locale: Locale) -> 
                 }).collect_view()}
             </tbody>
         </table>
-    }
-}
-
-#[component]
-fn Pagination(status: Option<String>, page: u64, pages: u64, locale: Locale) -> impl IntoView {
-    let prev = (page > 1).then(|| {
-        let href = href(status.as_deref(), page - 1);
-        view! { <A href=href attr:rel="prev" attr:data-testid="page-prev">{locale.t(Msg::RegistryPrev)}</A> }
-    });
-    let next = (page < pages).then(|| {
-        let href = href(status.as_deref(), page + 1);
-        view! { <A href=href attr:rel="next" attr:data-testid="page-next">{locale.t(Msg::RegistryNext)}</A> }
-    });
-    let label = locale.tf(
-        Msg::RegistryPage,
-        &[("page", &page.to_string()), ("pages", &pages.to_string())],
-    );
-    view! {
-        <nav class="pagination" aria-label=locale.t(Msg::OutboxPagination)>
-            {prev}
-            <span aria-current="page">{label}</span>
-            {next}
-        </nav>
     }
 }
 

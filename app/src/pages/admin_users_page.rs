@@ -3,7 +3,11 @@
 //! first password at the first sign-in) and switching accounts off and on. Roles, locks and the
 //! password policy are the security administrator's (`/security`). Plain form posts, so all of it
 //! works without JavaScript.
-use crate::components::error_notice::ErrorNotice;
+use crate::components::done_notice::DoneNotice;
+use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::field::Field;
+use crate::components::loaded::Loaded;
+use crate::components::post_button::PostButton;
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
@@ -19,9 +23,7 @@ fn outcome(key: &'static str) -> (Option<i32>, Option<AppError>) {
     let params = params.read_untracked();
     (
         params.get(key).and_then(|id| id.trim().parse::<i32>().ok()),
-        params
-            .get("error")
-            .and_then(|e| serde_json::from_str::<AppError>(&e).ok()),
+        error_in(&params),
     )
 }
 
@@ -34,19 +36,10 @@ pub fn AdminUsersPage() -> impl IntoView {
         <h1>{locale.t(Msg::PeopleTitle)}</h1>
         <p class="hint">{locale.t(Msg::PeopleHint)}</p>
         {created.map(|id| view! {
-            <div class="notice success" role="status" data-testid="person-created">
-                <p>{locale.tf(Msg::PeopleCreated, &[("id", &id.to_string())])}</p>
-            </div>
+            <DoneNotice text=locale.tf(Msg::PeopleCreated, &[("id", &id.to_string())]) testid="person-created" />
         })}
         <PersonOutcome locale />
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match fetch_people().await {
-                    Ok(people) => view! { <People people locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded load=fetch_people show=move |people| view! { <People people locale /> } />
     }
 }
 
@@ -68,83 +61,58 @@ pub(crate) fn PersonOutcome(locale: Locale) -> impl IntoView {
         });
     view! {
         {updated.map(|id| view! {
-            <div class="notice success" role="status" data-testid="person-updated">
-                <p>{locale.tf(Msg::PeopleUpdated, &[("id", &id.to_string())])}</p>
-            </div>
+            <DoneNotice text=locale.tf(Msg::PeopleUpdated, &[("id", &id.to_string())]) testid="person-updated" />
         })}
-        {requested.map(|_| view! {
-            <div class="notice success" role="status" data-testid="request-made">
-                <p>{locale.t(Msg::SecurityRequested)}</p>
-            </div>
-        })}
-        {decided.map(|msg| view! {
-            <div class="notice success" role="status" data-testid="request-decided">
-                <p>{locale.t(msg)}</p>
-            </div>
-        })}
+        {requested.map(|_| view! { <DoneNotice text=locale.t(Msg::SecurityRequested) testid="request-made" /> })}
+        {decided.map(|msg| view! { <DoneNotice text=locale.t(msg) testid="request-decided" /> })}
         {error.map(|error| view! { <ErrorNotice error /> })}
     }
 }
 
 #[component]
 fn People(people: PeopleView, locale: Locale) -> impl IntoView {
-    let PeopleView {
-        rows,
-        units,
-        policy,
-        viewer_id,
-        requests,
-        ..
-    } = people;
     let rules = locale.tf(
         Msg::PeoplePasswordRules,
         &[
-            ("min", &policy.min_length.to_string()),
-            ("classes", &policy.min_classes.to_string()),
+            ("min", &people.policy.min_length.to_string()),
+            ("classes", &people.policy.min_classes.to_string()),
         ],
     );
     view! {
-        <crate::pages::security_page::AccountRequests requests locale />
+        <crate::pages::security_page::AccountRequests requests=people.requests locale />
         <section aria-labelledby="person-new-title" class="card">
             <h2 id="person-new-title">{locale.t(Msg::PeopleCreateTitle)}</h2>
             <form method="post" action="/api/person_create" class="filters" data-testid="person-form">
-                <div class="field">
-                    <label for="person-username">{locale.t(Msg::PeopleUsername)}</label>
-                    <input id="person-username" name="username" type="text" required maxlength="64"
-                        autocomplete="off" />
-                </div>
-                <div class="field">
-                    <label for="person-name">{locale.t(Msg::PeopleDisplayName)}</label>
+                <Field id="person-username" label=Msg::PeopleUsername>
+                    <input id="person-username" name="username" type="text" required maxlength="64" autocomplete="off" />
+                </Field>
+                <Field id="person-name" label=Msg::PeopleDisplayName>
                     <input id="person-name" name="display_name" type="text" maxlength="64" autocomplete="off" />
-                </div>
-                <div class="field">
-                    <label for="person-unit">{locale.t(Msg::PeopleUnit)}</label>
-                    <UnitSelect id="person-unit".to_string() units=units.clone() selected=None required=true locale />
-                </div>
-                <div class="field">
-                    <label for="person-email">{locale.t(Msg::PeopleEmail)}</label>
+                </Field>
+                <Field id="person-unit" label=Msg::PeopleUnit>
+                    <UnitSelect id="person-unit".to_string() units=people.units selected=None required=true locale />
+                </Field>
+                <Field id="person-email" label=Msg::PeopleEmail>
                     <input id="person-email" name="email" type="email" maxlength="254" autocomplete="off" />
-                </div>
-                <div class="field">
-                    <label for="person-locale">{locale.t(Msg::PeopleLocale)}</label>
+                </Field>
+                <Field id="person-locale" label=Msg::PeopleLocale>
                     <select id="person-locale" name="locale">
                         {Locale::ALL.into_iter().map(|l| view! {
                             <option value=l.tag()>{l.endonym()}</option>
                         }).collect_view()}
                     </select>
-                </div>
-                <div class="field">
-                    <label for="person-password">{locale.t(Msg::PeoplePassword)}</label>
+                </Field>
+                <Field id="person-password" label=Msg::PeoplePassword>
                     <input id="person-password" name="password" type="password" required
                         maxlength="128" autocomplete="new-password" aria-describedby="person-password-hint" />
                     <p class="hint" id="person-password-hint">{rules}</p>
-                </div>
+                </Field>
                 <div class="actions">
                     <button type="submit" data-testid="person-create">{locale.t(Msg::PeopleCreate)}</button>
                 </div>
             </form>
         </section>
-        <PeopleTable rows viewer_id locale />
+        <PeopleTable rows=people.rows viewer_id=people.viewer_id locale />
     }
 }
 
@@ -209,14 +177,10 @@ fn PeopleTable(rows: Vec<PersonRow>, viewer_id: i32, locale: Locale) -> impl Int
                             ("true", Msg::PeopleActivate)
                         };
                         view! {
-                            <form method="post" action="/api/person_active" class="inline">
-                                <input type="hidden" name="id" value=p.id.to_string() />
+                            <PostButton action="/api/person_active" id=p.id.to_string() label
+                                which=which.clone() secondary=true testid="person-toggle">
                                 <input type="hidden" name="active" value=value />
-                                <button type="submit" class="secondary" data-testid="person-toggle">
-                                    {locale.t(label)}
-                                    <span class="visually-hidden">" "{which.clone()}</span>
-                                </button>
-                            </form>
+                            </PostButton>
                         }.into_any()
                     };
                     view! {

@@ -5,6 +5,7 @@
 //! the CSV download takes the same filter. Each page read and each download is itself recorded.
 use crate::audit_api::fetch_audit_trail;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::pager::Pager;
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
@@ -89,7 +90,9 @@ fn Trail(trail: AuditTrailView, locale: Locale) -> impl IntoView {
             <a href=export_href(&filter, locale) download data-testid="audit-export-csv">{locale.t(Msg::AuditExportCsv)}</a>
         </p>
         {table}
-        {(pages > 1).then(|| view! { <Pagination filter page pages locale /> })}
+        {(pages > 1).then(|| view! {
+            <Pager page pages href=move |page| href(&filter, page) label=Msg::AuditPagination />
+        })}
     }
 }
 
@@ -247,29 +250,6 @@ fn EventRow(e: AuditEventRow, locale: Locale) -> impl IntoView {
                 </ul>
             </td>
         </tr>
-    }
-}
-
-#[component]
-fn Pagination(filter: AuditFilter, page: u64, pages: u64, locale: Locale) -> impl IntoView {
-    let prev = (page > 1).then(|| {
-        let href = href(&filter, page - 1);
-        view! { <A href=href attr:rel="prev" attr:data-testid="page-prev">{locale.t(Msg::RegistryPrev)}</A> }
-    });
-    let next = (page < pages).then(|| {
-        let href = href(&filter, page + 1);
-        view! { <A href=href attr:rel="next" attr:data-testid="page-next">{locale.t(Msg::RegistryNext)}</A> }
-    });
-    let label = locale.tf(
-        Msg::RegistryPage,
-        &[("page", &page.to_string()), ("pages", &pages.to_string())],
-    );
-    view! {
-        <nav class="pagination" aria-label=locale.t(Msg::AuditPagination)>
-            {prev}
-            <span aria-current="page">{label}</span>
-            {next}
-        </nav>
     }
 }
 

@@ -1,6 +1,6 @@
 //! The deadline dashboard (Art. 11, Art. 34): open review periods by status, this month's decisions,
 //! the on-time rate per month, and the filings due today or overdue.
-use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::Loaded;
 use crate::deadline_api::fetch_dashboard;
 use crate::domain::deadline::DeadlineStatus;
 use crate::i18n::{Locale, Msg, use_locale};
@@ -16,14 +16,7 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::DashboardTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::DashboardTitle)}</h1>
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match fetch_dashboard().await {
-                    Ok(dashboard) => view! { <Dashboard dashboard locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded load=fetch_dashboard show=move |dashboard| view! { <Dashboard dashboard locale /> } />
     }
 }
 

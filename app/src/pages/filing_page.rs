@@ -1,11 +1,12 @@
 //! One filing: its 备案表, the rules' findings, its attachments and history, and a form for each step
 //! the viewer may take. Every step is a plain form post, so the page works without JavaScript.
 use crate::components::deadline_badge::DeadlineBadge;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::error_notice::UrlError;
 use crate::components::filing_fields::FilingFields;
 use crate::components::history_table::HistoryTable;
+use crate::components::loaded::ById;
 use crate::domain::filing::{FilingAction, FilingKind, Warning};
-use crate::error::{AppError, issue_msg};
+use crate::error::issue_msg;
 use crate::filing_api::get_filing;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
@@ -13,43 +14,14 @@ use crate::model::{FilingDetail, PeriodView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn FilingPage() -> impl IntoView {
     let locale = use_locale();
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    });
-    let error = Memo::new(move |_| {
-        query
-            .read()
-            .get("error")
-            .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
-    });
     view! {
         <p class="back"><A href="/filings">{locale.t(Msg::FilingsTitle)}</A></p>
-        {move || error.get().map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || {
-                let id = id.get();
-                Suspend::new(async move {
-                    let data = match id {
-                        Some(id) => get_filing(id).await,
-                        None => Err(AppError::NotFound),
-                    };
-                    match data {
-                        Ok(filing) => view! { <Filing filing locale /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        <UrlError />
+        <ById fetch=get_filing show=move |filing| view! { <Filing filing locale /> } />
     }
 }
 
@@ -92,14 +64,7 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                 .map(|(_, n)| n.clone())
                 .unwrap_or_default(),
         ),
-        (
-            Msg::FilingPlatform,
-            filing
-                .platform
-                .as_ref()
-                .map(|p| p.in_locale(locale).to_string())
-                .unwrap_or_default(),
-        ),
+        (Msg::FilingPlatform, filing.platform_name(locale)),
         (
             Msg::FilingReceivedAt,
             filing
@@ -196,15 +161,13 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                 </form>
             })}
             {can(FilingAction::RecordCompletion).then(|| view! {
-                <form method="post" action="/api/filing_completion" class="stacked" data-testid="completion-form">
-                    <h3>{locale.t(Msg::FilingCompletion)}</h3>
-                    <input type="hidden" name="id" value=id.to_string() />
+                <RecordForm action="/api/filing_completion" testid="completion-form" title=Msg::FilingCompletion id>
                     <label for="platform-done-on">{locale.t(Msg::FilingPlatformDoneOn)}</label>
                     <input id="platform-done-on" name="platform_done_on" type="date" required />
                     <label for="announcement-url">{locale.t(Msg::FilingAnnouncementUrl)}</label>
                     <input id="announcement-url" name="announcement_url" type="url" required />
                     <button type="submit" data-testid="step-record-completion">{locale.t(Msg::ActionRecordCompletion)}</button>
-                </form>
+                </RecordForm>
             })}
             {can(FilingAction::ConfirmCompletion).then(|| view! {
                 <form method="post" action=step_url>
@@ -213,9 +176,7 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                 </form>
             })}
             {can(FilingAction::RecordReport).then(|| view! {
-                <form method="post" action="/api/filing_report" class="stacked" data-testid="report-form">
-                    <h3>{locale.t(Msg::FilingReport)}</h3>
-                    <input type="hidden" name="id" value=id.to_string() />
+                <RecordForm action="/api/filing_report" testid="report-form" title=Msg::FilingReport id>
                     <label for="reported-on">{locale.t(Msg::FilingReportedOn)}</label>
                     <input id="reported-on" name="reported_on" type="date" required />
                     <label for="reported-to">{locale.t(Msg::FilingReportedTo)}</label>
@@ -223,16 +184,14 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                     <label for="report-reference">{locale.t(Msg::FilingReportReference)}</label>
                     <input id="report-reference" name="reference" type="text" required maxlength="128" />
                     <button type="submit" data-testid="step-record-report">{locale.t(Msg::ActionRecordReport)}</button>
-                </form>
+                </RecordForm>
             })}
             // Issue 15, item 12: a recorded report is corrected as such, with the reason.
             {can(FilingAction::CorrectReport).then(|| {
                 let (on, to, reference) = filing.report.clone().unwrap_or_default();
                 view! {
-                    <form method="post" action="/api/filing_report_correct" class="stacked" data-testid="report-correction-form">
-                        <h3>{locale.t(Msg::ActionCorrectReport)}</h3>
-                        <p class="hint">{locale.t(Msg::FilingReportCorrectionHint)}</p>
-                        <input type="hidden" name="id" value=id.to_string() />
+                    <RecordForm action="/api/filing_report_correct" testid="report-correction-form" title=Msg::ActionCorrectReport
+                        hint=Msg::FilingReportCorrectionHint id>
                         <label for="corrected-on">{locale.t(Msg::FilingReportedOn)}</label>
                         <input id="corrected-on" name="reported_on" type="date" required value=on />
                         <label for="corrected-to">{locale.t(Msg::FilingReportedTo)}</label>
@@ -242,7 +201,7 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                         <label for="correction-reason">{locale.t(Msg::FilingCorrectionReason)}</label>
                         <textarea id="correction-reason" name="reason" rows="2" required maxlength="2000"></textarea>
                         <button type="submit" class="secondary" data-testid="step-correct-report">{locale.t(Msg::ActionCorrectReport)}</button>
-                    </form>
+                    </RecordForm>
                 }
             })}
         </section>
@@ -259,6 +218,28 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
         })}
         <Periods periods=filing.periods.clone() locale />
         <HistoryTable entries=filing.history.clone() title=Msg::FilingHistory />
+    }
+}
+
+/// A step that records facts about the filing (its completion, its report): a heading, a hint where
+/// one is needed, the filing's id, then the fields and the button (`children`).
+#[component]
+fn RecordForm(
+    action: &'static str,
+    testid: &'static str,
+    title: Msg,
+    #[prop(optional)] hint: Option<Msg>,
+    id: i32,
+    children: Children,
+) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <form method="post" action=action class="stacked" data-testid=testid>
+            <h3>{locale.t(title)}</h3>
+            {hint.map(|hint| view! { <p class="hint">{locale.t(hint)}</p> })}
+            <input type="hidden" name="id" value=id.to_string() />
+            {children()}
+        </form>
     }
 }
 

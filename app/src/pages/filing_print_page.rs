@@ -1,42 +1,17 @@
 //! The 备案表 for A4 print, with the principal leader's signature box and the unit's seal box
 //! (Art. 9: the leader's consent; Art. 11: the form filed with the county office).
-use crate::components::error_notice::ErrorNotice;
-use crate::error::AppError;
+use crate::components::loaded::ById;
 use crate::filing_api::get_filing;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
 use crate::model::FilingDetail;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn FilingPrintPage() -> impl IntoView {
     let locale = use_locale();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    });
-    view! {
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || {
-                let id = id.get();
-                Suspend::new(async move {
-                    let data = match id {
-                        Some(id) => get_filing(id).await,
-                        None => Err(AppError::NotFound),
-                    };
-                    match data {
-                        Ok(filing) => view! { <PrintedForm filing locale /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
+    view! { <ById fetch=get_filing show=move |filing| view! { <PrintedForm filing locale /> } /> }
 }
 
 #[component]
@@ -50,14 +25,7 @@ fn PrintedForm(filing: FilingDetail, locale: Locale) -> impl IntoView {
             Msg::AccountCreditCode,
             filing.unit_credit_code.clone().unwrap_or_default(),
         ),
-        (
-            Msg::FilingPlatform,
-            filing
-                .platform
-                .as_ref()
-                .map(|p| p.in_locale(locale).to_string())
-                .unwrap_or_default(),
-        ),
+        (Msg::FilingPlatform, filing.platform_name(locale)),
         (Msg::RegistryColName, f.account_name),
         (Msg::AccountPlatformAccountId, f.platform_account_id),
         (Msg::AccountVerificationSubject, f.verification_subject),

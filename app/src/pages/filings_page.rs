@@ -3,13 +3,16 @@
 //! without JavaScript.
 use crate::api::current_user;
 use crate::components::deadline_badge::DeadlineBadge;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::loaded::Loaded;
+use crate::components::pager::Pager;
 use crate::domain::Role;
 use crate::domain::registry::Paging;
+use crate::error::AppError;
 use crate::filing_api::list_filings;
-use crate::i18n::{Locale, Msg, use_locale};
+use crate::i18n::{Msg, use_locale};
 use crate::labels;
-use crate::model::{FilingPage, FilingRow};
+use crate::model::{FilingPage, FilingRow, SessionUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -19,10 +22,7 @@ pub fn FilingsPage() -> impl IntoView {
     let locale = use_locale();
     let query = leptos_router::hooks::use_query_map();
     // A step posted for a filing that does not exist comes back here with its error.
-    let error = query
-        .read_untracked()
-        .get("error")
-        .and_then(|e| serde_json::from_str::<crate::error::AppError>(&e).ok());
+    let error = error_in(&query.read_untracked());
     let paging = Memo::new(move |_| {
         let params = query.read();
         Paging::from_params(|key| params.get(key))
@@ -31,34 +31,26 @@ pub fn FilingsPage() -> impl IntoView {
         <Title text=format!("{} · {}", locale.t(Msg::FilingsTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::FilingsTitle)}</h1>
         {error.map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || {
-                let paging = paging.get();
-                Suspend::new(async move {
-                    let data = async {
-                        let user = current_user().await?;
-                        let page = list_filings(Some(paging.page), Some(paging.per_page)).await?;
-                        Ok::<_, crate::error::AppError>((user, page))
-                    };
-                    match data.await {
-                        Ok((user, page)) => {
-                            let submitter = user.as_ref().is_some_and(|u| u.role == Role::Submitter);
-                            let total = page.total.to_string();
-                            let pager = view! { <Pager page=page.clone() locale /> };
-                            view! {
-                                {submitter.then(|| view! {
-                                    <p><A href="/filings/new?kind=open" attr:class="button" attr:data-testid="new-open-filing">{locale.t(Msg::FilingsNewOpen)}</A></p>
-                                })}
-                                <p class="total" data-testid="filings-total" role="status">{locale.tf(Msg::FilingsTotal, &[("count", &total)])}</p>
-                                <FilingTable rows=page.rows />
-                                {pager}
-                            }.into_any()
-                        }
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        <Loaded load=move || {
+            let paging = paging.get();
+            async move {
+                let user = current_user().await?;
+                let page = list_filings(Some(paging.page), Some(paging.per_page)).await?;
+                Ok::<_, AppError>((user, page))
+            }
+        } show=move |(user, page): (Option<SessionUser>, FilingPage)| {
+            let submitter = user.as_ref().is_some_and(|u| u.role == Role::Submitter);
+            let total = page.total.to_string();
+            let pager = view! { <FilingsPager page=page.clone() /> };
+            view! {
+                {submitter.then(|| view! {
+                    <p><A href="/filings/new?kind=open" attr:class="button" attr:data-testid="new-open-filing">{locale.t(Msg::FilingsNewOpen)}</A></p>
+                })}
+                <p class="total" data-testid="filings-total" role="status">{locale.tf(Msg::FilingsTotal, &[("count", &total)])}</p>
+                <FilingTable rows=page.rows />
+                {pager}
+            }
+        } />
     }
 }
 
@@ -106,32 +98,13 @@ pub fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
     .into_any()
 }
 
-/// Links to the previous and next page (plain links: they work without JavaScript).
+/// The page's place among the filings, at the page size it was asked for.
 #[component]
-fn Pager(page: FilingPage, locale: Locale) -> impl IntoView {
+fn FilingsPager(page: FilingPage) -> impl IntoView {
     let paging = Paging::new(Some(page.page), Some(page.per_page));
     let pages = paging.page_count(page.total);
-    let current = page.page.min(pages);
-    let prev = (current > 1).then(|| {
-        let href = format!("/filings{}", paging.href_for_page(current - 1));
-        view! { <A href=href attr:rel="prev" attr:data-testid="filings-page-prev">{locale.t(Msg::RegistryPrev)}</A> }
-    });
-    let next = (current < pages).then(|| {
-        let href = format!("/filings{}", paging.href_for_page(current + 1));
-        view! { <A href=href attr:rel="next" attr:data-testid="filings-page-next">{locale.t(Msg::RegistryNext)}</A> }
-    });
-    let label = locale.tf(
-        Msg::RegistryPage,
-        &[
-            ("page", &current.to_string()),
-            ("pages", &pages.to_string()),
-        ],
-    );
     view! {
-        <nav class="pagination" aria-label=locale.t(Msg::FilingsPagination) data-testid="filings-pager">
-            {prev}
-            <span aria-current="page">{label}</span>
-            {next}
-        </nav>
+        <Pager page=page.page.min(pages) pages href=move |page| format!("/filings{}", paging.href_for_page(page))
+            label=Msg::FilingsPagination testid_prefix="filings-" testid="filings-pager" />
     }
 }

@@ -1,8 +1,9 @@
 //! Starting a filing: an open request, or a change, suspension or deregistration of one of the
 //! unit's accounts (the form starts from the account's registry entry).
 use crate::api::fetch_account;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::error_notice::UrlError;
 use crate::components::filing_fields::FilingFields;
+use crate::components::loaded::Loaded;
 use crate::domain::filing::{FilingForm, FilingKind};
 use crate::error::AppError;
 use crate::filing_api::form_key;
@@ -30,45 +31,47 @@ pub fn NewFilingPage() -> impl IntoView {
             .get("account")
             .and_then(|a| a.parse::<i32>().ok())
     });
-    let error = Memo::new(move |_| {
-        query
-            .read()
-            .get("error")
-            .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
-    });
     view! {
         <Title text=move || locale.tf(Msg::FilingNewTitle, &[("kind", locale.t(labels::kind(kind.get())))]) />
         <h1>{move || locale.tf(Msg::FilingNewTitle, &[("kind", locale.t(labels::kind(kind.get())))])}</h1>
-        {move || error.get().map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || {
-                let kind = kind.get();
-                let account = account.get();
-                Suspend::new(async move {
-                    match load(kind, account).await {
-                        Ok((key, form, platforms)) => view! {
-                            <form method="post" action="/api/filing_new" class="card filing-form" data-testid="filing-form">
-                                <input type="hidden" name="kind" value=kind.as_str() />
-                                <input type="hidden" name="idempotency_key" value=key />
-                                {account.map(|a| view! { <input type="hidden" name="account_id" value=a.to_string() /> })}
-                                <FilingFields kind form issues=Vec::new() platforms selected_platform=None />
-                                <button type="submit" data-testid="create-filing">{locale.t(Msg::FilingCreate)}</button>
-                            </form>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        <UrlError />
+        <Loaded load=move || load(kind.get(), account.get()) show=move |start| view! { <NewFiling start /> } />
     }
 }
 
-/// What the form starts from: a fresh idempotency key, the form (filled from the account's registry
-/// entry for a change, suspension or deregistration) and, for an open request, the platforms.
-async fn load(
+/// What the form starts from: the kind and the account it is for, a fresh idempotency key, the
+/// form (filled from the account's registry entry for a change, suspension or deregistration) and,
+/// for an open request, the platforms.
+struct Start {
     kind: FilingKind,
     account: Option<i32>,
-) -> Result<(String, FilingForm, Vec<PlatformName>), AppError> {
+    key: String,
+    form: FilingForm,
+    platforms: Vec<PlatformName>,
+}
+
+#[component]
+fn NewFiling(start: Start) -> impl IntoView {
+    let locale = use_locale();
+    let Start {
+        kind,
+        account,
+        key,
+        form,
+        platforms,
+    } = start;
+    view! {
+        <form method="post" action="/api/filing_new" class="card filing-form" data-testid="filing-form">
+            <input type="hidden" name="kind" value=kind.as_str() />
+            <input type="hidden" name="idempotency_key" value=key />
+            {account.map(|a| view! { <input type="hidden" name="account_id" value=a.to_string() /> })}
+            <FilingFields kind form issues=Vec::new() platforms selected_platform=None />
+            <button type="submit" data-testid="create-filing">{locale.t(Msg::FilingCreate)}</button>
+        </form>
+    }
+}
+
+async fn load(kind: FilingKind, account: Option<i32>) -> Result<Start, AppError> {
     let key = form_key().await?;
     let (form, platforms) = match (kind.needs_account(), account) {
         (true, Some(id)) => {
@@ -97,7 +100,13 @@ async fn load(
         (true, None) => return Err(AppError::NotFound),
         (false, _) => (FilingForm::default(), platform_catalogue().await?),
     };
-    Ok((key, form, platforms))
+    Ok(Start {
+        kind,
+        account,
+        key,
+        form,
+        platforms,
+    })
 }
 
 /// The platforms an open request may choose from (from the registry's filter choices).

@@ -1,7 +1,11 @@
 //! Changing one's password (issue 8), and signing out everywhere. The page a person whose password
 //! expired or was set by someone else is sent to after signing in, and the only one they may use
 //! until they have chosen a new password. Plain form posts, so it works without JavaScript.
-use crate::components::error_notice::ErrorNotice;
+use crate::components::done_notice::DoneNotice;
+use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::loaded::Loaded;
+use crate::components::post_button::PostButton;
+use crate::components::revoke_tokens_offer::RevokeTokensOffer;
 use crate::domain::password::ChangeReason;
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg, use_locale};
@@ -19,10 +23,7 @@ pub fn PasswordPage() -> impl IntoView {
     let locale = use_locale();
     let params = use_query_map();
     let changed = params.read().get("changed").is_some();
-    let error = params
-        .read()
-        .get("error")
-        .and_then(|e| serde_json::from_str::<AppError>(&e).ok());
+    let error = error_in(&params.read());
     // A problem with one of the fields is shown at that field; anything else above the form.
     let (field_error, other_error) = match error {
         Some(AppError::Invalid { field, problem }) if FIELDS.contains(&field.as_str()) => {
@@ -34,23 +35,15 @@ pub fn PasswordPage() -> impl IntoView {
         <Title text=format!("{} · {}", locale.t(Msg::PasswordTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::PasswordTitle)}</h1>
         {changed.then(|| view! {
-            <div class="notice success" role="status" data-testid="password-changed">
-                <p>{locale.t(Msg::PasswordChanged)}</p>
+            <DoneNotice text=locale.t(Msg::PasswordChanged) testid="password-changed">
                 <p><a href="/">{locale.t(Msg::PasswordContinue)}</a></p>
-            </div>
+            </DoneNotice>
         })}
         {other_error.map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || {
-                let field_error = field_error.clone();
-                Suspend::new(async move {
-                    match fetch_password_view().await {
-                        Ok(view) => view! { <PasswordForms view field_error locale /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        <Loaded load=fetch_password_view show=move |view| {
+            let field_error = field_error.clone();
+            view! { <PasswordForms view field_error locale /> }
+        } />
     }
 }
 
@@ -142,18 +135,9 @@ fn PasswordForms(
         <section class="card" aria-labelledby="sessions-title">
             <h2 id="sessions-title">{locale.t(Msg::PasswordSessionsTitle)}</h2>
             <p class="hint">{locale.t(Msg::PasswordSessionsHint)}</p>
-            <form method="post" action="/api/sign_out_everywhere" class="inline">
-                <p>
-                    <label>
-                        <input type="checkbox" name="revoke_tokens" value="1" checked
-                            data-testid="sign-out-revoke-tokens" />
-                        " "{locale.t(Msg::TokensRevokeOfferOwn)}
-                    </label>
-                </p>
-                <button type="submit" class="secondary" data-testid="sign-out-everywhere">
-                    {locale.t(Msg::PasswordSignOutEverywhere)}
-                </button>
-            </form>
+            <PostButton action="/api/sign_out_everywhere" label=Msg::PasswordSignOutEverywhere testid="sign-out-everywhere" secondary=true>
+                <p><RevokeTokensOffer offer=Msg::TokensRevokeOfferOwn testid="sign-out-revoke-tokens" /></p>
+            </PostButton>
         </section>
     }
 }

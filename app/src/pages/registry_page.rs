@@ -2,7 +2,8 @@
 //! a filtered page can be bookmarked or sent; the filter form is a plain GET form (it needs no
 //! JavaScript, and leaving out the router's form handling keeps the browser bundle small).
 use crate::api::fetch_registry;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::Loaded;
+use crate::components::pager::Pager;
 use crate::domain::{AccountStatus, RegistryQuery};
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
@@ -24,17 +25,10 @@ pub fn RegistryPage() -> impl IntoView {
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::RegistryTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::RegistryTitle)}</h1>
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || {
-                let q = query.get();
-                Suspend::new(async move {
-                    match fetch_registry(q.clone()).await {
-                        Ok(view) => view! { <Registry view q locale /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        <Loaded load=move || {
+            let q = query.get();
+            async move { fetch_registry(q.clone()).await.map(|view| (view, q)) }
+        } show=move |(view, q)| view! { <Registry view q locale /> } />
     }
 }
 
@@ -83,7 +77,7 @@ fn Registry(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVi
         } else {
             view! { <AccountTable view=view.clone() locale /> }.into_any()
         }}
-        <Pagination q pages locale />
+        <Pager page=q.page.min(pages) pages href=move |page| format!("/{}", q.href_for_page(page)) label=Msg::RegistryPagination />
     }
 }
 
@@ -196,29 +190,5 @@ fn AccountTable(view: RegistryView, locale: Locale) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-    }
-}
-
-#[component]
-fn Pagination(q: RegistryQuery, pages: u64, locale: Locale) -> impl IntoView {
-    let page = q.page.min(pages);
-    let prev = (page > 1).then(|| {
-        let href = format!("/{}", q.href_for_page(page - 1));
-        view! { <A href=href attr:rel="prev" attr:data-testid="page-prev">{locale.t(Msg::RegistryPrev)}</A> }
-    });
-    let next = (page < pages).then(|| {
-        let href = format!("/{}", q.href_for_page(page + 1));
-        view! { <A href=href attr:rel="next" attr:data-testid="page-next">{locale.t(Msg::RegistryNext)}</A> }
-    });
-    let label = locale.tf(
-        Msg::RegistryPage,
-        &[("page", &page.to_string()), ("pages", &pages.to_string())],
-    );
-    view! {
-        <nav class="pagination" aria-label=locale.t(Msg::RegistryPagination)>
-            {prev}
-            <span aria-current="page">{label}</span>
-            {next}
-        </nav>
     }
 }

@@ -1,7 +1,7 @@
 //! Reminders the scheduler queued: filings due today or overdue (for the county office) and
 //! passwords due for rotation (for each unit). Until e-mail delivers them, this page is where they
 //! are read.
-use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::Loaded;
 use crate::deadline_api::list_reminders;
 use crate::i18n::{Msg, use_locale};
 use crate::labels;
@@ -17,15 +17,17 @@ pub fn RemindersPage() -> impl IntoView {
         <Title text=format!("{} · {}", locale.t(Msg::RemindersTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::RemindersTitle)}</h1>
         <p class="hint">{locale.t(Msg::RemindersHint)}</p>
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match list_reminders().await {
-                    Ok(rows) if rows.is_empty() => view! { <p class="empty">{locale.t(Msg::RemindersEmpty)}</p> }.into_any(),
-                    Ok(rows) => view! { <ReminderTable rows /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded load=list_reminders show=move |rows| view! { <Reminders rows /> } />
+    }
+}
+
+#[component]
+fn Reminders(rows: Vec<ReminderView>) -> impl IntoView {
+    if rows.is_empty() {
+        let locale = use_locale();
+        view! { <p class="empty">{locale.t(Msg::RemindersEmpty)}</p> }.into_any()
+    } else {
+        view! { <ReminderTable rows /> }.into_any()
     }
 }
 

@@ -2,8 +2,11 @@
 //! up (a QR code and the key as text, confirmed with a first code), the recovery codes shown once
 //! after, turning it off, and new recovery codes. The only page a person who must enrol first
 //! (`TOTP_REQUIRED`) may use until they have. Plain form posts, so it works without JavaScript.
-use crate::components::error_notice::ErrorNotice;
-use crate::error::AppError;
+use crate::components::done_notice::DoneNotice;
+use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::loaded::Loaded;
+use crate::components::post_button::PostButton;
+use crate::components::revoke_tokens_offer::RevokeTokensOffer;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
 use crate::totp_api::{PendingEnrolmentView, SecondFactorView, fetch_second_factor};
@@ -25,28 +28,14 @@ pub fn SecondFactorPage() -> impl IntoView {
     } else {
         None
     };
-    let error = params
-        .read()
-        .get("error")
-        .and_then(|e| serde_json::from_str::<AppError>(&e).ok());
+    let error = error_in(&params.read());
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::TotpTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::TotpTitle)}</h1>
         <p class="hint">{locale.t(Msg::TotpIntro)}</p>
-        {notice.map(|msg| view! {
-            <div class="notice success" role="status" data-testid="totp-notice">
-                <p>{locale.t(msg)}</p>
-            </div>
-        })}
+        {notice.map(|msg| view! { <DoneNotice text=locale.t(msg) testid="totp-notice" /> })}
         {error.map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match fetch_second_factor().await {
-                    Ok(view) => view! { <SecondFactor view locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded load=fetch_second_factor show=move |view| view! { <SecondFactor view locale /> } />
     }
 }
 
@@ -102,9 +91,7 @@ fn SecondFactor(view: SecondFactorView, locale: Locale) -> impl IntoView {
             <section class="card" aria-labelledby="totp-begin-title">
                 <h2 id="totp-begin-title" class="visually-hidden">{locale.t(Msg::TotpBegin)}</h2>
                 <p class="hint">{locale.t(Msg::TotpBeginHint)}</p>
-                <form method="post" action="/api/second_factor_begin" class="inline">
-                    <button type="submit" data-testid="totp-begin">{locale.t(Msg::TotpBegin)}</button>
-                </form>
+                <PostButton action="/api/second_factor_begin" label=Msg::TotpBegin testid="totp-begin" />
             </section>
         }
         .into_any(),
@@ -163,18 +150,10 @@ fn Enrol(
                 <p>{locale.t(Msg::TotpConfirmHint)}</p>
                 {enrolment_code}
                 {code_field("totp-confirm-code", Msg::TotpCode, locale)}
-                <p>
-                    <label>
-                        <input type="checkbox" name="revoke_tokens" value="1" checked
-                            data-testid="totp-revoke-tokens" />
-                        " "{locale.t(Msg::TokensRevokeOfferOwn)}
-                    </label>
-                </p>
+                <p><RevokeTokensOffer offer=Msg::TokensRevokeOfferOwn testid="totp-revoke-tokens" /></p>
                 <button type="submit" data-testid="totp-confirm">{locale.t(Msg::TotpConfirm)}</button>
             </form>
-            <form method="post" action="/api/second_factor_begin" class="inline">
-                <button type="submit" class="secondary" data-testid="totp-restart">{locale.t(Msg::TotpRestart)}</button>
-            </form>
+            <PostButton action="/api/second_factor_begin" label=Msg::TotpRestart testid="totp-restart" secondary=true />
         </section>
     }
 }

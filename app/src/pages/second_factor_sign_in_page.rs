@@ -2,6 +2,7 @@
 //! two-step sign-in gives the code their authenticator app shows, or a recovery code. A plain form
 //! posted to `/login/second-factor`: it works the same with and without JavaScript, and every
 //! refusal gets the same answer.
+use crate::components::post_button::PostButton;
 use crate::i18n::{Msg, use_locale};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,11 +39,7 @@ pub fn SecondFactorSignInPage() -> impl IntoView {
                     data-testid="second-factor-code" />
                 <button type="submit" data-testid="second-factor-submit">{locale.t(Msg::LoginSecondFactorSubmit)}</button>
             </form>
-            <form method="post" action="/logout" class="inline">
-                <button type="submit" class="secondary" data-testid="second-factor-cancel">
-                    {locale.t(Msg::LoginSecondFactorCancel)}
-                </button>
-            </form>
+            <PostButton action="/logout" label=Msg::LoginSecondFactorCancel testid="second-factor-cancel" secondary=true />
         </section>
     }
 }

@@ -3,7 +3,10 @@
 //! temporary password to have made and a lost second factor to reset, an enrolment code to issue,
 //! and the requests on privileged accounts that a second person decides (issue 15). Nobody acts
 //! on their own account here. Plain form posts, so all of it works without JavaScript.
-use crate::components::error_notice::ErrorNotice;
+use crate::components::done_notice::DoneNotice;
+use crate::components::loaded::Loaded;
+use crate::components::post_button::PostButton;
+use crate::components::revoke_tokens_offer::RevokeTokensOffer;
 use crate::domain::Role;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
@@ -29,20 +32,9 @@ pub fn SecurityPage() -> impl IntoView {
         <Title text=format!("{} · {}", locale.t(Msg::SecurityTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::SecurityTitle)}</h1>
         <p class="hint">{locale.t(Msg::SecurityHint)}</p>
-        {policy.map(|msg| view! {
-            <div class="notice success" role="status" data-testid="policy-saved">
-                <p>{locale.t(msg)}</p>
-            </div>
-        })}
+        {policy.map(|msg| view! { <DoneNotice text=locale.t(msg) testid="policy-saved" /> })}
         <PersonOutcome locale />
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match fetch_security().await {
-                    Ok(people) => view! { <Security people locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded load=fetch_security show=move |people| view! { <Security people locale /> } />
     }
 }
 
@@ -96,10 +88,9 @@ fn Security(people: PeopleView, locale: Locale) -> impl IntoView {
 #[component]
 fn Shown(secret: FreshSecret, msg: Msg, testid: &'static str, locale: Locale) -> impl IntoView {
     view! {
-        <div class="notice success" role="status">
-            <p>{locale.tf(msg, &[("username", &secret.username)])}</p>
+        <DoneNotice text=locale.tf(msg, &[("username", &secret.username)])>
             <p><code class="token-secret" data-testid=testid data-username=secret.username.clone()>{secret.value}</code></p>
-        </div>
+        </DoneNotice>
     }
 }
 
@@ -166,31 +157,16 @@ fn RequestRow(request: AccountRequestRow, locale: Locale) -> impl IntoView {
         view! { <span class="hint">{locale.t(Msg::PeopleOwn)}</span> }.into_any()
     } else if r.own {
         view! {
-            <form method="post" action="/api/account_request_refuse" class="inline">
-                <input type="hidden" name="id" value=id.clone() />
-                <button type="submit" class="secondary" data-testid="request-withdraw">
-                    {locale.t(Msg::SecurityRequestWithdraw)}
-                    <span class="visually-hidden">" "{which.clone()}</span>
-                </button>
-            </form>
+            <PostButton action="/api/account_request_refuse" id=id.clone() label=Msg::SecurityRequestWithdraw
+                which=which.clone() secondary=true testid="request-withdraw" />
         }
         .into_any()
     } else {
         view! {
-            <form method="post" action="/api/account_request_confirm" class="inline">
-                <input type="hidden" name="id" value=id.clone() />
-                <button type="submit" data-testid="request-confirm">
-                    {locale.t(Msg::SecurityRequestConfirm)}
-                    <span class="visually-hidden">" "{which.clone()}</span>
-                </button>
-            </form>
-            <form method="post" action="/api/account_request_refuse" class="inline">
-                <input type="hidden" name="id" value=id.clone() />
-                <button type="submit" class="secondary" data-testid="request-refuse">
-                    {locale.t(Msg::SecurityRequestRefuse)}
-                    <span class="visually-hidden">" "{which.clone()}</span>
-                </button>
-            </form>
+            <PostButton action="/api/account_request_confirm" id=id.clone() label=Msg::SecurityRequestConfirm
+                which=which.clone() testid="request-confirm" />
+            <PostButton action="/api/account_request_refuse" id=id.clone() label=Msg::SecurityRequestRefuse
+                which=which.clone() secondary=true testid="request-refuse" />
         }
         .into_any()
     };
@@ -237,11 +213,7 @@ fn PolicyForm(policy: PolicyView, locale: Locale) -> impl IntoView {
                 </div>
             </form>
             {policy.set_here.then(|| view! {
-                <form method="post" action="/api/policy_reset" class="inline">
-                    <button type="submit" class="secondary" data-testid="policy-reset">
-                        {locale.t(Msg::SecurityPolicyReset)}
-                    </button>
-                </form>
+                <PostButton action="/api/policy_reset" label=Msg::SecurityPolicyReset secondary=true testid="policy-reset" />
             })}
         </section>
     }
@@ -298,41 +270,23 @@ fn PersonRowView(
     } else {
         let enrolment = p.enrolment_code_needed.then(|| {
             view! {
-                <form method="post" action="/api/enrolment_code_issue" class="inline">
-                    <input type="hidden" name="id" value=id.clone() />
-                    <button type="submit" class="secondary" data-testid="enrolment-code-issue">
-                        {locale.t(Msg::SecurityEnrolmentCode)}
-                        <span class="visually-hidden">" "{which.clone()}</span>
-                    </button>
-                </form>
+                <PostButton action="/api/enrolment_code_issue" id=id.clone() label=Msg::SecurityEnrolmentCode
+                    which=which.clone() secondary=true testid="enrolment-code-issue" />
             }
         });
         let unlock = (p.locked_until.is_some() || p.failed_sign_ins > 0).then(|| {
             view! {
-                <form method="post" action="/api/person_unlock" class="inline">
-                    <input type="hidden" name="id" value=id.clone() />
-                    <button type="submit" class="secondary" data-testid="person-unlock">
-                        {locale.t(Msg::SecurityUnlock)}
-                        <span class="visually-hidden">" "{which.clone()}</span>
-                    </button>
-                </form>
+                <PostButton action="/api/person_unlock" id=id.clone() label=Msg::SecurityUnlock
+                    which=which.clone() secondary=true testid="person-unlock" />
             }
         });
         let factor_reset = p.second_factor.then(|| {
             view! {
-                <form method="post" action="/api/second_factor_reset" class="inline">
-                    <input type="hidden" name="id" value=id.clone() />
-                    <label>
-                        <input type="checkbox" name="revoke_tokens" value="1" checked
-                            data-testid="factor-reset-revoke-tokens" />
-                        " "{locale.t(Msg::TokensRevokeOfferOther)}
-                    </label>
+                <PostButton action="/api/second_factor_reset" id=id.clone() label=Msg::SecurityResetFactor
+                    which=which.clone() secondary=true testid="factor-reset">
+                    <RevokeTokensOffer offer=Msg::TokensRevokeOfferOther testid="factor-reset-revoke-tokens" />
                     " "
-                    <button type="submit" class="secondary" data-testid="factor-reset">
-                        {locale.t(Msg::SecurityResetFactor)}
-                        <span class="visually-hidden">" "{which.clone()}</span>
-                    </button>
-                </form>
+                </PostButton>
             }
         });
         view! {
@@ -340,13 +294,8 @@ fn PersonRowView(
             {factor_reset}
             {enrolment}
             // The system makes the temporary password (issue 15 item 3); nobody chooses it.
-            <form method="post" action="/api/person_password_reset" class="inline" data-testid="reset-form">
-                <input type="hidden" name="id" value=id.clone() />
-                <button type="submit" class="secondary" data-testid="password-reset">
-                    {locale.t(Msg::SecurityResetPassword)}
-                    <span class="visually-hidden">" "{which.clone()}</span>
-                </button>
-            </form>
+            <PostButton action="/api/person_password_reset" id=id.clone() label=Msg::SecurityResetPassword
+                which=which.clone() secondary=true testid="password-reset" form_testid="reset-form" />
         }
         .into_any()
     };

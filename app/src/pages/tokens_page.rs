@@ -1,8 +1,10 @@
 //! API tokens (issue 7): the signed-in person's tokens for the JSON API, everyone's for
 //! administrators; creating one for oneself (its secret shown once) and revoking. Plain form posts,
 //! so all of it works without JavaScript.
-use crate::components::error_notice::ErrorNotice;
-use crate::error::AppError;
+use crate::components::done_notice::DoneNotice;
+use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::loaded::Loaded;
+use crate::components::post_button::PostButton;
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
 use crate::model::{TokenRow, TokensView};
@@ -23,28 +25,16 @@ pub fn TokensPage() -> impl IntoView {
     };
     let created = number("created");
     let revoked = number("revoked");
-    let error = params
-        .read()
-        .get("error")
-        .and_then(|e| serde_json::from_str::<AppError>(&e).ok());
+    let error = error_in(&params.read());
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::TokensTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::TokensTitle)}</h1>
         <p class="hint">{locale.t(Msg::TokensHint)}</p>
         {revoked.map(|id| view! {
-            <div class="notice success" role="status" data-testid="token-revoked">
-                <p>{locale.tf(Msg::TokensRevokedNotice, &[("id", &id.to_string())])}</p>
-            </div>
+            <DoneNotice text=locale.tf(Msg::TokensRevokedNotice, &[("id", &id.to_string())]) testid="token-revoked" />
         })}
         {error.map(|error| view! { <ErrorNotice error /> })}
-        <Suspense fallback=move || view! { <p role="status">{locale.t(Msg::CommonLoading)}</p> }>
-            {move || Suspend::new(async move {
-                match fetch_tokens().await {
-                    Ok(tokens) => view! { <Tokens tokens created locale /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded load=fetch_tokens show=move |tokens| view! { <Tokens tokens created locale /> } />
     }
 }
 
@@ -79,15 +69,14 @@ fn Tokens(tokens: TokensView, created: Option<i32>, locale: Locale) -> impl Into
     // The secret comes only with the redirect right after creating it (from its one-time cookie).
     let fresh = created.zip(fresh).map(|(id, secret)| {
         view! {
-            <div class="notice success" role="status" data-testid="token-created">
-                <p>{locale.tf(Msg::TokensCreated, &[("id", &id.to_string())])}</p>
+            <DoneNotice text=locale.tf(Msg::TokensCreated, &[("id", &id.to_string())]) testid="token-created">
                 <p>
                     <label for="new-token">{locale.t(Msg::TokensSecret)}</label>
                     " "
                     <input id="new-token" type="text" readonly size="72" value=secret
                         class="token-secret" data-testid="token-secret" />
                 </p>
-            </div>
+            </DoneNotice>
         }
     });
     let table = if rows.is_empty() {
@@ -169,13 +158,8 @@ fn TokenTable(rows: Vec<TokenRow>, all_users: bool, locale: Locale) -> impl Into
                     let revoke = t.active.then(|| {
                         let which = locale.tf(Msg::TokensRevokeWhich, &[("id", &t.id.to_string())]);
                         view! {
-                            <form method="post" action="/api/token_revoke" class="inline">
-                                <input type="hidden" name="id" value=t.id.to_string() />
-                                <button type="submit" class="secondary" data-testid="token-revoke">
-                                    {locale.t(Msg::TokensRevoke)}
-                                    <span class="visually-hidden">" "{which}</span>
-                                </button>
-                            </form>
+                            <PostButton action="/api/token_revoke" id=t.id.to_string() label=Msg::TokensRevoke
+                                which secondary=true testid="token-revoke" />
                         }
                     });
                     view! {

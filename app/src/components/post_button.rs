@@ -1,0 +1,38 @@
+//! A step that needs nothing typed: a form of its own with one button, posted without JavaScript.
+use crate::i18n::{Msg, use_locale};
+use leptos::prelude::*;
+
+/// Posts to `action`, with the record's `id` where it acts on one, and what else the step sends
+/// (`children`: hidden fields, a checkbox) before the button. In a table, `which` names the row
+/// for screen readers, after the button's label, since every row's button reads the same.
+#[component]
+pub fn PostButton(
+    action: &'static str,
+    label: Msg,
+    testid: &'static str,
+    #[prop(optional, into)] id: Option<String>,
+    #[prop(optional, into)] which: Option<String>,
+    #[prop(optional)] secondary: bool,
+    #[prop(optional)] form_testid: Option<&'static str>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let text = view! {
+        {locale.t(label)}
+        {which.map(|which| view! { <span class="visually-hidden">" "{which}</span> })}
+    };
+    // Two buttons, not `class=Option`: a class that is not there would still be written `class=""`.
+    let button = if secondary {
+        view! { <button type="submit" class="secondary" data-testid=testid>{text}</button> }
+            .into_any()
+    } else {
+        view! { <button type="submit" data-testid=testid>{text}</button> }.into_any()
+    };
+    view! {
+        <form method="post" action=action class="inline" data-testid=form_testid>
+            {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            {children.map(|children| children())}
+            {button}
+        </form>
+    }
+}
