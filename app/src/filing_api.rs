@@ -6,17 +6,16 @@ use crate::error::AppError;
 use crate::model::{FilingDetail, FilingPage};
 use leptos::prelude::*;
 
-/// One page of the filings the signed-in person may read (for reviewers: the queue first), with
-/// their total. `page` and `per_page` are clamped like the registry's (issue 15, item 10: the
-/// cost of a request does not grow with the number of filings).
+/// One page of the filings the signed-in person may read that match the query (a tab, filters, a
+/// search, a sort; issue 17, item 2), with their total and the count under each tab. The query is
+/// held to its bounds like the registry's (issue 15, item 10: the cost of a request does not grow
+/// with the number of filings).
 #[server(endpoint = "filings")]
 pub async fn list_filings(
-    page: Option<u64>,
-    per_page: Option<u64>,
+    query: crate::domain::queue::FilingQuery,
 ) -> Result<FilingPage, AppError> {
     use crate::server::{context, filing_views};
-    let paging = crate::domain::registry::Paging::new(page, per_page);
-    context::serve(|uc| async move { filing_views::list(&uc, paging).await }).await
+    context::serve(|uc| async move { filing_views::list(&uc, &query).await }).await
 }
 
 /// One filing with its history and the steps the viewer may take.

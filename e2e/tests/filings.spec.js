@@ -134,4 +134,49 @@ test.describe('filings', () => {
     await gotoReady(page, account);
     await expect(page.locator('.details')).toContainText('已注销');
   });
+
+  test('the queue finds a filing by tab, search and sort, with or without JavaScript', async ({ page }) => {
+    await signIn(page, 'submitter');
+    const name = `石柱教育待办${test.info().project.name}${Date.now() % 100000}`;
+    const filing = await fillOpenRequest(page, 'douyin', name);
+    const number = ((await page.locator('h1').textContent()) || '').match(/\d{4}-\d{4}/)?.[0];
+    expect(number, 'the filing number in the heading').toBeTruthy();
+
+    await gotoReady(page, '/filings');
+    await expect(page.locator('[data-testid=tab-all]')).toHaveAttribute('aria-current', 'page');
+    await page.locator('[data-testid=tab-drafts]').click();
+    await page.waitForURL((url) => url.searchParams.get('tab') === 'drafts');
+    await waitReady(page);
+    await expect(page.locator('[data-testid=tab-drafts]')).toHaveAttribute('aria-current', 'page');
+    await expect(page.locator('[data-testid=filing-state]').first()).toHaveText('草稿');
+
+    // The search keeps the tab; the number finds exactly this filing, the name too.
+    await page.locator('#filter-text').fill(String(number));
+    await page.locator('[data-testid=apply-filters]').click();
+    await page.waitForURL((url) => url.searchParams.get('q') === number && url.searchParams.get('tab') === 'drafts');
+    await waitReady(page);
+    await expect(page.locator('[data-testid=filing-link]')).toHaveCount(1);
+    await expect(page.locator(`[data-testid=filing-link][href="${filing}"]`)).toHaveText(String(number));
+    await expect(page.locator('#filter-text')).toHaveValue(String(number));
+    await page.locator('#filter-text').fill(name);
+    await page.locator('[data-testid=apply-filters]').click();
+    await page.waitForURL((url) => url.searchParams.get('q') === name);
+    await waitReady(page);
+    await expect(page.locator('[data-testid=filing-link]')).toHaveCount(1);
+
+    // A column header sorts, then sorts the other way; a screen reader hears which.
+    await page.locator('[data-testid=tab-all]').click();
+    await page.waitForURL((url) => !url.searchParams.has('tab'));
+    await waitReady(page);
+    await page.locator('[data-testid=sort-number]').click();
+    await page.waitForURL((url) => url.searchParams.get('sort') === 'number' && !url.searchParams.has('dir'));
+    await waitReady(page);
+    await expect(page.locator('th[aria-sort=ascending] [data-testid=sort-number]')).toBeVisible();
+    await page.locator('[data-testid=sort-number]').click();
+    await page.waitForURL((url) => url.searchParams.get('dir') === 'desc');
+    await waitReady(page);
+    await expect(page.locator('th[aria-sort=descending] [data-testid=sort-number]')).toBeVisible();
+    // Newest number first: this filing, the newest, heads the list.
+    await expect(page.locator('[data-testid=filing-link]').first()).toHaveText(String(number));
+  });
 });

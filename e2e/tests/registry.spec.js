@@ -152,4 +152,26 @@ test.describe('registry', () => {
     await expect(page.locator('[data-testid=custodian]')).toBeVisible();
     await expect(page.locator('[data-testid=current-user]')).toContainText('reviewer');
   });
+
+  test('sorts by a column, shows more a page, and shows deregistered accounts on request', async ({ page }) => {
+    await gotoReady(page, '/');
+    const inUse = await numberIn(total(page));
+    await page.locator('[data-testid=sort-name]').click();
+    await page.waitForURL((url) => url.searchParams.get('sort') === 'name');
+    await waitReady(page);
+    await expect(page.locator('th[aria-sort=ascending] [data-testid=sort-name]')).toBeVisible();
+    const names = await page.locator('[data-testid=account-link]').allTextContents();
+    expect(names).toEqual([...names].sort());
+
+    // The page size and the status are filters like the others; the sort stays.
+    await page.locator('#filter-per-page').selectOption('25');
+    await page.locator('#filter-status').selectOption('all');
+    await page.locator('[data-testid=apply-filters]').click();
+    await page.waitForURL((url) => url.searchParams.get('per_page') === '25' && url.searchParams.get('status') === 'all');
+    await waitReady(page);
+    await expect(rows(page)).toHaveCount(25);
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('name');
+    expect(await numberIn(total(page))).toBeGreaterThan(inUse);
+    await expect(page.locator('#filter-status')).toHaveValue('all');
+  });
 });

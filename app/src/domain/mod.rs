@@ -11,6 +11,7 @@ pub mod filing;
 pub mod import;
 pub mod mobile;
 pub mod password;
+pub mod queue;
 pub mod registry;
 pub mod report;
 pub mod totp;

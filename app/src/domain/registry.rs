@@ -1,5 +1,5 @@
 //! The registry page's query: filters and paging as they travel in the URL.
-use super::types::AccountStatus;
+use super::types::{AccountStatus, code_enum};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_PER_PAGE: u64 = 10;
@@ -8,6 +8,21 @@ pub const MAX_PER_PAGE: u64 = 100;
 pub const MAX_PAGE: u64 = 1_000_000;
 /// Longest text filter accepted; longer input is cut, never an error.
 const MAX_TEXT: usize = 64;
+
+code_enum!(
+    /// The registry's sortable columns (issue 17, item 2).
+    RegistrySort {
+        Name => "name",
+        Status => "status",
+        Opened => "opened",
+    }
+);
+
+/// The `status` value for accounts in use (active or suspended): the registry page's default, so a
+/// deregistered account stays out of the way until asked for (issue 17, item 2).
+pub const IN_USE: &str = "in_use";
+/// The `status` value for every account, deregistered ones included.
+pub const ALL_STATUSES: &str = "all";
 
 /// A registry query with every field already sane: unknown codes are dropped, the page is at least 1
 /// and the page size within bounds. Build it with [`RegistryQuery::from_params`].
@@ -20,6 +35,14 @@ pub struct RegistryQuery {
     /// Only accounts in use whose password rotation is overdue (Art. 29).
     #[serde(default)]
     pub rotation_overdue: bool,
+    /// Only accounts in use (not deregistered), when no status is chosen.
+    #[serde(default)]
+    pub in_use_only: bool,
+    /// `None`: the registry's own order (by unit, then platform).
+    #[serde(default)]
+    pub sort: Option<RegistrySort>,
+    #[serde(default)]
+    pub descending: bool,
     pub page: u64,
     pub per_page: u64,
 }
@@ -30,23 +53,60 @@ fn cleaned(value: Option<&str>) -> Option<String> {
 }
 
 impl RegistryQuery {
-    /// From the URL's query parameters (`unit`, `platform`, `status`, `q`, `rotation=overdue`,
-    /// `page`, `per_page`).
+    /// From the URL's query parameters (`unit`, `platform`, `status` (a status, `in_use` or
+    /// `all`), `q`, `rotation=overdue`, `sort`, `dir=desc`, `page`, `per_page`). Without a
+    /// status, every account: what an export or a link from elsewhere means.
     /// A URL is user input: anything malformed falls back to the default rather than failing.
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
         let number = |key: &str| get(key).and_then(|v| v.trim().parse::<u64>().ok());
+        let status = get("status").map(|s| s.trim().to_string());
+        let sort = get("sort").and_then(|s| RegistrySort::parse(s.trim()));
         Self {
             unit: cleaned(get("unit").as_deref()),
             platform: cleaned(get("platform").as_deref()),
-            status: get("status").and_then(|s| AccountStatus::parse(s.trim())),
+            status: status.as_deref().and_then(AccountStatus::parse),
+            in_use_only: status.as_deref() == Some(IN_USE),
             text: cleaned(get("q").as_deref()),
             rotation_overdue: get("rotation").is_some_and(|v| v.trim() == "overdue"),
+            sort,
+            descending: sort.is_some() && get("dir").is_some_and(|v| v.trim() == "desc"),
             page: number("page")
                 .filter(|p| (1..=MAX_PAGE).contains(p))
                 .unwrap_or(1),
             per_page: number("per_page")
                 .filter(|n| (1..=MAX_PER_PAGE).contains(n))
                 .unwrap_or(DEFAULT_PER_PAGE),
+        }
+    }
+
+    /// The registry page's reading of its URL: [`RegistryQuery::from_params`], except that no
+    /// status (or an empty one, the filter form's first choice) means the accounts in use.
+    pub fn for_page(get: impl Fn(&str) -> Option<String>) -> Self {
+        let unchosen = get("status").is_none_or(|s| s.trim().is_empty());
+        let query = Self::from_params(get);
+        Self {
+            in_use_only: query.in_use_only || unchosen,
+            ..query
+        }
+    }
+
+    /// The `status` value this query carries in a URL: a status, `in_use`, or `all`.
+    pub fn status_param(&self) -> &'static str {
+        match self.status {
+            Some(status) => status.as_str(),
+            None if self.in_use_only => IN_USE,
+            None => ALL_STATUSES,
+        }
+    }
+
+    /// The same query sorted by `sort`: ascending first, descending when it is already sorted
+    /// ascending by it; from the first page.
+    pub fn sorted_by(&self, sort: RegistrySort) -> Self {
+        Self {
+            sort: Some(sort),
+            descending: self.sort == Some(sort) && !self.descending,
+            page: 1,
+            ..self.clone()
         }
     }
 
@@ -59,6 +119,8 @@ impl RegistryQuery {
             unit: cleaned(self.unit.as_deref()),
             platform: cleaned(self.platform.as_deref()),
             text: cleaned(self.text.as_deref()),
+            in_use_only: self.in_use_only && self.status.is_none(),
+            descending: self.descending && self.sort.is_some(),
             page: Some(self.page)
                 .filter(|p| (1..=MAX_PAGE).contains(p))
                 .unwrap_or(1),
@@ -78,14 +140,19 @@ impl RegistryQuery {
         if let Some(platform) = &self.platform {
             pairs.push(("platform", platform.clone()));
         }
-        if let Some(status) = self.status {
-            pairs.push(("status", status.as_str().to_string()));
-        }
+        // Always written: the page and an export read a missing status differently.
+        pairs.push(("status", self.status_param().to_string()));
         if let Some(text) = &self.text {
             pairs.push(("q", text.clone()));
         }
         if self.rotation_overdue {
             pairs.push(("rotation", "overdue".to_string()));
+        }
+        if let Some(sort) = self.sort {
+            pairs.push(("sort", sort.as_str().to_string()));
+            if self.descending {
+                pairs.push(("dir", "desc".to_string()));
+            }
         }
         if self.per_page != DEFAULT_PER_PAGE {
             pairs.push(("per_page", self.per_page.to_string()));
@@ -105,56 +172,6 @@ impl RegistryQuery {
     /// Pages needed for `total` rows (at least one, so an empty result still has a page 1).
     pub fn page_count(&self, total: u64) -> u64 {
         total.div_ceil(self.per_page.max(1)).max(1)
-    }
-}
-
-/// A page of a list other than the registry (the filings), within the registry's bounds: the page
-/// at least 1 and at most [`MAX_PAGE`], the size 1 to [`MAX_PER_PAGE`] (default
-/// [`DEFAULT_PER_PAGE`]). Anything out of bounds or malformed falls back to the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Paging {
-    pub page: u64,
-    pub per_page: u64,
-}
-
-impl Default for Paging {
-    fn default() -> Self {
-        Paging::new(None, None)
-    }
-}
-
-impl Paging {
-    pub fn new(page: Option<u64>, per_page: Option<u64>) -> Self {
-        Paging {
-            page: page.filter(|p| (1..=MAX_PAGE).contains(p)).unwrap_or(1),
-            per_page: per_page
-                .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-                .unwrap_or(DEFAULT_PER_PAGE),
-        }
-    }
-
-    /// From a URL's `page` and `per_page` parameters.
-    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
-        let number = |key: &str| get(key).and_then(|v| v.trim().parse::<u64>().ok());
-        Paging::new(number("page"), number("per_page"))
-    }
-
-    pub fn offset(&self) -> u64 {
-        (self.page - 1).saturating_mul(self.per_page)
-    }
-
-    /// Pages needed for `total` rows (at least one).
-    pub fn page_count(&self, total: u64) -> u64 {
-        total.div_ceil(self.per_page.max(1)).max(1)
-    }
-
-    /// The query string of page `page` of the same size (`?page=2`, `?per_page=50&page=2`).
-    pub fn href_for_page(&self, page: u64) -> String {
-        if self.per_page == DEFAULT_PER_PAGE {
-            format!("?page={page}")
-        } else {
-            format!("?per_page={}&page={page}", self.per_page)
-        }
     }
 }
 
@@ -203,28 +220,6 @@ mod tests {
     }
 
     #[test]
-    fn a_list_page_is_clamped_like_the_registrys() {
-        assert_eq!(
-            Paging::new(None, None),
-            Paging {
-                page: 1,
-                per_page: DEFAULT_PER_PAGE
-            }
-        );
-        assert_eq!(Paging::new(Some(0), Some(0)), Paging::default());
-        assert_eq!(
-            Paging::new(Some(MAX_PAGE + 1), Some(MAX_PER_PAGE + 1)),
-            Paging::default()
-        );
-        let p = Paging::new(Some(3), Some(25));
-        assert_eq!((p.offset(), p.page_count(51)), (50, 3));
-        assert_eq!(p.href_for_page(2), "?per_page=25&page=2");
-        assert_eq!(Paging::default().href_for_page(2), "?page=2");
-        let from_url = Paging::from_params(|k| (k == "page").then(|| " 2 ".to_string()));
-        assert_eq!(from_url.page, 2);
-    }
-
-    #[test]
     fn an_empty_url_is_the_first_page_of_everything() {
         let q = query(&[]);
         assert_eq!(
@@ -262,6 +257,50 @@ mod tests {
         assert_eq!(
             q.href_for_page(3),
             "?platform=weibo&status=active&q=%E7%9F%B3%E6%9F%B1&page=3"
+        );
+    }
+
+    #[test]
+    fn the_page_shows_accounts_in_use_unless_told_otherwise_and_says_which_in_its_links() {
+        let get = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let page = RegistryQuery::for_page(get(&[]));
+        assert!(page.in_use_only);
+        assert_eq!(page.href_for_page(2), "?status=in_use&page=2");
+        assert!(RegistryQuery::for_page(get(&[("status", "")])).in_use_only);
+        let all = RegistryQuery::for_page(get(&[("status", "all")]));
+        assert!(!all.in_use_only && all.status.is_none());
+        assert_eq!(
+            RegistryQuery::for_page(get(&[("status", "all")])).href_for_page(1),
+            "?status=all&page=1"
+        );
+        let one = RegistryQuery::for_page(get(&[("status", "suspended")]));
+        assert!(!one.in_use_only);
+        // An export or another link without a status means every account.
+        assert!(!RegistryQuery::from_params(get(&[])).in_use_only);
+        assert!(RegistryQuery::from_params(get(&[("status", "in_use")])).in_use_only);
+    }
+
+    #[test]
+    fn a_column_sorts_ascending_then_descending() {
+        let q = query(&[("page", "3")]).sorted_by(RegistrySort::Name);
+        assert_eq!(
+            (q.sort, q.descending, q.page),
+            (Some(RegistrySort::Name), false, 1)
+        );
+        let q = q.sorted_by(RegistrySort::Name);
+        assert!(q.descending);
+        assert_eq!(q.href_for_page(1), "?status=all&sort=name&dir=desc&page=1");
+        assert!(!q.sorted_by(RegistrySort::Opened).descending);
+        assert!(
+            !query(&[("dir", "desc")]).descending,
+            "no sort, no direction"
         );
     }
 

@@ -46,6 +46,27 @@ pub fn kind(kind: FilingKind) -> Msg {
     }
 }
 
+/// A tab of the filings list.
+pub fn queue_tab(tab: crate::domain::queue::QueueTab) -> Msg {
+    use crate::domain::queue::QueueTab;
+    match tab {
+        QueueTab::Waiting => Msg::FilingsTabWaiting,
+        QueueTab::Completion => Msg::FilingsTabCompletion,
+        QueueTab::Returned => Msg::FilingsTabReturned,
+        QueueTab::Drafts => Msg::FilingsTabDrafts,
+        QueueTab::Closed => Msg::FilingsTabClosed,
+    }
+}
+
+/// A choice of the filings list's due filter.
+pub fn due_filter(due: crate::domain::queue::DueFilter) -> Msg {
+    use crate::domain::queue::DueFilter;
+    match due {
+        DueFilter::Overdue => Msg::DeadlineOverdue,
+        DueFilter::Today => Msg::DeadlineDueToday,
+    }
+}
+
 pub fn state(state: FilingState, awaiting_completion: bool) -> Msg {
     match state {
         FilingState::Approved if awaiting_completion => Msg::StateAwaitingCompletion,

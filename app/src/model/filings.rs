@@ -9,7 +9,14 @@ pub struct FilingPage {
     pub rows: Vec<FilingRow>,
     pub page: u64,
     pub per_page: u64,
+    /// The filings matching the query, on its tab.
     pub total: u64,
+    /// How many filings matching the filters stand under each tab (issue 17, item 2), in
+    /// [`QueueTab::ALL`](crate::domain::queue::QueueTab::ALL) order; their sum is the "all" tab.
+    pub tabs: Vec<(crate::domain::queue::QueueTab, u64)>,
+    /// The units the viewer may filter by (none for a unit's own submitter), in pinyin order.
+    pub units: Vec<UnitOption>,
+    pub platforms: Vec<PlatformName>,
 }
 
 /// A filing in a list.

@@ -1,13 +1,15 @@
 //! The filings a person works on: a unit's own filings, or the county office's queue, a page at a
-//! time. The page is in the URL (`?page=2`), and the pager is plain links, so paging works
-//! without JavaScript.
+//! time, by tab (where they stand), filtered, searched and sorted (issue 17, item 2). The whole
+//! query is in the URL (`?tab=waiting&q=...&sort=due&page=2`); tabs, sort headers and the pager
+//! are plain links and the filters a GET form, so all of it works without JavaScript.
 use crate::api::current_user;
 use crate::components::deadline_badge::DeadlineBadge;
 use crate::components::error_notice::{ErrorNotice, error_in};
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::domain::Role;
-use crate::domain::registry::Paging;
+use crate::domain::filing::FilingKind;
+use crate::domain::queue::{DueFilter, FilingQuery, QueueSort, QueueTab};
 use crate::error::AppError;
 use crate::filing_api::list_filings;
 use crate::i18n::{Msg, use_locale};
@@ -20,59 +22,206 @@ use leptos_router::components::A;
 #[component]
 pub fn FilingsPage() -> impl IntoView {
     let locale = use_locale();
-    let query = leptos_router::hooks::use_query_map();
+    let params = leptos_router::hooks::use_query_map();
     // A step posted for a filing that does not exist comes back here with its error.
-    let error = error_in(&query.read_untracked());
-    let paging = Memo::new(move |_| {
-        let params = query.read();
-        Paging::from_params(|key| params.get(key))
+    let error = error_in(&params.read_untracked());
+    let query = Memo::new(move |_| {
+        let params = params.read();
+        FilingQuery::from_params(|key| params.get(key))
     });
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::FilingsTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::FilingsTitle)}</h1>
         {error.map(|error| view! { <ErrorNotice error /> })}
         <Loaded load=move || {
-            let paging = paging.get();
+            let query = query.get();
             async move {
                 let user = current_user().await?;
-                let page = list_filings(Some(paging.page), Some(paging.per_page)).await?;
-                Ok::<_, AppError>((user, page))
+                let page = list_filings(query.clone()).await?;
+                Ok::<_, AppError>((user, page, query))
             }
-        } show=move |(user, page): (Option<SessionUser>, FilingPage)| {
+        } show=move |(user, page, query): (Option<SessionUser>, FilingPage, FilingQuery)| {
             let submitter = user.as_ref().is_some_and(|u| u.role == Role::Submitter);
             let total = page.total.to_string();
-            let pager = view! { <FilingsPager page=page.clone() /> };
+            let pages = query.page_count(page.total);
+            let pager_query = query.clone();
+            let empty = if query.is_filtered() { Msg::FilingsNoMatch } else { Msg::FilingsEmpty };
             view! {
                 {submitter.then(|| view! {
                     <p><A href="/filings/new?kind=open" attr:class="button" attr:data-testid="new-open-filing">{locale.t(Msg::FilingsNewOpen)}</A></p>
                 })}
+                <QueueTabs tabs=page.tabs.clone() query=query.clone() />
+                <QueueFilters page=page.clone() query=query.clone() />
                 <p class="total" data-testid="filings-total" role="status">{locale.tf(Msg::FilingsTotal, &[("count", &total)])}</p>
-                <FilingTable rows=page.rows />
-                {pager}
+                <FilingTable rows=page.rows sorting=query.clone() empty />
+                <Pager page=query.page.min(pages) pages href=move |n| format!("/filings{}", pager_query.href_for_page(n))
+                    label=Msg::FilingsPagination testid_prefix="filings-" testid="filings-pager" />
             }
         } />
     }
 }
 
+/// The tabs by where filings stand, each with its count under the current filters. Plain links,
+/// so they work without JavaScript; the current one is marked for screen readers.
 #[component]
-pub fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
+fn QueueTabs(tabs: Vec<(QueueTab, u64)>, query: FilingQuery) -> impl IntoView {
+    let locale = use_locale();
+    let all: u64 = tabs.iter().map(|(_, n)| n).sum();
+    let entries = std::iter::once((None, Msg::FilingsTabAll, all))
+        .chain(
+            tabs.into_iter()
+                .map(|(tab, n)| (Some(tab), labels::queue_tab(tab), n)),
+        )
+        .map(|(tab, label, count)| {
+            let href = format!("/filings{}", query.on_tab(tab).href_for_page(1));
+            let current = (query.tab == tab).then_some("page");
+            let testid = format!("tab-{}", tab.map_or("all", |t| t.as_str()));
+            view! {
+                <li>
+                    <a href=href aria-current=current data-testid=testid>
+                        {locale.t(label)}" "<span class="count">{count}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav class="tabs" aria-label=locale.t(Msg::FilingsTabs) data-testid="filings-tabs">
+            <ul>{entries}</ul>
+        </nav>
+    }
+}
+
+/// The filters and the search: a plain GET form (the same request with or without JavaScript; the
+/// URL carries the state). The tab and the sort stay as they are.
+#[component]
+fn QueueFilters(page: FilingPage, query: FilingQuery) -> impl IntoView {
+    let locale = use_locale();
+    let selected_unit = query.unit.clone().unwrap_or_default();
+    let selected_platform = query.platform.clone().unwrap_or_default();
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let reset = format!(
+        "/filings{}",
+        FilingQuery::default().on_tab(query.tab).href_for_page(1)
+    );
+    view! {
+        <form method="get" action="/filings" class="filters" data-testid="filings-filters" aria-label=locale.t(Msg::FilingsFilters)>
+            {query.tab.map(|tab| view! { <input type="hidden" name="tab" value=tab.as_str() /> })}
+            {query.sort.map(|sort| view! { <input type="hidden" name="sort" value=sort.as_str() /> })}
+            {query.descending.then(|| view! { <input type="hidden" name="dir" value="desc" /> })}
+            <div class="field">
+                <label for="filter-text">{locale.t(Msg::FilingsFilterText)}</label>
+                <input id="filter-text" name="q" type="search" maxlength="64" value=query.text.clone().unwrap_or_default() />
+            </div>
+            {(!page.units.is_empty()).then(|| view! {
+                <div class="field">
+                    <label for="filter-unit">{locale.t(Msg::FilingsFilterUnit)}</label>
+                    <select id="filter-unit" name="unit">
+                        <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
+                        {page.units.into_iter().map(|u| {
+                            let selected = u.code == selected_unit;
+                            view! { <option value=u.code selected=selected>{u.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
+            <div class="field">
+                <label for="filter-kind">{locale.t(Msg::FilingsFilterKind)}</label>
+                <select id="filter-kind" name="kind">
+                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
+                    {FilingKind::ALL.iter().map(|k| {
+                        let selected = query.kind == Some(*k);
+                        view! { <option value=k.as_str() selected=selected>{locale.t(labels::kind(*k))}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-platform">{locale.t(Msg::RegistryFilterPlatform)}</label>
+                <select id="filter-platform" name="platform">
+                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
+                    {page.platforms.into_iter().map(|p| {
+                        let selected = p.code == selected_platform;
+                        let name = p.in_locale(locale).to_string();
+                        view! { <option value=p.code selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-from">{locale.t(Msg::FilingsFilterFrom)}</label>
+                <input id="filter-from" name="from" type="date" value=date(query.received_from) />
+            </div>
+            <div class="field">
+                <label for="filter-to">{locale.t(Msg::FilingsFilterTo)}</label>
+                <input id="filter-to" name="to" type="date" value=date(query.received_to) />
+            </div>
+            <div class="field">
+                <label for="filter-due">{locale.t(Msg::FilingsFilterDue)}</label>
+                <select id="filter-due" name="due">
+                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
+                    {DueFilter::ALL.iter().map(|d| {
+                        let selected = query.due == Some(*d);
+                        view! { <option value=d.as_str() selected=selected>{locale.t(labels::due_filter(*d))}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="actions">
+                <button type="submit" data-testid="apply-filters">{locale.t(Msg::RegistryFilterApply)}</button>
+                <A href=reset attr:class="button secondary">{locale.t(Msg::RegistryFilterReset)}</A>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+pub fn FilingTable(
+    rows: Vec<FilingRow>,
+    /// The list's query, when its columns sort (the filings page); none elsewhere.
+    #[prop(optional)]
+    sorting: Option<FilingQuery>,
+    /// What to say when there are no rows.
+    #[prop(default = Msg::FilingsEmpty)]
+    empty: Msg,
+) -> impl IntoView {
     let locale = use_locale();
     if rows.is_empty() {
-        return view! { <p class="empty">{locale.t(Msg::FilingsEmpty)}</p> }.into_any();
+        return view! { <p class="empty" data-testid="filings-empty">{locale.t(empty)}</p> }
+            .into_any();
     }
+    let header = move |label: Msg, sort: QueueSort| {
+        let text = locale.t(label);
+        match &sorting {
+            None => view! { <th scope="col">{text}</th> }.into_any(),
+            Some(query) => {
+                let direction = if query.descending {
+                    "descending"
+                } else {
+                    "ascending"
+                };
+                let state = (query.sort == Some(sort)).then_some(direction);
+                let href = format!("/filings{}", query.sorted_by(sort).href_for_page(1));
+                let testid = format!("sort-{}", sort.as_str());
+                view! {
+                    <th scope="col" aria-sort=state>
+                        <a href=href data-testid=testid>{text}</a>
+                    </th>
+                }
+                .into_any()
+            }
+        }
+    };
     view! {
         <table class="registry" data-testid="filings-table">
             <caption class="visually-hidden">{locale.t(Msg::FilingsTitle)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">{locale.t(Msg::FilingsColNumber)}</th>
+                    {header(Msg::FilingsColNumber, QueueSort::Number)}
                     <th scope="col">{locale.t(Msg::FilingsColKind)}</th>
                     <th scope="col">{locale.t(Msg::FilingsColState)}</th>
                     <th scope="col">{locale.t(Msg::FilingsColUnit)}</th>
                     <th scope="col">{locale.t(Msg::FilingsColAccount)}</th>
-                    <th scope="col">{locale.t(Msg::FilingsColReceived)}</th>
-                    <th scope="col">{locale.t(Msg::FilingDueOn)}</th>
-                    <th scope="col">{locale.t(Msg::DeadlineTitle)}</th>
+                    {header(Msg::FilingsColReceived, QueueSort::Received)}
+                    {header(Msg::FilingDueOn, QueueSort::Due)}
+                    <th scope="col">{locale.t(Msg::FilingsColDeadline)}</th>
                 </tr>
             </thead>
             <tbody>
@@ -96,15 +245,4 @@ pub fn FilingTable(rows: Vec<FilingRow>) -> impl IntoView {
         </table>
     }
     .into_any()
-}
-
-/// The page's place among the filings, at the page size it was asked for.
-#[component]
-fn FilingsPager(page: FilingPage) -> impl IntoView {
-    let paging = Paging::new(Some(page.page), Some(page.per_page));
-    let pages = paging.page_count(page.total);
-    view! {
-        <Pager page=page.page.min(pages) pages href=move |page| format!("/filings{}", paging.href_for_page(page))
-            label=Msg::FilingsPagination testid_prefix="filings-" testid="filings-pager" />
-    }
 }

@@ -4,7 +4,11 @@
 use crate::api::fetch_registry;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
+use crate::domain::registry::{ALL_STATUSES, IN_USE, RegistrySort};
 use crate::domain::{AccountStatus, RegistryQuery};
+
+/// The page sizes the registry offers (the query takes any size up to 100).
+const PAGE_SIZES: [u64; 4] = [10, 25, 50, 100];
 use crate::i18n::{Locale, Msg, use_locale};
 use crate::labels;
 use crate::model::RegistryView;
@@ -19,7 +23,7 @@ pub fn RegistryPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| {
         let params = params.read();
-        RegistryQuery::from_params(|key| params.get(key))
+        RegistryQuery::for_page(|key| params.get(key))
     });
 
     view! {
@@ -75,7 +79,7 @@ fn Registry(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVi
         {if view.rows.is_empty() {
             view! { <p class="empty">{locale.t(Msg::RegistryEmpty)}</p> }.into_any()
         } else {
-            view! { <AccountTable view=view.clone() locale /> }.into_any()
+            view! { <AccountTable view=view.clone() q=q.clone() locale /> }.into_any()
         }}
         <Pager page=q.page.min(pages) pages href=move |page| format!("/{}", q.href_for_page(page)) label=Msg::RegistryPagination />
     }
@@ -85,7 +89,8 @@ fn Registry(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVi
 fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoView {
     let selected_unit = q.unit.clone().unwrap_or_default();
     let selected_platform = q.platform.clone().unwrap_or_default();
-    let selected_status = q.status.map(|s| s.as_str()).unwrap_or_default();
+    let selected_status = q.status_param();
+    let per_page = q.per_page;
     view! {
         // A plain GET form: the same request with or without JavaScript, and the URL carries the state.
         <form method="get" action="/" class="filters" data-testid="registry-filters" aria-label=locale.t(Msg::RegistryFilters)>
@@ -113,7 +118,9 @@ fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVie
             <div class="field">
                 <label for="filter-status">{locale.t(Msg::RegistryFilterStatus)}</label>
                 <select id="filter-status" name="status">
-                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
+                    // The page's default: the accounts in use; deregistered ones on request.
+                    <option value="" selected=selected_status == IN_USE>{locale.t(Msg::RegistryFilterInUse)}</option>
+                    <option value=ALL_STATUSES selected=selected_status == ALL_STATUSES>{locale.t(Msg::RegistryFilterAllStatuses)}</option>
                     {AccountStatus::ALL.iter().map(|s| {
                         let selected = s.as_str() == selected_status;
                         view! { <option value=s.as_str() selected=selected>{locale.t(labels::status(*s))}</option> }
@@ -128,6 +135,16 @@ fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVie
                 <input id="filter-rotation" name="rotation" type="checkbox" value="overdue" checked=q.rotation_overdue />
                 <label for="filter-rotation">{locale.t(Msg::RotationFilter)}</label>
             </div>
+            <div class="field">
+                <label for="filter-per-page">{locale.t(Msg::RegistryPerPage)}</label>
+                <select id="filter-per-page" name="per_page">
+                    {PAGE_SIZES.iter().map(|n| view! {
+                        <option value=n.to_string() selected=*n == per_page>{n.to_string()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            {q.sort.map(|sort| view! { <input type="hidden" name="sort" value=sort.as_str() /> })}
+            {q.descending.then(|| view! { <input type="hidden" name="dir" value="desc" /> })}
             <div class="actions">
                 <button type="submit" data-testid="apply-filters">{locale.t(Msg::RegistryFilterApply)}</button>
                 <A href="/" attr:class="button secondary">{locale.t(Msg::RegistryFilterReset)}</A>
@@ -154,17 +171,34 @@ fn Exports(q: RegistryQuery, locale: Locale) -> impl IntoView {
 }
 
 #[component]
-fn AccountTable(view: RegistryView, locale: Locale) -> impl IntoView {
+fn AccountTable(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoView {
+    // A sortable column's header: a link that sorts by it (then the other way), and `aria-sort`
+    // on the column sorted by.
+    let header = move |label: Msg, sort: RegistrySort| {
+        let direction = if q.descending {
+            "descending"
+        } else {
+            "ascending"
+        };
+        let state = (q.sort == Some(sort)).then_some(direction);
+        let href = format!("/{}", q.sorted_by(sort).href_for_page(1));
+        let testid = format!("sort-{}", sort.as_str());
+        view! {
+            <th scope="col" aria-sort=state>
+                <a href=href data-testid=testid>{locale.t(label)}</a>
+            </th>
+        }
+    };
     view! {
         <table class="registry" data-testid="registry-table">
             <caption class="visually-hidden">{locale.t(Msg::RegistryCaption)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">{locale.t(Msg::RegistryColName)}</th>
+                    {header(Msg::RegistryColName, RegistrySort::Name)}
                     <th scope="col">{locale.t(Msg::RegistryColUnit)}</th>
                     <th scope="col">{locale.t(Msg::RegistryColPlatform)}</th>
-                    <th scope="col">{locale.t(Msg::RegistryColStatus)}</th>
-                    <th scope="col">{locale.t(Msg::RegistryColOpened)}</th>
+                    {header(Msg::RegistryColStatus, RegistrySort::Status)}
+                    {header(Msg::RegistryColOpened, RegistrySort::Opened)}
                     <th scope="col">{locale.t(Msg::RegistryColNational)}</th>
                 </tr>
             </thead>

@@ -5,6 +5,7 @@ use super::entities::{account, platform, unit};
 use super::use_case::{RequestMeta, UseCase};
 use crate::domain::calendar::china_date;
 use crate::domain::deadline;
+use crate::domain::registry::RegistrySort;
 use crate::domain::{AccountStatus, Capability, CustodianAccess, Mobile, RegistryQuery, Viewer};
 use crate::error::AppError;
 use crate::model::SessionUser;
@@ -13,8 +14,8 @@ use crate::model::{
 };
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -37,7 +38,7 @@ fn rotation_overdue(today: NaiveDate, days: u32) -> Condition {
 /// `LIKE '%text%'` matching `text` literally: `%`, `_` and the escape character itself stand for
 /// themselves, not for "anything" (a search for `%` finds names with a percent sign, not every
 /// name).
-fn contains_pattern(text: &str) -> sea_orm::sea_query::LikeExpr {
+pub(super) fn contains_pattern(text: &str) -> sea_orm::sea_query::LikeExpr {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {
@@ -71,6 +72,8 @@ fn condition(
     }
     if let Some(status) = query.status {
         cond = cond.add(account::Column::Status.eq(status));
+    } else if query.in_use_only {
+        cond = cond.add(account::Column::Status.ne(AccountStatus::Deregistered));
     }
     if let Some(text) = &query.text {
         let pattern = || contains_pattern(text);
@@ -244,7 +247,26 @@ pub async fn page(uc: &UseCase, query: &RegistryQuery) -> Result<RegistryView, A
         .filter(cond.clone())
         .count(db)
         .await?;
-    let accounts = account::Entity::find()
+    let order = if query.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let sorted = match query.sort {
+        Some(RegistrySort::Name) => account::Entity::find().order_by(account::Column::Name, order),
+        // In the order an account moves through them, not by their codes' spelling.
+        Some(RegistrySort::Status) => account::Entity::find().order_by(
+            sea_orm::sea_query::Expr::cust(
+                "CASE status WHEN 'active' THEN 0 WHEN 'suspended' THEN 1 ELSE 2 END",
+            ),
+            order,
+        ),
+        Some(RegistrySort::Opened) => {
+            account::Entity::find().order_by(account::Column::OpenedOn, order)
+        }
+        None => account::Entity::find(),
+    };
+    let accounts = sorted
         .filter(cond.clone())
         .order_by_asc(account::Column::HostUnitId)
         .order_by_asc(account::Column::PlatformId)

@@ -31,6 +31,10 @@ fn registry_query(filter: AccountFilter) -> Result<RegistryQuery, AppError> {
         status: filter.status,
         text: text(filter.q).map(|q| q.chars().take(64).collect()),
         rotation_overdue: false,
+        // Every account, deregistered ones included, unless a status is asked for.
+        in_use_only: false,
+        sort: None,
+        descending: false,
         page,
         per_page,
     })

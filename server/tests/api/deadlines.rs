@@ -6,7 +6,7 @@ use crate::helpers::{TestApp, TestDb, fixed_now, location, testid_text};
 use app::domain::calendar::china_date;
 use app::domain::deadline::{DeadlineStatus, Settings};
 use app::domain::filing::{FilingKind, FilingState, Refusal};
-use app::domain::registry::Paging;
+use app::domain::queue::FilingQuery;
 use app::error::{AppError, CalendarProblem, Problem};
 use app::model::SessionUser;
 use app::server::entities::{account, filing, reminder, review_period};
@@ -134,7 +134,7 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     };
     let rows = filing_views::list(
         &app.case_at(&reviewer, china(2026, 12, 1, 9, 0)),
-        Paging::default(),
+        &FilingQuery::default(),
     )
     .await
     .unwrap()
@@ -148,7 +148,7 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
 
     let rows = filing_views::list(
         &app.case_at(&reviewer, china(2026, 12, 2, 23, 59)),
-        Paging::default(),
+        &FilingQuery::default(),
     )
     .await
     .unwrap()
@@ -158,7 +158,7 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
 
     let rows = filing_views::list(
         &app.case_at(&reviewer, china(2026, 12, 3, 0, 0)),
-        Paging::default(),
+        &FilingQuery::default(),
     )
     .await
     .unwrap()

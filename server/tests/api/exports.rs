@@ -188,7 +188,9 @@ async fn the_export_takes_the_registry_pages_filters_and_english_headers() {
     );
     // The registry page links to exactly this.
     let html = app.html(&reviewer, "/?platform=weibo").await;
-    assert!(html.contains("href=\"/exports/registry.csv?platform=weibo&amp;page=1\""));
+    assert!(
+        html.contains("href=\"/exports/registry.csv?platform=weibo&amp;status=in_use&amp;page=1\"")
+    );
     let total = account::Entity::find()
         .filter(account::Column::Status.eq("active"))
         .count(&app.db)

@@ -4,7 +4,8 @@
 use crate::filings::{draft, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now, testid_text};
 use app::domain::filing::{FilingForm, FilingKind, FilingState, Refusal};
-use app::domain::registry::{DEFAULT_PER_PAGE, Paging};
+use app::domain::queue::FilingQuery;
+use app::domain::registry::DEFAULT_PER_PAGE;
 use app::error::{AppError, Problem};
 use app::i18n::Locale;
 use app::server::entities::{account, audit_event, filing, outbox_message};
@@ -491,7 +492,15 @@ async fn filings_are_listed_a_page_at_a_time_with_their_total() {
     }
     let total = before + 12;
     let uc = app.case(&submitter);
-    let page = |p, n| filing_views::list(&uc, Paging::new(p, n));
+    let page = |p: Option<u64>, n: Option<u64>| {
+        let query = FilingQuery {
+            page: p.unwrap_or(1),
+            per_page: n.unwrap_or(DEFAULT_PER_PAGE),
+            ..FilingQuery::default()
+        };
+        let uc = &uc;
+        async move { filing_views::list(uc, &query).await }
+    };
     let first = page(Some(1), Some(5)).await.unwrap();
     assert_eq!(
         (first.rows.len(), first.total, first.per_page),
@@ -545,7 +554,11 @@ async fn the_reviewers_queue_comes_first_on_their_first_page() {
         )
         .await;
     }
-    let first = filing_views::list(&app.case(&reviewer), Paging::new(Some(1), Some(3)))
+    let query = FilingQuery {
+        per_page: 3,
+        ..FilingQuery::default()
+    };
+    let first = filing_views::list(&app.case(&reviewer), &query)
         .await
         .unwrap();
     assert_eq!(first.rows[0].id, waiting.id);

@@ -23,6 +23,7 @@ mod passwords;
 mod people;
 mod personal_data;
 mod proxy;
+mod queue;
 mod registry;
 mod reports;
 mod schema;

@@ -14,7 +14,11 @@ async fn the_registry_lists_every_demo_account_ten_to_a_page() {
         .text()
         .await
         .unwrap();
+    // The 31 accounts in use; the deregistered one on request (issue 17, item 2).
     let total = testid_text(&html, "registry-total").unwrap();
+    assert!(total.contains("31"), "{total}");
+    let all = app.html(&client, "/?status=all").await;
+    let total = testid_text(&all, "registry-total").unwrap();
     assert!(total.contains("32"), "{total}");
     assert_eq!(html.matches("data-testid=\"account-link\"").count(), 10);
     assert!(html.contains("data-testid=\"page-next\""));
@@ -38,7 +42,7 @@ async fn filters_and_paging_travel_in_the_url() {
     assert_eq!(html.matches("data-code=\"douyin\"").count(), 6);
 
     let page4 = client
-        .get(app.url("/?page=4"))
+        .get(app.url("/?status=all&page=4"))
         .send()
         .await
         .unwrap()
@@ -297,4 +301,77 @@ async fn the_unit_filter_lists_units_in_pinyin_order() {
     let mut sorted = names.clone();
     sorted.sort_by_cached_key(|n| app::server::units::pinyin_key(n));
     assert_eq!(names, sorted);
+}
+
+#[tokio::test]
+async fn deregistered_accounts_wait_until_asked_for_and_columns_sort_both_ways() {
+    use app::server::entities::account;
+    use sea_orm::EntityTrait;
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("reviewer").await;
+    let names = |html: &str| -> Vec<String> {
+        html.split("data-testid=\"account-link\"")
+            .skip(1)
+            .map(|rest| {
+                let text = &rest[rest.find('>').unwrap() + 1..];
+                text[..text.find('<').unwrap()].to_string()
+            })
+            .collect()
+    };
+    let accounts = account::Entity::find().all(&app.db).await.unwrap();
+    let deregistered: Vec<&account::Model> = accounts
+        .iter()
+        .filter(|a| a.status.as_str() == "deregistered")
+        .collect();
+    assert!(
+        !deregistered.is_empty(),
+        "the demo has a deregistered account"
+    );
+
+    // By default: none of them, and the filter says so; every page size keeps to it.
+    let html = app.html(&client, "/?per_page=100").await;
+    assert_eq!(names(&html).len(), accounts.len() - deregistered.len());
+    assert!(deregistered.iter().all(|a| !names(&html).contains(&a.name)));
+    assert!(
+        html.contains("<option value=\"\" selected"),
+        "in use: the choice shown"
+    );
+    assert!(
+        html.contains("<option value=\"100\" selected"),
+        "the page size shown"
+    );
+    let html = app.html(&client, "/?per_page=100&status=all").await;
+    assert_eq!(names(&html).len(), accounts.len());
+    let html = app.html(&client, "/?status=deregistered").await;
+    assert_eq!(names(&html).len(), deregistered.len());
+
+    // Sorted by name, both ways; the page links keep the sort.
+    let mut by_name: Vec<String> = accounts
+        .iter()
+        .filter(|a| a.status.as_str() != "deregistered")
+        .map(|a| a.name.clone())
+        .collect();
+    by_name.sort();
+    let html = app.html(&client, "/?sort=name&per_page=100").await;
+    let shown = names(&html);
+    if app.test_db.backend() == "sqlite" {
+        // SQLite compares text by its bytes, as Rust does; PostgreSQL by the database's collation.
+        assert_eq!(shown, by_name, "ascending by name");
+    }
+    assert_eq!(shown.len(), by_name.len());
+    assert!(html.contains("aria-sort=\"ascending\""));
+    let html = app.html(&client, "/?sort=name&dir=desc&per_page=100").await;
+    let descending = names(&html);
+    assert_eq!(descending.first(), shown.last(), "descending by name");
+    assert_eq!(descending.last(), shown.first());
+    assert!(html.contains("aria-sort=\"descending\""));
+    let html = app.html(&client, "/?sort=opened&per_page=5").await;
+    assert!(html.contains("sort=opened"), "the pager keeps the sort");
+
+    // By status, in the order an account moves through them.
+    let html = app
+        .html(&client, "/?status=all&sort=status&dir=desc&per_page=100")
+        .await;
+    let first = names(&html).first().cloned().unwrap();
+    assert!(deregistered.iter().any(|a| a.name == first), "{first}");
 }
