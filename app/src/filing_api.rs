@@ -12,9 +12,11 @@ use leptos::prelude::*;
 /// with the number of filings).
 #[server(endpoint = "filings")]
 pub async fn list_filings(
-    query: crate::domain::queue::FilingQuery,
+    query: Option<crate::domain::queue::FilingQuery>,
 ) -> Result<FilingPage, AppError> {
     use crate::server::{context, filing_views};
+    // Optional, so a request without one is answered by who asks (sign-in, role) like any other.
+    let query = query.unwrap_or_default();
     context::serve(|uc| async move { filing_views::list(&uc, &query).await }).await
 }
 

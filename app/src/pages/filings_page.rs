@@ -37,7 +37,7 @@ pub fn FilingsPage() -> impl IntoView {
             let query = query.get();
             async move {
                 let user = current_user().await?;
-                let page = list_filings(query.clone()).await?;
+                let page = list_filings(Some(query.clone())).await?;
                 Ok::<_, AppError>((user, page, query))
             }
         } show=move |(user, page, query): (Option<SessionUser>, FilingPage, FilingQuery)| {

@@ -69,7 +69,7 @@ async fn queue(app: &TestApp) -> Queue {
     let deregistration = filings::submit(&app.case_at(&submitter, fixed_now()), d.id)
         .await
         .unwrap();
-    let r = submitted_open(app, &submitter, "douyin", "石柱教育抖音").await;
+    let r = submitted_open(app, &submitter, "kuaishou", "石柱教育快手").await;
     let returned = filings::return_for_correction(
         &app.case_at(&reviewer, fixed_now()),
         r.id,
@@ -81,9 +81,9 @@ async fn queue(app: &TestApp) -> Queue {
         app,
         &submitter,
         FilingKind::Open,
-        Some("kuaishou"),
+        Some("bilibili"),
         None,
-        crate::filings::open_form("石柱教育快手"),
+        crate::filings::open_form("石柱教育哔哩哔哩"),
     )
     .await;
     Queue {
@@ -178,7 +178,7 @@ async fn the_filters_narrow_by_unit_kind_platform_receipt_and_due_date() {
 
     let html = app.html(&client, "/filings?kind=deregister").await;
     assert_eq!(numbers(&html), [q.deregistration.number.clone()]);
-    let html = app.html(&client, "/filings?platform=douyin").await;
+    let html = app.html(&client, "/filings?platform=kuaishou").await;
     assert_eq!(numbers(&html), [q.returned.number.clone()]);
     let html = app.html(&client, "/filings?unit=education").await;
     assert_eq!(numbers(&html).len(), 4);

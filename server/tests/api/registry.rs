@@ -263,7 +263,8 @@ async fn percent_and_underscore_in_a_search_match_themselves() {
         let html = app
             .html(
                 &client,
-                &format!("/?q={}&per_page=100", text.replace('%', "%25")),
+                // Every status, as the service call above asks.
+                &format!("/?q={}&per_page=100&status=all", text.replace('%', "%25")),
             )
             .await;
         assert_eq!(
