@@ -382,9 +382,9 @@ async fn the_trail_and_its_export_show_custodians_mobiles_masked() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     // The draft's audit event records the form, the custodian's mobile with it.
-    crate::filings::draft(
+    crate::arrange::draft(
         &app,
-        &submitter,
+        &submitter.username,
         app::domain::filing::FilingKind::Open,
         Some("weibo"),
         None,

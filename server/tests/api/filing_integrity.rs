@@ -1,7 +1,8 @@
 //! Issue 15, items 11, 12 and the filings list of item 10: one request at a time per account (held
 //! by the database), an upward report recorded once with a date between the decision and today and
 //! corrected only as a correction, and the filings listed a page at a time.
-use crate::filings::{draft, open_form, submitted_open};
+use crate::arrange::{draft, submitted_open};
+use crate::filings::open_form;
 use crate::helpers::{TestApp, fixed_now, testid_text};
 use app::domain::filing::{FilingForm, FilingKind, FilingState, Refusal};
 use app::domain::registry::{DEFAULT_PER_PAGE, Paging};
@@ -37,17 +38,19 @@ async fn submitted_change(app: &TestApp) -> (i32, filing::Model) {
     let account_id = app.account_id("education", "wechat_oa").await;
     let f = draft(
         app,
-        &submitter,
+        &submitter.username,
         FilingKind::Change,
         None,
         Some(account_id),
         change_form(),
     )
     .await;
-    let submitted = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
+    app.as_api(&submitter.username)
+        .await
+        .submit(f.id)
         .await
         .unwrap();
-    (account_id, submitted)
+    (account_id, app.filing_row(f.id).await)
 }
 
 fn new_on(kind: FilingKind, account_id: i32, form: FilingForm) -> filings::NewFiling {
@@ -67,7 +70,7 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
     let account_id = app.account_id("education", "wechat_oa").await;
     let change = draft(
         &app,
-        &submitter,
+        &submitter.username,
         FilingKind::Change,
         None,
         Some(account_id),
@@ -86,7 +89,9 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
     assert_eq!(refused, expected);
     assert!(refused.message(Locale::ZhCn).contains(&change.number));
     assert!(refused.message(Locale::En).contains(&change.number));
-    filings::submit(&app.case_at(&submitter, fixed_now()), change.id)
+    app.as_api("submitter")
+        .await
+        .submit(change.id)
         .await
         .unwrap();
     let refused = filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
@@ -103,14 +108,8 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
         "nothing was created"
     );
     // Once the change is decided, the next request may be made.
-    let reviewer = app.user("reviewer").await;
-    filings::reject(
-        &app.case_at(&reviewer, fixed_now()),
-        change.id,
-        "用途与职能不符",
-    )
-    .await
-    .unwrap();
+    let reviewer = app.as_api("reviewer").await;
+    reviewer.reject(change.id, "用途与职能不符").await.unwrap();
     filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
         .await
         .unwrap();
@@ -244,13 +243,8 @@ async fn the_account_page_offers_no_new_request_while_one_is_open_and_names_it()
     }
 }
 
-async fn approved_open(app: &TestApp) -> filing::Model {
-    let submitter = app.user("submitter").await;
-    let reviewer = app.user("reviewer").await;
-    let f = submitted_open(app, &submitter, "weibo", "石柱教育").await;
-    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
-        .await
-        .unwrap()
+async fn approved_open(app: &TestApp) -> crate::arrange::Filing {
+    crate::arrange::approved_open(app, "submitter", "reviewer", "weibo", "石柱教育").await
 }
 
 fn report(on: &str) -> filings::UpwardReport {
@@ -326,13 +320,16 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
         .unwrap_err(),
         AppError::Refused(Refusal::NotReported)
     );
-    filings::record_report(
-        &app.case_at(&reviewer, fixed_now()),
-        f.id,
-        report("2026-11-27"),
-    )
-    .await
-    .unwrap();
+    let reporter = app.as_api("reviewer").await;
+    reporter
+        .report_upstream(
+            f.id,
+            "2026-11-27",
+            "重庆市人民政府办公厅",
+            "渝府办备〔2026〕88号",
+        )
+        .await
+        .unwrap();
     assert_eq!(upward_notices(&app).await.len(), 1);
 
     // Recording it again, even with other values, is refused and sends nothing.
@@ -454,19 +451,21 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
 async fn the_correction_form_is_offered_once_a_report_is_recorded() {
     let app = TestApp::spawn().await;
     let f = approved_open(&app).await;
-    let reviewer_user = app.user("reviewer").await;
     let reviewer = app.signed_in("reviewer").await;
     let path = format!("/filings/{}", f.id);
     let page = app.html(&reviewer, &path).await;
     assert!(page.contains("data-testid=\"report-form\""));
     assert!(!page.contains("data-testid=\"report-correction-form\""));
-    filings::record_report(
-        &app.case_at(&reviewer_user, fixed_now()),
-        f.id,
-        report("2026-11-27"),
-    )
-    .await
-    .unwrap();
+    let reporter = app.as_api("reviewer").await;
+    reporter
+        .report_upstream(
+            f.id,
+            "2026-11-27",
+            "重庆市人民政府办公厅",
+            "渝府办备〔2026〕88号",
+        )
+        .await
+        .unwrap();
     let page = app.html(&reviewer, &path).await;
     assert!(!page.contains("data-testid=\"report-form\""));
     assert!(page.contains("data-testid=\"report-correction-form\""));
@@ -481,7 +480,7 @@ async fn filings_are_listed_a_page_at_a_time_with_their_total() {
     for n in 0..12 {
         draft(
             &app,
-            &submitter,
+            &submitter.username,
             FilingKind::Open,
             Some("kuaishou"),
             None,
@@ -533,11 +532,11 @@ async fn the_reviewers_queue_comes_first_on_their_first_page() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
-    let waiting = submitted_open(&app, &submitter, "kuaishou", "石柱教育快手").await;
+    let waiting = submitted_open(&app, &submitter.username, "kuaishou", "石柱教育快手").await;
     for n in 0..12 {
         draft(
             &app,
-            &submitter,
+            &submitter.username,
             FilingKind::Open,
             Some("douyin"),
             None,

@@ -89,6 +89,8 @@ fn filled(path: &str, filing: i32, account: i32, token: i32) -> String {
     path.replace("{id}", &id.to_string())
 }
 
+/// A draft of the submitter's unit, made by the service: arranged through the API, it would need a
+/// token of the submitter's, and the scope tests count the submitter's live tokens.
 async fn draft_filing(app: &TestApp) -> i32 {
     let submitter = app.user("submitter").await;
     app::server::filings::create_draft(

@@ -1,0 +1,261 @@
+//! Arrange steps shared by the suite, taken as the people in the story take them: through the JSON
+//! API (`/api/v1`), each person with a bearer token of their own. A test that needs "a submitted
+//! open request" or "an approved account" says so in one line, and a change to a service's
+//! signature stops at the API's handlers instead of rippling through every test that needs a filing
+//! in some state.
+//!
+//! The steps run at the app's clock (the fixed [`crate::helpers::fixed_now`] unless the test set
+//! another); a test that needs a step at another instant calls the service with `case_at`.
+use crate::helpers::{TestApp, fixed_now};
+use app::domain::filing::{FilingForm, FilingKind, FilingState};
+use app::server::entities::{api_token, filing, user};
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// A filing as `/api/v1/filings/{id}` answers it: the fields tests arrange with.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Filing {
+    pub id: i32,
+    pub number: String,
+    pub kind: FilingKind,
+    pub state: FilingState,
+    pub account: Option<AccountRef>,
+    pub received_at: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+impl Filing {
+    /// The account the filing is about (or, once an open request is approved, created).
+    pub fn account_id(&self) -> i32 {
+        self.account
+            .as_ref()
+            .unwrap_or_else(|| panic!("filing {} has no account", self.id))
+            .id
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountRef {
+    pub id: i32,
+    pub name: String,
+}
+
+/// A step the API refused: its status and the error body (`{"error": {"code", "message", …}}`).
+#[derive(Debug)]
+pub struct Refused {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Refused {
+    /// The error's stable code (`wrong_state`, `forbidden`, …).
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+}
+
+pub type Answer = Result<Filing, Refused>;
+
+/// One person acting through the API with a bearer token of their own.
+pub struct ApiActor<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    pub username: String,
+}
+
+impl TestApp {
+    /// `username` (a demo user or one the test added) at the API, for arranging.
+    ///
+    /// The token is written straight into the token table, with the same hash the app stores, instead
+    /// of through `tokens::create`: that use case audits `token.created` and queues a notice to the
+    /// owner, and a test that counts audit events or mail would then count the arrangement too.
+    pub async fn as_api(&self, username: &str) -> ApiActor<'_> {
+        use sha2::Digest;
+        let owner = user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no user {username}"));
+        let secret = format!("rgt_arrange{}", uuid::Uuid::new_v4().simple());
+        let hash: String = sha2::Sha256::digest(secret.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        api_token::ActiveModel {
+            user_id: Set(owner.id),
+            name: Set("arrange".into()),
+            prefix: Set(secret.chars().take(10).collect()),
+            token_hash: Set(hash),
+            created_at: Set(fixed_now()),
+            created_by: Set(None),
+            expires_at: Set(fixed_now() + chrono::Duration::days(3650)),
+            scope: Set(app::server::tokens::Scope::Write),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .unwrap();
+        ApiActor {
+            app: self,
+            client: self.bearer_client(&secret),
+            username: username.to_string(),
+        }
+    }
+
+    /// A filing's stored row, for what the API does not show (or shows in another shape).
+    pub async fn filing_row(&self, id: i32) -> filing::Model {
+        filing::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no filing {id}"))
+    }
+}
+
+impl ApiActor<'_> {
+    async fn answer(&self, request: reqwest::RequestBuilder, what: &str) -> Answer {
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {status}, not JSON: {e}"));
+        if status.is_success() {
+            Ok(serde_json::from_value(body).unwrap_or_else(|e| panic!("{what}: {e}")))
+        } else {
+            Err(Refused { status, body })
+        }
+    }
+
+    async fn step(&self, id: i32, step: &str, body: Option<Value>) -> Answer {
+        let mut request = self
+            .client
+            .post(self.app.url(&format!("/api/v1/filings/{id}/{step}")));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let what = format!("{} {step} {id}", self.username);
+        self.answer(request, &what).await
+    }
+
+    /// `POST /api/v1/filings`: a draft for the actor's unit.
+    pub async fn create(
+        &self,
+        kind: FilingKind,
+        platform: Option<&str>,
+        account_id: Option<i32>,
+        form: FilingForm,
+    ) -> Answer {
+        let body = json!({
+            "kind": kind,
+            "platform": platform,
+            "account_id": account_id,
+            "form": form,
+        });
+        let request = self
+            .client
+            .post(self.app.url("/api/v1/filings"))
+            .json(&body);
+        let what = format!("{} creates a {} draft", self.username, kind.as_str());
+        self.answer(request, &what).await
+    }
+
+    /// A draft open request for an account called `name` on `platform`, with a complete form.
+    pub async fn draft_open(&self, platform: &str, name: &str) -> Filing {
+        let form = crate::filings::open_form(name);
+        let draft = self.create(FilingKind::Open, Some(platform), None, form);
+        draft.await.expect("creating an open request")
+    }
+
+    pub async fn filing(&self, id: i32) -> Answer {
+        let request = self
+            .client
+            .get(self.app.url(&format!("/api/v1/filings/{id}")));
+        let what = format!("{} reads filing {id}", self.username);
+        self.answer(request, &what).await
+    }
+
+    pub async fn submit(&self, id: i32) -> Answer {
+        self.step(id, "submit", None).await
+    }
+
+    pub async fn withdraw(&self, id: i32) -> Answer {
+        self.step(id, "withdraw", None).await
+    }
+
+    pub async fn approve(&self, id: i32, note: &str) -> Answer {
+        self.step(id, "approve", Some(json!({ "note": note })))
+            .await
+    }
+
+    pub async fn return_for_correction(&self, id: i32, comment: &str) -> Answer {
+        let body = json!({ "comment": comment });
+        self.step(id, "return", Some(body)).await
+    }
+
+    pub async fn reject(&self, id: i32, reason: &str) -> Answer {
+        self.step(id, "reject", Some(json!({ "reason": reason })))
+            .await
+    }
+
+    pub async fn grant_waiver(&self, id: i32, reason: &str) -> Answer {
+        let body = json!({ "reason": reason });
+        self.step(id, "grant-waiver", Some(body)).await
+    }
+
+    /// Records that the decision was reported upward on `on` (YYYY-MM-DD).
+    pub async fn report_upstream(&self, id: i32, on: &str, to: &str, reference: &str) -> Answer {
+        let body = json!({ "reported_on": on, "reported_to": to, "reference": reference });
+        self.step(id, "report-upstream", Some(body)).await
+    }
+
+    /// The unit's evidence that the platform carried out the step on `on` (YYYY-MM-DD).
+    pub async fn complete(&self, id: i32, on: &str, announcement_url: &str) -> Answer {
+        let body = json!({ "platform_done_on": on, "announcement_url": announcement_url });
+        self.step(id, "complete", Some(body)).await
+    }
+
+    pub async fn confirm_completion(&self, id: i32) -> Answer {
+        self.step(id, "confirm-completion", None).await
+    }
+}
+
+/// A draft of `who`'s unit: `ApiActor::create`, for a test that needs nothing else of the person.
+pub async fn draft(
+    app: &TestApp,
+    who: &str,
+    kind: FilingKind,
+    platform: Option<&str>,
+    account_id: Option<i32>,
+    form: FilingForm,
+) -> Filing {
+    let who = app.as_api(who).await;
+    let draft = who.create(kind, platform, account_id, form).await;
+    draft.expect("creating a draft")
+}
+
+/// A draft open request by `submitter`, submitted: the Art. 11 period runs.
+pub async fn submitted_open(app: &TestApp, submitter: &str, platform: &str, name: &str) -> Filing {
+    let submitter = app.as_api(submitter).await;
+    let draft = submitter.draft_open(platform, name).await;
+    submitter.submit(draft.id).await.expect("submitting")
+}
+
+/// An open request by `submitter` approved by `reviewer`: the account is in the registry.
+pub async fn approved_open(
+    app: &TestApp,
+    submitter: &str,
+    reviewer: &str,
+    platform: &str,
+    name: &str,
+) -> Filing {
+    let f = submitted_open(app, submitter, platform, name).await;
+    let reviewer = app.as_api(reviewer).await;
+    reviewer.approve(f.id, "").await.expect("approving")
+}
