@@ -7,54 +7,23 @@
 //! The steps run at the app's clock (the fixed [`crate::helpers::fixed_now`] unless the test set
 //! another); a test that needs a step at another instant calls the service with `case_at`.
 use crate::helpers::{TestApp, fixed_now};
-use app::domain::filing::{FilingForm, FilingKind, FilingState};
+use app::domain::filing::{FilingForm, FilingKind};
 use app::server::entities::{api_token, filing, user};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// A filing as `/api/v1/filings/{id}` answers it: the fields tests arrange with.
+/// A filing as `/api/v1/filings/{id}` answers it: the fields tests arrange with. A test that asserts
+/// on what is stored reads the row ([`TestApp::filing_row`]).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Filing {
     pub id: i32,
     pub number: String,
-    pub kind: FilingKind,
-    pub state: FilingState,
-    pub account: Option<AccountRef>,
-    pub received_at: Option<String>,
-    pub decided_at: Option<String>,
 }
 
-impl Filing {
-    /// The account the filing is about (or, once an open request is approved, created).
-    pub fn account_id(&self) -> i32 {
-        self.account
-            .as_ref()
-            .unwrap_or_else(|| panic!("filing {} has no account", self.id))
-            .id
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct AccountRef {
-    pub id: i32,
-    pub name: String,
-}
-
-/// A step the API refused: its status and the error body (`{"error": {"code", "message", …}}`).
-#[derive(Debug)]
-pub struct Refused {
-    pub status: StatusCode,
-    pub body: Value,
-}
-
-impl Refused {
-    /// The error's stable code (`wrong_state`, `forbidden`, …).
-    pub fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or_default()
-    }
-}
+/// A step the API refused: its status and error body (`{"error": {"code", "message", …}}`).
+pub type Refused = (StatusCode, Value);
 
 pub type Answer = Result<Filing, Refused>;
 
@@ -129,7 +98,7 @@ impl ApiActor<'_> {
         if status.is_success() {
             Ok(serde_json::from_value(body).unwrap_or_else(|e| panic!("{what}: {e}")))
         } else {
-            Err(Refused { status, body })
+            Err((status, body))
         }
     }
 
@@ -173,20 +142,8 @@ impl ApiActor<'_> {
         draft.await.expect("creating an open request")
     }
 
-    pub async fn filing(&self, id: i32) -> Answer {
-        let request = self
-            .client
-            .get(self.app.url(&format!("/api/v1/filings/{id}")));
-        let what = format!("{} reads filing {id}", self.username);
-        self.answer(request, &what).await
-    }
-
     pub async fn submit(&self, id: i32) -> Answer {
         self.step(id, "submit", None).await
-    }
-
-    pub async fn withdraw(&self, id: i32) -> Answer {
-        self.step(id, "withdraw", None).await
     }
 
     pub async fn approve(&self, id: i32, note: &str) -> Answer {
@@ -213,16 +170,6 @@ impl ApiActor<'_> {
     pub async fn report_upstream(&self, id: i32, on: &str, to: &str, reference: &str) -> Answer {
         let body = json!({ "reported_on": on, "reported_to": to, "reference": reference });
         self.step(id, "report-upstream", Some(body)).await
-    }
-
-    /// The unit's evidence that the platform carried out the step on `on` (YYYY-MM-DD).
-    pub async fn complete(&self, id: i32, on: &str, announcement_url: &str) -> Answer {
-        let body = json!({ "platform_done_on": on, "announcement_url": announcement_url });
-        self.step(id, "complete", Some(body)).await
-    }
-
-    pub async fn confirm_completion(&self, id: i32) -> Answer {
-        self.step(id, "confirm-completion", None).await
     }
 }
 
