@@ -206,3 +206,69 @@ pub async fn approved_open(
     let reviewer = app.as_api(reviewer).await;
     reviewer.approve(f.id, "").await.expect("approving")
 }
+
+/// A second factor (TOTP) enrolled as a person enrols it on their page, with the plain form posts a
+/// browser without JavaScript sends.
+pub mod second_factor {
+    use crate::helpers::{TestApp, person, post_form};
+    use chrono::{DateTime, Utc};
+
+    /// The code an authenticator app shows at `at` for a base32 secret (SHA-1, 6 digits, 30 s).
+    pub fn code_at(secret: &str, at: DateTime<Utc>) -> String {
+        let bytes = totp_rs::Secret::try_from_base32(secret)
+            .expect("a base32 secret")
+            .as_ref()
+            .to_vec();
+        totp_rs::Builder::new()
+            .with_secret(bytes)
+            .build()
+            .unwrap()
+            .generate(at.timestamp() as u64)
+            .to_string()
+    }
+
+    /// The recovery codes a page shows.
+    pub fn codes_on(html: &str) -> Vec<String> {
+        html.split("data-testid=\"totp-recovery-code\"")
+            .skip(1)
+            .filter_map(|rest| {
+                let start = rest.find('>')? + 1;
+                let end = rest[start..].find('<')?;
+                Some(rest[start..start + end].to_string())
+            })
+            .collect()
+    }
+
+    /// Begins an enrolment on the page; returns the secret the server stored.
+    pub async fn begin(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
+        let to = post_form(app, client, "/api/second_factor_begin", &[]).await;
+        assert_eq!(to, "/account/second-factor");
+        person(app, username)
+            .await
+            .totp_secret
+            .expect("a pending secret")
+    }
+
+    /// Enrols `username` (signed in on `client`) with the server's clock at `now`; returns the secret
+    /// and the recovery codes the page showed.
+    pub async fn enrol(
+        app: &TestApp,
+        client: &reqwest::Client,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> (String, Vec<String>) {
+        let secret = begin(app, client, username).await;
+        let to = post_form(
+            app,
+            client,
+            "/api/second_factor_confirm",
+            &[("code", &code_at(&secret, now))],
+        )
+        .await;
+        assert_eq!(to, "/account/second-factor?enabled=1");
+        let html = app.html(client, &to).await;
+        let codes = codes_on(&html);
+        assert_eq!(codes.len(), 10, "{html}");
+        (secret, codes)
+    }
+}
