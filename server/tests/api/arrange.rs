@@ -14,6 +14,38 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+/// The education unit's full name, as its forms give it (Art. 10: the verification subject).
+const EDUCATION: &str = "石柱土家族自治县教育委员会";
+
+/// A complete open request's form for an account called `name`: the education unit's, with its
+/// custodian (谭明, 13812341234), the leader's consent and the collective decision.
+pub fn open_form(name: &str) -> FilingForm {
+    FilingForm {
+        account_name: name.into(),
+        platform_account_id: String::new(),
+        verification_subject: EDUCATION.into(),
+        operating_unit: EDUCATION.into(),
+        outsourced: false,
+        purpose: "发布教育政策与招生信息".into(),
+        custodian_name: "谭明".into(),
+        custodian_mobile: "13812341234".into(),
+        leader_name: "马丽".into(),
+        leader_consent_on: "2026-11-20".into(),
+        collective_decision_on: "2026-11-18".into(),
+        reason: String::new(),
+    }
+}
+
+/// A complete closing form (suspension or deregistration): the leader's consent and the reason.
+pub fn closing_form() -> FilingForm {
+    FilingForm {
+        leader_name: "马丽".into(),
+        leader_consent_on: "2026-11-20".into(),
+        reason: "职能调整，账号不再使用".into(),
+        ..Default::default()
+    }
+}
+
 /// A filing as `/api/v1/filings/{id}` answers it: the fields tests arrange with. A test that asserts
 /// on what is stored reads the row ([`TestApp::filing_row`]).
 #[derive(Debug, Clone, Deserialize)]
@@ -137,7 +169,7 @@ impl ApiActor<'_> {
 
     /// A draft open request for an account called `name` on `platform`, with a complete form.
     pub async fn draft_open(&self, platform: &str, name: &str) -> Filing {
-        let form = crate::filings::open_form(name);
+        let form = open_form(name);
         let draft = self.create(FilingKind::Open, Some(platform), None, form);
         draft.await.expect("creating an open request")
     }

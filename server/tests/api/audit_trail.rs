@@ -388,7 +388,7 @@ async fn the_trail_and_its_export_show_custodians_mobiles_masked() {
         app::domain::filing::FilingKind::Open,
         Some("weibo"),
         None,
-        crate::filings::open_form("石柱教育"),
+        crate::arrange::open_form("石柱教育"),
     )
     .await;
     let stored = app.audit_actions("filing.created").await;

@@ -2,7 +2,7 @@
 //! the dashboard, settings, calendar changes that move open deadlines, and the reminder scheduler
 //! with a fixed clock.
 use crate::arrange::draft;
-use crate::filings::open_form;
+use crate::arrange::open_form;
 use crate::helpers::{TestApp, TestDb, fixed_now, location, testid_text};
 use app::domain::calendar::china_date;
 use app::domain::deadline::{DeadlineStatus, Settings};

@@ -1,8 +1,7 @@
 //! Issue 15, items 11, 12 and the filings list of item 10: one request at a time per account (held
 //! by the database), an upward report recorded once with a date between the decision and today and
 //! corrected only as a correction, and the filings listed a page at a time.
-use crate::arrange::{draft, submitted_open};
-use crate::filings::open_form;
+use crate::arrange::{closing_form, draft, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now, testid_text};
 use app::domain::filing::{FilingForm, FilingKind, FilingState, Refusal};
 use app::domain::registry::{DEFAULT_PER_PAGE, Paging};
@@ -20,15 +19,6 @@ fn change_form() -> FilingForm {
     FilingForm {
         purpose: "发布教育政策、招生信息与校园安全提示".into(),
         ..open_form("石柱教育")
-    }
-}
-
-fn closing_form() -> FilingForm {
-    FilingForm {
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        reason: "职能调整，账号不再使用".into(),
-        ..Default::default()
     }
 }
 

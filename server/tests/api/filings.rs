@@ -1,5 +1,5 @@
 //! The filing workflow (Art. 9–12) through its service, on the real database.
-use crate::arrange::{draft, submitted_open};
+use crate::arrange::{closing_form, draft, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now};
 use app::domain::AccountStatus;
 use app::domain::filing::{Field, FilingForm, FilingKind, FilingState, Issue, Refusal, Warning};
@@ -10,8 +10,6 @@ use app::server::filings::{self, CompletionEvidence, NewFiling, UpwardReport};
 use app::server::use_case::RequestMeta;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
-const EDUCATION: &str = "石柱土家族自治县教育委员会";
-
 pub fn meta() -> &'static RequestMeta {
     static META: std::sync::OnceLock<RequestMeta> = std::sync::OnceLock::new();
     META.get_or_init(|| RequestMeta {
@@ -19,32 +17,6 @@ pub fn meta() -> &'static RequestMeta {
         request_id: Some("test".into()),
         ..Default::default()
     })
-}
-
-pub fn open_form(name: &str) -> FilingForm {
-    FilingForm {
-        account_name: name.into(),
-        platform_account_id: String::new(),
-        verification_subject: EDUCATION.into(),
-        operating_unit: EDUCATION.into(),
-        outsourced: false,
-        purpose: "发布教育政策与招生信息".into(),
-        custodian_name: "谭明".into(),
-        custodian_mobile: "13812341234".into(),
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        collective_decision_on: "2026-11-18".into(),
-        reason: String::new(),
-    }
-}
-
-fn closing_form() -> FilingForm {
-    FilingForm {
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        reason: "职能调整，账号不再使用".into(),
-        ..Default::default()
-    }
 }
 
 async fn live_accounts(app: &TestApp, unit: &str, platform: &str) -> u64 {

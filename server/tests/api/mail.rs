@@ -1,11 +1,10 @@
 //! E-mail notices (DESIGN §5): queued in the outbox with each change, delivered by the worker to a
 //! real SMTP server on loopback, in the recipient's language; an outage, a crash or a rollback
 //! loses nothing and sends nothing twice.
-use crate::arrange::{draft, submitted_open};
-use crate::filings::open_form;
+use crate::arrange::{closing_form, draft, open_form, submitted_open};
 use crate::helpers::{TestApp, TestDb, fixed_now};
 use crate::smtp::{Mode, Received, SmtpServer};
-use app::domain::filing::{FilingForm, FilingKind};
+use app::domain::filing::FilingKind;
 use app::error::AppError;
 use app::i18n::Locale;
 use app::server::entities::{account, filing, outbox_message, reminder};
@@ -261,22 +260,15 @@ async fn decisions_reach_the_submitter_and_the_units_contacts_and_nobody_else() 
 async fn an_approval_awaiting_completion_and_the_upward_report_have_their_own_notices() {
     let smtp = SmtpServer::start().await;
     let app = spawn_mailing(smtp.url()).await;
-    let submitter = app.user("submitter").await;
     // Art. 12: this account is in the national reporting system.
     let wechat = app.account_id("education", "wechat_oa").await;
-    let closing = FilingForm {
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        reason: "职能调整，账号不再使用".into(),
-        ..Default::default()
-    };
     let f = draft(
         &app,
-        &submitter.username,
+        "submitter",
         FilingKind::Deregister,
         None,
         Some(wechat),
-        closing,
+        closing_form(),
     )
     .await;
     let reviewer = app.as_api("reviewer").await;

@@ -3,7 +3,7 @@
 //! administrators and auditors, on every page, in the API and in exports; each full view is
 //! recorded without the number; notices and reports never carry it; and no mobile, password or
 //! token reaches the logs.
-use crate::filings::open_form;
+use crate::arrange::open_form;
 use crate::helpers::{TestApp, location};
 use app::domain::filing::FilingKind;
 use app::server::demo::DEMO_PASSWORD;

@@ -2,7 +2,7 @@
 //! and the monthly monitoring report (Art. 34) as a page and a workbook, with its figures, its
 //! rectification list (Art. 9, Art. 29) and who may read what.
 use crate::arrange::draft;
-use crate::filings::open_form;
+use crate::arrange::open_form;
 use crate::helpers::{TestApp, fixed_now, location, testid_text, xlsx_sheets as workbook};
 use app::domain::filing::FilingKind;
 use app::domain::report::ReviewFigures;

@@ -104,7 +104,7 @@ async fn draft_filing(app: &TestApp) -> i32 {
             kind: app::domain::filing::FilingKind::Open,
             account_id: None,
             platform: Some("douyin".into()),
-            form: crate::filings::open_form("石柱教育"),
+            form: crate::arrange::open_form("石柱教育"),
             idempotency_key: None,
         },
     )
