@@ -219,6 +219,11 @@ pub async fn draft(
     draft.expect("creating a draft")
 }
 
+/// A draft open request of `who`'s unit for an account called `name` on `platform`.
+pub async fn draft_open(app: &TestApp, who: &str, platform: &str, name: &str) -> Filing {
+    app.as_api(who).await.draft_open(platform, name).await
+}
+
 /// A draft open request by `submitter`, submitted: the Art. 11 period runs.
 pub async fn submitted_open(app: &TestApp, submitter: &str, platform: &str, name: &str) -> Filing {
     let submitter = app.as_api(submitter).await;

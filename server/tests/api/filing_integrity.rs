@@ -1,7 +1,7 @@
 //! Issue 15, items 11, 12 and the filings list of item 10: one request at a time per account (held
 //! by the database), an upward report recorded once with a date between the decision and today and
 //! corrected only as a correction, and the filings listed a page at a time.
-use crate::arrange::{closing_form, draft, open_form, submitted_open};
+use crate::arrange::{closing_form, draft, draft_open, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now, testid_text};
 use app::domain::filing::{FilingForm, FilingKind, FilingState, Refusal};
 use app::domain::registry::{DEFAULT_PER_PAGE, Paging};
@@ -468,13 +468,11 @@ async fn filings_are_listed_a_page_at_a_time_with_their_total() {
     let submitter = app.user("submitter").await;
     let before = filing::Entity::find().count(&app.db).await.unwrap();
     for n in 0..12 {
-        draft(
+        draft_open(
             &app,
             &submitter.username,
-            FilingKind::Open,
-            Some("kuaishou"),
-            None,
-            open_form(&format!("石柱教育{n}")),
+            "kuaishou",
+            &format!("石柱教育{n}"),
         )
         .await;
     }
@@ -524,15 +522,7 @@ async fn the_reviewers_queue_comes_first_on_their_first_page() {
     let reviewer = app.user("reviewer").await;
     let waiting = submitted_open(&app, &submitter.username, "kuaishou", "石柱教育快手").await;
     for n in 0..12 {
-        draft(
-            &app,
-            &submitter.username,
-            FilingKind::Open,
-            Some("douyin"),
-            None,
-            open_form(&format!("石柱教育{n}")),
-        )
-        .await;
+        draft_open(&app, &submitter.username, "douyin", &format!("石柱教育{n}")).await;
     }
     let first = filing_views::list(&app.case(&reviewer), Paging::new(Some(1), Some(3)))
         .await

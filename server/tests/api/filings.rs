@@ -1,5 +1,5 @@
 //! The filing workflow (Art. 9–12) through its service, on the real database.
-use crate::arrange::{closing_form, draft, open_form, submitted_open};
+use crate::arrange::{closing_form, draft, draft_open, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now};
 use app::domain::AccountStatus;
 use app::domain::filing::{Field, FilingForm, FilingKind, FilingState, Issue, Refusal, Warning};
@@ -89,24 +89,8 @@ async fn an_open_request_approved_by_the_county_office_puts_the_account_in_the_r
 async fn filings_are_numbered_per_year() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let a = draft(
-        &app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
-    let b = draft(
-        &app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("toutiao"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let a = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
+    let b = draft_open(&app, &submitter.username, "toutiao", "石柱教育").await;
     assert_eq!(
         (a.number.as_str(), b.number.as_str()),
         ("2026-0001", "2026-0002")
@@ -117,15 +101,7 @@ async fn filings_are_numbered_per_year() {
 async fn art9_a_second_open_request_is_refused_at_submit_naming_the_live_account() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let f = draft(
-        &app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("wechat_oa"),
-        None,
-        open_form("石柱教育二号"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "wechat_oa", "石柱教育二号").await;
     let refused = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap_err();
@@ -149,15 +125,7 @@ async fn art9_a_pending_open_request_blocks_another_naming_its_number() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     let first = submitted_open(&app, &submitter.username, "weibo", "石柱教育").await;
-    let second = draft(
-        &app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let second = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
     let refused = filings::submit(&app.case_at(&submitter, fixed_now()), second.id)
         .await
         .unwrap_err();
@@ -172,15 +140,7 @@ async fn art9_a_pending_open_request_blocks_another_naming_its_number() {
 #[tokio::test]
 async fn art9_a_waiver_granted_by_the_county_office_allows_a_second_account() {
     let app = TestApp::spawn().await;
-    let f = draft(
-        &app,
-        "submitter",
-        FilingKind::Open,
-        Some("wechat_oa"),
-        None,
-        open_form("石柱教育招生"),
-    )
-    .await;
+    let f = draft_open(&app, "submitter", "wechat_oa", "石柱教育招生").await;
     let (submitter, reviewer) = (app.as_api("submitter").await, app.as_api("reviewer").await);
     reviewer
         .grant_waiver(f.id, "招生季专用，县政府办公室同意")
@@ -211,15 +171,7 @@ async fn art9_two_approvals_racing_for_the_same_unit_and_platform_leave_exactly_
         .await;
     for round in 0..200 {
         let a = submitted_open(&app, &submitter.username, "kuaishou", "石柱教育").await;
-        let b = draft(
-            &app,
-            &submitter.username,
-            FilingKind::Open,
-            Some("kuaishou"),
-            None,
-            open_form("石柱教育"),
-        )
-        .await;
+        let b = draft_open(&app, &submitter.username, "kuaishou", "石柱教育").await;
         let (a, b) = (app.filing_row(a.id).await, app.filing_row(b.id).await);
         let mut force: filing::ActiveModel = b.clone().into();
         force.state = Set(FilingState::Submitted);
@@ -392,15 +344,7 @@ async fn art9_a_platform_the_national_authorities_have_not_approved_cannot_host_
     .await
     .unwrap();
     let submitter = app.user("submitter").await;
-    let f = draft(
-        &app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("unapproved"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "unapproved", "石柱教育").await;
     let refused = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap_err();
@@ -636,15 +580,7 @@ async fn each_role_may_take_only_its_own_steps() {
     let other_unit = app
         .add_user("police.clerk", "submitter", Some("public-security"))
         .await;
-    let f = draft(
-        &app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
 
     let refused = |r: Result<filing::Model, AppError>| r.unwrap_err();
     // Reviewers do not submit; other units do not touch it; nothing can be decided while a draft.
@@ -771,15 +707,7 @@ async fn an_upward_report_is_recorded_on_an_approved_filing() {
 async fn attachments_of_the_wrong_type_or_too_large_are_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let f = draft(
-        &app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
     let dir = tempfile::tempdir().unwrap();
     let exe = b"MZ\x90\x00this is not a pdf".to_vec();
     let mut big = b"%PDF-1.7\n".to_vec();
@@ -829,15 +757,7 @@ async fn attachments_of_the_wrong_type_or_too_large_are_refused_and_nothing_is_s
 async fn a_good_attachment_is_stored_under_its_sha256_with_its_audit_event() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let f = draft(
-        &app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
     let dir = tempfile::tempdir().unwrap();
     let pdf = b"%PDF-1.7\n% signed and sealed\n".to_vec();
     let upload = Upload {

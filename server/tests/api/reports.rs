@@ -1,8 +1,8 @@
 //! Reports on the real application: the filings report for upward reporting (报备) as CSV and XLSX,
 //! and the monthly monitoring report (Art. 34) as a page and a workbook, with its figures, its
 //! rectification list (Art. 9, Art. 29) and who may read what.
-use crate::arrange::draft;
 use crate::arrange::open_form;
+use crate::arrange::{draft, draft_open};
 use crate::helpers::{TestApp, fixed_now, location, testid_text, xlsx_sheets as workbook};
 use app::domain::filing::FilingKind;
 use app::domain::report::ReviewFigures;
@@ -165,15 +165,7 @@ async fn november(app: &TestApp) -> November {
         china(2026, 10, 30, 16, 0),
     )
     .await;
-    draft(
-        app,
-        &submitter.username,
-        FilingKind::Open,
-        Some("mini_program"),
-        None,
-        open_form("石柱教育小程序"),
-    )
-    .await;
+    draft_open(app, &submitter.username, "mini_program", "石柱教育小程序").await;
     November {
         approved,
         rejected,
