@@ -3,7 +3,7 @@
 //! registry, the filing workflow with its audit trail, the deadline calculator, exports, tokens,
 //! the per-address limits, the command line's `create-token`, and the router held to its OpenAPI
 //! document.
-use crate::filings::open_form;
+use crate::arrange::open_form;
 use crate::helpers::{TestApp, TestDb, fixed_now, location};
 use app::domain::filing::{FilingForm, Issue};
 use app::i18n::{Locale, Msg};

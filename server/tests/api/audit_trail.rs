@@ -382,13 +382,13 @@ async fn the_trail_and_its_export_show_custodians_mobiles_masked() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     // The draft's audit event records the form, the custodian's mobile with it.
-    crate::filings::draft(
+    crate::arrange::draft(
         &app,
-        &submitter,
+        &submitter.username,
         app::domain::filing::FilingKind::Open,
         Some("weibo"),
         None,
-        crate::filings::open_form("石柱教育"),
+        crate::arrange::open_form("石柱教育"),
     )
     .await;
     let stored = app.audit_actions("filing.created").await;

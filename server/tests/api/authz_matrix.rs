@@ -14,11 +14,8 @@
 //! samples (a step endpoint, say, once per step).
 //! Set `AUTHZ_MATRIX_PRINT=1` to print the observed table, to review and check in.
 use crate::helpers::{TestApp, location};
-use app::domain::filing::FilingKind;
 use app::error::AppError;
 use app::server::attachments::{self, Upload};
-use app::server::filings::{self, NewFiling};
-use app::server::use_case::RequestMeta;
 use reqwest::Method;
 use std::collections::BTreeSet;
 
@@ -153,20 +150,12 @@ pub struct Fixture {
 
 pub async fn fixture(app: &TestApp) -> Fixture {
     let submitter = app.user("submitter").await;
-    let meta = RequestMeta::default();
     let now = app::server::use_case::Clock::fixed(crate::helpers::fixed_now()).now();
-    let draft = filings::create_draft(
-        &app::server::use_case::UseCase::new(app.db.clone(), submitter.clone(), meta.clone(), now),
-        NewFiling {
-            kind: FilingKind::Open,
-            account_id: None,
-            platform: Some("douyin".into()),
-            form: crate::filings::open_form("石柱教育"),
-            idempotency_key: None,
-        },
-    )
-    .await
-    .unwrap();
+    let draft = app
+        .as_api("submitter")
+        .await
+        .draft_open("douyin", "石柱教育")
+        .await;
     let attachment = attachments::store(
         &app.case_at(&submitter, now),
         app.test_db.files.path(),

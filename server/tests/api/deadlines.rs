@@ -1,7 +1,8 @@
 //! The deadline clock on the real database (Art. 11, Art. 29): review periods, deadline statuses,
 //! the dashboard, settings, calendar changes that move open deadlines, and the reminder scheduler
 //! with a fixed clock.
-use crate::filings::{draft, open_form};
+use crate::arrange::draft;
+use crate::arrange::open_form;
 use crate::helpers::{TestApp, TestDb, fixed_now, location, testid_text};
 use app::domain::calendar::china_date;
 use app::domain::deadline::{DeadlineStatus, Settings};
@@ -35,7 +36,15 @@ async fn submit_at(
     let mut form = open_form(&format!("石柱教育{platform}"));
     form.collective_decision_on = "2026-08-28".into();
     form.leader_consent_on = "2026-09-01".into();
-    let f = draft(app, who, FilingKind::Open, Some(platform), None, form).await;
+    let f = draft(
+        app,
+        &who.username,
+        FilingKind::Open,
+        Some(platform),
+        None,
+        form,
+    )
+    .await;
     filings::submit(&app.case_at(who, at), f.id).await.unwrap()
 }
 

@@ -1,7 +1,7 @@
 //! Issue 15, items 11, 12 and the filings list of item 10: one request at a time per account (held
 //! by the database), an upward report recorded once with a date between the decision and today and
 //! corrected only as a correction, and the filings listed a page at a time.
-use crate::filings::{draft, open_form, submitted_open};
+use crate::arrange::{closing_form, draft, draft_open, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now, testid_text};
 use app::domain::filing::{FilingForm, FilingKind, FilingState, Refusal};
 use app::domain::queue::FilingQuery;
@@ -23,32 +23,25 @@ fn change_form() -> FilingForm {
     }
 }
 
-fn closing_form() -> FilingForm {
-    FilingForm {
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        reason: "职能调整，账号不再使用".into(),
-        ..Default::default()
-    }
-}
-
 /// The unit's WeChat account (石柱教育) with a change request submitted on it.
 async fn submitted_change(app: &TestApp) -> (i32, filing::Model) {
     let submitter = app.user("submitter").await;
     let account_id = app.account_id("education", "wechat_oa").await;
     let f = draft(
         app,
-        &submitter,
+        &submitter.username,
         FilingKind::Change,
         None,
         Some(account_id),
         change_form(),
     )
     .await;
-    let submitted = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
+    app.as_api(&submitter.username)
+        .await
+        .submit(f.id)
         .await
         .unwrap();
-    (account_id, submitted)
+    (account_id, app.filing_row(f.id).await)
 }
 
 fn new_on(kind: FilingKind, account_id: i32, form: FilingForm) -> filings::NewFiling {
@@ -68,7 +61,7 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
     let account_id = app.account_id("education", "wechat_oa").await;
     let change = draft(
         &app,
-        &submitter,
+        &submitter.username,
         FilingKind::Change,
         None,
         Some(account_id),
@@ -87,7 +80,9 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
     assert_eq!(refused, expected);
     assert!(refused.message(Locale::ZhCn).contains(&change.number));
     assert!(refused.message(Locale::En).contains(&change.number));
-    filings::submit(&app.case_at(&submitter, fixed_now()), change.id)
+    app.as_api("submitter")
+        .await
+        .submit(change.id)
         .await
         .unwrap();
     let refused = filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
@@ -104,14 +99,8 @@ async fn a_second_request_on_an_account_is_refused_naming_the_open_one() {
         "nothing was created"
     );
     // Once the change is decided, the next request may be made.
-    let reviewer = app.user("reviewer").await;
-    filings::reject(
-        &app.case_at(&reviewer, fixed_now()),
-        change.id,
-        "用途与职能不符",
-    )
-    .await
-    .unwrap();
+    let reviewer = app.as_api("reviewer").await;
+    reviewer.reject(change.id, "用途与职能不符").await.unwrap();
     filings::create_draft(&app.case_at(&submitter, fixed_now()), new())
         .await
         .unwrap();
@@ -245,13 +234,8 @@ async fn the_account_page_offers_no_new_request_while_one_is_open_and_names_it()
     }
 }
 
-async fn approved_open(app: &TestApp) -> filing::Model {
-    let submitter = app.user("submitter").await;
-    let reviewer = app.user("reviewer").await;
-    let f = submitted_open(app, &submitter, "weibo", "石柱教育").await;
-    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
-        .await
-        .unwrap()
+async fn approved_open(app: &TestApp) -> crate::arrange::Filing {
+    crate::arrange::approved_open(app, "submitter", "reviewer", "weibo", "石柱教育").await
 }
 
 fn report(on: &str) -> filings::UpwardReport {
@@ -327,13 +311,16 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
         .unwrap_err(),
         AppError::Refused(Refusal::NotReported)
     );
-    filings::record_report(
-        &app.case_at(&reviewer, fixed_now()),
-        f.id,
-        report("2026-11-27"),
-    )
-    .await
-    .unwrap();
+    let reporter = app.as_api("reviewer").await;
+    reporter
+        .report_upstream(
+            f.id,
+            "2026-11-27",
+            "重庆市人民政府办公厅",
+            "渝府办备〔2026〕88号",
+        )
+        .await
+        .unwrap();
     assert_eq!(upward_notices(&app).await.len(), 1);
 
     // Recording it again, even with other values, is refused and sends nothing.
@@ -455,19 +442,21 @@ async fn a_recorded_report_is_not_sent_again_and_a_correction_is_audited_with_on
 async fn the_correction_form_is_offered_once_a_report_is_recorded() {
     let app = TestApp::spawn().await;
     let f = approved_open(&app).await;
-    let reviewer_user = app.user("reviewer").await;
     let reviewer = app.signed_in("reviewer").await;
     let path = format!("/filings/{}", f.id);
     let page = app.html(&reviewer, &path).await;
     assert!(page.contains("data-testid=\"report-form\""));
     assert!(!page.contains("data-testid=\"report-correction-form\""));
-    filings::record_report(
-        &app.case_at(&reviewer_user, fixed_now()),
-        f.id,
-        report("2026-11-27"),
-    )
-    .await
-    .unwrap();
+    let reporter = app.as_api("reviewer").await;
+    reporter
+        .report_upstream(
+            f.id,
+            "2026-11-27",
+            "重庆市人民政府办公厅",
+            "渝府办备〔2026〕88号",
+        )
+        .await
+        .unwrap();
     let page = app.html(&reviewer, &path).await;
     assert!(!page.contains("data-testid=\"report-form\""));
     assert!(page.contains("data-testid=\"report-correction-form\""));
@@ -480,13 +469,11 @@ async fn filings_are_listed_a_page_at_a_time_with_their_total() {
     let submitter = app.user("submitter").await;
     let before = filing::Entity::find().count(&app.db).await.unwrap();
     for n in 0..12 {
-        draft(
+        draft_open(
             &app,
-            &submitter,
-            FilingKind::Open,
-            Some("kuaishou"),
-            None,
-            open_form(&format!("石柱教育{n}")),
+            &submitter.username,
+            "kuaishou",
+            &format!("石柱教育{n}"),
         )
         .await;
     }
@@ -542,17 +529,9 @@ async fn the_reviewers_queue_comes_first_on_their_first_page() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
-    let waiting = submitted_open(&app, &submitter, "kuaishou", "石柱教育快手").await;
+    let waiting = submitted_open(&app, &submitter.username, "kuaishou", "石柱教育快手").await;
     for n in 0..12 {
-        draft(
-            &app,
-            &submitter,
-            FilingKind::Open,
-            Some("douyin"),
-            None,
-            open_form(&format!("石柱教育{n}")),
-        )
-        .await;
+        draft_open(&app, &submitter.username, "douyin", &format!("石柱教育{n}")).await;
     }
     let query = FilingQuery {
         per_page: 3,

@@ -1,16 +1,14 @@
 //! The filing workflow (Art. 9–12) through its service, on the real database.
+use crate::arrange::{closing_form, draft, draft_open, open_form, submitted_open};
 use crate::helpers::{TestApp, fixed_now};
 use app::domain::AccountStatus;
 use app::domain::filing::{Field, FilingForm, FilingKind, FilingState, Issue, Refusal, Warning};
 use app::error::AppError;
-use app::model::SessionUser;
 use app::server::attachments::{self, Upload};
 use app::server::entities::{account, audit_event, filing, filing_attachment};
 use app::server::filings::{self, CompletionEvidence, NewFiling, UpwardReport};
 use app::server::use_case::RequestMeta;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
-
-const EDUCATION: &str = "石柱土家族自治县教育委员会";
 
 pub fn meta() -> &'static RequestMeta {
     static META: std::sync::OnceLock<RequestMeta> = std::sync::OnceLock::new();
@@ -19,72 +17,6 @@ pub fn meta() -> &'static RequestMeta {
         request_id: Some("test".into()),
         ..Default::default()
     })
-}
-
-pub fn open_form(name: &str) -> FilingForm {
-    FilingForm {
-        account_name: name.into(),
-        platform_account_id: String::new(),
-        verification_subject: EDUCATION.into(),
-        operating_unit: EDUCATION.into(),
-        outsourced: false,
-        purpose: "发布教育政策与招生信息".into(),
-        custodian_name: "谭明".into(),
-        custodian_mobile: "13812341234".into(),
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        collective_decision_on: "2026-11-18".into(),
-        reason: String::new(),
-    }
-}
-
-fn closing_form() -> FilingForm {
-    FilingForm {
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        reason: "职能调整，账号不再使用".into(),
-        ..Default::default()
-    }
-}
-
-pub async fn draft(
-    app: &TestApp,
-    who: &SessionUser,
-    kind: FilingKind,
-    platform: Option<&str>,
-    account_id: Option<i32>,
-    form: FilingForm,
-) -> filing::Model {
-    let new = NewFiling {
-        kind,
-        account_id,
-        platform: platform.map(str::to_string),
-        form,
-        idempotency_key: None,
-    };
-    filings::create_draft(&app.case_at(who, fixed_now()), new)
-        .await
-        .unwrap()
-}
-
-pub async fn submitted_open(
-    app: &TestApp,
-    who: &SessionUser,
-    platform: &str,
-    name: &str,
-) -> filing::Model {
-    let f = draft(
-        app,
-        who,
-        FilingKind::Open,
-        Some(platform),
-        None,
-        open_form(name),
-    )
-    .await;
-    filings::submit(&app.case_at(who, fixed_now()), f.id)
-        .await
-        .unwrap()
 }
 
 async fn live_accounts(app: &TestApp, unit: &str, platform: &str) -> u64 {
@@ -115,7 +47,8 @@ async fn an_open_request_approved_by_the_county_office_puts_the_account_in_the_r
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育").await;
+    let f = app.filing_row(f.id).await;
     assert_eq!(f.state.as_str(), "submitted");
     assert!(f.number.starts_with("2026-"));
     assert_eq!(f.received_at, Some(fixed_now()));
@@ -156,24 +89,8 @@ async fn an_open_request_approved_by_the_county_office_puts_the_account_in_the_r
 async fn filings_are_numbered_per_year() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let a = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
-    let b = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("toutiao"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let a = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
+    let b = draft_open(&app, &submitter.username, "toutiao", "石柱教育").await;
     assert_eq!(
         (a.number.as_str(), b.number.as_str()),
         ("2026-0001", "2026-0002")
@@ -184,15 +101,7 @@ async fn filings_are_numbered_per_year() {
 async fn art9_a_second_open_request_is_refused_at_submit_naming_the_live_account() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let f = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("wechat_oa"),
-        None,
-        open_form("石柱教育二号"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "wechat_oa", "石柱教育二号").await;
     let refused = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap_err();
@@ -215,16 +124,8 @@ async fn art9_a_second_open_request_is_refused_at_submit_naming_the_live_account
 async fn art9_a_pending_open_request_blocks_another_naming_its_number() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let first = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
-    let second = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let first = submitted_open(&app, &submitter.username, "weibo", "石柱教育").await;
+    let second = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
     let refused = filings::submit(&app.case_at(&submitter, fixed_now()), second.id)
         .await
         .unwrap_err();
@@ -239,30 +140,14 @@ async fn art9_a_pending_open_request_blocks_another_naming_its_number() {
 #[tokio::test]
 async fn art9_a_waiver_granted_by_the_county_office_allows_a_second_account() {
     let app = TestApp::spawn().await;
-    let submitter = app.user("submitter").await;
-    let reviewer = app.user("reviewer").await;
-    let f = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("wechat_oa"),
-        None,
-        open_form("石柱教育招生"),
-    )
-    .await;
-    filings::grant_waiver(
-        &app.case_at(&reviewer, fixed_now()),
-        f.id,
-        "招生季专用，县政府办公室同意",
-    )
-    .await
-    .unwrap();
-    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
+    let f = draft_open(&app, "submitter", "wechat_oa", "石柱教育招生").await;
+    let (submitter, reviewer) = (app.as_api("submitter").await, app.as_api("reviewer").await);
+    reviewer
+        .grant_waiver(f.id, "招生季专用，县政府办公室同意")
         .await
         .unwrap();
-    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
-        .await
-        .unwrap();
+    submitter.submit(f.id).await.unwrap();
+    reviewer.approve(f.id, "").await.unwrap();
     assert_eq!(live_accounts(&app, "education", "wechat_oa").await, 2);
     assert_eq!(
         audit_event::Entity::find()
@@ -285,16 +170,9 @@ async fn art9_two_approvals_racing_for_the_same_unit_and_platform_leave_exactly_
         .add_user("reviewer2", "reviewer", Some("county-office"))
         .await;
     for round in 0..200 {
-        let a = submitted_open(&app, &submitter, "kuaishou", "石柱教育").await;
-        let b = draft(
-            &app,
-            &submitter,
-            FilingKind::Open,
-            Some("kuaishou"),
-            None,
-            open_form("石柱教育"),
-        )
-        .await;
+        let a = submitted_open(&app, &submitter.username, "kuaishou", "石柱教育").await;
+        let b = draft_open(&app, &submitter.username, "kuaishou", "石柱教育").await;
+        let (a, b) = (app.filing_row(a.id).await, app.filing_row(b.id).await);
         let mut force: filing::ActiveModel = b.clone().into();
         force.state = Set(FilingState::Submitted);
         force.update(&app.db).await.unwrap();
@@ -353,7 +231,7 @@ async fn the_same_filing_approved_twice_at_once_is_decided_once() {
     let second_reviewer = app
         .add_user("reviewer2", "reviewer", Some("county-office"))
         .await;
-    let f = submitted_open(&app, &submitter, "bilibili", "石柱教育").await;
+    let f = submitted_open(&app, &submitter.username, "bilibili", "石柱教育").await;
     let uc_a = app.case_at(&reviewer, fixed_now());
     let uc_b = app.case_at(&second_reviewer, fixed_now());
     let (ra, rb) = tokio::join!(
@@ -386,7 +264,7 @@ async fn art10_the_verification_subject_must_be_the_units_full_name() {
     };
     let f = draft(
         &app,
-        &submitter,
+        &submitter.username,
         FilingKind::Open,
         Some("weibo"),
         None,
@@ -409,7 +287,8 @@ async fn art10_the_verification_subject_must_be_the_units_full_name() {
 async fn art10_a_name_unlike_the_units_other_accounts_is_a_warning_both_sides_see() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育发布").await;
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育发布").await;
+    let f = app.filing_row(f.id).await;
     let warnings: Vec<Warning> = serde_json::from_str(f.warnings.as_deref().unwrap()).unwrap();
     assert_eq!(
         warnings,
@@ -430,7 +309,15 @@ async fn art9_an_internal_division_cannot_host_an_account() {
         operating_unit: "石柱土家族自治县人民政府办公室政务公开科".into(),
         ..open_form("政务公开")
     };
-    let f = draft(&app, &clerk, FilingKind::Open, Some("weibo"), None, form).await;
+    let f = draft(
+        &app,
+        &clerk.username,
+        FilingKind::Open,
+        Some("weibo"),
+        None,
+        form,
+    )
+    .await;
     let refused = filings::submit(&app.case_at(&clerk, fixed_now()), f.id)
         .await
         .unwrap_err();
@@ -457,15 +344,7 @@ async fn art9_a_platform_the_national_authorities_have_not_approved_cannot_host_
     .await
     .unwrap();
     let submitter = app.user("submitter").await;
-    let f = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("unapproved"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "unapproved", "石柱教育").await;
     let refused = filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
         .await
         .unwrap_err();
@@ -483,16 +362,14 @@ async fn suspending_an_account_outside_the_national_system_changes_the_registry_
     let douyin = app.account_id("education", "douyin").await; // not in the national system
     let f = draft(
         &app,
-        &submitter,
+        &submitter.username,
         FilingKind::Suspend,
         None,
         Some(douyin),
         closing_form(),
     )
     .await;
-    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
-        .await
-        .unwrap();
+    app.as_api("submitter").await.submit(f.id).await.unwrap();
     let approved = filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
@@ -519,16 +396,14 @@ async fn art12_deregistering_a_national_system_account_waits_for_completion_evid
     let wechat = app.account_id("education", "wechat_oa").await; // in the national system
     let f = draft(
         &app,
-        &submitter,
+        &submitter.username,
         FilingKind::Deregister,
         None,
         Some(wechat),
         closing_form(),
     )
     .await;
-    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
-        .await
-        .unwrap();
+    app.as_api("submitter").await.submit(f.id).await.unwrap();
     let approved = filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
         .await
         .unwrap();
@@ -616,7 +491,7 @@ async fn a_change_records_the_fields_old_and_new_and_applies_them_at_approval() 
     };
     let f = draft(
         &app,
-        &submitter,
+        &submitter.username,
         FilingKind::Change,
         None,
         Some(douyin),
@@ -656,7 +531,7 @@ async fn a_returned_filing_is_corrected_and_resubmitted_with_a_new_receipt() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育").await;
     let later = fixed_now() + chrono::Duration::hours(30);
     let returned = filings::return_for_correction(
         &app.case_at(&reviewer, fixed_now()),
@@ -705,15 +580,7 @@ async fn each_role_may_take_only_its_own_steps() {
     let other_unit = app
         .add_user("police.clerk", "submitter", Some("public-security"))
         .await;
-    let f = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
 
     let refused = |r: Result<filing::Model, AppError>| r.unwrap_err();
     // Reviewers do not submit; other units do not touch it; nothing can be decided while a draft.
@@ -729,9 +596,7 @@ async fn each_role_may_take_only_its_own_steps() {
         refused(filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "").await),
         AppError::Refused(Refusal::WrongState)
     );
-    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
-        .await
-        .unwrap();
+    app.as_api("submitter").await.submit(f.id).await.unwrap();
     // Administrators and auditors decide nothing; submitters decide nothing.
     for who in [&admin, &auditor, &submitter] {
         let r = filings::approve(&app.case_at(who, fixed_now()), f.id, "").await;
@@ -765,7 +630,7 @@ async fn each_role_may_take_only_its_own_steps() {
 async fn nobody_decides_a_filing_they_submitted() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育").await;
     // The submitter moves to the county office and becomes a reviewer.
     use app::server::entities::user;
     let mut promoted: user::ActiveModel = user::Entity::find_by_id(submitter.id)
@@ -814,7 +679,7 @@ async fn an_upward_report_is_recorded_on_an_approved_filing() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育").await;
     let report = || UpwardReport {
         reported_on: "2026-11-27".into(),
         reported_to: "重庆市人民政府办公厅".into(),
@@ -824,7 +689,9 @@ async fn an_upward_report_is_recorded_on_an_approved_filing() {
         .await
         .unwrap_err();
     assert_eq!(early, AppError::Refused(Refusal::WrongState));
-    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
+    app.as_api("reviewer")
+        .await
+        .approve(f.id, "")
         .await
         .unwrap();
     let reported = filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report())
@@ -840,15 +707,7 @@ async fn an_upward_report_is_recorded_on_an_approved_filing() {
 async fn attachments_of_the_wrong_type_or_too_large_are_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let f = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
     let dir = tempfile::tempdir().unwrap();
     let exe = b"MZ\x90\x00this is not a pdf".to_vec();
     let mut big = b"%PDF-1.7\n".to_vec();
@@ -898,15 +757,7 @@ async fn attachments_of_the_wrong_type_or_too_large_are_refused_and_nothing_is_s
 async fn a_good_attachment_is_stored_under_its_sha256_with_its_audit_event() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let f = draft(
-        &app,
-        &submitter,
-        FilingKind::Open,
-        Some("weibo"),
-        None,
-        open_form("石柱教育"),
-    )
-    .await;
+    let f = draft_open(&app, &submitter.username, "weibo", "石柱教育").await;
     let dir = tempfile::tempdir().unwrap();
     let pdf = b"%PDF-1.7\n% signed and sealed\n".to_vec();
     let upload = Upload {
@@ -941,7 +792,8 @@ async fn art11_a_submitted_filing_is_due_three_working_days_after_the_day_of_rec
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     // Received Friday 27 November 2026 → Monday 30 Nov, Tuesday 1 Dec, Wednesday 2 Dec.
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育").await;
+    let f = app.filing_row(f.id).await;
     assert_eq!(f.due_on, chrono::NaiveDate::from_ymd_opt(2026, 12, 2));
     assert!(!f.due_provisional);
 }
@@ -951,21 +803,20 @@ async fn art12_malformed_completion_evidence_is_refused_by_field_and_changes_not
     use app::error::Problem;
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
-    let reviewer = app.user("reviewer").await;
     let wechat = app.account_id("education", "wechat_oa").await;
     let f = draft(
         &app,
-        &submitter,
+        &submitter.username,
         FilingKind::Deregister,
         None,
         Some(wechat),
         closing_form(),
     )
     .await;
-    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
+    app.as_api("submitter").await.submit(f.id).await.unwrap();
+    app.as_api("reviewer")
         .await
-        .unwrap();
-    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
+        .approve(f.id, "")
         .await
         .unwrap();
     let attempt = |on: &str, url: &str| CompletionEvidence {

@@ -1,6 +1,6 @@
 //! The security headers (issue 8, part 5; OWASP ASVS 5.0.0 V3.4): every response carries them, and
 //! the Content-Security-Policy's nonce is fresh per response and on every script the page has.
-use crate::filings::submitted_open;
+use crate::arrange::submitted_open;
 use crate::helpers::{TestApp, TestDb, fixed_now};
 use reqwest::header::HeaderMap;
 
@@ -106,8 +106,7 @@ fn concrete(path: &str, account: i32, filing: i32) -> String {
 async fn every_page_carries_the_security_headers_and_its_scripts_carry_the_policys_nonce() {
     let app = TestApp::spawn().await;
     let account = app.account_id("education", "wechat_oa").await;
-    let submitter = app.user("submitter").await;
-    let filing = submitted_open(&app, &submitter, "weibo", "石柱教育")
+    let filing = submitted_open(&app, "submitter", "weibo", "石柱教育")
         .await
         .id;
     let mut clients = Vec::new();

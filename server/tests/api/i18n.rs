@@ -104,21 +104,9 @@ async fn a_signed_in_person_choosing_english_gets_their_notices_in_english() {
     assert_eq!(app.audit_actions("user.locale_changed").await.len(), 1);
 
     // The next notice to them is in English.
-    let submitter = app.user("submitter").await;
-    let reviewer = app.user("reviewer").await;
-    let f = crate::filings::submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
-    app::server::filings::reject(
-        &app::server::use_case::UseCase::new(
-            app.db.clone(),
-            reviewer.clone(),
-            (crate::filings::meta()).clone(),
-            crate::helpers::fixed_now(),
-        ),
-        f.id,
-        "重复",
-    )
-    .await
-    .unwrap();
+    let f = crate::arrange::submitted_open(&app, "submitter", "weibo", "石柱教育微博").await;
+    let reviewer = app.as_api("reviewer").await;
+    reviewer.reject(f.id, "重复").await.unwrap();
     let notice = app::server::entities::outbox_message::Entity::find()
         .filter(app::server::entities::outbox_message::Column::Kind.eq("filing_rejected"))
         .one(&app.db)

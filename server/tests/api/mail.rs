@@ -1,14 +1,14 @@
 //! E-mail notices (DESIGN §5): queued in the outbox with each change, delivered by the worker to a
 //! real SMTP server on loopback, in the recipient's language; an outage, a crash or a rollback
 //! loses nothing and sends nothing twice.
-use crate::filings::{draft, open_form, submitted_open};
+use crate::arrange::{closing_form, draft, open_form, submitted_open};
 use crate::helpers::{TestApp, TestDb, fixed_now};
 use crate::smtp::{Mode, Received, SmtpServer};
-use app::domain::filing::{FilingForm, FilingKind};
+use app::domain::filing::FilingKind;
 use app::error::AppError;
 use app::i18n::Locale;
 use app::server::entities::{account, filing, outbox_message, reminder};
-use app::server::filings::{self, UpwardReport};
+use app::server::filings;
 use app::server::outbox::{self, Notice, NoticeKind, Recipient};
 use app::server::reminders;
 use chrono::{TimeZone, Utc};
@@ -136,7 +136,8 @@ async fn a_submission_is_sent_to_the_county_office_and_every_reviewer_in_their_l
     person(&app, "reviewer_en", "reviewer", None, Locale::En).await;
     let submitter = app.user("submitter").await;
 
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育微博").await;
+    let f = app.filing_row(f.id).await;
 
     let received = smtp.wait_for(3).await;
     let sent = wait_until_all(&app, "sent").await;
@@ -199,25 +200,20 @@ async fn decisions_reach_the_submitter_and_the_units_contacts_and_nobody_else() 
         Locale::ZhCn,
     )
     .await;
-    let submitter = app.user("submitter").await;
-    let reviewer = app.user("reviewer").await;
+    let submitter = app.as_api("submitter").await;
+    let reviewer = app.as_api("reviewer").await;
 
     // Returned with a comment, resubmitted, approved with a note.
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
-    filings::return_for_correction(&app.case_at(&reviewer, fixed_now()), f.id, "请补充授权书")
+    let f = submitted_open(&app, "submitter", "weibo", "石柱教育微博").await;
+    reviewer
+        .return_for_correction(f.id, "请补充授权书")
         .await
         .unwrap();
-    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
-        .await
-        .unwrap();
-    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "同意开设")
-        .await
-        .unwrap();
+    submitter.submit(f.id).await.unwrap();
+    reviewer.approve(f.id, "同意开设").await.unwrap();
     // Another one rejected with a reason.
-    let g = submitted_open(&app, &submitter, "kuaishou", "石柱教育快手").await;
-    filings::reject(&app.case_at(&reviewer, fixed_now()), g.id, "功能重复")
-        .await
-        .unwrap();
+    let g = submitted_open(&app, "submitter", "kuaishou", "石柱教育快手").await;
+    reviewer.reject(g.id, "功能重复").await.unwrap();
 
     // 3 submissions × (office + reviewer) and 3 decisions × (submitter + clerk).
     let received = smtp.wait_for(12).await;
@@ -264,37 +260,27 @@ async fn decisions_reach_the_submitter_and_the_units_contacts_and_nobody_else() 
 async fn an_approval_awaiting_completion_and_the_upward_report_have_their_own_notices() {
     let smtp = SmtpServer::start().await;
     let app = spawn_mailing(smtp.url()).await;
-    let submitter = app.user("submitter").await;
-    let reviewer = app.user("reviewer").await;
     // Art. 12: this account is in the national reporting system.
     let wechat = app.account_id("education", "wechat_oa").await;
-    let closing = FilingForm {
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        reason: "职能调整，账号不再使用".into(),
-        ..Default::default()
-    };
     let f = draft(
         &app,
-        &submitter,
+        "submitter",
         FilingKind::Deregister,
         None,
         Some(wechat),
-        closing,
+        closing_form(),
     )
     .await;
-    filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
-        .await
-        .unwrap();
-    filings::approve(&app.case_at(&reviewer, fixed_now()), f.id, "")
-        .await
-        .unwrap();
-    let report = UpwardReport {
-        reported_on: "2026-11-27".into(),
-        reported_to: "重庆市人民政府办公厅".into(),
-        reference: "石府办报〔2026〕12号".into(),
-    };
-    filings::record_report(&app.case_at(&reviewer, fixed_now()), f.id, report)
+    let reviewer = app.as_api("reviewer").await;
+    app.as_api("submitter").await.submit(f.id).await.unwrap();
+    reviewer.approve(f.id, "").await.unwrap();
+    reviewer
+        .report_upstream(
+            f.id,
+            "2026-11-27",
+            "重庆市人民政府办公厅",
+            "石府办报〔2026〕12号",
+        )
         .await
         .unwrap();
 
@@ -330,8 +316,8 @@ async fn reminders_are_mailed_to_the_reviewers_and_rotations_to_the_unit() {
     let app = spawn_mailing(smtp.url()).await;
     person(&app, "reviewer_en", "reviewer", None, Locale::En).await;
     let submitter = app.user("submitter").await;
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
-    let due = f.due_on.unwrap();
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育微博").await;
+    let due = app.filing_row(f.id).await.due_on.unwrap();
     // Art. 29: one of the unit's passwords is long overdue.
     let wechat = app.account_id("education", "wechat_oa").await;
     let mut stale: account::ActiveModel = account::Entity::find_by_id(wechat)
@@ -403,16 +389,14 @@ async fn while_the_mail_server_is_down_messages_wait_and_each_arrives_once_when_
     for (platform, name) in [("weibo", "甲"), ("kuaishou", "乙"), ("bilibili", "丙")] {
         let f = draft(
             &app,
-            &submitter,
+            &submitter.username,
             FilingKind::Open,
             Some(platform),
             None,
             open_form(name),
         )
         .await;
-        filings::submit(&app.case_at(&submitter, fixed_now()), f.id)
-            .await
-            .unwrap();
+        app.as_api("submitter").await.submit(f.id).await.unwrap();
     }
 
     // Every message has been tried and is waiting for its next attempt, none given up.
@@ -459,7 +443,7 @@ async fn a_worker_killed_mid_delivery_delivers_after_restart_under_the_same_mess
     };
     let app = TestApp::spawn_configured(TestDb::new().await, true, fixed_now(), adjust).await;
     let submitter = app.user("submitter").await;
-    submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
+    submitted_open(&app, &submitter.username, "weibo", "石柱教育微博").await;
 
     // The server has the first message but never answers: the worker is stuck mid-delivery.
     smtp.wait_for(1).await;
@@ -496,7 +480,7 @@ async fn a_refused_message_fails_and_an_administrator_can_send_it_again() {
     smtp.set_mode(Mode::Refuse);
     let app = spawn_mailing(smtp.url()).await;
     let submitter = app.user("submitter").await;
-    submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
+    submitted_open(&app, &submitter.username, "weibo", "石柱教育微博").await;
 
     // 550 is final: no retries.
     let failed = wait_until_all(&app, "failed").await;
@@ -552,7 +536,7 @@ async fn temporary_failures_back_off_and_give_up_after_the_maximum_attempts() {
     };
     let app = TestApp::spawn_configured(TestDb::new().await, true, fixed_now(), adjust).await;
     let submitter = app.user("submitter").await;
-    submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
+    submitted_open(&app, &submitter.username, "weibo", "石柱教育微博").await;
 
     let failed = wait_until_all(&app, "failed").await;
     for m in &failed {
@@ -601,8 +585,9 @@ async fn a_change_that_rolls_back_queues_nothing() {
     let app = TestApp::spawn().await;
     let submitter = app.user("submitter").await;
     let reviewer = app.user("reviewer").await;
-    let first = submitted_open(&app, &submitter, "weibo", "甲").await;
-    let second = submitted_open(&app, &submitter, "kuaishou", "乙").await;
+    let first = submitted_open(&app, &submitter.username, "weibo", "甲").await;
+    let second = submitted_open(&app, &submitter.username, "kuaishou", "乙").await;
+    let first = app.filing_row(first.id).await;
     let before = rows(&app).await.len();
     let reminders_before = reminder::Entity::find().count(&app.db).await.unwrap();
 
@@ -717,7 +702,7 @@ async fn without_an_smtp_server_mail_is_written_as_eml_files() {
     })
     .await;
     let submitter = app.user("submitter").await;
-    submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
+    submitted_open(&app, &submitter.username, "weibo", "石柱教育微博").await;
 
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let done = loop {
@@ -774,7 +759,7 @@ async fn administrators_read_the_outbox_and_send_a_failed_message_again_without_
     smtp.set_mode(Mode::Refuse);
     let app = spawn_mailing(smtp.url()).await;
     let submitter = app.user("submitter").await;
-    let f = submitted_open(&app, &submitter, "weibo", "石柱教育微博").await;
+    let f = submitted_open(&app, &submitter.username, "weibo", "石柱教育微博").await;
     let failed = wait_until_all(&app, "failed").await;
     smtp.set_mode(Mode::Accept);
 

@@ -1,5 +1,6 @@
 //! The integration suite: the real application on a real database (a fresh SQLite file per test, or a
 //! fresh PostgreSQL database per test when TEST_DATABASE_URL is set), driven over HTTP.
+mod arrange;
 mod helpers;
 
 mod api_v1;

@@ -1064,17 +1064,11 @@ async fn the_role_migration_keeps_everything_that_points_at_users() {
 
 #[tokio::test]
 async fn the_security_administrator_resets_a_lost_second_factor() {
-    use app::domain::totp::time_step;
-    use app::server::totp;
+    use crate::arrange::second_factor::enrol;
     let app = TestApp::spawn().await;
     let reviewer = app.user("reviewer").await;
-    let enrolment = totp::begin_enrolment(&app.case(&reviewer), "registry")
-        .await
-        .unwrap();
-    let code = totp::code_at_step(&enrolment.secret, time_step(fixed_now().timestamp())).unwrap();
-    totp::confirm_enrolment(&app.case(&reviewer), &code, "", false, &Default::default())
-        .await
-        .unwrap();
+    let reviewers_browser = app.signed_in("reviewer").await;
+    let (secret, _) = enrol(&app, &reviewers_browser, "reviewer", fixed_now()).await;
     let security = app.signed_in("security").await;
     let html = app.html(&security, "/security").await;
     assert!(html.contains("data-testid=\"factor-reset\""), "{html}");
@@ -1122,7 +1116,7 @@ async fn the_security_administrator_resets_a_lost_second_factor() {
             .len(),
         1
     );
-    assert!(!format!("{event:?}").contains(&enrolment.secret));
+    assert!(!format!("{event:?}").contains(&secret));
     // Nothing left to reset: said so, nothing recorded.
     assert_eq!(
         post(&app, &security, "second_factor_reset", &[("id", &id)]).await,

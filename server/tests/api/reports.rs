@@ -1,7 +1,8 @@
 //! Reports on the real application: the filings report for upward reporting (报备) as CSV and XLSX,
 //! and the monthly monitoring report (Art. 34) as a page and a workbook, with its figures, its
 //! rectification list (Art. 9, Art. 29) and who may read what.
-use crate::filings::{draft, open_form};
+use crate::arrange::open_form;
+use crate::arrange::{draft, draft_open};
 use crate::helpers::{TestApp, fixed_now, location, testid_text, xlsx_sheets as workbook};
 use app::domain::filing::FilingKind;
 use app::domain::report::ReviewFigures;
@@ -77,7 +78,15 @@ async fn received_at(
     form.operating_unit = unit;
     form.collective_decision_on = "2026-08-28".into();
     form.leader_consent_on = "2026-09-01".into();
-    let f = draft(app, who, FilingKind::Open, Some(platform), None, form).await;
+    let f = draft(
+        app,
+        &who.username,
+        FilingKind::Open,
+        Some(platform),
+        None,
+        form,
+    )
+    .await;
     filings::submit(&app.case_at(who, at), f.id).await.unwrap()
 }
 
@@ -156,15 +165,7 @@ async fn november(app: &TestApp) -> November {
         china(2026, 10, 30, 16, 0),
     )
     .await;
-    draft(
-        app,
-        &submitter,
-        FilingKind::Open,
-        Some("mini_program"),
-        None,
-        open_form("石柱教育小程序"),
-    )
-    .await;
+    draft_open(app, &submitter.username, "mini_program", "石柱教育小程序").await;
     November {
         approved,
         rejected,

@@ -114,7 +114,7 @@ async fn a_submitter_without_a_unit_is_refused_by_the_database() {
 }
 
 mod deadlines {
-    use crate::filings::submitted_open;
+    use crate::arrange::submitted_open;
     use crate::helpers::{TestApp, TestDb, fixed_now};
     use app::server::entities::{filing, reminder, review_period};
     use migration::{Migrator, MigratorTrait};
@@ -129,7 +129,7 @@ mod deadlines {
     #[tokio::test]
     async fn a_filing_has_at_most_one_open_review_period() {
         let app = TestApp::spawn().await;
-        let f = submitted_open(&app, &app.user("submitter").await, "weibo", "石柱教育").await;
+        let f = submitted_open(&app, "submitter", "weibo", "石柱教育").await;
         let open = review_period::Entity::find()
             .filter(review_period::Column::FilingId.eq(f.id))
             .one(&app.db)
@@ -151,7 +151,8 @@ mod deadlines {
     #[tokio::test]
     async fn a_reminder_is_queued_once_per_filing_or_unit_and_day() {
         let app = TestApp::spawn().await;
-        let f = submitted_open(&app, &app.user("submitter").await, "weibo", "石柱教育").await;
+        let f = submitted_open(&app, "submitter", "weibo", "石柱教育").await;
+        let f = app.filing_row(f.id).await;
         let reminder =
             |kind: &str, filing_id: Option<i32>, unit_id: Option<i32>| reminder::ActiveModel {
                 kind: Set(kind.into()),
@@ -185,17 +186,14 @@ mod deadlines {
     #[tokio::test]
     async fn upgrading_a_database_gives_filings_received_before_the_clock_their_periods() {
         let app = TestApp::spawn_on(TestDb::new().await, true).await;
-        let submitter = app.user("submitter").await;
-        let reviewer = app.user("reviewer").await;
-        let waiting = submitted_open(&app, &submitter, "weibo", "石柱教育").await;
-        let returned = submitted_open(&app, &submitter, "kuaishou", "石柱教育").await;
-        app::server::filings::return_for_correction(
-            &app.case_at(&reviewer, fixed_now()),
-            returned.id,
-            "补充",
-        )
-        .await
-        .unwrap();
+        let waiting = submitted_open(&app, "submitter", "weibo", "石柱教育").await;
+        let waiting = app.filing_row(waiting.id).await;
+        let returned = submitted_open(&app, "submitter", "kuaishou", "石柱教育").await;
+        let reviewer = app.as_api("reviewer").await;
+        reviewer
+            .return_for_correction(returned.id, "补充")
+            .await
+            .unwrap();
         let test_db = app.stop().await;
         // Back to the schema before the clock, and up again: the periods are rebuilt from what the
         // filings record, as on a database that had filings before the upgrade.
@@ -231,7 +229,7 @@ mod deadlines {
 }
 
 mod outbox {
-    use crate::filings::submitted_open;
+    use crate::arrange::submitted_open;
     use crate::helpers::{TestApp, fixed_now};
     use app::server::entities::{outbox_message, user};
     use sea_orm::{
@@ -241,7 +239,7 @@ mod outbox {
     #[tokio::test]
     async fn the_outbox_holds_its_rules_in_the_database() {
         let app = TestApp::spawn().await;
-        submitted_open(&app, &app.user("submitter").await, "weibo", "石柱教育").await;
+        submitted_open(&app, "submitter", "weibo", "石柱教育").await;
         let queued = outbox_message::Entity::find()
             .filter(outbox_message::Column::RecipientKind.eq("user"))
             .one(&app.db)

@@ -89,6 +89,8 @@ fn filled(path: &str, filing: i32, account: i32, token: i32) -> String {
     path.replace("{id}", &id.to_string())
 }
 
+/// A draft of the submitter's unit, made by the service: arranged through the API, it would need a
+/// token of the submitter's, and the scope tests count the submitter's live tokens.
 async fn draft_filing(app: &TestApp) -> i32 {
     let submitter = app.user("submitter").await;
     app::server::filings::create_draft(
@@ -102,7 +104,7 @@ async fn draft_filing(app: &TestApp) -> i32 {
             kind: app::domain::filing::FilingKind::Open,
             account_id: None,
             platform: Some("douyin".into()),
-            form: crate::filings::open_form("石柱教育"),
+            form: crate::arrange::open_form("石柱教育"),
             idempotency_key: None,
         },
     )

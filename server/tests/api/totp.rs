@@ -4,6 +4,7 @@
 //! Every test runs on a fixed clock; later moments are new servers on the same database, and the
 //! codes an authenticator app would show are computed here from the stored secret and that clock.
 //! Every step is a plain form post, as a browser without JavaScript sends it.
+use crate::arrange::second_factor::{begin, code_at, codes_on, enrol};
 use crate::helpers::{
     TestApp, TestDb, error_in, fixed_now, location, person, post_form, testid_text,
 };
@@ -19,20 +20,6 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// The code an authenticator app shows at `at` for a base32 secret (SHA-1, 6 digits, 30 s).
-fn code_at(secret: &str, at: DateTime<Utc>) -> String {
-    let bytes = totp_rs::Secret::try_from_base32(secret)
-        .expect("a base32 secret")
-        .as_ref()
-        .to_vec();
-    totp_rs::Builder::new()
-        .with_secret(bytes)
-        .build()
-        .unwrap()
-        .generate(at.timestamp() as u64)
-        .to_string()
-}
 
 async fn sessions_of(app: &TestApp, user_id: i32) -> Vec<session::Model> {
     session::Entity::find()
@@ -72,51 +59,6 @@ fn json(text: &Option<String>) -> serde_json::Value {
 
 fn wrong_code() -> AppError {
     AppError::invalid("code", Problem::SecondFactorCodeWrong)
-}
-
-/// The recovery codes a page shows.
-fn codes_on(html: &str) -> Vec<String> {
-    html.split("data-testid=\"totp-recovery-code\"")
-        .skip(1)
-        .filter_map(|rest| {
-            let start = rest.find('>')? + 1;
-            let end = rest[start..].find('<')?;
-            Some(rest[start..start + end].to_string())
-        })
-        .collect()
-}
-
-/// Begins an enrolment on the page; returns the secret the server stored.
-async fn begin(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
-    let to = post_form(app, client, "/api/second_factor_begin", &[]).await;
-    assert_eq!(to, "/account/second-factor");
-    person(app, username)
-        .await
-        .totp_secret
-        .expect("a pending secret")
-}
-
-/// Enrols `username` (signed in on `client`) with the server's clock at `now`; returns the secret
-/// and the recovery codes the page showed.
-async fn enrol(
-    app: &TestApp,
-    client: &reqwest::Client,
-    username: &str,
-    now: DateTime<Utc>,
-) -> (String, Vec<String>) {
-    let secret = begin(app, client, username).await;
-    let to = post_form(
-        app,
-        client,
-        "/api/second_factor_confirm",
-        &[("code", &code_at(&secret, now))],
-    )
-    .await;
-    assert_eq!(to, "/account/second-factor?enabled=1");
-    let html = app.html(client, &to).await;
-    let codes = codes_on(&html);
-    assert_eq!(codes.len(), 10, "{html}");
-    (secret, codes)
 }
 
 /// Issues an enrolment code for `username` as `server enrolment-code` does (TOTP_REQUIRED on).
