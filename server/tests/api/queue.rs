@@ -1,11 +1,10 @@
 //! The filings list as a queue (issue 17, item 2): tabs by where filings stand with their counts,
 //! filters, a search by number or account name, sorting and paging, all in the URL; the account
 //! named on every row; one column per heading.
-use crate::filings::{draft, submitted_open};
-use crate::helpers::{TestApp, fixed_now, testid_text};
-use app::domain::filing::{FilingForm, FilingKind};
-use app::server::entities::{account, filing};
-use app::server::filings;
+use crate::arrange::{Filing, closing_form, draft, draft_open, submitted_open};
+use crate::helpers::{TestApp, testid_text};
+use app::domain::filing::FilingKind;
+use app::server::entities::account;
 use sea_orm::EntityTrait;
 
 /// The filing numbers a list page shows, in its order.
@@ -30,20 +29,20 @@ fn tab_count(html: &str, tab: &str) -> u64 {
 }
 
 struct Queue {
-    waiting_open: filing::Model,
-    deregistration: filing::Model,
-    returned: filing::Model,
-    draft: filing::Model,
+    waiting_open: Filing,
+    deregistration: Filing,
+    returned: Filing,
+    draft: Filing,
     /// The name of the account the deregistration names only by id.
     deregistered_name: String,
 }
 
-/// Four filings of the education committee: an open request and a deregistration waiting for
-/// review, one returned for correction, one draft.
+/// Four filings of the education committee, arranged through the API: an open request and a
+/// deregistration waiting for review, one returned for correction, one draft.
 async fn queue(app: &TestApp) -> Queue {
-    let submitter = app.user("submitter").await;
-    let reviewer = app.user("reviewer").await;
-    let waiting_open = submitted_open(app, &submitter, "weibo", "石柱教育微博").await;
+    let submitter = app.as_api("submitter").await;
+    let reviewer = app.as_api("reviewer").await;
+    let waiting_open = submitted_open(app, "submitter", "weibo", "石柱教育微博").await;
     let account_id = app.account_id("education", "wechat_oa").await;
     let deregistered_name = account::Entity::find_by_id(account_id)
         .one(&app.db)
@@ -51,41 +50,22 @@ async fn queue(app: &TestApp) -> Queue {
         .unwrap()
         .unwrap()
         .name;
-    let closing = FilingForm {
-        leader_name: "马丽".into(),
-        leader_consent_on: "2026-11-20".into(),
-        reason: "职能调整，账号不再使用".into(),
-        ..Default::default()
-    };
     let d = draft(
         app,
-        &submitter,
+        "submitter",
         FilingKind::Deregister,
         None,
         Some(account_id),
-        closing,
+        closing_form(),
     )
     .await;
-    let deregistration = filings::submit(&app.case_at(&submitter, fixed_now()), d.id)
+    let deregistration = submitter.submit(d.id).await.expect("submitting");
+    let r = submitted_open(app, "submitter", "kuaishou", "石柱教育快手").await;
+    let returned = reviewer
+        .return_for_correction(r.id, "请补充公告截图")
         .await
-        .unwrap();
-    let r = submitted_open(app, &submitter, "kuaishou", "石柱教育快手").await;
-    let returned = filings::return_for_correction(
-        &app.case_at(&reviewer, fixed_now()),
-        r.id,
-        "请补充公告截图",
-    )
-    .await
-    .unwrap();
-    let draft = draft(
-        app,
-        &submitter,
-        FilingKind::Open,
-        Some("bilibili"),
-        None,
-        crate::filings::open_form("石柱教育哔哩哔哩"),
-    )
-    .await;
+        .expect("returning");
+    let draft = draft_open(app, "submitter", "bilibili", "石柱教育哔哩哔哩").await;
     Queue {
         waiting_open,
         deregistration,
@@ -206,7 +186,7 @@ async fn the_filters_narrow_by_unit_kind_platform_receipt_and_due_date() {
     // filings are due today, and a day later overdue.
     let html = app.html(&client, "/filings?due=overdue").await;
     assert!(numbers(&html).is_empty());
-    let due_on = q.waiting_open.due_on.unwrap();
+    let due_on = app.filing_row(q.waiting_open.id).await.due_on.unwrap();
     let later = TestApp::builder()
         .at(app::domain::report::china_start_of_day(due_on) + chrono::Duration::hours(10))
         .on(app.stop().await)
