@@ -14,10 +14,10 @@ use leptos::prelude::*;
 pub async fn list_filings(
     query: Option<crate::domain::queue::FilingQuery>,
 ) -> Result<FilingPage, AppError> {
-    use crate::server::{context, filing_views};
+    use crate::server::{context, filing_queue};
     // Optional, so a request without one is answered by who asks (sign-in, role) like any other.
     let query = query.unwrap_or_default();
-    context::serve(|uc| async move { filing_views::list(&uc, &query).await }).await
+    context::serve(|uc| async move { filing_queue::list(&uc, &query).await }).await
 }
 
 /// One filing with its history and the steps the viewer may take.

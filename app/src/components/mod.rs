@@ -4,6 +4,7 @@ pub mod done_notice;
 pub mod error_notice;
 pub mod field;
 pub mod filing_fields;
+pub mod filter_choice;
 pub mod header;
 pub mod history_table;
 pub mod lang_switch;

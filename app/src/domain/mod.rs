@@ -9,6 +9,7 @@ pub mod csv_cell;
 pub mod deadline;
 pub mod filing;
 pub mod import;
+mod list_query;
 pub mod mobile;
 pub mod password;
 pub mod queue;

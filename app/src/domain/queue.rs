@@ -2,13 +2,11 @@
 //! search, a sort and the page, all in the URL, so a filtered queue can be bookmarked, sent, and
 //! worked without JavaScript.
 use super::filing::{FilingKind, FilingState};
-use super::registry::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, encode};
+use super::list_query::{Pairs, cleaned, offset, page_count, page_in_bounds, per_page_in_bounds};
+use super::registry::DEFAULT_PER_PAGE;
 use super::types::code_enum;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-
-/// Longest text filter accepted; longer input is cut, never an error.
-const MAX_TEXT: usize = 64;
 
 code_enum!(
     /// Where a filing stands, as the queue's tabs group it: what waits for the county office,
@@ -89,11 +87,6 @@ impl Default for FilingQuery {
     }
 }
 
-fn cleaned(value: Option<&str>) -> Option<String> {
-    let value = value?.trim();
-    (!value.is_empty()).then(|| value.chars().take(MAX_TEXT).collect())
-}
-
 fn date(value: Option<&str>) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value?.trim(), "%Y-%m-%d").ok()
 }
@@ -136,12 +129,8 @@ impl FilingQuery {
             received_from,
             received_to,
             descending: self.descending && self.sort.is_some(),
-            page: Some(self.page)
-                .filter(|p| (1..=MAX_PAGE).contains(p))
-                .unwrap_or(1),
-            per_page: Some(self.per_page)
-                .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-                .unwrap_or(DEFAULT_PER_PAGE),
+            page: page_in_bounds(self.page),
+            per_page: per_page_in_bounds(self.per_page),
             ..self
         }
     }
@@ -180,61 +169,37 @@ impl FilingQuery {
 
     /// The query as a URL query string (`?a=b&...`), on `page`.
     pub fn href_for_page(&self, page: u64) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if let Some(tab) = self.tab {
-            pairs.push(("tab", tab.as_str().to_string()));
-        }
-        if let Some(unit) = &self.unit {
-            pairs.push(("unit", unit.clone()));
-        }
-        if let Some(kind) = self.kind {
-            pairs.push(("kind", kind.as_str().to_string()));
-        }
-        if let Some(platform) = &self.platform {
-            pairs.push(("platform", platform.clone()));
-        }
-        if let Some(from) = self.received_from {
-            pairs.push(("from", from.to_string()));
-        }
-        if let Some(to) = self.received_to {
-            pairs.push(("to", to.to_string()));
-        }
-        if let Some(due) = self.due {
-            pairs.push(("due", due.as_str().to_string()));
-        }
-        if let Some(text) = &self.text {
-            pairs.push(("q", text.clone()));
-        }
-        if let Some(sort) = self.sort {
-            pairs.push(("sort", sort.as_str().to_string()));
-            if self.descending {
-                pairs.push(("dir", "desc".to_string()));
-            }
-        }
-        if self.per_page != DEFAULT_PER_PAGE {
-            pairs.push(("per_page", self.per_page.to_string()));
-        }
-        pairs.push(("page", page.to_string()));
-        let encoded: Vec<String> = pairs
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", encode(&v)))
-            .collect();
-        format!("?{}", encoded.join("&"))
+        Pairs::default()
+            .some("tab", self.tab.map(QueueTab::as_str))
+            .some("unit", self.unit.as_ref())
+            .some("kind", self.kind.map(FilingKind::as_str))
+            .some("platform", self.platform.as_ref())
+            .some("from", self.received_from)
+            .some("to", self.received_to)
+            .some("due", self.due.map(DueFilter::as_str))
+            .some("q", self.text.as_ref())
+            .href(
+                self.sort.map(QueueSort::as_str),
+                self.descending,
+                self.per_page,
+                page,
+            )
     }
 
     pub fn offset(&self) -> u64 {
-        (self.page.clamp(1, MAX_PAGE) - 1).saturating_mul(self.per_page)
+        offset(self.page, self.per_page)
     }
 
     /// Pages needed for `total` rows (at least one, so an empty result still has a page 1).
     pub fn page_count(&self, total: u64) -> u64 {
-        total.div_ceil(self.per_page.max(1)).max(1)
+        page_count(total, self.per_page)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::registry::{MAX_PAGE, MAX_PER_PAGE};
     use std::collections::HashMap;
 
     fn parse(pairs: &[(&str, &str)]) -> FilingQuery {

@@ -1,4 +1,5 @@
 //! The registry page's query: filters and paging as they travel in the URL.
+use super::list_query::{Pairs, cleaned, offset, page_count, page_in_bounds, per_page_in_bounds};
 use super::types::{AccountStatus, code_enum};
 use serde::{Deserialize, Serialize};
 
@@ -6,8 +7,6 @@ pub const DEFAULT_PER_PAGE: u64 = 10;
 pub const MAX_PER_PAGE: u64 = 100;
 /// Far beyond any registry; keeps the offset within what databases take.
 pub const MAX_PAGE: u64 = 1_000_000;
-/// Longest text filter accepted; longer input is cut, never an error.
-const MAX_TEXT: usize = 64;
 
 code_enum!(
     /// The registry's sortable columns (issue 17, item 2).
@@ -47,11 +46,6 @@ pub struct RegistryQuery {
     pub per_page: u64,
 }
 
-fn cleaned(value: Option<&str>) -> Option<String> {
-    let value = value?.trim();
-    (!value.is_empty()).then(|| value.chars().take(MAX_TEXT).collect())
-}
-
 impl RegistryQuery {
     /// From the URL's query parameters (`unit`, `platform`, `status` (a status, `in_use` or
     /// `all`), `q`, `rotation=overdue`, `sort`, `dir=desc`, `page`, `per_page`). Without a
@@ -70,12 +64,8 @@ impl RegistryQuery {
             rotation_overdue: get("rotation").is_some_and(|v| v.trim() == "overdue"),
             sort,
             descending: sort.is_some() && get("dir").is_some_and(|v| v.trim() == "desc"),
-            page: number("page")
-                .filter(|p| (1..=MAX_PAGE).contains(p))
-                .unwrap_or(1),
-            per_page: number("per_page")
-                .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-                .unwrap_or(DEFAULT_PER_PAGE),
+            page: page_in_bounds(number("page").unwrap_or(1)),
+            per_page: per_page_in_bounds(number("per_page").unwrap_or(DEFAULT_PER_PAGE)),
         }
     }
 
@@ -121,57 +111,36 @@ impl RegistryQuery {
             text: cleaned(self.text.as_deref()),
             in_use_only: self.in_use_only && self.status.is_none(),
             descending: self.descending && self.sort.is_some(),
-            page: Some(self.page)
-                .filter(|p| (1..=MAX_PAGE).contains(p))
-                .unwrap_or(1),
-            per_page: Some(self.per_page)
-                .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-                .unwrap_or(DEFAULT_PER_PAGE),
+            page: page_in_bounds(self.page),
+            per_page: per_page_in_bounds(self.per_page),
             ..self
         }
     }
 
     /// The same query on another page, as a URL query string (`?a=b&...`).
     pub fn href_for_page(&self, page: u64) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if let Some(unit) = &self.unit {
-            pairs.push(("unit", unit.clone()));
-        }
-        if let Some(platform) = &self.platform {
-            pairs.push(("platform", platform.clone()));
-        }
-        // Always written: the page and an export read a missing status differently.
-        pairs.push(("status", self.status_param().to_string()));
-        if let Some(text) = &self.text {
-            pairs.push(("q", text.clone()));
-        }
-        if self.rotation_overdue {
-            pairs.push(("rotation", "overdue".to_string()));
-        }
-        if let Some(sort) = self.sort {
-            pairs.push(("sort", sort.as_str().to_string()));
-            if self.descending {
-                pairs.push(("dir", "desc".to_string()));
-            }
-        }
-        if self.per_page != DEFAULT_PER_PAGE {
-            pairs.push(("per_page", self.per_page.to_string()));
-        }
-        pairs.push(("page", page.to_string()));
-        let encoded: Vec<String> = pairs
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", encode(&v)))
-            .collect();
-        format!("?{}", encoded.join("&"))
+        Pairs::default()
+            .some("unit", self.unit.as_ref())
+            .some("platform", self.platform.as_ref())
+            // Always written: the page and an export read a missing status differently.
+            .with("status", self.status_param())
+            .some("q", self.text.as_ref())
+            .some("rotation", self.rotation_overdue.then_some("overdue"))
+            .href(
+                self.sort.map(RegistrySort::as_str),
+                self.descending,
+                self.per_page,
+                page,
+            )
     }
 
     pub fn offset(&self) -> u64 {
-        (self.page.clamp(1, MAX_PAGE) - 1).saturating_mul(self.per_page)
+        offset(self.page, self.per_page)
     }
 
     /// Pages needed for `total` rows (at least one, so an empty result still has a page 1).
     pub fn page_count(&self, total: u64) -> u64 {
-        total.div_ceil(self.per_page.max(1)).max(1)
+        page_count(total, self.per_page)
     }
 }
 

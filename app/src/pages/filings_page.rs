@@ -5,6 +5,7 @@
 use crate::api::current_user;
 use crate::components::deadline_badge::DeadlineBadge;
 use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::filter_choice::FilterChoice;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::domain::Role;
@@ -15,6 +16,7 @@ use crate::filing_api::list_filings;
 use crate::i18n::{Msg, use_locale};
 use crate::labels;
 use crate::model::{FilingPage, FilingRow, SessionUser};
+use crate::pages::registry_page::platform_choices;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -97,8 +99,6 @@ fn QueueTabs(tabs: Vec<(QueueTab, u64)>, query: FilingQuery) -> impl IntoView {
 #[component]
 fn QueueFilters(page: FilingPage, query: FilingQuery) -> impl IntoView {
     let locale = use_locale();
-    let selected_unit = query.unit.clone().unwrap_or_default();
-    let selected_platform = query.platform.clone().unwrap_or_default();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let reset = format!(
         "/filings{}",
@@ -114,38 +114,15 @@ fn QueueFilters(page: FilingPage, query: FilingQuery) -> impl IntoView {
                 <input id="filter-text" name="q" type="search" maxlength="64" value=query.text.clone().unwrap_or_default() />
             </div>
             {(!page.units.is_empty()).then(|| view! {
-                <div class="field">
-                    <label for="filter-unit">{locale.t(Msg::FilingsFilterUnit)}</label>
-                    <select id="filter-unit" name="unit">
-                        <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
-                        {page.units.into_iter().map(|u| {
-                            let selected = u.code == selected_unit;
-                            view! { <option value=u.code selected=selected>{u.name}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <FilterChoice id="filter-unit" name="unit" label=Msg::FilingsFilterUnit
+                    choices=page.units.into_iter().map(|u| (u.code, u.name)).collect()
+                    selected=query.unit.clone() />
             })}
-            <div class="field">
-                <label for="filter-kind">{locale.t(Msg::FilingsFilterKind)}</label>
-                <select id="filter-kind" name="kind">
-                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
-                    {FilingKind::ALL.iter().map(|k| {
-                        let selected = query.kind == Some(*k);
-                        view! { <option value=k.as_str() selected=selected>{locale.t(labels::kind(*k))}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="filter-platform">{locale.t(Msg::RegistryFilterPlatform)}</label>
-                <select id="filter-platform" name="platform">
-                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
-                    {page.platforms.into_iter().map(|p| {
-                        let selected = p.code == selected_platform;
-                        let name = p.in_locale(locale).to_string();
-                        view! { <option value=p.code selected=selected>{name}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
+            <FilterChoice id="filter-kind" name="kind" label=Msg::FilingsFilterKind
+                choices=FilingKind::ALL.iter().map(|k| (k.as_str().to_string(), locale.t(labels::kind(*k)).to_string())).collect()
+                selected=query.kind.map(|k| k.as_str().to_string()) />
+            <FilterChoice id="filter-platform" name="platform" label=Msg::RegistryFilterPlatform
+                choices=platform_choices(page.platforms, locale) selected=query.platform.clone() />
             <div class="field">
                 <label for="filter-from">{locale.t(Msg::FilingsFilterFrom)}</label>
                 <input id="filter-from" name="from" type="date" value=date(query.received_from) />
@@ -154,16 +131,9 @@ fn QueueFilters(page: FilingPage, query: FilingQuery) -> impl IntoView {
                 <label for="filter-to">{locale.t(Msg::FilingsFilterTo)}</label>
                 <input id="filter-to" name="to" type="date" value=date(query.received_to) />
             </div>
-            <div class="field">
-                <label for="filter-due">{locale.t(Msg::FilingsFilterDue)}</label>
-                <select id="filter-due" name="due">
-                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
-                    {DueFilter::ALL.iter().map(|d| {
-                        let selected = query.due == Some(*d);
-                        view! { <option value=d.as_str() selected=selected>{locale.t(labels::due_filter(*d))}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
+            <FilterChoice id="filter-due" name="due" label=Msg::FilingsFilterDue
+                choices=DueFilter::ALL.iter().map(|d| (d.as_str().to_string(), locale.t(labels::due_filter(*d)).to_string())).collect()
+                selected=query.due.map(|d| d.as_str().to_string()) />
             <div class="actions">
                 <button type="submit" data-testid="apply-filters">{locale.t(Msg::RegistryFilterApply)}</button>
                 <A href=reset attr:class="button secondary">{locale.t(Msg::RegistryFilterReset)}</A>

@@ -2,6 +2,7 @@
 //! a filtered page can be bookmarked or sent; the filter form is a plain GET form (it needs no
 //! JavaScript, and leaving out the router's form handling keeps the browser bundle small).
 use crate::api::fetch_registry;
+use crate::components::filter_choice::FilterChoice;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::domain::registry::{ALL_STATUSES, IN_USE, RegistrySort};
@@ -87,34 +88,15 @@ fn Registry(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoVi
 
 #[component]
 fn Filters(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoView {
-    let selected_unit = q.unit.clone().unwrap_or_default();
-    let selected_platform = q.platform.clone().unwrap_or_default();
     let selected_status = q.status_param();
     let per_page = q.per_page;
     view! {
         // A plain GET form: the same request with or without JavaScript, and the URL carries the state.
         <form method="get" action="/" class="filters" data-testid="registry-filters" aria-label=locale.t(Msg::RegistryFilters)>
-            <div class="field">
-                <label for="filter-unit">{locale.t(Msg::RegistryFilterUnit)}</label>
-                <select id="filter-unit" name="unit">
-                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
-                    {view.units.into_iter().map(|u| {
-                        let selected = u.code == selected_unit;
-                        view! { <option value=u.code selected=selected>{u.name}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="filter-platform">{locale.t(Msg::RegistryFilterPlatform)}</label>
-                <select id="filter-platform" name="platform">
-                    <option value="">{locale.t(Msg::RegistryFilterAny)}</option>
-                    {view.platforms.into_iter().map(|p| {
-                        let selected = p.code == selected_platform;
-                        let name = p.in_locale(locale).to_string();
-                        view! { <option value=p.code selected=selected>{name}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
+            <FilterChoice id="filter-unit" name="unit" label=Msg::RegistryFilterUnit
+                choices=view.units.into_iter().map(|u| (u.code, u.name)).collect() selected=q.unit.clone() />
+            <FilterChoice id="filter-platform" name="platform" label=Msg::RegistryFilterPlatform
+                choices=platform_choices(view.platforms, locale) selected=q.platform.clone() />
             <div class="field">
                 <label for="filter-status">{locale.t(Msg::RegistryFilterStatus)}</label>
                 <select id="filter-status" name="status">
@@ -225,4 +207,18 @@ fn AccountTable(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl In
             </tbody>
         </table>
     }
+}
+
+/// The platforms as a filter's choices, named in the page's language.
+pub fn platform_choices(
+    platforms: Vec<crate::model::PlatformName>,
+    locale: Locale,
+) -> Vec<(String, String)> {
+    platforms
+        .into_iter()
+        .map(|p| {
+            let name = p.in_locale(locale).to_string();
+            (p.code, name)
+        })
+        .collect()
 }

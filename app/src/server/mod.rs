@@ -14,6 +14,7 @@ pub mod demo;
 pub mod entities;
 pub mod export;
 pub mod files;
+pub mod filing_queue;
 pub mod filing_views;
 pub mod filings;
 pub mod history;

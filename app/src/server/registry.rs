@@ -51,6 +51,27 @@ pub(super) fn contains_pattern(text: &str) -> sea_orm::sea_query::LikeExpr {
     sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')
 }
 
+/// A list's unit and platform filters, by code, as a condition on the columns holding their ids.
+/// A code naming no unit or platform matches nothing.
+pub(super) fn by_codes<C: ColumnTrait>(
+    (unit_column, unit, units): (C, Option<&str>, &[unit::Model]),
+    (platform_column, platform, platforms): (C, Option<&str>, &[platform::Model]),
+) -> Condition {
+    let mut cond = Condition::all();
+    if let Some(code) = unit {
+        let id = units.iter().find(|u| u.code == code).map_or(-1, |u| u.id);
+        cond = cond.add(unit_column.eq(id));
+    }
+    if let Some(code) = platform {
+        let id = platforms
+            .iter()
+            .find(|p| p.code == code)
+            .map_or(-1, |p| p.id);
+        cond = cond.add(platform_column.eq(id));
+    }
+    cond
+}
+
 /// The filter as a condition on accounts. A filter naming an unknown unit or platform matches nothing.
 fn condition(
     query: &RegistryQuery,
@@ -58,18 +79,14 @@ fn condition(
     platforms: &[platform::Model],
     rotation: Condition,
 ) -> Condition {
-    let mut cond = Condition::all();
-    if let Some(code) = &query.unit {
-        let id = units.iter().find(|u| &u.code == code).map_or(-1, |u| u.id);
-        cond = cond.add(account::Column::HostUnitId.eq(id));
-    }
-    if let Some(code) = &query.platform {
-        let id = platforms
-            .iter()
-            .find(|p| &p.code == code)
-            .map_or(-1, |p| p.id);
-        cond = cond.add(account::Column::PlatformId.eq(id));
-    }
+    let mut cond = by_codes(
+        (account::Column::HostUnitId, query.unit.as_deref(), units),
+        (
+            account::Column::PlatformId,
+            query.platform.as_deref(),
+            platforms,
+        ),
+    );
     if let Some(status) = query.status {
         cond = cond.add(account::Column::Status.eq(status));
     } else if query.in_use_only {

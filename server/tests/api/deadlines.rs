@@ -12,7 +12,9 @@ use app::error::{AppError, CalendarProblem, Problem};
 use app::model::SessionUser;
 use app::server::entities::{account, filing, reminder, review_period};
 use app::server::reminders::{self, Run};
-use app::server::{account_entry, calendar, deadlines, filing_views, filings, registry};
+use app::server::{
+    account_entry, calendar, deadlines, filing_queue, filing_views, filings, registry,
+};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::time::Duration;
@@ -141,7 +143,7 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     let status_on = |rows: &[app::model::FilingRow], id: i32| {
         rows.iter().find(|r| r.id == id).unwrap().deadline.unwrap()
     };
-    let rows = filing_views::list(
+    let rows = filing_queue::list(
         &app.case_at(&reviewer, china(2026, 12, 1, 9, 0)),
         &FilingQuery::default(),
     )
@@ -155,7 +157,7 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     assert_eq!(rows[1].id, later.id);
     assert_eq!(status_on(&rows, early.id), DeadlineStatus::OnTime);
 
-    let rows = filing_views::list(
+    let rows = filing_queue::list(
         &app.case_at(&reviewer, china(2026, 12, 2, 23, 59)),
         &FilingQuery::default(),
     )
@@ -165,7 +167,7 @@ async fn the_queue_is_sorted_by_due_date_with_the_status_of_each_day() {
     assert_eq!(status_on(&rows, early.id), DeadlineStatus::DueToday);
     assert_eq!(status_on(&rows, later.id), DeadlineStatus::OnTime);
 
-    let rows = filing_views::list(
+    let rows = filing_queue::list(
         &app.case_at(&reviewer, china(2026, 12, 3, 0, 0)),
         &FilingQuery::default(),
     )

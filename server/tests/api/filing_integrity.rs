@@ -10,7 +10,7 @@ use app::error::{AppError, Problem};
 use app::i18n::Locale;
 use app::server::entities::{account, audit_event, filing, outbox_message};
 use app::server::outbox::NoticeKind;
-use app::server::{filing_views, filings, notices};
+use app::server::{filing_queue, filings, notices};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -486,7 +486,7 @@ async fn filings_are_listed_a_page_at_a_time_with_their_total() {
             ..FilingQuery::default()
         };
         let uc = &uc;
-        async move { filing_views::list(uc, &query).await }
+        async move { filing_queue::list(uc, &query).await }
     };
     let first = page(Some(1), Some(5)).await.unwrap();
     assert_eq!(
@@ -537,7 +537,7 @@ async fn the_reviewers_queue_comes_first_on_their_first_page() {
         per_page: 3,
         ..FilingQuery::default()
     };
-    let first = filing_views::list(&app.case(&reviewer), &query)
+    let first = filing_queue::list(&app.case(&reviewer), &query)
         .await
         .unwrap();
     assert_eq!(first.rows[0].id, waiting.id);

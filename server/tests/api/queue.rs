@@ -108,9 +108,9 @@ async fn tabs_count_and_list_filings_by_where_they_stand() {
     assert_eq!(tab_count(&html, "all"), 4);
 
     let html = app.html(&client, "/filings?tab=returned").await;
-    assert_eq!(numbers(&html), [q.returned.number.clone()]);
+    assert_eq!(numbers(&html), vec![q.returned.number.clone()]);
     let html = app.html(&client, "/filings?tab=drafts").await;
-    assert_eq!(numbers(&html), [q.draft.number.clone()]);
+    assert_eq!(numbers(&html), vec![q.draft.number.clone()]);
     let html = app.html(&client, "/filings?tab=closed").await;
     assert!(numbers(&html).is_empty());
     assert!(html.contains("data-testid=\"filings-empty\""));
@@ -125,7 +125,7 @@ async fn the_search_finds_a_filing_by_number_or_by_its_accounts_name() {
     let by_number = app
         .html(&client, &format!("/filings?q={}", q.returned.number))
         .await;
-    assert_eq!(numbers(&by_number), [q.returned.number.clone()]);
+    assert_eq!(numbers(&by_number), vec![q.returned.number.clone()]);
 
     // A deregistration carries no account name of its own: its account's name finds it, and its
     // row names the account.
@@ -157,9 +157,9 @@ async fn the_filters_narrow_by_unit_kind_platform_receipt_and_due_date() {
     let client = app.signed_in("reviewer").await;
 
     let html = app.html(&client, "/filings?kind=deregister").await;
-    assert_eq!(numbers(&html), [q.deregistration.number.clone()]);
+    assert_eq!(numbers(&html), vec![q.deregistration.number.clone()]);
     let html = app.html(&client, "/filings?platform=kuaishou").await;
-    assert_eq!(numbers(&html), [q.returned.number.clone()]);
+    assert_eq!(numbers(&html), vec![q.returned.number.clone()]);
     let html = app.html(&client, "/filings?unit=education").await;
     assert_eq!(numbers(&html).len(), 4);
     // The unit filter keeps its choice, and lists units by name.
