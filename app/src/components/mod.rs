@@ -12,3 +12,4 @@ pub mod loaded;
 pub mod pager;
 pub mod post_button;
 pub mod revoke_tokens_offer;
+pub mod sort_header;

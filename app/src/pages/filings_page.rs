@@ -8,6 +8,7 @@ use crate::components::error_notice::{ErrorNotice, error_in};
 use crate::components::filter_choice::FilterChoice;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
+use crate::components::sort_header::SortHeader;
 use crate::domain::Role;
 use crate::domain::filing::FilingKind;
 use crate::domain::queue::{DueFilter, FilingQuery, QueueSort, QueueTab};
@@ -151,37 +152,26 @@ pub fn FilingTable(
     /// What to say when there are no rows.
     #[prop(default = Msg::FilingsEmpty)]
     empty: Msg,
+    /// The table's caption for screen readers, where a page has more than one.
+    #[prop(default = Msg::FilingsTitle)]
+    caption: Msg,
 ) -> impl IntoView {
     let locale = use_locale();
     if rows.is_empty() {
         return view! { <p class="empty" data-testid="filings-empty">{locale.t(empty)}</p> }
             .into_any();
     }
-    let header = move |label: Msg, sort: QueueSort| {
-        let text = locale.t(label);
-        match &sorting {
-            None => view! { <th scope="col">{text}</th> }.into_any(),
-            Some(query) => {
-                let direction = if query.descending {
-                    "descending"
-                } else {
-                    "ascending"
-                };
-                let state = (query.sort == Some(sort)).then_some(direction);
-                let href = format!("/filings{}", query.sorted_by(sort).href_for_page(1));
-                let testid = format!("sort-{}", sort.as_str());
-                view! {
-                    <th scope="col" aria-sort=state>
-                        <a href=href data-testid=testid>{text}</a>
-                    </th>
-                }
-                .into_any()
-            }
+    let header = move |label: Msg, sort: QueueSort| match &sorting {
+        None => view! { <th scope="col">{locale.t(label)}</th> }.into_any(),
+        Some(query) => {
+            let href = format!("/filings{}", query.sorted_by(sort).href_for_page(1));
+            let sorted = (query.sort == Some(sort)).then_some(query.descending);
+            view! { <SortHeader label code=sort.as_str() href sorted /> }.into_any()
         }
     };
     view! {
         <table class="registry" data-testid="filings-table">
-            <caption class="visually-hidden">{locale.t(Msg::FilingsTitle)}</caption>
+            <caption class="visually-hidden">{locale.t(caption)}</caption>
             <thead>
                 <tr>
                     {header(Msg::FilingsColNumber, QueueSort::Number)}

@@ -5,6 +5,7 @@ use crate::api::fetch_registry;
 use crate::components::filter_choice::FilterChoice;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
+use crate::components::sort_header::SortHeader;
 use crate::domain::registry::{ALL_STATUSES, IN_USE, RegistrySort};
 use crate::domain::{AccountStatus, RegistryQuery};
 
@@ -154,22 +155,10 @@ fn Exports(q: RegistryQuery, locale: Locale) -> impl IntoView {
 
 #[component]
 fn AccountTable(view: RegistryView, q: RegistryQuery, locale: Locale) -> impl IntoView {
-    // A sortable column's header: a link that sorts by it (then the other way), and `aria-sort`
-    // on the column sorted by.
     let header = move |label: Msg, sort: RegistrySort| {
-        let direction = if q.descending {
-            "descending"
-        } else {
-            "ascending"
-        };
-        let state = (q.sort == Some(sort)).then_some(direction);
         let href = format!("/{}", q.sorted_by(sort).href_for_page(1));
-        let testid = format!("sort-{}", sort.as_str());
-        view! {
-            <th scope="col" aria-sort=state>
-                <a href=href data-testid=testid>{locale.t(label)}</a>
-            </th>
-        }
+        let sorted = (q.sort == Some(sort)).then_some(q.descending);
+        view! { <SortHeader label code=sort.as_str() href sorted /> }
     };
     view! {
         <table class="registry" data-testid="registry-table">
