@@ -12,7 +12,9 @@ use crate::pages::{
     new_filing_page::NewFilingPage, not_found_page::NotFoundPage, password_page::PasswordPage,
     registry_page::RegistryPage, reminders_page::RemindersPage, tokens_page::TokensPage,
 };
-use crate::pages::{admin_users_page::AdminUsersPage, security_page::SecurityPage};
+use crate::pages::{
+    admin_users_page::AdminUsersPage, security_page::SecurityPage, todo_page::TodoPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -93,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/filings/new") view=NewFilingPage ssr=SsrMode::Async />
                     <Route path=path!("/filings/:id") view=FilingPage ssr=SsrMode::Async />
                     <Route path=path!("/filings/:id/print") view=FilingPrintPage ssr=SsrMode::Async />
+                    <Route path=path!("/todo") view=TodoPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/reminders") view=RemindersPage ssr=SsrMode::Async />
                     <Route path=path!("/reports/monthly") view=MonthlyReportPage ssr=SsrMode::Async />

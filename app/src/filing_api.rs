@@ -173,3 +173,11 @@ pub async fn form_key() -> Result<String, AppError> {
     })
     .await
 }
+
+/// 待办 (issue 17, item 1): what waits for the signed-in person, what was decided lately, and
+/// their latest notices.
+#[server(endpoint = "todo")]
+pub async fn fetch_todo() -> Result<crate::model::TodoView, AppError> {
+    use crate::server::{context, todo};
+    context::serve(|uc| async move { todo::view(&uc).await }).await
+}

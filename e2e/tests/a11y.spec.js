@@ -32,6 +32,8 @@ test.describe('accessibility (axe-core)', () => {
 
   test('registry and account pages', async ({ page }) => {
     await signIn(page, 'reviewer');
+    await checkA11y(page, 'the to-do page');
+    await gotoReady(page, '/');
     await checkA11y(page, 'the registry page');
     await page.locator('[data-testid=registry-table] tbody tr a[data-testid=account-link]').first().click();
     await page.waitForURL(/\/accounts\/[^/?#]+$/);

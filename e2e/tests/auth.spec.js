@@ -4,10 +4,12 @@ const { test, expect, ROLES, gotoReady, waitReady, signIn, signOut } = require('
 
 test.describe('authentication', () => {
   for (const role of ROLES) {
-    test(`signs in as ${role} and sees the registry`, async ({ page }) => {
+    test(`signs in as ${role}, lands on their to-do and reaches the registry`, async ({ page }) => {
       await signIn(page, role);
       await expect(page.locator('[data-testid=current-user]')).toContainText(role);
-      await expect(page.locator('h1')).toBeVisible();
+      await expect(page.locator('h1')).toHaveText('我的待办');
+      await expect(page.locator('[data-testid=nav-todo]')).toBeVisible();
+      await gotoReady(page, '/');
       await expect(page.locator('[data-testid=registry-table]')).toBeVisible();
       await expect(page.locator('form[method=post][action="/logout"] [data-testid=sign-out]')).toBeVisible();
     });

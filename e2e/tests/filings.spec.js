@@ -2,7 +2,7 @@
 // The filing journeys, with and without JavaScript: an open request approved into the registry; a
 // return for correction and resubmission; the deregistration of an account in the national reporting
 // system through Art. 12 completion. Each project uses platforms of its own (one shared database).
-const { test, expect, gotoReady, waitReady, signIn, signOut } = require('./fixtures');
+const { test, expect, gotoReady, waitReady, signIn, signOut, numberIn } = require('./fixtures');
 
 const PLATFORMS = {
   js: { open: 'weibo', correct: 'kuaishou', deregister: 'wechat_oa' },
@@ -83,8 +83,15 @@ test.describe('filings', () => {
     await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已退回补正');
     await signOut(page);
 
+    // Issue 17, item 1: the unit lands on its to-do, which lists the returned request, counts it in
+    // the navigation and shows the notice, without anyone opening an e-mail.
     await signIn(page, 'submitter');
-    await gotoReady(page, filing);
+    const returned = page.locator('[data-testid=todo-list-returned]');
+    await expect(returned.locator(`a[href="${filing}"]`)).toBeVisible();
+    expect(await numberIn(page.locator('[data-testid=nav-todo-steps]'))).toBeGreaterThanOrEqual(1);
+    expect(await numberIn(page.locator('[data-testid=todo-returned] dd'))).toBeGreaterThanOrEqual(1);
+    await expect(page.locator('[data-testid=todo-notice]', { has: page.locator(`a[href="${filing}"]`) }).first()).toBeVisible();
+    await clickAndLand(page, returned.locator(`a[href="${filing}"]`), /\/filings\/\d+$/);
     await expect(page.locator('dd', { hasText: '请补充功能定位，写明招生信息发布' })).toBeVisible();
     await page.locator('textarea[name="form[purpose]"]').fill('发布教育政策、招生考试信息');
     await step(page, 'save-filing');

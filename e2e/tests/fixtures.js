@@ -54,13 +54,13 @@ async function gotoReady(page, url) {
   return response;
 }
 
-/** Signs in through the login form and lands on the registry. */
+/** Signs in through the login form and lands on the person's to-do (issue 17, item 1). */
 async function signIn(page, username, password = PASSWORD) {
   await gotoReady(page, '/login');
   await page.locator('input#username[name=username]').fill(username);
   await page.locator('input#password[name=password]').fill(password);
   await page.locator('[data-testid=sign-in]').click();
-  await page.waitForURL((url) => url.pathname === '/');
+  await page.waitForURL((url) => url.pathname === '/todo');
   await waitReady(page);
   await expect(page.locator('[data-testid=current-user]')).toContainText(username);
 }

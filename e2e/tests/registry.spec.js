@@ -35,6 +35,7 @@ async function cellShows(cell, option) {
 test.describe('registry', () => {
   test.beforeEach(async ({ page }) => {
     await signIn(page, 'reviewer');
+    await gotoReady(page, '/');
   });
 
   test('shows the table, counts and pages through the accounts', async ({ page }) => {

@@ -13,6 +13,8 @@ test('screenshots: login, registry, account, filings, deadlines, outbox, tokens,
 
   await signIn(page, 'submitter');
   await expect(html).toHaveAttribute('lang', 'en');
+  await screenshot(page, 'todo-en');
+  await gotoReady(page, '/');
   await screenshot(page, 'registry-en');
   const href = await page.locator('[data-testid=registry-table] tbody tr a[data-testid=account-link]')
     .first().getAttribute('href');

@@ -16,6 +16,7 @@ mod m20261127_000012_audit_peer;
 mod m20261127_000013_one_pending_per_account;
 mod m20261127_000015_account_requests;
 mod m20261127_000016_token_scope_expiry;
+mod m20261205_000017_todo_indexes;
 mod notice_kinds;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_one_pending_per_account::Migration),
             Box::new(m20261127_000015_account_requests::Migration),
             Box::new(m20261127_000016_token_scope_expiry::Migration),
+            Box::new(m20261205_000017_todo_indexes::Migration),
         ]
     }
 }

@@ -37,6 +37,9 @@ pub struct LanguageForm {
     next: Option<String>,
 }
 
+/// Where a person lands once signed in when they were not on their way to a page.
+pub const HOME: &str = "/todo";
+
 /// Where to go once signed in: `next` when it is a local path, but not back to the sign-in page
 /// (a dead end after signing in).
 fn after_sign_in(next: Option<&str>) -> String {
@@ -117,8 +120,10 @@ pub async fn password(
 /// to `next`, with the new session's cookie.
 fn signed_in_to(state: &AppState, signed_in: SignedIn, next: &str) -> Response {
     let SessionToken(token) = signed_in.token;
+    // Without a page to return to, everyone starts on their to-do (issue 17, item 1).
     let location = match signed_in.password_change {
         Some(_) => crate::middleware::PASSWORD_PAGE,
+        None if next == "/" => HOME,
         None => next,
     };
     redirect_with_cookie(

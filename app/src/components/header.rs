@@ -46,6 +46,22 @@ fn pending_password_change() -> Option<crate::model::SessionUser> {
     }
 }
 
+/// What waits for the signed-in person (issue 17, item 1), counted for this request by the
+/// server's middleware before the page renders; none for a visitor or a role with no filing work.
+fn todo_totals() -> Option<crate::domain::todo::TodoTotals> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()?
+            .extensions
+            .get::<crate::domain::todo::TodoTotals>()
+            .copied()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
 #[component]
 pub fn Header() -> impl IntoView {
     let locale = use_locale();
@@ -82,6 +98,14 @@ struct Link {
 /// The main navigation, in order. Each page refuses whoever lacks its capability; the menu reads
 /// the same table ([`Role::may`]) so it offers nobody a page that would refuse them.
 const MENU: &[Link] = &[
+    // Everyone's home once signed in (issue 17, item 1), with its counts.
+    Link {
+        href: TODO,
+        label: Msg::NavTodo,
+        testid: Some("nav-todo"),
+        needs: None,
+        signed_out: false,
+    },
     Link {
         href: "/",
         label: Msg::NavRegistry,
@@ -164,6 +188,8 @@ const MENU: &[Link] = &[
     },
 ];
 
+const TODO: &str = "/todo";
+
 /// The links `role` is offered (no role: not signed in).
 fn offered(link: &Link, role: Option<Role>) -> bool {
     match (role, link.needs) {
@@ -177,12 +203,26 @@ fn offered(link: &Link, role: Option<Role>) -> bool {
 #[component]
 fn Nav(role: Option<Role>) -> impl IntoView {
     let locale = use_locale();
+    let totals = todo_totals().filter(|t| t.steps > 0 || t.urgent > 0);
     let links = MENU
         .iter()
         .filter(|link| offered(link, role))
         .map(|link| {
+            let counts = (link.href == TODO).then_some(totals).flatten().map(|t| {
+                let spoken = locale.tf(
+                    Msg::NavTodoCount,
+                    &[("steps", &t.steps.to_string()), ("urgent", &t.urgent.to_string())],
+                );
+                view! {
+                    <span class="count" aria-hidden="true" data-testid="nav-todo-steps">{t.steps}</span>
+                    {(t.urgent > 0).then(|| view! {
+                        <span class="count urgent" aria-hidden="true" data-testid="nav-todo-urgent">{t.urgent}</span>
+                    })}
+                    <span class="visually-hidden">"（"{spoken}"）"</span>
+                }
+            });
             view! {
-                <li><A href=link.href attr:data-testid=link.testid>{locale.t(link.label)}</A></li>
+                <li><A href=link.href attr:data-testid=link.testid>{locale.t(link.label)}{counts}</A></li>
             }
         })
         .collect_view();

@@ -15,6 +15,7 @@ pub mod password;
 pub mod queue;
 pub mod registry;
 pub mod report;
+pub mod todo;
 pub mod totp;
 pub mod types;
 

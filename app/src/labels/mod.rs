@@ -196,6 +196,21 @@ pub fn deadline(status: crate::domain::deadline::DeadlineStatus) -> Msg {
     }
 }
 
+/// A to-do item (issue 17, item 1).
+pub fn todo_item(item: crate::domain::todo::TodoItem) -> Msg {
+    use crate::domain::todo::TodoItem::*;
+    match item {
+        Waiting => Msg::TodoItemWaiting,
+        DueToday => Msg::TodoItemDueToday,
+        Overdue => Msg::TodoItemOverdue,
+        ToConfirm => Msg::TodoItemToConfirm,
+        ToReport => Msg::TodoItemToReport,
+        Returned => Msg::TodoItemReturned,
+        ToComplete => Msg::TodoItemToComplete,
+        Drafts => Msg::TodoItemDrafts,
+    }
+}
+
 /// A reminder's kind.
 pub fn reminder_kind(kind: &str) -> Msg {
     match kind {

@@ -171,3 +171,31 @@ pub struct PeriodView {
     pub outcome: Option<crate::domain::filing::FilingState>,
     pub status: crate::domain::deadline::DeadlineStatus,
 }
+
+/// 待办 (issue 17, item 1): what waits for the signed-in person, what was decided lately, and the
+/// notices they were sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodoView {
+    /// China date, YYYY-MM-DD.
+    pub today: String,
+    /// Whose to-do this is: a reviewer's 已办 are their own decisions, a unit's its filings'.
+    pub role: crate::domain::Role,
+    /// Each of the role's items with how many filings it holds (empty for a role with no filing
+    /// work).
+    pub counts: Vec<(crate::domain::todo::TodoItem, u64)>,
+    /// The waiting filings with the step each waits for, soonest due first.
+    pub waiting: Vec<(crate::domain::todo::TodoItem, FilingRow)>,
+    /// 已办: decided lately, newest first.
+    pub done: Vec<FilingRow>,
+    pub notices: Vec<NoticeRow>,
+}
+
+/// A notice the outbox queued for the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeRow {
+    /// RFC 3339, in UTC; shown in China time.
+    pub at: String,
+    /// As the e-mail's subject says it.
+    pub subject: String,
+    pub filing_id: Option<i32>,
+}

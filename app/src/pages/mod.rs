@@ -25,4 +25,5 @@ pub mod reminders_page;
 pub mod second_factor_page;
 pub mod second_factor_sign_in_page;
 pub mod security_page;
+pub mod todo_page;
 pub mod tokens_page;

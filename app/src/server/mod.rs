@@ -29,6 +29,7 @@ pub mod reminders;
 pub mod reports;
 pub mod secret;
 pub mod settings;
+pub mod todo;
 pub mod token_scope;
 pub mod tokens;
 pub mod totp;

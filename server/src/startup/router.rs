@@ -132,6 +132,10 @@ fn with_pages(
 /// The layers every request passes, innermost first (so a request meets them bottom up).
 fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::count_todo,
+        ))
         .layer(axum::middleware::from_fn(mw::require_sign_in))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1,5 +1,5 @@
 //! Sign-in, sessions and the cross-site check.
-use crate::helpers::{TestApp, location};
+use crate::helpers::{HOME, TestApp, location};
 use app::server::demo::DEMO_PASSWORD;
 use app::server::entities::{audit_event, session};
 
@@ -197,7 +197,7 @@ async fn a_same_origin_post_passes_the_cross_site_check() {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
 }
 
 #[tokio::test]
@@ -214,7 +214,7 @@ async fn the_next_page_after_sign_in_must_be_on_this_site() {
         .send()
         .await
         .unwrap();
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
 }
 
 /// Browsers strip TAB, CR and LF from a URL and read a backslash as a slash, so each of these would
@@ -246,7 +246,7 @@ async fn sign_in_follows_next_only_to_one_of_the_applications_own_pages() {
             .await
             .unwrap();
         assert_eq!(response.status(), 303, "{hostile:?}");
-        assert_eq!(location(&response), "/", "{hostile:?}");
+        assert_eq!(location(&response), HOME, "{hostile:?}");
     }
     let response = app
         .client()

@@ -11,6 +11,10 @@ use std::net::SocketAddr;
 pub const TEST_PASSWORD: &str = "Lantern-ledger-2026";
 
 /// 2026-11-27 09:30 in Shizhu (UTC+8).
+/// Where a person lands once signed in, when they were not on their way to a page: their to-do
+/// (issue 17, item 1).
+pub const HOME: &str = "/todo";
+
 pub fn fixed_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 1, 30, 0).unwrap()
 }
@@ -271,7 +275,7 @@ impl TestApp {
         let client = self.client();
         let response = self.post_login(&client, username, DEMO_PASSWORD).await;
         assert_eq!(response.status(), 303, "signing in as {username}");
-        assert_eq!(location(&response), "/");
+        assert_eq!(location(&response), HOME);
         client
     }
 

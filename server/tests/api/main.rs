@@ -32,6 +32,7 @@ mod shutdown;
 mod smtp;
 mod timeouts;
 // issue 15: tokens
+mod todo;
 mod tokens;
 mod totp;
 mod units;

@@ -2,7 +2,9 @@
 //! policy and its messages, the history, expiry and first sign-in, the lock after failed sign-ins,
 //! session timeouts, privilege changes, signing out everywhere and the cookie over HTTPS. Every
 //! test runs on a fixed clock; later moments are new servers on the same database.
-use crate::helpers::{TEST_PASSWORD, TestApp, TestDb, fixed_now, location, person, sessions_of};
+use crate::helpers::{
+    HOME, TEST_PASSWORD, TestApp, TestDb, fixed_now, location, person, sessions_of,
+};
 use app::error::{AppError, Problem};
 use app::i18n::Locale;
 use app::server::demo::DEMO_PASSWORD;
@@ -232,7 +234,7 @@ async fn each_rule_of_the_policy_refuses_a_new_password_with_its_message_and_cha
     let old = app.client();
     assert_eq!(
         location(&app.post_login(&old, "reviewer", DEMO_PASSWORD).await),
-        "/",
+        HOME,
         "the old password still works"
     );
 }
@@ -418,7 +420,7 @@ async fn a_password_a_day_short_of_its_maximum_age_is_still_valid() {
     let response = app
         .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
         .await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
 }
 
 #[tokio::test]
@@ -480,7 +482,7 @@ async fn a_new_account_must_change_its_operator_chosen_password_at_first_sign_in
     let again = app
         .post_login(&app.client(), "tan.ming", "My own choice 42")
         .await;
-    assert_eq!(location(&again), "/");
+    assert_eq!(location(&again), HOME);
 }
 
 #[tokio::test]
@@ -641,7 +643,7 @@ async fn five_failed_sign_ins_lock_the_account_for_fifteen_minutes_with_the_usua
     let after = app
         .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
         .await;
-    assert_eq!(location(&after), "/");
+    assert_eq!(location(&after), HOME);
     let reviewer = person(&app, "reviewer").await;
     assert_eq!((reviewer.failed_sign_ins, reviewer.locked_until), (0, None));
 }
@@ -665,7 +667,7 @@ async fn a_successful_sign_in_resets_the_count_of_failures() {
         .await;
     assert_eq!(
         location(&response),
-        "/",
+        HOME,
         "eight failures, never five in a row"
     );
     assert!(app.audit_actions("auth.account_locked").await.is_empty());
@@ -697,7 +699,7 @@ async fn the_lockout_threshold_and_duration_are_configurable() {
     let open = app
         .post_login(&app.client(), "auditor", DEMO_PASSWORD)
         .await;
-    assert_eq!(location(&open), "/");
+    assert_eq!(location(&open), HOME);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! the security administrator gives roles, lifts locks, sets temporary passwords and the password
 //! policy; neither does the other's part, nobody acts on their own account, the auditor reads it
 //! all, and the database holds the role list. Every step is posted as the pages' forms post it.
-use crate::helpers::{TestApp, TestDb, fixed_now, location, person, sessions_of};
+use crate::helpers::{HOME, TestApp, TestDb, fixed_now, location, person, sessions_of};
 use app::domain::Role;
 use app::error::{AppError, Problem};
 use app::server::demo::DEMO_PASSWORD;
@@ -375,7 +375,7 @@ async fn switching_an_account_off_ends_its_sessions_tokens_and_sign_in() {
     let response = app
         .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
         .await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
     assert_eq!(app.audit_actions("user.activated").await.len(), 1);
     app.stop().await;
 }
@@ -617,7 +617,7 @@ async fn the_security_administrator_lifts_a_lock_and_sets_a_temporary_password()
     let response = app
         .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
         .await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
     let event = last_event(&app, "user.unlocked").await;
     assert_eq!(event.actor_username.as_deref(), Some("security"));
 
@@ -918,7 +918,7 @@ async fn the_password_policy_set_by_the_security_administrator_applies_at_once()
     row.update(&app.db).await.unwrap();
     let security = app.client();
     let response = app.post_login(&security, "security", DEMO_PASSWORD).await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
     assert_eq!(
         post(&app, &security, "policy_reset", &[]).await,
         Ok("/security?policy=configured".to_string())
@@ -935,7 +935,7 @@ async fn the_password_policy_set_by_the_security_administrator_applies_at_once()
     let response = app
         .post_login(&app.client(), "auditor", DEMO_PASSWORD)
         .await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
     app.stop().await;
 }
 
@@ -1127,7 +1127,7 @@ async fn the_security_administrator_resets_a_lost_second_factor() {
     let response = app
         .post_login(&app.client(), "reviewer", DEMO_PASSWORD)
         .await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
     app.stop().await;
 }
 

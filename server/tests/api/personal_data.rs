@@ -4,7 +4,7 @@
 //! recorded without the number; notices and reports never carry it; and no mobile, password or
 //! token reaches the logs.
 use crate::arrange::open_form;
-use crate::helpers::{TestApp, location};
+use crate::helpers::{HOME, TestApp, location};
 use app::domain::filing::FilingKind;
 use app::server::demo::DEMO_PASSWORD;
 use app::server::entities::{account, audit_event, outbox_message};
@@ -436,7 +436,7 @@ async fn no_mobile_password_or_token_reaches_the_logs_during_a_filing_journey_an
         .await;
     let submitter = app.client();
     let signed_in = app.post_login(&submitter, "submitter", DEMO_PASSWORD).await;
-    assert_eq!(location(&signed_in), "/");
+    assert_eq!(location(&signed_in), HOME);
     let session_cookies: Vec<String> = signed_in
         .headers()
         .get_all("set-cookie")

@@ -2,7 +2,7 @@
 //! `X-Forwarded-For` only when the TCP peer is a trusted proxy (`TRUSTED_PROXIES`), audit events
 //! keep the client and the proxy, and the limits on sign-in count clients, usernames and bad bearer
 //! tokens apart. The last test puts Debian's nginx in front of the app, as the county does.
-use crate::helpers::{TestApp, TestDb, fixed_now, location};
+use crate::helpers::{HOME, TestApp, TestDb, fixed_now, location};
 use app::server::demo::DEMO_PASSWORD;
 use server::client_addr::{ForwardedHeader, TrustedProxies};
 use server::config::Config;
@@ -62,7 +62,7 @@ async fn without_trusted_proxies_a_forwarded_for_header_is_ignored_by_the_audit_
 
     let signed_in = sign_in_forwarded(&app, "reviewer", DEMO_PASSWORD, "203.0.113.7").await;
 
-    assert_eq!(location(&signed_in), "/");
+    assert_eq!(location(&signed_in), HOME);
     let event = latest(&app, "auth.signed_in").await;
     assert_eq!(event.source_ip.as_deref(), Some("127.0.0.1"));
     assert_eq!(event.peer_ip, None);
@@ -86,7 +86,7 @@ async fn behind_a_trusted_proxy_the_audit_records_the_forwarded_client_and_the_p
     let response =
         sign_in_forwarded(&app, "reviewer", DEMO_PASSWORD, "192.0.2.66, 203.0.113.7").await;
 
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
     let event = latest(&app, "auth.signed_in").await;
     assert_eq!(event.source_ip.as_deref(), Some("203.0.113.7"));
     assert_eq!(event.peer_ip.as_deref(), Some("127.0.0.1"));
@@ -154,7 +154,7 @@ async fn two_clients_behind_one_proxy_have_separate_sign_in_allowances() {
 
     let other = sign_in_forwarded(&app, "reviewer", DEMO_PASSWORD, "203.0.113.8").await;
 
-    assert_eq!(location(&other), "/");
+    assert_eq!(location(&other), HOME);
 }
 
 #[tokio::test]
@@ -173,7 +173,7 @@ async fn an_ipv6_client_is_counted_by_its_slash_64() {
     let next_network = sign_in_forwarded(&app, "reviewer", DEMO_PASSWORD, "2001:db8:1:3::1").await;
 
     assert_eq!(same_network.status(), 429);
-    assert_eq!(location(&next_network), "/");
+    assert_eq!(location(&next_network), HOME);
 }
 
 #[tokio::test]
@@ -196,7 +196,7 @@ async fn bad_bearer_tokens_do_not_use_up_the_sign_in_allowance_of_their_address(
 
     assert_eq!(
         location(&person),
-        "/",
+        HOME,
         "people at its address still sign in"
     );
 }
@@ -243,7 +243,7 @@ async fn one_username_is_limited_whatever_addresses_the_attempts_come_from() {
     // Nothing was tried, so nothing was recorded; other accounts are untouched.
     assert_eq!(app.audit_actions("auth.sign_in_failed").await.len(), 3);
     let other = sign_in_forwarded(&app, "auditor", DEMO_PASSWORD, "198.51.100.1").await;
-    assert_eq!(location(&other), "/");
+    assert_eq!(location(&other), HOME);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ async fn through_nginx_the_client_is_the_address_nginx_saw_for_the_audit_and_the
 
     let signed_in = sign_in_through(&nginx, &first, DEMO_PASSWORD).await;
 
-    assert_eq!(location(&signed_in), "/");
+    assert_eq!(location(&signed_in), HOME);
     let event = latest(&app, "auth.signed_in").await;
     assert_eq!(
         event.source_ip.as_deref(),
@@ -415,7 +415,7 @@ async fn through_nginx_the_client_is_the_address_nginx_saw_for_the_audit_and_the
     assert!(refused.headers().get("retry-after").is_some());
     // ...and the second, behind the same proxy, still has its own.
     let other = sign_in_through(&nginx, &second, DEMO_PASSWORD).await;
-    assert_eq!(location(&other), "/");
+    assert_eq!(location(&other), HOME);
     let event = latest(&app, "auth.signed_in").await;
     assert_eq!(event.source_ip.as_deref(), Some("127.0.0.3"));
 }

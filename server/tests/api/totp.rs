@@ -6,7 +6,7 @@
 //! Every step is a plain form post, as a browser without JavaScript sends it.
 use crate::arrange::second_factor::{begin, code_at, codes_on, enrol};
 use crate::helpers::{
-    TestApp, TestDb, error_in, fixed_now, location, person, post_form, testid_text,
+    HOME, TestApp, TestDb, error_in, fixed_now, location, person, post_form, testid_text,
 };
 use app::error::{AppError, Problem};
 use app::server::audit::Actor;
@@ -381,7 +381,7 @@ async fn the_password_alone_gives_a_half_session_that_reaches_nothing_until_the_
     // The code at the server's time signs in, with a new session id; the half session is gone.
     let response = code_step(&app, &client, &code_at(&secret, two_minutes_on())).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
     let sessions = sessions_of(&app, reviewer.id).await;
     assert_eq!(sessions.len(), 1);
     assert!(!sessions[0].second_factor_pending);
@@ -429,7 +429,7 @@ async fn a_code_one_step_away_is_accepted_and_two_steps_away_is_refused() {
         &code_at(&secret, now - Duration::seconds(30)),
     )
     .await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
     assert_eq!(
         person(&app, "reviewer").await.failed_sign_ins,
         0,
@@ -442,7 +442,7 @@ async fn a_code_one_step_away_is_accepted_and_two_steps_away_is_refused() {
     password_step(&app, &client, "reviewer").await;
     let ahead = now + Duration::minutes(1) + Duration::seconds(30);
     let response = code_step(&app, &client, &code_at(&secret, ahead)).await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
 }
 
 #[tokio::test]
@@ -452,7 +452,7 @@ async fn a_code_whose_time_step_was_used_is_refused() {
     let code = code_at(&secret, now);
     let first = app.client();
     password_step(&app, &first, "reviewer").await;
-    assert_eq!(location(&code_step(&app, &first, &code).await), "/");
+    assert_eq!(location(&code_step(&app, &first, &code).await), HOME);
 
     // The same code again (someone watching over the shoulder), and an earlier step's code.
     let second = app.client();
@@ -478,7 +478,7 @@ async fn a_code_whose_time_step_was_used_is_refused() {
         &code_at(&secret, now + Duration::seconds(30)),
     )
     .await;
-    assert_eq!(location(&next), "/");
+    assert_eq!(location(&next), HOME);
 }
 
 #[tokio::test]
@@ -489,7 +489,7 @@ async fn a_recovery_code_signs_in_once() {
     password_step(&app, &first, "reviewer").await;
     // Typed in capitals with spaces, as people copy them.
     let typed = codes[3].to_uppercase().replace('-', " ");
-    assert_eq!(location(&code_step(&app, &first, &typed).await), "/");
+    assert_eq!(location(&code_step(&app, &first, &typed).await), HOME);
     assert_eq!(lands(&app, &first, "/").await, "");
     let used: Vec<_> = recovery_codes_of(&app, reviewer.id)
         .await
@@ -507,7 +507,7 @@ async fn a_recovery_code_signs_in_once() {
     password_step(&app, &second, "reviewer").await;
     let again = code_step(&app, &second, &codes[3]).await;
     assert_eq!(location(&again), "/login/second-factor?error=1");
-    assert_eq!(location(&code_step(&app, &second, &codes[4]).await), "/");
+    assert_eq!(location(&code_step(&app, &second, &codes[4]).await), HOME);
     // The page counts what is left.
     let html = app.html(&second, "/account/second-factor").await;
     assert!(
@@ -618,7 +618,7 @@ async fn an_expired_password_is_still_changed_after_the_second_factor() {
 async fn a_person_without_a_second_factor_signs_in_with_the_password_alone() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    assert_eq!(password_step(&app, &client, "reviewer").await, "/");
+    assert_eq!(password_step(&app, &client, "reviewer").await, HOME);
     assert!(app.audit_actions("auth.password_verified").await.is_empty());
 }
 
@@ -684,7 +684,7 @@ async fn when_required_reviewers_administrators_and_auditors_must_enrol_first_an
     );
     assert_eq!(
         location(&code_step(&app, &client, &code_at(&secret, two_minutes_on())).await),
-        "/"
+        HOME
     );
     assert_eq!(lands(&app, &client, "/").await, "");
 }
@@ -883,7 +883,7 @@ async fn disabling_needs_a_current_code_or_the_password() {
     let disabled = app.audit_actions("user.second_factor_disabled").await;
     assert_eq!(disabled.len(), 1);
     assert_eq!(json(&disabled[0].after)["proved_with"], "password");
-    assert_eq!(password_step(&app, &app.client(), "admin").await, "/");
+    assert_eq!(password_step(&app, &app.client(), "admin").await, HOME);
 }
 
 #[tokio::test]
@@ -944,7 +944,7 @@ async fn new_recovery_codes_replace_the_old_ones() {
         location(&code_step(&app, &other, &old[0]).await),
         "/login/second-factor?error=1"
     );
-    assert_eq!(location(&code_step(&app, &other, &new[0]).await), "/");
+    assert_eq!(location(&code_step(&app, &other, &new[0]).await), HOME);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1003,7 +1003,7 @@ async fn an_administrators_reset_clears_the_second_factor_and_ends_the_sessions(
     assert!(!format!("{:?}", events[0]).contains(&secret));
 
     // The password alone signs in again.
-    assert_eq!(password_step(&app, &app.client(), "reviewer").await, "/");
+    assert_eq!(password_step(&app, &app.client(), "reviewer").await, HOME);
 }
 
 #[tokio::test]
@@ -1140,5 +1140,5 @@ async fn the_second_step_of_sign_in_follows_next_only_to_one_of_the_applications
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), HOME);
 }

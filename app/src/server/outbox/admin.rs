@@ -59,15 +59,20 @@ pub async fn list(uc: &UseCase, status: Option<&str>, page: u64) -> Result<Outbo
     })
 }
 
-/// A row as listed; the subject in the language the message goes out in.
-fn row(m: outbox_message::Model) -> OutboxRow {
-    let subject = NoticeKind::parse(&m.kind)
+/// A message's subject in the language it goes out in (empty for one the templates cannot read).
+pub fn subject_of(m: &outbox_message::Model) -> String {
+    NoticeKind::parse(&m.kind)
         .and_then(|kind| {
             let params: Value = serde_json::from_str(&m.params).ok()?;
             let locale = Locale::parse(&m.locale).unwrap_or_default();
             Some(crate::server::notices::subject(kind, locale, &params))
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// A row as listed; the subject in the language the message goes out in.
+fn row(m: outbox_message::Model) -> OutboxRow {
+    let subject = subject_of(&m);
     OutboxRow {
         id: m.id,
         kind: m.kind,

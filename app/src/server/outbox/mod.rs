@@ -17,7 +17,7 @@ pub use super::notice_kind::NoticeKind;
 
 mod admin;
 mod delivery;
-pub use admin::{PAGE_SIZE, list, page_address, retry};
+pub use admin::{PAGE_SIZE, list, page_address, retry, subject_of};
 pub use delivery::{Outcome, claim, finish, renew};
 
 /// Who a notice goes to.
