@@ -59,11 +59,12 @@ fn new_filing_page(kind: FilingKind, account_id: Option<i32>) -> String {
     }
 }
 
-/// A step on the filing whose id a form posted, concluded on the filing's page. The id is taken
-/// as text so that a forged, malformed one is answered like an unknown one (a translated "not
-/// found" on the filings page), not with a decoding error.
+/// A step on the filing whose id a form posted, concluded on the filing's page, which then says
+/// what was done (`done`, a code the page puts in words; issue 17, item 3). The id is taken as
+/// text so that a forged, malformed one is answered like an unknown one (a translated "not found"
+/// on the filings page), not with a decoding error.
 #[cfg(feature = "ssr")]
-async fn on_filing<F, Fut, T>(id: &str, body: F) -> Result<(), AppError>
+async fn on_filing<F, Fut, T>(id: &str, done: &str, body: F) -> Result<(), AppError>
 where
     F: FnOnce(crate::server::use_case::UseCase, i32) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
@@ -72,8 +73,12 @@ where
     let Ok(id) = id.trim().parse::<i32>() else {
         return context::conclude("/filings", Err(AppError::NotFound));
     };
+    let done = crate::model::Flash {
+        error: None,
+        done: Some(done.to_string()),
+    };
     context::step(&format!("/filings/{id}"), move |uc| async move {
-        body(uc, id).await.map(|_| ())
+        body(uc, id).await.map(|_| context::set_flash(&done))
     })
     .await
 }
@@ -85,7 +90,7 @@ pub async fn save_filing(
     form: FilingForm,
 ) -> Result<(), AppError> {
     use crate::server::filings;
-    on_filing(&id, |uc, id| async move {
+    on_filing(&id, "saved", |uc, id| async move {
         filings::update_draft(&uc, id, platform, form).await
     })
     .await
@@ -96,7 +101,7 @@ pub async fn save_filing(
 #[server(endpoint = "filing_step")]
 pub async fn filing_step(id: String, step: String, note: Option<String>) -> Result<(), AppError> {
     use crate::server::filings;
-    on_filing(&id, |uc, id| async move {
+    on_filing(&id, &step.clone(), |uc, id| async move {
         filings::take_step(&uc, id, &step, &note.unwrap_or_default()).await
     })
     .await
@@ -116,7 +121,7 @@ pub async fn report_filing(
         reported_to,
         reference,
     };
-    on_filing(&id, |uc, id| async move {
+    on_filing(&id, "reported", |uc, id| async move {
         filings::record_report(&uc, id, report).await
     })
     .await
@@ -138,7 +143,7 @@ pub async fn correct_report(
         reference,
     };
     let correction = filings::ReportCorrection { report, reason };
-    on_filing(&id, |uc, id| async move {
+    on_filing(&id, "report_corrected", |uc, id| async move {
         filings::correct_report(&uc, id, correction).await
     })
     .await
@@ -156,7 +161,7 @@ pub async fn record_completion(
         platform_done_on,
         announcement_url,
     };
-    on_filing(&id, |uc, id| async move {
+    on_filing(&id, "completion_recorded", |uc, id| async move {
         filings::record_completion(&uc, id, evidence).await
     })
     .await

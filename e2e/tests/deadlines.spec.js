@@ -22,7 +22,9 @@ test.describe('deadline clock', () => {
     // 2027-01-04 is a Monday: it cannot be a makeup working day.
     const wrong = '2027-01-01 holiday 元旦\n2027-01-04 workday 调休\n';
     await form.locator('textarea[name=text]').fill(wrong);
-    await clickAndLand(page, page.locator('[data-testid=save-calendar]'), /\/admin\/calendar\?error=/);
+    await clickAndLand(page, page.locator('[data-testid=save-calendar]'), /\/admin\/calendar\?year=/);
+    // Issue 17, item 3: the error comes in the flash, not in the address.
+    expect(page.url()).not.toContain('error');
     await expect(page.locator('.notice.error[role=alert]')).toContainText('第 2 行');
     await expect(page.locator('.notice.error[role=alert]')).toContainText('2027-01-04');
     await expect(page.locator('textarea[name=text]')).toHaveValue(wrong);

@@ -51,6 +51,14 @@ test.describe('filings', () => {
     await expect(page.locator('[data-testid=issues]')).toHaveCount(0);
     await step(page, 'step-submit');
     await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('待审核');
+    // Issue 17, item 3: the page says what happened and by when the county office decides, once.
+    const done = page.locator('[data-testid=step-done][role=status]');
+    await expect(done).toContainText('已提交');
+    await expect(done).toContainText(/\d{4}-\d{2}-\d{2}/);
+    expect(page.url()).not.toContain('error');
+    await page.reload();
+    await waitReady(page);
+    await expect(done).toHaveCount(0);
     // Art. 11: received now, due in three working days.
     await expect(page.locator('[data-testid=periods] [data-testid=deadline]')).toHaveText('期限内');
     await signOut(page);
@@ -62,6 +70,7 @@ test.describe('filings', () => {
     await gotoReady(page, filing);
     await step(page, 'step-approve');
     await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已批准');
+    await expect(page.locator('[data-testid=step-done]')).toContainText('已批准');
     await expect(page.locator('[data-testid=periods] [data-testid=deadline]')).toHaveText('按期办结');
 
     await gotoReady(page, `/?unit=education&platform=${open}`);

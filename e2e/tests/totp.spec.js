@@ -86,7 +86,7 @@ test.describe('two-step sign-in', () => {
     let step = stepNow();
     const wrong = codeAt(String(secret), step + 5);
     await page.locator('#totp-confirm-code').fill(wrong);
-    await clickAndLand(page, page.locator('[data-testid=totp-confirm]'), (url) => url.searchParams.has('error'));
+    await clickAndLand(page, page.locator('[data-testid=totp-confirm]'), (url) => url.pathname === '/account/second-factor');
     await expect(page.locator('[role=alert]').first()).toBeVisible();
     await page.locator('#totp-confirm-code').fill(codeAt(String(secret), step));
     await clickAndLand(page, page.locator('[data-testid=totp-confirm]'), (url) => url.searchParams.has('enabled'));
@@ -109,7 +109,7 @@ test.describe('two-step sign-in', () => {
     // A code of a step not used yet (one ahead is accepted too, RFC 6238 §5.2).
     step = Math.max(stepNow(), lastUsed + 1);
     await page.locator('#second-factor-code').fill(codeAt(String(secret), step));
-    await clickAndLand(page, page.locator('[data-testid=second-factor-submit]'), (url) => url.pathname === '/');
+    await clickAndLand(page, page.locator('[data-testid=second-factor-submit]'), (url) => url.pathname === '/todo');
     lastUsed = step;
     await expect(page.locator('[data-testid=current-user]')).toContainText('reviewer');
     await signOut(page);
@@ -117,7 +117,7 @@ test.describe('two-step sign-in', () => {
     // A recovery code works in place of the app's code.
     await passwordStep(page, 'reviewer');
     await page.locator('#second-factor-code').fill(codes[0]);
-    await clickAndLand(page, page.locator('[data-testid=second-factor-submit]'), (url) => url.pathname === '/');
+    await clickAndLand(page, page.locator('[data-testid=second-factor-submit]'), (url) => url.pathname === '/todo');
     await expect(page.locator('[data-testid=current-user]')).toContainText('reviewer');
 
     // Turned off with the password: the next sign-in needs the password alone.

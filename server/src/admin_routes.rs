@@ -57,7 +57,7 @@ pub async fn save_calendar_year(
         Ok((year, moved)) => {
             Redirect::to(&format!("/admin/calendar?saved={year}&moved={moved}")).into_response()
         }
-        Err(error) => back_to_form(&error, &echo),
+        Err(error) => back_to_form(error, &echo, state.config.secure_cookies),
     }
 }
 
@@ -84,12 +84,11 @@ async fn save_year(
     Ok((saved, moved))
 }
 
-/// Back to the calendar form with the error, and with the pasted text when it fits.
-fn back_to_form(error: &AppError, echo: &CalendarForm) -> Response {
-    let json = serde_json::to_string(error).unwrap_or_default();
-    let mut target = format!("/admin/calendar?error={}", urlencode(&json));
+/// Back to the calendar form with the error (in the flash), and with the pasted text when it fits.
+fn back_to_form(error: AppError, echo: &CalendarForm, secure: bool) -> Response {
+    let mut target = "/admin/calendar".to_string();
     let back = format!(
-        "&year={}&source={}&text={}",
+        "?year={}&source={}&text={}",
         urlencode(&echo.year),
         urlencode(&echo.source),
         urlencode(&echo.text)
@@ -98,5 +97,9 @@ fn back_to_form(error: &AppError, echo: &CalendarForm) -> Response {
         target.push_str(&back);
     }
     target.push_str("#calendar-form");
-    Redirect::to(&target).into_response()
+    let flash = app::model::Flash {
+        error: Some(error),
+        done: None,
+    };
+    crate::middleware::redirect_with_flash(&target, &flash, secure)
 }

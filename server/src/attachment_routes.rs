@@ -1,7 +1,6 @@
 //! Uploading and downloading filing attachments: plain multipart forms and file responses, outside
 //! the server functions (which do not stream files).
 use crate::downloads::refused;
-use crate::middleware::urlencode;
 use crate::require::Acting;
 use crate::startup::AppState;
 use app::error::{AppError, Problem};
@@ -57,8 +56,12 @@ pub async fn upload(
     match receive(&state, uc, id, multipart).await {
         Ok(()) => Redirect::to(&format!("/filings/{id}")).into_response(),
         Err(error) => {
-            let json = serde_json::to_string(&error).unwrap_or_default();
-            Redirect::to(&format!("/filings/{id}?error={}", urlencode(&json))).into_response()
+            let flash = app::model::Flash {
+                error: Some(error),
+                done: None,
+            };
+            let secure = state.config.secure_cookies;
+            crate::middleware::redirect_with_flash(&format!("/filings/{id}"), &flash, secure)
         }
     }
 }

@@ -2,26 +2,46 @@
 use crate::error::AppError;
 use crate::i18n::{Msg, use_locale};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
-use leptos_router::params::ParamsMap;
 
-/// The error a form post's redirect left in the URL (`?error=`, the error as JSON).
-pub fn error_in(query: &ParamsMap) -> Option<AppError> {
-    query
-        .get("error")
-        .and_then(|e| serde_json::from_str::<AppError>(&e).ok())
+/// The error the form post that led to this page handed over in its flash (issue 17, item 3):
+/// read on the server as the page renders; the browser never sees it in the address.
+pub fn flash_error() -> Option<AppError> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::context::flash()?.error
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
 }
 
-/// The error in the URL, if any, above the page.
+/// What the form post that led to this page did (its code), if it said.
+pub fn flash_done() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::context::flash()?.done
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+/// The error a form post handed over, if any, above the page, taking the focus (the browser's
+/// `autofocus`, so also without JavaScript) so that keyboard and screen-reader users start there.
 #[component]
-pub fn UrlError() -> impl IntoView {
-    let query = use_query_map();
-    let error = Memo::new(move |_| error_in(&query.read()));
-    move || error.get().map(|error| view! { <ErrorNotice error /> })
+pub fn FlashError() -> impl IntoView {
+    flash_error().map(|error| view! { <ErrorNotice error focus=true /> })
 }
 
 #[component]
-pub fn ErrorNotice(error: AppError) -> impl IntoView {
+pub fn ErrorNotice(
+    error: AppError,
+    /// Takes the focus when the page loads (the error a step was refused with).
+    #[prop(optional)]
+    focus: bool,
+) -> impl IntoView {
     let locale = use_locale();
     let sign_in = matches!(error, AppError::Unauthenticated)
         .then(|| view! { " " <a href="/login">{locale.t(Msg::ErrorSignIn)}</a> });
@@ -45,7 +65,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         _ => None,
     };
     view! {
-        <div class="notice error" role="alert">
+        <div class="notice error" role="alert" tabindex=focus.then_some("-1") autofocus=focus>
             <p>{field}{error.message(locale)} {sign_in}{pending}</p>
         </div>
     }

@@ -47,3 +47,29 @@ mod registry;
 pub use admin::*;
 pub use filings::*;
 pub use registry::*;
+
+/// What a form post hands to the page its redirect lands on (issue 17, item 3): the error that
+/// stopped it, or the code of what it did, for the page to say in words. It travels in a cookie
+/// that lives a minute and is cleared by the first page that reads it, so nothing of it shows in
+/// the address bar or survives a refresh.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    pub error: Option<crate::error::AppError>,
+    pub done: Option<String>,
+}
+
+impl Flash {
+    pub const COOKIE: &'static str = "flash";
+
+    /// The cookie's value: the JSON, hex-encoded (cookie-safe).
+    #[cfg(feature = "ssr")]
+    pub fn to_cookie(&self) -> String {
+        hex::encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// The flash a cookie holds; `None` for anything else (a cookie is the client's to forge).
+    #[cfg(feature = "ssr")]
+    pub fn from_cookie(value: &str) -> Option<Flash> {
+        serde_json::from_slice(&hex::decode(value.trim()).ok()?).ok()
+    }
+}

@@ -1,6 +1,6 @@
 //! One account's registry entry, with its custodian as far as the viewer may see it.
 use crate::api::fetch_account;
-use crate::components::error_notice::UrlError;
+use crate::components::error_notice::FlashError;
 use crate::components::history_table::HistoryTable;
 use crate::components::loaded::ById;
 use crate::i18n::{Locale, Msg, use_locale};
@@ -15,7 +15,7 @@ pub fn AccountPage() -> impl IntoView {
     let locale = use_locale();
     view! {
         <p class="back"><A href="/">{locale.t(Msg::AccountBack)}</A></p>
-        <UrlError />
+        <FlashError />
         <ById fetch=fetch_account show=move |account| view! { <Account account locale /> } />
     }
 }

@@ -3,7 +3,7 @@
 //! figures. Saving a year recomputes every open deadline; both are audited.
 use crate::api::current_user;
 use crate::components::done_notice::DoneNotice;
-use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::error_notice::{ErrorNotice, flash_error};
 use crate::components::loaded::Loaded;
 use crate::deadline_api::fetch_calendar_admin;
 use crate::domain::Role;
@@ -35,7 +35,7 @@ pub fn AdminCalendarPage() -> impl IntoView {
         let q = query.read();
         Outcome {
             saved: q.get("saved").zip(q.get("moved")),
-            error: error_in(&q),
+            error: flash_error(),
             year: q.get("year").unwrap_or_default(),
             source: q.get("source").unwrap_or_default(),
             text: q.get("text").unwrap_or_default(),
@@ -47,7 +47,7 @@ pub fn AdminCalendarPage() -> impl IntoView {
         {move || outcome.get().saved.map(|(year, moved)| view! {
             <DoneNotice text=locale.tf(Msg::CalendarSaved, &[("year", &year), ("moved", &moved)]) testid="calendar-saved" />
         })}
-        {move || outcome.get().error.map(|error| view! { <ErrorNotice error /> })}
+        {move || outcome.get().error.map(|error| view! { <ErrorNotice error focus=true /> })}
         <Loaded load=|| async {
             Ok::<_, AppError>((current_user().await?, fetch_calendar_admin().await?))
         } show=move |(user, admin): (Option<SessionUser>, CalendarAdmin)| {

@@ -3,7 +3,7 @@
 //! and the page live in the URL; the retry is a plain form post, so all of it works without
 //! JavaScript.
 use crate::components::done_notice::DoneNotice;
-use crate::components::error_notice::UrlError;
+use crate::components::error_notice::FlashError;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::post_button::PostButton;
@@ -68,7 +68,7 @@ pub fn AdminOutboxPage() -> impl IntoView {
         {move || retried.get().map(|id| view! {
             <DoneNotice text=locale.tf(Msg::OutboxRetried, &[("id", &id.to_string())]) testid="outbox-retried" />
         })}
-        <UrlError />
+        <FlashError />
         <Loaded load=move || {
             let q = query.get();
             fetch_outbox(q.status, q.page)

@@ -4,7 +4,7 @@
 //! password policy are the security administrator's (`/security`). Plain form posts, so all of it
 //! works without JavaScript.
 use crate::components::done_notice::DoneNotice;
-use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::error_notice::{ErrorNotice, flash_error};
 use crate::components::field::Field;
 use crate::components::loaded::Loaded;
 use crate::components::post_button::PostButton;
@@ -23,7 +23,7 @@ fn outcome(key: &'static str) -> (Option<i32>, Option<AppError>) {
     let params = params.read_untracked();
     (
         params.get(key).and_then(|id| id.trim().parse::<i32>().ok()),
-        error_in(&params),
+        flash_error(),
     )
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn PersonOutcome(locale: Locale) -> impl IntoView {
         })}
         {requested.map(|_| view! { <DoneNotice text=locale.t(Msg::SecurityRequested) testid="request-made" /> })}
         {decided.map(|msg| view! { <DoneNotice text=locale.t(msg) testid="request-decided" /> })}
-        {error.map(|error| view! { <ErrorNotice error /> })}
+        {error.map(|error| view! { <ErrorNotice error focus=true /> })}
     }
 }
 

@@ -1,7 +1,8 @@
 //! One filing: its 备案表, the rules' findings, its attachments and history, and a form for each step
 //! the viewer may take. Every step is a plain form post, so the page works without JavaScript.
 use crate::components::deadline_badge::DeadlineBadge;
-use crate::components::error_notice::UrlError;
+use crate::components::done_notice::DoneNotice;
+use crate::components::error_notice::{FlashError, flash_done};
 use crate::components::filing_fields::FilingFields;
 use crate::components::history_table::HistoryTable;
 use crate::components::loaded::ById;
@@ -20,9 +21,38 @@ pub fn FilingPage() -> impl IntoView {
     let locale = use_locale();
     view! {
         <p class="back"><A href="/filings">{locale.t(Msg::FilingsTitle)}</A></p>
-        <UrlError />
+        <FlashError />
         <ById fetch=get_filing show=move |filing| view! { <Filing filing locale /> } />
     }
+}
+
+/// What the step that led here did, in words (issue 17, item 3): a submission says by when the
+/// county office decides.
+fn done_text(code: &str, filing: &FilingDetail, locale: Locale) -> Option<String> {
+    let msg = match code {
+        "saved" => Msg::FlashSaved,
+        "submit" => {
+            let due = filing
+                .due_on
+                .as_ref()
+                .map(|(d, p)| labels::due(d, *p, locale));
+            return Some(match due {
+                Some(due) => locale.tf(Msg::FlashSubmitted, &[("due", &due)]),
+                None => locale.t(Msg::FlashSubmittedNoDue).to_string(),
+            });
+        }
+        "withdraw" => Msg::FlashWithdrawn,
+        "approve" => Msg::FlashApproved,
+        "return" => Msg::FlashReturned,
+        "reject" => Msg::FlashRejected,
+        "grant_waiver" => Msg::FlashWaiverGranted,
+        "confirm_completion" => Msg::FlashCompletionConfirmed,
+        "reported" => Msg::FlashReported,
+        "report_corrected" => Msg::FlashReportCorrected,
+        "completion_recorded" => Msg::FlashCompletionRecorded,
+        _ => return None,
+    };
+    Some(locale.t(msg).to_string())
 }
 
 fn warning_text(warning: &Warning, locale: Locale) -> String {
@@ -83,8 +113,10 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
         ),
     ];
     let issues = filing.issues.clone();
+    let done = flash_done().and_then(|code| done_text(&code, &filing, locale));
     view! {
         <Title text=format!("{title} · {}", locale.t(Msg::AppTitle)) />
+        {done.map(|text| view! { <DoneNotice text testid="step-done" /> })}
         <h1>{title}" "<span class=format!("state state-{}", filing.state.as_str()) data-testid="filing-state">{locale.t(labels::state(filing.state, filing.awaiting_completion))}</span></h1>
         <p><a href=format!("/filings/{id}/print") data-testid="print-link">{locale.t(Msg::FilingPrint)}</a></p>
         <section class="card">

@@ -4,7 +4,7 @@
 //! are plain links and the filters a GET form, so all of it works without JavaScript.
 use crate::api::current_user;
 use crate::components::deadline_badge::DeadlineBadge;
-use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::error_notice::{ErrorNotice, flash_error};
 use crate::components::filter_choice::FilterChoice;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
@@ -27,7 +27,7 @@ pub fn FilingsPage() -> impl IntoView {
     let locale = use_locale();
     let params = leptos_router::hooks::use_query_map();
     // A step posted for a filing that does not exist comes back here with its error.
-    let error = error_in(&params.read_untracked());
+    let error = flash_error();
     let query = Memo::new(move |_| {
         let params = params.read();
         FilingQuery::from_params(|key| params.get(key))
@@ -35,7 +35,7 @@ pub fn FilingsPage() -> impl IntoView {
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::FilingsTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::FilingsTitle)}</h1>
-        {error.map(|error| view! { <ErrorNotice error /> })}
+        {error.map(|error| view! { <ErrorNotice error focus=true /> })}
         <Loaded load=move || {
             let query = query.get();
             async move {

@@ -1,7 +1,7 @@
 //! Starting a filing: an open request, or a change, suspension or deregistration of one of the
 //! unit's accounts (the form starts from the account's registry entry).
 use crate::api::fetch_account;
-use crate::components::error_notice::UrlError;
+use crate::components::error_notice::FlashError;
 use crate::components::filing_fields::FilingFields;
 use crate::components::loaded::Loaded;
 use crate::domain::filing::{FilingForm, FilingKind};
@@ -34,7 +34,7 @@ pub fn NewFilingPage() -> impl IntoView {
     view! {
         <Title text=move || locale.tf(Msg::FilingNewTitle, &[("kind", locale.t(labels::kind(kind.get())))]) />
         <h1>{move || locale.tf(Msg::FilingNewTitle, &[("kind", locale.t(labels::kind(kind.get())))])}</h1>
-        <UrlError />
+        <FlashError />
         <Loaded load=move || load(kind.get(), account.get()) show=move |start| view! { <NewFiling start /> } />
     }
 }

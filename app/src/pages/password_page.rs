@@ -2,7 +2,7 @@
 //! expired or was set by someone else is sent to after signing in, and the only one they may use
 //! until they have chosen a new password. Plain form posts, so it works without JavaScript.
 use crate::components::done_notice::DoneNotice;
-use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::error_notice::{ErrorNotice, flash_error};
 use crate::components::loaded::Loaded;
 use crate::components::post_button::PostButton;
 use crate::components::revoke_tokens_offer::RevokeTokensOffer;
@@ -23,7 +23,7 @@ pub fn PasswordPage() -> impl IntoView {
     let locale = use_locale();
     let params = use_query_map();
     let changed = params.read().get("changed").is_some();
-    let error = error_in(&params.read());
+    let error = flash_error();
     // A problem with one of the fields is shown at that field; anything else above the form.
     let (field_error, other_error) = match error {
         Some(AppError::Invalid { field, problem }) if FIELDS.contains(&field.as_str()) => {
@@ -39,7 +39,7 @@ pub fn PasswordPage() -> impl IntoView {
                 <p><a href="/">{locale.t(Msg::PasswordContinue)}</a></p>
             </DoneNotice>
         })}
-        {other_error.map(|error| view! { <ErrorNotice error /> })}
+        {other_error.map(|error| view! { <ErrorNotice error focus=true /> })}
         <Loaded load=fetch_password_view show=move |view| {
             let field_error = field_error.clone();
             view! { <PasswordForms view field_error locale /> }

@@ -3,7 +3,7 @@
 //! after, turning it off, and new recovery codes. The only page a person who must enrol first
 //! (`TOTP_REQUIRED`) may use until they have. Plain form posts, so it works without JavaScript.
 use crate::components::done_notice::DoneNotice;
-use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::error_notice::{ErrorNotice, flash_error};
 use crate::components::loaded::Loaded;
 use crate::components::post_button::PostButton;
 use crate::components::revoke_tokens_offer::RevokeTokensOffer;
@@ -28,13 +28,13 @@ pub fn SecondFactorPage() -> impl IntoView {
     } else {
         None
     };
-    let error = error_in(&params.read());
+    let error = flash_error();
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::TotpTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::TotpTitle)}</h1>
         <p class="hint">{locale.t(Msg::TotpIntro)}</p>
         {notice.map(|msg| view! { <DoneNotice text=locale.t(msg) testid="totp-notice" /> })}
-        {error.map(|error| view! { <ErrorNotice error /> })}
+        {error.map(|error| view! { <ErrorNotice error focus=true /> })}
         <Loaded load=fetch_second_factor show=move |view| view! { <SecondFactor view locale /> } />
     }
 }

@@ -2,7 +2,7 @@
 //! administrators; creating one for oneself (its secret shown once) and revoking. Plain form posts,
 //! so all of it works without JavaScript.
 use crate::components::done_notice::DoneNotice;
-use crate::components::error_notice::{ErrorNotice, error_in};
+use crate::components::error_notice::{ErrorNotice, flash_error};
 use crate::components::loaded::Loaded;
 use crate::components::post_button::PostButton;
 use crate::i18n::{Locale, Msg, use_locale};
@@ -25,7 +25,7 @@ pub fn TokensPage() -> impl IntoView {
     };
     let created = number("created");
     let revoked = number("revoked");
-    let error = error_in(&params.read());
+    let error = flash_error();
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::TokensTitle), locale.t(Msg::AppTitle)) />
         <h1>{locale.t(Msg::TokensTitle)}</h1>
@@ -33,7 +33,7 @@ pub fn TokensPage() -> impl IntoView {
         {revoked.map(|id| view! {
             <DoneNotice text=locale.tf(Msg::TokensRevokedNotice, &[("id", &id.to_string())]) testid="token-revoked" />
         })}
-        {error.map(|error| view! { <ErrorNotice error /> })}
+        {error.map(|error| view! { <ErrorNotice error focus=true /> })}
         <Loaded load=fetch_tokens show=move |tokens| view! { <Tokens tokens created locale /> } />
     }
 }

@@ -1,7 +1,7 @@
 //! What server functions take from the request: the database, the signed-in person, the source address.
 use super::use_case::{Clock, RequestMeta, UseCase};
 use crate::error::AppError;
-use crate::model::SessionUser;
+use crate::model::{Flash, SessionUser};
 use chrono::{DateTime, Utc};
 use http::request::Parts;
 use leptos::prelude::*;
@@ -141,8 +141,8 @@ where
 }
 
 /// Ends a step posted from a page: a plain HTML form (which accepts `text/html`) is redirected to
-/// `path`, with the error in the query for the page to show; other callers get the error and its
-/// HTTP status.
+/// `path`, with the error handed over in the flash cookie for the page to show ([`set_flash`]);
+/// other callers get the error and its HTTP status.
 pub fn conclude(path: &str, result: Result<(), AppError>) -> Result<(), AppError> {
     let from_form = use_context::<Parts>()
         .and_then(|p| {
@@ -158,12 +158,11 @@ pub fn conclude(path: &str, result: Result<(), AppError>) -> Result<(), AppError
             Ok(())
         }
         Err(error) if from_form => {
-            let json = serde_json::to_string(&error).unwrap_or_default();
-            let separator = if path.contains('?') { '&' } else { '?' };
-            leptos_axum::redirect(&format!(
-                "{path}{separator}error={}",
-                crate::domain::registry::encode(&json)
-            ));
+            set_flash(&Flash {
+                error: Some(error),
+                done: None,
+            });
+            leptos_axum::redirect(path);
             Ok(())
         }
         Err(error) => {
@@ -224,6 +223,20 @@ pub fn take_cookie(name: &str, path: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())?;
     set_cookie(name, "", path, 0);
     Some(value)
+}
+
+/// How long a flash waits for its page: the redirect is followed at once.
+const FLASH_SECONDS: i64 = 60;
+
+/// Hands `flash` to the page a form post's redirect lands on (issue 17, item 3). The server's
+/// flash layer reads it into the request of that page ([`flash`]) and clears it.
+pub fn set_flash(flash: &Flash) {
+    set_cookie(Flash::COOKIE, &flash.to_cookie(), "/", FLASH_SECONDS);
+}
+
+/// What the form post that led to this page handed over, if anything.
+pub fn flash() -> Option<Flash> {
+    use_context::<Parts>()?.extensions.get::<Flash>().cloned()
 }
 
 /// Sets the status of the page being rendered (a page that refuses its reader says so with 403).

@@ -87,11 +87,13 @@ pub async fn set_aside_client_request_id(mut req: Request) -> Request {
 }
 
 mod confine;
+mod flash;
 mod requests;
 mod session;
 mod todo;
 
 pub use confine::{PASSWORD_PAGE, SECOND_FACTOR_PAGE, SECOND_FACTOR_SIGN_IN, require_sign_in};
+pub use flash::{redirect_with_flash, take_flash};
 pub use requests::{LONG_REQUEST_TIMEOUT, limit_request_time, refuse_cross_site, track_metrics};
 pub use session::{limit_auth_attempts, resolve_session, too_many_attempts};
 pub use todo::count_todo;

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// Whether a GET of `path` may be a page (not a static file, a server function or the API).
-fn may_be_page(path: &str) -> bool {
+pub(super) fn may_be_page(path: &str) -> bool {
     !super::confine::is_public(path) && !path.rsplit('/').next().unwrap_or("").contains('.')
 }
 

@@ -136,6 +136,10 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             state.clone(),
             mw::count_todo,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::take_flash,
+        ))
         .layer(axum::middleware::from_fn(mw::require_sign_in))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

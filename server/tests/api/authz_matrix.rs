@@ -13,8 +13,7 @@
 //! `{account}`, `{token}` name them explicitly, `{user}` a submitter made for the row. An endpoint may have several rows with different
 //! samples (a step endpoint, say, once per step).
 //! Set `AUTHZ_MATRIX_PRINT=1` to print the observed table, to review and check in.
-use crate::helpers::{TestApp, location};
-use app::error::AppError;
+use crate::helpers::{TestApp, flash_of, location};
 use app::server::attachments::{self, Upload};
 use reqwest::Method;
 use std::collections::BTreeSet;
@@ -214,14 +213,9 @@ async fn classify(response: reqwest::Response) -> Outcome {
         if to.starts_with("/login") {
             return Outcome::Login;
         }
-        // Form posts come back to their page with the error in the address.
-        if let Some((_, query)) = to.split_once('?')
-            && let Some(error) = query
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("error="))
-        {
-            let json = percent_decode(error);
-            if let Ok(error) = serde_json::from_str::<AppError>(&json) {
+        // Form posts come back to their page with the error in the flash (issue 17, item 3).
+        if let Some(error) = flash_of(&response).and_then(|flash| flash.error) {
+            {
                 return match error.status() {
                     401 | 403 => Outcome::Deny,
                     404 => Outcome::None,
@@ -236,38 +230,6 @@ async fn classify(response: reqwest::Response) -> Outcome {
         404 => Outcome::None,
         _ => Outcome::Ok,
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    Err(_) => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Sends a row's request as one client.

@@ -3,7 +3,7 @@
 //! with a fixed clock.
 use crate::arrange::draft;
 use crate::arrange::open_form;
-use crate::helpers::{TestApp, TestDb, fixed_now, location, testid_text};
+use crate::helpers::{Landing, TestApp, TestDb, fixed_now, location, testid_text};
 use app::domain::calendar::china_date;
 use app::domain::deadline::{DeadlineStatus, Settings};
 use app::domain::filing::{FilingKind, FilingState, Refusal};
@@ -253,8 +253,13 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         .send()
         .await
         .unwrap();
-    let target = location(&response);
-    assert!(target.starts_with("/admin/calendar?error="));
+    let landing = Landing::of(&response);
+    assert!(landing.starts_with("/admin/calendar"), "{landing}");
+    assert!(
+        landing.flash.as_ref().is_some_and(|f| f.error.is_some()),
+        "{landing}"
+    );
+    let target = landing.location;
     assert_eq!(deadlines::settings(&app.db).await.unwrap(), five);
     let html = app.html(&client, &target).await;
     assert!(
@@ -413,8 +418,13 @@ async fn administrators_upload_a_year_as_csv_or_json_and_errors_come_back_to_the
     // JSON for another year than the form's is refused, with the reason.
     let json = r#"{"year":2028,"source":"x","holidays":{"2028-01-03":"元旦"},"makeup_days":{}}"#;
     let response = post(admin.clone(), "2028.json", json.as_bytes().to_vec()).await;
-    let target = location(&response);
-    assert!(target.starts_with("/admin/calendar?error="), "{target}");
+    let landing = Landing::of(&response);
+    assert!(landing.starts_with("/admin/calendar"), "{landing}");
+    assert!(
+        landing.flash.as_ref().is_some_and(|f| f.error.is_some()),
+        "{landing}"
+    );
+    let target = landing.location;
     let html = app.html(&admin, &target).await;
     assert!(html.contains("2028"), "the error names the file's year");
 
@@ -434,10 +444,7 @@ async fn administrators_upload_a_year_as_csv_or_json_and_errors_come_back_to_the
     // A file over the form's limit is refused as such.
     let huge = vec![b'#'; 1024 * 1024 + 1];
     let response = post(admin.clone(), "huge.csv", huge).await;
-    let target = location(&response);
-    let url = reqwest::Url::parse(&app.url(&target)).unwrap();
-    let (_, json) = url.query_pairs().find(|(k, _)| k == "error").unwrap();
-    let error: AppError = serde_json::from_str(&json).unwrap();
+    let error: AppError = Landing::of(&response).flash.unwrap().error.unwrap();
     assert_eq!(
         error,
         AppError::Calendar {
@@ -449,7 +456,9 @@ async fn administrators_upload_a_year_as_csv_or_json_and_errors_come_back_to_the
     // Reviewers read the calendar but may not change it.
     let reviewer = app.signed_in("reviewer").await;
     let response = post(reviewer, "2027.csv", csv.as_bytes().to_vec()).await;
-    assert!(location(&response).starts_with("/admin/calendar?error="));
+    let landing = Landing::of(&response);
+    assert!(landing.starts_with("/admin/calendar"), "{landing}");
+    assert!(landing.flash.is_some_and(|f| f.error.is_some()));
     assert_eq!(app.audit_actions("calendar.year_saved").await.len(), 2);
 }
 

@@ -1,6 +1,6 @@
 //! The filing pages' form posts as a browser without JavaScript sends them: each step redirects back
 //! to the filing page, with the error in the URL when it was refused.
-use crate::helpers::{TestApp, location, testid_text};
+use crate::helpers::{Landing, TestApp, flash_of, location, testid_text};
 
 fn form_post(client: &reqwest::Client, url: String) -> reqwest::RequestBuilder {
     client
@@ -111,8 +111,13 @@ async fn a_refused_step_comes_back_to_the_page_with_its_translated_error() {
         .send()
         .await
         .unwrap();
-    let back = location(&refused);
-    assert!(back.starts_with(&format!("{page}?error=")), "{back}");
+    let landing = Landing::of(&refused);
+    assert!(
+        landing.flash.as_ref().is_some_and(|f| f.error.is_some()),
+        "{landing}"
+    );
+    let back = landing.location;
+    assert_eq!(back, page);
     let html = submitter
         .get(app.url(&back))
         .send()
@@ -215,7 +220,7 @@ async fn an_attachment_uploaded_through_the_form_is_stored_and_served_back() {
         .send()
         .await
         .unwrap();
-    assert!(location(&refused).contains("?error="));
+    assert!(flash_of(&refused).is_some_and(|f| f.error.is_some()));
     assert_eq!(
         app::server::entities::filing_attachment::Entity::find()
             .all(&app.db)
@@ -272,8 +277,13 @@ async fn a_forged_filing_id_is_answered_like_an_unknown_filing_and_changes_nothi
             .send()
             .await
             .unwrap();
-        let back = location(&response);
-        assert!(back.starts_with("/filings?error="), "{endpoint}: {back}");
+        let landing = Landing::of(&response);
+        assert!(
+            landing.flash.as_ref().is_some_and(|f| f.error.is_some()),
+            "{endpoint}: {landing}"
+        );
+        let back = landing.location;
+        assert_eq!(back, "/filings", "{endpoint}");
         let html = client
             .get(app.url(&back))
             .header("accept-language", "en")
@@ -452,7 +462,7 @@ async fn an_upload_to_a_filing_the_person_may_not_attach_to_is_refused_before_it
         .unwrap();
     let answer = String::from_utf8_lossy(&answer[..read]).to_string();
     assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
-    assert!(answer.contains("?error="), "{answer}");
+    assert!(answer.contains("set-cookie: flash="), "{answer}");
     let kept: Vec<_> = std::fs::read_dir(app.test_db.files.path())
         .unwrap()
         .filter_map(Result::ok)
@@ -477,9 +487,12 @@ async fn an_upload_with_two_files_is_refused_and_keeps_neither() {
         .send()
         .await
         .unwrap();
-    let back = location(&refused);
-    assert!(back.contains("?error="), "{back}");
-    assert!(back.contains("OneFilePerUpload"), "{back}");
+    let landing = Landing::of(&refused);
+    assert!(
+        format!("{landing}").contains("OneFilePerUpload"),
+        "{landing}"
+    );
+    let back = landing.location;
     let html = submitter
         .get(app.url(&back))
         .header("accept-language", "en")

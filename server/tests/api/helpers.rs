@@ -551,7 +551,7 @@ pub async fn post_form(
     client: &reqwest::Client,
     path: &str,
     form: &[(&str, &str)],
-) -> String {
+) -> Landing {
     let response = client
         .post(app.url(path))
         .header("accept", "text/html")
@@ -564,15 +564,60 @@ pub async fn post_form(
         "{path}: {}",
         response.status()
     );
-    location(&response)
+    Landing::of(&response)
 }
 
-/// The error a form post put into the address it redirected to.
-pub fn error_in(app: &TestApp, target: &str) -> Option<app::error::AppError> {
-    let url = reqwest::Url::parse(&app.url(target)).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == "error")
-        .map(|(_, json)| serde_json::from_str(&json).unwrap())
+/// Where a form post's redirect goes, and what it handed that page in the flash cookie (issue 17,
+/// item 3). Reads as its location.
+#[derive(Debug, Clone)]
+pub struct Landing {
+    pub location: String,
+    pub flash: Option<app::model::Flash>,
+}
+
+impl Landing {
+    pub fn of(response: &reqwest::Response) -> Landing {
+        Landing {
+            location: location(response),
+            flash: flash_of(response),
+        }
+    }
+}
+
+impl std::ops::Deref for Landing {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.location
+    }
+}
+
+impl std::fmt::Display for Landing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (flash: {:?})", self.location, self.flash)
+    }
+}
+
+impl PartialEq<&str> for Landing {
+    fn eq(&self, other: &&str) -> bool {
+        self.location == *other
+    }
+}
+
+/// The flash a response hands to the page it redirects to (none when it sets none, or clears it).
+pub fn flash_of(response: &reqwest::Response) -> Option<app::model::Flash> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.trim().strip_prefix("flash="))
+        .filter(|value| !value.is_empty())
+        .find_map(app::model::Flash::from_cookie)
+}
+
+/// The error a form post handed to the page it redirected to.
+pub fn error_in(_app: &TestApp, landing: &Landing) -> Option<app::error::AppError> {
+    landing.flash.clone()?.error
 }
 
 /// A workbook cell as the CSV export spells the same value: text as it is, whole numbers without

@@ -813,7 +813,7 @@ async fn administrators_read_the_outbox_and_send_a_failed_message_again_without_
 
 #[tokio::test]
 async fn a_malformed_or_unknown_retry_is_refused_and_changes_nothing() {
-    use crate::helpers::location;
+    use crate::helpers::Landing;
     let app = TestApp::spawn().await;
     let admin = app.signed_in("admin").await;
     for id in ["abc", "999999"] {
@@ -824,10 +824,11 @@ async fn a_malformed_or_unknown_retry_is_refused_and_changes_nothing() {
             .send()
             .await
             .unwrap();
-        let target = location(&response);
+        let landing = Landing::of(&response);
         assert!(
-            target.starts_with("/admin/outbox") && target.contains("error="),
-            "{id}: {} {target}",
+            landing.starts_with("/admin/outbox")
+                && landing.flash.as_ref().is_some_and(|f| f.error.is_some()),
+            "{id}: {} {landing}",
             response.status()
         );
     }

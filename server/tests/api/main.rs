@@ -12,6 +12,7 @@ mod cli;
 mod csrf;
 mod deadlines;
 mod exports;
+mod feedback;
 mod filing_integrity;
 mod filing_pages;
 mod filings;

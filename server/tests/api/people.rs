@@ -3,7 +3,7 @@
 //! the security administrator gives roles, lifts locks, sets temporary passwords and the password
 //! policy; neither does the other's part, nobody acts on their own account, the auditor reads it
 //! all, and the database holds the role list. Every step is posted as the pages' forms post it.
-use crate::helpers::{HOME, TestApp, TestDb, fixed_now, location, person, sessions_of};
+use crate::helpers::{HOME, Landing, TestApp, TestDb, fixed_now, location, person, sessions_of};
 use app::domain::Role;
 use app::error::{AppError, Problem};
 use app::server::demo::DEMO_PASSWORD;
@@ -33,11 +33,10 @@ async fn post(
         "{endpoint}: {}",
         response.status()
     );
-    let target = location(&response);
-    let url = reqwest::Url::parse(&app.url(&target)).unwrap();
-    match url.query_pairs().find(|(k, _)| k == "error") {
-        Some((_, json)) => Err(serde_json::from_str(&json).unwrap()),
-        None => Ok(target),
+    let landing = Landing::of(&response);
+    match landing.flash.and_then(|flash| flash.error) {
+        Some(error) => Err(error),
+        None => Ok(landing.location),
     }
 }
 

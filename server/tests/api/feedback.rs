@@ -1,0 +1,114 @@
+//! Feedback after a step (issue 17, item 3): the page a form post lands on says what happened (a
+//! submission, by when the county office decides) or what stopped it, handed over in a short-lived
+//! cookie: never in the address bar, and gone on a refresh.
+use crate::arrange::draft_open;
+use crate::helpers::{TestApp, post_form, testid_text};
+use app::domain::filing::Refusal;
+use app::error::AppError;
+use app::i18n::Locale;
+use app::server::demo::DEMO_PASSWORD;
+
+#[tokio::test]
+async fn a_submission_says_by_when_the_county_office_decides_once() {
+    let app = TestApp::spawn().await;
+    let draft = draft_open(&app, "submitter", "weibo", "石柱教育微博").await;
+    let client = app.signed_in("submitter").await;
+    let id = draft.id.to_string();
+    let landing = post_form(
+        &app,
+        &client,
+        "/api/filing_step",
+        &[("id", &id), ("step", "submit")],
+    )
+    .await;
+    let page = format!("/filings/{id}");
+    assert_eq!(landing, page.as_str());
+    assert_eq!(
+        landing.flash.as_ref().and_then(|f| f.done.as_deref()),
+        Some("submit")
+    );
+    let due = app.filing_row(draft.id).await.due_on.expect("a due date");
+
+    let html = app.html(&client, &page).await;
+    let said = testid_text(&html, "step-done").expect("the step is confirmed");
+    assert_eq!(said, format!("已提交。县政府办公室的办理期限：{due}。"));
+    assert!(
+        html.contains("role=\"status\" data-testid=\"step-done\""),
+        "{html}"
+    );
+    // Read once: a refresh says nothing more.
+    let again = app.html(&client, &page).await;
+    assert_eq!(testid_text(&again, "step-done"), None);
+}
+
+#[tokio::test]
+async fn a_refused_step_shows_its_error_on_the_page_and_not_in_the_address() {
+    let app = TestApp::spawn().await;
+    let draft = draft_open(&app, "submitter", "weibo", "石柱教育微博").await;
+    let client = app.signed_in("submitter").await;
+    let id = draft.id.to_string();
+    // A unit does not approve its own request.
+    let landing = post_form(
+        &app,
+        &client,
+        "/api/filing_step",
+        &[("id", &id), ("step", "approve")],
+    )
+    .await;
+    let page = format!("/filings/{id}");
+    assert_eq!(
+        landing,
+        page.as_str(),
+        "nothing of the error in the address"
+    );
+    assert_eq!(
+        landing.flash.as_ref().and_then(|f| f.error.clone()),
+        Some(AppError::Refused(Refusal::WrongRole))
+    );
+    let said = AppError::Refused(Refusal::WrongRole).message(Locale::ZhCn);
+    let html = app.html(&client, &page).await;
+    assert!(html.contains(&said), "{html}");
+    assert!(
+        html.contains("<div role=\"alert\" tabindex=\"-1\" autofocus"),
+        "{html}"
+    );
+    assert!(!html.contains("data-testid=\"step-done\""));
+    let again = app.html(&client, &page).await;
+    assert!(!again.contains(&said));
+}
+
+#[tokio::test]
+async fn a_forged_flash_cookie_is_ignored_and_cleared() {
+    let app = TestApp::spawn().await;
+    // A client without a cookie store, so that the test's Cookie header is the only one.
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = app.post_login(&bare, "submitter", DEMO_PASSWORD).await;
+    let session: Vec<String> = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| Some(c.to_str().ok()?.split(';').next()?.to_string()))
+        .collect();
+    for forged in ["zz", "7b7d", "not hex at all", "7b226572726f72223a2246"] {
+        let response = bare
+            .get(app.url("/filings"))
+            .header("cookie", format!("{}; flash={forged}", session.join("; ")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{forged}");
+        assert!(
+            response
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("flash=;")),
+            "the cookie is cleared: {forged}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("role=\"alert\""), "{forged}");
+    }
+}
