@@ -1,13 +1,14 @@
 // @ts-check
 // Browser tests against the release build (`cargo leptos build --release`, which `make test` runs first).
-// Playwright starts its own server on 127.0.0.1:3100 with demo data in a fresh SQLite file per run,
+// Playwright starts its own server on 127.0.0.1:3100 (E2E_PORT to run two suites side by side) with
+// demo data in a fresh SQLite file per run,
 // and drives the system Chromium (/usr/bin/chromium): `npx playwright install` is never used.
 const { defineConfig } = require('@playwright/test');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const PORT = 3100;
+const PORT = Number(process.env.E2E_PORT || 3100);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 const SERVER_BIN = path.resolve(__dirname, '../target/release/server');
 const SITE_ROOT = path.resolve(__dirname, '../target/site');
