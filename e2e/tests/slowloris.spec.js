@@ -6,7 +6,7 @@ const { test, expect } = require('@playwright/test');
 const net = require('node:net');
 
 const HOST = '127.0.0.1';
-const PORT = 3100;
+const PORT = Number(process.env.E2E_PORT || 3100); // the test server's, as playwright.config.js
 
 /**
  * Connects, sends `head` one byte a second, and resolves with the seconds until the server
