@@ -218,7 +218,7 @@ fn Nav(role: Option<Role>) -> impl IntoView {
                     {(t.urgent > 0).then(|| view! {
                         <span class="count urgent" aria-hidden="true" data-testid="nav-todo-urgent">{t.urgent}</span>
                     })}
-                    <span class="visually-hidden">"（"{spoken}"）"</span>
+                    <span class="visually-hidden">" "{spoken}</span>
                 }
             });
             view! {

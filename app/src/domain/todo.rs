@@ -59,8 +59,8 @@ impl TodoItem {
         !matches!(self, TodoItem::DueToday | TodoItem::Overdue)
     }
 
-    /// The step a filing waits for from `role`, if any. The server's SQL conditions are this
-    /// function in the database; a test holds the two together.
+    /// The step a filing waits for from `role`, if any. The server selects candidates in SQL (a
+    /// superset of these) and classifies each with this function, so the rule is written once.
     pub fn next_for(role: Role, f: TodoFacts) -> Option<TodoItem> {
         use FilingState::*;
         let item = match f.state {

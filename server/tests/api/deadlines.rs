@@ -253,13 +253,7 @@ async fn the_working_days_are_a_setting_that_applies_to_filings_received_afterwa
         .send()
         .await
         .unwrap();
-    let landing = Landing::of(&response);
-    assert!(landing.starts_with("/admin/calendar"), "{landing}");
-    assert!(
-        landing.flash.as_ref().is_some_and(|f| f.error.is_some()),
-        "{landing}"
-    );
-    let target = landing.location;
+    let target = refused_to_calendar(&response);
     assert_eq!(deadlines::settings(&app.db).await.unwrap(), five);
     let html = app.html(&client, &target).await;
     assert!(
@@ -418,13 +412,7 @@ async fn administrators_upload_a_year_as_csv_or_json_and_errors_come_back_to_the
     // JSON for another year than the form's is refused, with the reason.
     let json = r#"{"year":2028,"source":"x","holidays":{"2028-01-03":"元旦"},"makeup_days":{}}"#;
     let response = post(admin.clone(), "2028.json", json.as_bytes().to_vec()).await;
-    let landing = Landing::of(&response);
-    assert!(landing.starts_with("/admin/calendar"), "{landing}");
-    assert!(
-        landing.flash.as_ref().is_some_and(|f| f.error.is_some()),
-        "{landing}"
-    );
-    let target = landing.location;
+    let target = refused_to_calendar(&response);
     let html = app.html(&admin, &target).await;
     assert!(html.contains("2028"), "the error names the file's year");
 
@@ -456,10 +444,20 @@ async fn administrators_upload_a_year_as_csv_or_json_and_errors_come_back_to_the
     // Reviewers read the calendar but may not change it.
     let reviewer = app.signed_in("reviewer").await;
     let response = post(reviewer, "2027.csv", csv.as_bytes().to_vec()).await;
-    let landing = Landing::of(&response);
-    assert!(landing.starts_with("/admin/calendar"), "{landing}");
-    assert!(landing.flash.is_some_and(|f| f.error.is_some()));
+    refused_to_calendar(&response);
     assert_eq!(app.audit_actions("calendar.year_saved").await.len(), 2);
+}
+
+/// A refused calendar or settings form goes back to the calendar page with its error in the
+/// flash; the address it lands on.
+fn refused_to_calendar(response: &reqwest::Response) -> String {
+    let landing = Landing::of(response);
+    assert!(landing.starts_with("/admin/calendar"), "{landing}");
+    assert!(
+        landing.flash.as_ref().is_some_and(|f| f.error.is_some()),
+        "{landing}"
+    );
+    landing.location
 }
 
 async fn reminders_of(app: &TestApp) -> Vec<reminder::Model> {

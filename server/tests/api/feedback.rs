@@ -2,32 +2,55 @@
 //! submission, by when the county office decides) or what stopped it, handed over in a short-lived
 //! cookie: never in the address bar, and gone on a refresh.
 use crate::arrange::draft_open;
-use crate::helpers::{TestApp, post_form, testid_text};
-use app::domain::filing::Refusal;
+use crate::helpers::{Landing, TestApp, post_form, testid_text};
+use app::domain::filing::{FilingState, Refusal};
 use app::error::AppError;
 use app::i18n::Locale;
 use app::server::demo::DEMO_PASSWORD;
 
-#[tokio::test]
-async fn a_submission_says_by_when_the_county_office_decides_once() {
-    let app = TestApp::spawn().await;
-    let draft = draft_open(&app, "submitter", "weibo", "石柱教育微博").await;
+/// A draft open request of the education committee, the submitter's client, and where the
+/// form post of `step` on it landed.
+struct Stepped {
+    client: reqwest::Client,
+    id: i32,
+    page: String,
+    landing: Landing,
+}
+
+async fn step_on_a_draft(app: &TestApp, step: &str) -> Stepped {
+    let draft = draft_open(app, "submitter", "weibo", "石柱教育微博").await;
     let client = app.signed_in("submitter").await;
     let id = draft.id.to_string();
     let landing = post_form(
-        &app,
+        app,
         &client,
         "/api/filing_step",
-        &[("id", &id), ("step", "submit")],
+        &[("id", &id), ("step", step)],
     )
     .await;
-    let page = format!("/filings/{id}");
+    Stepped {
+        client,
+        id: draft.id,
+        page: format!("/filings/{id}"),
+        landing,
+    }
+}
+
+#[tokio::test]
+async fn a_submission_says_by_when_the_county_office_decides_once() {
+    let app = TestApp::spawn().await;
+    let Stepped {
+        client,
+        id,
+        page,
+        landing,
+    } = step_on_a_draft(&app, "submit").await;
     assert_eq!(landing, page.as_str());
     assert_eq!(
         landing.flash.as_ref().and_then(|f| f.done.as_deref()),
         Some("submit")
     );
-    let due = app.filing_row(draft.id).await.due_on.expect("a due date");
+    let due = app.filing_row(id).await.due_on.expect("a due date");
 
     let html = app.html(&client, &page).await;
     let said = testid_text(&html, "step-done").expect("the step is confirmed");
@@ -39,23 +62,39 @@ async fn a_submission_says_by_when_the_county_office_decides_once() {
     // Read once: a refresh says nothing more.
     let again = app.html(&client, &page).await;
     assert_eq!(testid_text(&again, "step-done"), None);
+
+    // The same form posted again (a replay) is refused as such, changes nothing and says so.
+    let id_text = id.to_string();
+    let replayed = post_form(
+        &app,
+        &client,
+        "/api/filing_step",
+        &[("id", &id_text), ("step", "submit")],
+    )
+    .await;
+    assert_eq!(replayed, page.as_str());
+    assert_eq!(
+        replayed.flash.and_then(|f| f.error),
+        Some(AppError::Refused(Refusal::WrongState))
+    );
+    assert_eq!(
+        app.filing_row(id).await.due_on,
+        Some(due),
+        "nothing changed"
+    );
 }
 
 #[tokio::test]
 async fn a_refused_step_shows_its_error_on_the_page_and_not_in_the_address() {
     let app = TestApp::spawn().await;
-    let draft = draft_open(&app, "submitter", "weibo", "石柱教育微博").await;
-    let client = app.signed_in("submitter").await;
-    let id = draft.id.to_string();
     // A unit does not approve its own request.
-    let landing = post_form(
-        &app,
-        &client,
-        "/api/filing_step",
-        &[("id", &id), ("step", "approve")],
-    )
-    .await;
-    let page = format!("/filings/{id}");
+    let Stepped {
+        client,
+        id,
+        page,
+        landing,
+    } = step_on_a_draft(&app, "approve").await;
+    assert_eq!(app.filing_row(id).await.state, FilingState::Draft);
     assert_eq!(
         landing,
         page.as_str(),

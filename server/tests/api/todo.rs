@@ -94,7 +94,7 @@ async fn the_county_office_sees_what_to_review_confirm_and_report_with_counts_in
     );
     assert_eq!(testid_text(&registry, "nav-todo-urgent"), None);
     assert!(
-        registry.contains("共 3 项待办，其中 0 项今日到期或已逾期"),
+        registry.contains("（共 3 项待办，其中 0 项今日到期或已逾期）"),
         "{registry}"
     );
     // A tile links into the queue narrowed to it.
