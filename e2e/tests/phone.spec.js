@@ -132,6 +132,12 @@ async function expectFits(page, where) {
       }
     };
     walk(document.body);
+    // Positioned elements escape a clipping box that is not their containing block: when the
+    // document is too wide, these are the usual suspects.
+    const positioned = [...document.querySelectorAll('body *')]
+      .filter((el) => ['absolute', 'fixed'].includes(getComputedStyle(el).position))
+      .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+      .map((el) => `${path(el)} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`);
     // Labels that wrap: a label's text laid out on more than one line has more than one line box.
     const wrapped = [];
     for (const el of document.querySelectorAll('.site-header nav a, .site-header .session a, .site-header button')) {
@@ -144,13 +150,14 @@ async function expectFits(page, where) {
       width,
       scrollWidth: document.documentElement.scrollWidth,
       sticking: sticking.slice(0, 8),
+      positioned: positioned.slice(0, 8),
       wrapped,
     };
   });
   // Soft: one run reports every page that does not fit, not just the first.
   expect(found.width, 'the viewport').toBe(PHONE.width);
   expect.soft(found.sticking, `${where}: elements past the right edge of a ${found.width} px screen`).toEqual([]);
-  expect.soft(found.scrollWidth, `${where}: the document's width (it scrolls sideways)`).toBeLessThanOrEqual(found.width);
+  expect.soft(found.scrollWidth, `${where}: the document's width (it scrolls sideways); positioned elements past the edge: ${found.positioned.join('; ') || 'none'}`).toBeLessThanOrEqual(found.width);
   expect.soft(found.wrapped, `${where}: header links broken inside their label`).toEqual([]);
 }
 
@@ -233,6 +240,20 @@ test.describe('phone width (360 px)', () => {
       await walkBothLanguages(page, browserErrors, { account, filing });
     });
   }
+
+  test('a table too wide for the screen scrolls in its own box and is still a table to assistive technology', async ({ page, context }) => {
+    await signIn(page, 'reviewer');
+    const table = page.locator('[data-testid=registry-table]');
+    const box = await table.evaluate((t) => ({ scrolls: t.scrollWidth > t.clientWidth, overflowX: getComputedStyle(t).overflowX }));
+    expect(box).toEqual({ scrolls: true, overflowX: 'auto' });
+    // display: block on a <table> must not cost it its semantics (Chromium's own accessibility tree).
+    const cdp = await context.newCDPSession(page);
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    const roles = nodes.map((n) => n.role && n.role.value);
+    expect(roles.filter((r) => r === 'table').length, 'tables').toBeGreaterThanOrEqual(1);
+    expect(roles.filter((r) => r === 'columnheader').length, 'column headers').toBeGreaterThan(0);
+    expect(roles.filter((r) => r === 'rowheader').length, 'row headers').toBeGreaterThan(0);
+  });
 
   test('the auditor: an API token just created, its secret shown once, fits', async ({ page }) => {
     await signIn(page, 'auditor');
