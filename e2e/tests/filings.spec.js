@@ -2,7 +2,7 @@
 // The filing journeys, with and without JavaScript: an open request approved into the registry; a
 // return for correction and resubmission; the deregistration of an account in the national reporting
 // system through Art. 12 completion. Each project uses platforms of its own (one shared database).
-const { test, expect, gotoReady, waitReady, signIn, signOut, numberIn } = require('./fixtures');
+const { test, expect, gotoReady, waitReady, signIn, signOut, numberIn, askFirst, jsEnabled } = require('./fixtures');
 
 const PLATFORMS = {
   js: { open: 'weibo', correct: 'kuaishou', deregister: 'wechat_oa' },
@@ -39,8 +39,12 @@ async function fillOpenRequest(page, platform, name) {
   return new URL(page.url()).pathname;
 }
 
+// The steps that cannot be undone, which ask first (issue 17, item 3).
+const ASKS_FIRST = ['step-approve', 'step-reject', 'step-withdraw', 'step-confirm-completion'];
+
 async function step(page, testid) {
-  await clickAndLand(page, page.locator(`[data-testid=${testid}]`), /\/filings\/\d+$/);
+  const button = ASKS_FIRST.includes(testid) ? await askFirst(page, testid) : page.locator(`[data-testid=${testid}]`);
+  await clickAndLand(page, button, /\/filings\/\d+$/);
 }
 
 test.describe('filings', () => {
@@ -68,6 +72,21 @@ test.describe('filings', () => {
     const row = page.locator('[data-testid=filings-table] tbody tr', { has: page.locator(`a[href="${filing}"]`) });
     await expect(row.locator('[data-testid=deadline]')).toHaveAttribute('data-status', 'on_time');
     await gotoReady(page, filing);
+    // Issue 17, item 3: 批准 asks first, says what it does, and backing out changes nothing.
+    await askFirst(page, 'step-approve');
+    const number = (await page.locator('h1').textContent())?.match(/\d{4}-\d{4}/)?.[0];
+    if (jsEnabled()) {
+      const dialog = page.locator('dialog[data-testid=step-approve-dialog]');
+      await expect(dialog).toContainText(`确定批准备案申请 ${number}？`);
+      await page.keyboard.press('Escape');
+      await expect(dialog).toBeHidden();
+    } else {
+      await expect(page.locator('[data-testid=step-approve-confirm]')).toHaveAccessibleDescription(/不能撤销/);
+      await page.locator('summary[data-testid=step-approve]').click();
+      await expect(page.locator('[data-testid=step-approve-confirm]')).toBeHidden();
+    }
+    await gotoReady(page, filing);
+    await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('待审核');
     await step(page, 'step-approve');
     await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已批准');
     await expect(page.locator('[data-testid=step-done]')).toContainText('已批准');

@@ -92,6 +92,24 @@ async function numberIn(locator) {
   return Number(m[0]);
 }
 
+/**
+ * Issue 17, item 3: a step that cannot be undone asks first: a modal dialog with JavaScript (the
+ * focus on Cancel), a disclosure without. Presses the step's button, checks the question, and
+ * returns the answer that takes the step.
+ */
+async function askFirst(page, testid, scope = page) {
+  await scope.locator(`summary[data-testid=${testid}]`).click();
+  if (jsEnabled()) {
+    const dialog = scope.locator(`dialog[data-testid=${testid}-dialog]`);
+    await expect(dialog).toBeVisible();
+    await expect(dialog.locator(`[data-testid=${testid}-dialog-cancel]`)).toBeFocused();
+    return dialog.locator(`[data-testid=${testid}-dialog-confirm]`);
+  }
+  const answer = scope.locator(`[data-testid=${testid}-confirm]`);
+  await expect(answer).toBeVisible();
+  return answer;
+}
+
 /** Saves a full-page screenshot under test-results/screenshots/<project>-<name>.png. */
 async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -112,5 +130,6 @@ module.exports = {
   signOut,
   switchLanguage,
   numberIn,
+  askFirst,
   screenshot,
 };

@@ -5,7 +5,7 @@
 // once), asks for a role that the system administrator confirms (issue 15: a second person), and
 // saves the password policy; each is refused the other's page. Every account this
 // spec touches is its own, so the other specs' demo users are left as they are.
-const { test, expect, gotoReady, waitReady, signIn, signOut } = require('./fixtures');
+const { test, expect, gotoReady, waitReady, signIn, signOut, askFirst } = require('./fixtures');
 
 const FIRST_PASSWORD = 'Harbour-lantern-77';
 
@@ -99,7 +99,10 @@ test.describe('user administration', () => {
     const pending = page.locator(`[data-testid=request-row][data-username="${username}"]`);
     await clickAndLand(page, pending.locator('[data-testid=request-confirm]'), (url) => url.searchParams.get('decided') === 'confirmed');
     await expect(page.locator('[data-testid=request-decided]')).toBeVisible();
-    await clickAndLand(page, row.locator('[data-testid=person-toggle]'), (url) => url.searchParams.has('updated'));
+    // Issue 17, item 3: 停用 asks first, naming whom it switches off.
+    const deactivate = await askFirst(page, 'person-toggle', row);
+    await expect(row).toContainText(`确定停用`);
+    await clickAndLand(page, deactivate, (url) => url.searchParams.has('updated'));
     await expect(row.locator('[data-testid=person-state]')).toHaveText('已停用');
     await expect(row).toContainText('审核人');
   });

@@ -1,4 +1,5 @@
 //! Shared components, one per file.
+pub mod confirm_step;
 pub mod deadline_badge;
 pub mod done_notice;
 pub mod error_notice;

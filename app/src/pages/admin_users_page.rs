@@ -171,14 +171,18 @@ fn PeopleTable(rows: Vec<PersonRow>, viewer_id: i32, locale: Locale) -> impl Int
                     let action = if p.id == viewer_id {
                         view! { <span class="hint">{locale.t(Msg::PeopleOwn)}</span> }.into_any()
                     } else {
-                        let (value, label) = if p.active {
-                            ("false", Msg::PeopleDeactivate)
+                        // Issue 17, item 3: deactivating ends the person's sessions and tokens, so
+                        // it asks first; activating again does not.
+                        let (value, label, ask) = if p.active {
+                            let name = locale.tf(Msg::ConfirmPerson, &[("name", &p.display_name), ("username", &p.username)]);
+                            let question = locale.tf(Msg::ConfirmDeactivate, &[("name", &name)]);
+                            ("false", Msg::PeopleDeactivate, Some((question, Msg::ConfirmDeactivateYes)))
                         } else {
-                            ("true", Msg::PeopleActivate)
+                            ("true", Msg::PeopleActivate, None)
                         };
                         view! {
                             <PostButton action="/api/person_active" id=p.id.to_string() label
-                                which=which.clone() secondary=true testid="person-toggle">
+                                which=which.clone() secondary=true testid="person-toggle" ask=ask>
                                 <input type="hidden" name="active" value=value />
                             </PostButton>
                         }.into_any()

@@ -1,5 +1,6 @@
 //! One filing: its 备案表, the rules' findings, its attachments and history, and a form for each step
 //! the viewer may take. Every step is a plain form post, so the page works without JavaScript.
+use crate::components::confirm_step::FilingStep;
 use crate::components::deadline_badge::DeadlineBadge;
 use crate::components::done_notice::DoneNotice;
 use crate::components::error_notice::{FlashError, flash_done};
@@ -112,6 +113,9 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
             filing.art9_waiver.clone().unwrap_or_default(),
         ),
     ];
+    // Issue 17, item 3: the steps that cannot be undone ask first.
+    let number = filing.number.clone();
+    let ask = move |step: FilingStep| step.ask(locale, &number);
     let issues = filing.issues.clone();
     let done = flash_done().and_then(|code| done_text(&code, &filing, locale));
     view! {
@@ -172,7 +176,7 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                 <form method="post" action=step_url class="inline-actions">
                     <input type="hidden" name="id" value=id.to_string() />
                     {can(FilingAction::Submit).then(|| view! { <button type="submit" name="step" value="submit" data-testid="step-submit">{locale.t(Msg::ActionSubmit)}</button> })}
-                    {can(FilingAction::Withdraw).then(|| view! { <button type="submit" name="step" value="withdraw" class="secondary" data-testid="step-withdraw">{locale.t(Msg::ActionWithdraw)}</button> })}
+                    {can(FilingAction::Withdraw).then(|| ask(FilingStep::Withdraw))}
                 </form>
             })}
             {(decides || can(FilingAction::GrantWaiver)).then(|| view! {
@@ -182,9 +186,9 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
                     <textarea id="step-note" name="note" rows="2"></textarea>
                     <div class="inline-actions">
                         {decides.then(|| view! {
-                            <button type="submit" name="step" value="approve" data-testid="step-approve">{locale.t(Msg::ActionApprove)}</button>
+                            {ask(FilingStep::Approve)}
                             <button type="submit" name="step" value="return" class="secondary" data-testid="step-return">{locale.t(Msg::ActionReturn)}</button>
-                            <button type="submit" name="step" value="reject" class="secondary" data-testid="step-reject">{locale.t(Msg::ActionReject)}</button>
+                            {ask(FilingStep::Reject)}
                         })}
                         {(filing.kind == FilingKind::Open && can(FilingAction::GrantWaiver)).then(|| view! {
                             <button type="submit" name="step" value="grant_waiver" class="secondary" data-testid="step-waiver">{locale.t(Msg::ActionGrantWaiver)}</button>
@@ -204,7 +208,7 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
             {can(FilingAction::ConfirmCompletion).then(|| view! {
                 <form method="post" action=step_url>
                     <input type="hidden" name="id" value=id.to_string() />
-                    <button type="submit" name="step" value="confirm_completion" data-testid="step-confirm-completion">{locale.t(Msg::ActionConfirmCompletion)}</button>
+                    {ask(FilingStep::ConfirmCompletion)}
                 </form>
             })}
             {can(FilingAction::RecordReport).then(|| view! {

@@ -1,7 +1,7 @@
 //! Feedback after a step (issue 17, item 3): the page a form post lands on says what happened (a
 //! submission, by when the county office decides) or what stopped it, handed over in a short-lived
 //! cookie: never in the address bar, and gone on a refresh.
-use crate::arrange::draft_open;
+use crate::arrange::{draft_open, submitted_open};
 use crate::helpers::{Landing, TestApp, post_form, testid_text};
 use app::domain::filing::{FilingState, Refusal};
 use app::error::AppError;
@@ -150,4 +150,63 @@ async fn a_forged_flash_cookie_is_ignored_and_cleared() {
         let html = response.text().await.unwrap();
         assert!(!html.contains("role=\"alert\""), "{forged}");
     }
+}
+
+/// Issue 17, item 3: the steps that cannot be undone ask first. Without JavaScript the button that
+/// would have posted 批准 or 驳回 opens a question, and only the answer under it posts the step, from
+/// the same form as the opinion typed above it; 退回补正 (which can be answered) posts at once.
+#[tokio::test]
+async fn a_decision_that_cannot_be_undone_is_asked_before_it_is_posted() {
+    let app = TestApp::spawn().await;
+    let filing = submitted_open(&app, "submitter", "weibo", "石柱教育微博").await;
+    let reviewer = app.signed_in("reviewer").await;
+    let html = app
+        .html(&reviewer, &format!("/filings/{}", filing.id))
+        .await;
+    let number = filing.number.clone();
+    for (step, question) in [
+        (
+            "approve",
+            format!("确定批准备案申请 {number}？批准后名录即按申请登记，不能撤销。"),
+        ),
+        ("reject", format!("确定驳回备案申请 {number}？")),
+    ] {
+        let testid = format!("step-{step}");
+        assert!(
+            html.contains(&format!("<summary data-testid=\"{testid}\"")),
+            "{step}: the first press opens the question"
+        );
+        let asked = testid_text(&html, &format!("{testid}-question")).expect("the question");
+        assert!(asked.starts_with(&question), "{asked}");
+        // Exactly two answers post the step: the disclosure's and the dialog's.
+        let posts = format!("name=\"step\" value=\"{step}\"");
+        assert_eq!(html.matches(&posts).count(), 2, "{step}");
+        let answer = format!(
+            "{posts} aria-describedby=\"{testid}-question\" data-testid=\"{testid}-confirm\""
+        );
+        assert!(html.contains(&answer), "{step}: {html}");
+    }
+    // 退回补正 posts at once.
+    assert_eq!(html.matches("name=\"step\" value=\"return\"").count(), 1);
+    assert!(!html.contains("<summary data-testid=\"step-return\""));
+
+    // In English too.
+    reviewer
+        .post(app.url("/lang"))
+        .form(&[("lang", "en"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    let html = app
+        .html(&reviewer, &format!("/filings/{}", filing.id))
+        .await;
+    let asked = testid_text(&html, "step-approve-question").expect("the question");
+    assert!(
+        asked.starts_with(&format!("Approve filing {number}?")),
+        "{asked}"
+    );
+    assert_eq!(
+        testid_text(&html, "step-approve-confirm").as_deref(),
+        Some("Yes, approve")
+    );
 }
