@@ -7,6 +7,7 @@ pub mod field;
 pub mod filing_fields;
 pub mod filter_choice;
 pub mod header;
+pub mod change_list;
 pub mod history_table;
 pub mod lang_switch;
 pub mod loaded;

@@ -55,7 +55,8 @@ pub fn audit_action(action: AuditAction) -> Msg {
         UnitCreated => Msg::AuditActionUnitCreated,
         FilingCreated => Msg::FilingCreate,
         FilingEdited => Msg::ActionEdit,
-        FilingSubmitted | FilingResubmitted => Msg::ActionSubmit,
+        FilingSubmitted => Msg::ActionSubmit,
+        FilingResubmitted => Msg::AuditActionResubmitted,
         FilingWithdrawn => Msg::ActionWithdraw,
         FilingApproved => Msg::ActionApprove,
         FilingReturned => Msg::ActionReturn,
@@ -81,6 +82,49 @@ pub fn audit_action_code(code: &str) -> Option<Msg> {
     AuditAction::parse(code).map(audit_action)
 }
 
+/// The kind of actions sharing a code's prefix (`filing` for `filing.approved`), as the trail's
+/// action filter groups them; None for a prefix this version does not know.
+pub fn audit_action_group(prefix: &str) -> Option<Msg> {
+    Some(match prefix {
+        "account" => Msg::AuditEntityAccount,
+        "account_request" => Msg::AuditGroupAccountRequest,
+        "attachment" => Msg::AuditGroupAttachment,
+        "audit" => Msg::AuditEntityAudit,
+        "auth" => Msg::AuditGroupAuth,
+        "calendar" => Msg::AuditEntityCalendarYear,
+        "custodian" => Msg::AuditGroupCustodian,
+        "demo" => Msg::AuditGroupDemo,
+        "filing" => Msg::AuditEntityFiling,
+        "outbox" => Msg::AuditEntityOutboxMessage,
+        "registry" => Msg::AuditEntityRegistry,
+        "reminder" => Msg::AuditEntityReminder,
+        "report" => Msg::AuditEntityReport,
+        "security" => Msg::AuditGroupSecurity,
+        "settings" => Msg::AuditEntitySettings,
+        "token" => Msg::AuditEntityApiToken,
+        "unit" => Msg::AuditEntityUnit,
+        "user" => Msg::AuditEntityUser,
+        _ => return None,
+    })
+}
+
+/// Every action by the prefix of its code (the prefix with its trailing dot, as the trail's
+/// prefix filter takes it), prefixes in alphabetical order, actions in code order.
+pub fn audit_action_groups() -> Vec<(String, Vec<AuditAction>)> {
+    let mut actions = AuditAction::ALL.to_vec();
+    actions.sort_by_key(|a| a.as_str());
+    let mut groups: Vec<(String, Vec<AuditAction>)> = Vec::new();
+    for action in actions {
+        let prefix = action.as_str().split('.').next().unwrap_or_default();
+        let prefix = format!("{prefix}.");
+        match groups.last_mut() {
+            Some((p, members)) if *p == prefix => members.push(action),
+            _ => groups.push((prefix, vec![action])),
+        }
+    }
+    groups
+}
+
 /// The kind of object an audit event is about.
 pub fn audit_entity(entity_type: &str) -> Option<Msg> {
     Some(match entity_type {
@@ -98,4 +142,18 @@ pub fn audit_entity(entity_type: &str) -> Option<Msg> {
         "report" => Msg::AuditEntityReport,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_group_of_actions_has_a_label() {
+        for (prefix, actions) in audit_action_groups() {
+            let name = prefix.trim_end_matches('.');
+            assert!(audit_action_group(name).is_some(), "{prefix}");
+            assert!(actions.iter().all(|a| a.as_str().starts_with(&prefix)));
+        }
+    }
 }

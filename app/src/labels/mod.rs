@@ -260,7 +260,10 @@ pub fn outbox_office(recipient_kind: &str) -> Option<Msg> {
 // ---- Import of existing registers ------------------------------------------------------------
 
 mod audit;
+pub mod history;
 mod import;
 
-pub use audit::{audit_action, audit_action_code, audit_entity};
+pub use audit::{
+    audit_action, audit_action_code, audit_action_group, audit_action_groups, audit_entity,
+};
 pub use import::{import_cell_error, import_file_problem, import_row_problem};

@@ -111,6 +111,9 @@ pub struct HistoryEntry {
     /// The API token the step was taken with, if any.
     #[serde(default)]
     pub via_token: Option<i32>,
+    /// The filing an account's step came from (its changes name it by number), for its link.
+    #[serde(default)]
+    pub filing_id: Option<i32>,
 }
 
 /// A filing with everything its page shows, and the steps the viewer may take.

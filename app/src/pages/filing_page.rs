@@ -249,7 +249,11 @@ fn Filing(filing: FilingDetail, locale: Locale) -> impl IntoView {
         })}
         {filing.completion.clone().map(|(on, url)| view! {
             <section class="card"><h2>{locale.t(Msg::FilingCompletion)}</h2>
-                <p>{on}" · "<a href=url.clone() rel="noopener noreferrer">{url.clone()}</a></p>
+                // Only a web address is a link: a recorded `javascript:` URL stays text.
+                <p>{on}" · "{match labels::history::safe_href(&url) {
+                    Some(href) => view! { <a href=href.to_string() rel="noopener noreferrer" data-testid="announcement-link">{url.clone()}</a> }.into_any(),
+                    None => url.clone().into_any(),
+                }}</p>
             </section>
         })}
         <Periods periods=filing.periods.clone() locale />
@@ -326,7 +330,7 @@ fn Attachments(filing: FilingDetail, locale: Locale) -> impl IntoView {
                 view! {
                     <ul>{filing.attachments.iter().map(|a| {
                         let kind = labels::attachment_kind(&a.kind).map(|m| locale.t(m)).unwrap_or("");
-                        view! { <li><a href=format!("/attachments/{}", a.id)>{a.file_name.clone()}</a>" · "{kind}" · "{format!("{} KB", (a.size_bytes + 1023) / 1024)}</li> }
+                        view! { <li><a href=format!("/attachments/{}", a.id)>{a.file_name.clone()}</a>" · "{kind}" · "{labels::history::file_size(&a.size_bytes.to_string(), locale)}</li> }
                     }).collect_view()}</ul>
                 }.into_any()
             }}

@@ -6,7 +6,12 @@ use super::entities::audit_event;
 use crate::domain::{CustodianAccess, Role};
 use crate::error::AppError;
 use crate::model::HistoryEntry;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use super::entities::filing;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use std::collections::HashMap;
 
 fn text(value: &serde_json::Value) -> String {
     match value {
@@ -14,6 +19,52 @@ fn text(value: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// Nested records lifted to the event's own fields, so each reads as a line of its own: the
+/// snapshot an opened account records (`account`) and the fields an approved change, suspension or
+/// deregistration changed on it (`changes`). Lists (a submission's changes and warnings) stay as
+/// they are. A field the event itself records wins over a nested one.
+pub fn lift_nested(value: &mut serde_json::Value) {
+    let Some(map) = value.as_object_mut() else {
+        return;
+    };
+    for key in ["account", "changes"] {
+        if let Some(serde_json::Value::Object(nested)) = map.get(key).cloned() {
+            map.remove(key);
+            for (k, v) in nested {
+                map.entry(k).or_insert(v);
+            }
+        }
+    }
+}
+
+/// The ids of filings by their numbers (account events name their filing by its number), for
+/// links.
+pub async fn filing_ids<C: ConnectionTrait>(
+    db: &C,
+    numbers: Vec<String>,
+) -> Result<HashMap<String, i32>, AppError> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found: Vec<(i32, String)> = filing::Entity::find()
+        .select_only()
+        .column(filing::Column::Id)
+        .column(filing::Column::Number)
+        .filter(filing::Column::Number.is_in(numbers))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().map(|(id, number)| (number, id)).collect())
+}
+
+/// The filing number an event names (`filing`), if any.
+pub fn named_filing(changes: &[(String, String, String)]) -> Option<&str> {
+    changes
+        .iter()
+        .find(|(key, _, new)| key == "filing" && !new.is_empty())
+        .map(|(_, _, new)| new.as_str())
 }
 
 /// What the audit trail records about reading, not changing: not part of an entity's history.
@@ -49,6 +100,7 @@ pub async fn history(
                     CustodianAccess::Masked => audit_trail::mask_mobiles(&mut value),
                     CustodianAccess::Withheld => audit_trail::withhold_custodians(&mut value),
                 }
+                lift_nested(&mut value);
                 value
             };
             let (before, after) = (parse(&e.before), parse(&e.after));
@@ -69,7 +121,20 @@ pub async fn history(
                 action: e.action,
                 changes,
                 via_token: e.via_token_id,
+                filing_id: None,
             }
+        })
+        .collect::<Vec<_>>();
+    let numbers = entries
+        .iter()
+        .filter_map(|e| named_filing(&e.changes).map(str::to_string))
+        .collect();
+    let ids = filing_ids(db, numbers).await?;
+    let entries = entries
+        .into_iter()
+        .map(|mut e| {
+            e.filing_id = named_filing(&e.changes).and_then(|n| ids.get(n).copied());
+            e
         })
         .collect();
     Ok((entries, shows_mobiles))
