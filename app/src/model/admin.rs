@@ -159,6 +159,12 @@ pub struct AuditEventRow {
     pub entity_id: Option<String>,
     /// (field, before, after) as text; custodians' mobiles masked.
     pub changes: Vec<(String, String, String)>,
+    /// The object as people know it: a filing's number, an account's name, a user's username.
+    #[serde(default)]
+    pub object_name: Option<String>,
+    /// The filing an account's event names by number, for its link.
+    #[serde(default)]
+    pub filing_id: Option<i32>,
 }
 
 /// The latest archive of old events (`server archive-audit`), as the trail mentions it.

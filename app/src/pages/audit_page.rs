@@ -4,6 +4,7 @@
 //! live in the URL and the filter form is a plain GET form, so it all works without JavaScript;
 //! the CSV download takes the same filter. Each page read and each download is itself recorded.
 use crate::audit_api::fetch_audit_trail;
+use crate::components::change_list::ChangeList;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::pager::Pager;
 use crate::error::AppError;
@@ -118,7 +119,7 @@ fn Filters(filter: AuditFilter, entity_types: Vec<String>, locale: Locale) -> im
             </div>
             <div class="field">
                 <label for="audit-action">{locale.t(Msg::AuditAction)}</label>
-                <input id="audit-action" name="action" type="search" maxlength="64" aria-describedby="audit-action-hint" value=value(&filter.action) />
+                <ActionChoice selected=value(&filter.action) locale />
                 <span id="audit-action-hint" class="hint">{locale.t(Msg::AuditActionHint)}</span>
             </div>
             <div class="field">
@@ -145,6 +146,52 @@ fn Filters(filter: AuditFilter, entity_types: Vec<String>, locale: Locale) -> im
                 <A href="/audit" attr:class="button secondary">{locale.t(Msg::AuditReset)}</A>
             </div>
         </form>
+    }
+}
+
+/// The action filter (issue 17, item 6): every action by its label, grouped by the kind of
+/// thing it acts on, each group led by the choice of all its actions (the code prefix, `filing.`);
+/// the option's value is the code the filter and the download take. A prefix typed into the
+/// address that is neither stays chosen, shown as what it is.
+#[component]
+fn ActionChoice(selected: String, locale: Locale) -> impl IntoView {
+    let groups = labels::audit_action_groups();
+    let known = selected.is_empty()
+        || groups
+            .iter()
+            .any(|(prefix, actions)| *prefix == selected || actions.iter().any(|a| a.as_str() == selected));
+    let other = (!known).then(|| {
+        let text = locale.tf(Msg::AuditActionBeginning, &[("prefix", &selected)]);
+        view! { <option value=selected.clone() selected=true>{text}</option> }
+    });
+    view! {
+        <select id="audit-action" name="action" aria-describedby="audit-action-hint">
+            <option value="">{locale.t(Msg::AuditAny)}</option>
+            {other}
+            {groups.into_iter().map(|(prefix, actions)| {
+                let group = labels::audit_action_group(prefix.trim_end_matches('.'))
+                    .map(|m| locale.t(m).to_string())
+                    .unwrap_or_else(|| prefix.clone());
+                let every = locale.tf(Msg::AuditActionEvery, &[("group", &group)]);
+                let labelled: Vec<(&'static str, &'static str)> = actions
+                    .iter()
+                    .map(|a| (a.as_str(), locale.t(labels::audit_action(*a))))
+                    .collect();
+                let options = labelled.iter().map(|&(code, label)| {
+                    // Two actions of a group with one label (an account opened on approval, or
+                    // on completion) tell themselves apart by their codes.
+                    let shared = labelled.iter().filter(|(_, l)| *l == label).count() > 1;
+                    let text = if shared { format!("{label}（{code}）") } else { label.to_string() };
+                    view! { <option value=code selected=selected == code>{text}</option> }
+                }).collect_view();
+                view! {
+                    <optgroup label=group>
+                        <option value=prefix.clone() selected=selected == prefix>{every}</option>
+                        {options}
+                    </optgroup>
+                }
+            }).collect_view()}
+        </select>
     }
 }
 
@@ -202,15 +249,22 @@ fn EventRow(e: AuditEventRow, locale: Locale) -> impl IntoView {
     let entity = labels::audit_entity(&e.entity_type)
         .map(|m| locale.t(m).to_string())
         .unwrap_or_else(|| e.entity_type.clone());
-    // Accounts and filings have pages the auditor may open.
+    // Accounts and filings have pages the auditor may open; filings go by their number, accounts
+    // and users by their names, as people know them (issue 17, item 6).
+    let name = e.object_name.clone();
     let object = match (e.entity_type.as_str(), e.entity_id.clone()) {
         ("account", Some(id)) => {
-            view! { " " <A href=format!("/accounts/{id}")>{format!("#{id}")}</A> }.into_any()
+            let text = name.unwrap_or_else(|| format!("#{id}"));
+            view! { " " <A href=format!("/accounts/{id}")>{text}</A> }.into_any()
         }
         ("filing", Some(id)) => {
-            view! { " " <A href=format!("/filings/{id}")>{format!("#{id}")}</A> }.into_any()
+            let text = name.unwrap_or_else(|| format!("#{id}"));
+            view! { " " <A href=format!("/filings/{id}")>{text}</A> }.into_any()
         }
-        (_, Some(id)) => view! { " #"{id} }.into_any(),
+        (_, Some(id)) => {
+            let text = name.unwrap_or_else(|| format!("#{id}"));
+            view! { " "{text} }.into_any()
+        }
         (_, None) => ().into_any(),
     };
     view! {
@@ -238,16 +292,7 @@ fn EventRow(e: AuditEventRow, locale: Locale) -> impl IntoView {
             </td>
             <td>{entity}{object}</td>
             <td class="outbox-recipient">
-                <ul class="changes">
-                    {e.changes.into_iter().map(|(key, old, new)| {
-                        let label = labels::field_key(&key)
-                            .map(|m| locale.t(m).to_string())
-                            .unwrap_or(key);
-                        let old = (!old.is_empty()).then(|| view! { <del>{old}</del>" → " });
-                        let key = (!label.is_empty()).then(|| view! { <span class="key">{label}</span>"：" });
-                        view! { <li>{key}{old}<ins>{new}</ins></li> }
-                    }).collect_view()}
-                </ul>
+                <ChangeList action=e.action.clone() changes=e.changes filing_id=e.filing_id />
             </td>
         </tr>
     }

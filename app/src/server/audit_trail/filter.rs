@@ -75,8 +75,14 @@ pub(super) fn condition(c: &Criteria) -> sea_orm::Condition {
     if let Some(before) = c.before {
         cond = cond.add(audit_event::Column::OccurredAt.lt(before));
     }
+    // A whole code (as the page's list of actions sends it) selects that action alone, so
+    // `account.open` does not also select `account.opened`; anything else is a prefix (`filing.`),
+    // as the download and scripts have always sent it.
     if let Some(action) = &c.action {
-        cond = cond.add(Expr::col(audit_event::Column::Action).like(starts_with(action)));
+        cond = cond.add(match crate::domain::AuditAction::parse(action) {
+            Some(code) => audit_event::Column::Action.eq(code.as_str()),
+            None => Expr::col(audit_event::Column::Action).like(starts_with(action)),
+        });
     }
     if let Some(actor) = &c.actor {
         cond = cond.add(audit_event::Column::ActorUsername.eq(actor.as_str()));

@@ -2,6 +2,9 @@
 use super::filter::*;
 use super::personal::*;
 use super::*;
+use crate::server::entities::{account, filing, user};
+use crate::server::history::{filing_ids, lift_nested, named_filing};
+use std::collections::HashMap;
 
 pub(super) fn text(value: &Value) -> String {
     match value {
@@ -46,8 +49,10 @@ pub(super) fn changes(before: &Value, after: &Value) -> Vec<(String, String, Str
 }
 
 pub(super) fn row(e: audit_event::Model) -> AuditEventRow {
-    let before = recorded(e.before.as_deref());
-    let after = recorded(e.after.as_deref());
+    let mut before = recorded(e.before.as_deref());
+    let mut after = recorded(e.after.as_deref());
+    lift_nested(&mut before);
+    lift_nested(&mut after);
     AuditEventRow {
         id: e.id,
         at: e.occurred_at.to_rfc3339(),
@@ -61,7 +66,69 @@ pub(super) fn row(e: audit_event::Model) -> AuditEventRow {
         entity_type: e.entity_type,
         entity_id: e.entity_id,
         changes: changes(&before, &after),
+        object_name: None,
+        filing_id: None,
     }
+}
+
+/// The ids on a page of one kind of object, as numbers.
+fn ids_of(rows: &[AuditEventRow], entity_type: &str) -> Vec<i32> {
+    rows.iter()
+        .filter(|r| r.entity_type == entity_type)
+        .filter_map(|r| r.entity_id.as_deref()?.parse().ok())
+        .collect()
+}
+
+/// Names each row's object as people know it (issue 17, item 6): a filing by its number, an
+/// account by its name, a user by their username; and links the filing an account's event names.
+async fn name_objects<C: ConnectionTrait>(
+    db: &C,
+    rows: &mut [AuditEventRow],
+) -> Result<(), AppError> {
+    let filings: HashMap<i32, String> = filing::Entity::find()
+        .select_only()
+        .columns([filing::Column::Id, filing::Column::Number])
+        .filter(filing::Column::Id.is_in(ids_of(rows, "filing")))
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let accounts: HashMap<i32, String> = account::Entity::find()
+        .select_only()
+        .columns([account::Column::Id, account::Column::Name])
+        .filter(account::Column::Id.is_in(ids_of(rows, "account")))
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let users: HashMap<i32, String> = user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::Username])
+        .filter(user::Column::Id.is_in(ids_of(rows, "user")))
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let numbers = rows
+        .iter()
+        .filter_map(|r| named_filing(&r.changes).map(str::to_string))
+        .collect();
+    let by_number = filing_ids(db, numbers).await?;
+    for r in rows.iter_mut() {
+        let names = match r.entity_type.as_str() {
+            "filing" => &filings,
+            "account" => &accounts,
+            "user" => &users,
+            _ => continue,
+        };
+        let id = r.entity_id.as_deref().and_then(|id| id.parse::<i32>().ok());
+        r.object_name = id.and_then(|id| names.get(&id).cloned());
+        r.filing_id = named_filing(&r.changes).and_then(|n| by_number.get(n).copied());
+    }
+    Ok(())
 }
 
 /// Appends one event in a transaction of its own.
@@ -97,6 +164,8 @@ pub async fn page(uc: &UseCase, filter: &AuditFilter) -> Result<AuditTrailView, 
         .limit(PER_PAGE)
         .all(db)
         .await?;
+    let mut rows: Vec<AuditEventRow> = rows.into_iter().map(row).collect();
+    name_objects(db, &mut rows).await?;
     let entity_types: Vec<String> = audit_event::Entity::find()
         .select_only()
         .column(audit_event::Column::EntityType)
@@ -127,7 +196,7 @@ pub async fn page(uc: &UseCase, filter: &AuditFilter) -> Result<AuditTrailView, 
             page,
             ..filter.clone()
         },
-        rows: rows.into_iter().map(row).collect(),
+        rows,
         total,
         page,
         pages,
