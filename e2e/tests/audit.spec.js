@@ -40,7 +40,11 @@ test.describe('audit trail', () => {
     const today = chinaToday();
     await page.locator('input#audit-from').fill(today);
     await page.locator('input#audit-to').fill(today);
-    await page.locator('input#audit-action').fill('auth.');
+    // Issue 17, item 6: actions are chosen from a translated list, grouped by kind; each group
+    // leads with all its actions (the code prefix the filter takes).
+    await expect(page.locator('select#audit-action option[value="filing.approved"]')).toHaveText('批准');
+    await expect(page.locator('select#audit-action optgroup[label="备案申请"]')).toHaveCount(1);
+    await page.locator('select#audit-action').selectOption('auth.');
     await page.locator('input#audit-actor').fill('auditor');
     await page.locator('[data-testid=audit-apply]').click();
     await page.waitForURL((url) => url.pathname === '/audit' && url.searchParams.get('action') === 'auth.');
@@ -48,7 +52,7 @@ test.describe('audit trail', () => {
     const url = new URL(page.url());
     expect(url.searchParams.get('from')).toBe(today);
     expect(url.searchParams.get('actor')).toBe('auditor');
-    await expect(page.locator('input#audit-action')).toHaveValue('auth.');
+    await expect(page.locator('select#audit-action')).toHaveValue('auth.');
     const rows = page.locator('[data-testid=audit-row]');
     await expect(rows.first()).toBeVisible();
     const actions = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));

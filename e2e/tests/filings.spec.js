@@ -2,7 +2,7 @@
 // The filing journeys, with and without JavaScript: an open request approved into the registry; a
 // return for correction and resubmission; the deregistration of an account in the national reporting
 // system through Art. 12 completion. Each project uses platforms of its own (one shared database).
-const { test, expect, gotoReady, waitReady, signIn, signOut, numberIn, askFirst, jsEnabled } = require('./fixtures');
+const { test, expect, gotoReady, waitReady, signIn, signOut, numberIn, switchLanguage, askFirst, jsEnabled } = require('./fixtures');
 
 const PLATFORMS = {
   js: { open: 'weibo', correct: 'kuaishou', deregister: 'wechat_oa' },
@@ -166,8 +166,29 @@ test.describe('filings', () => {
     await gotoReady(page, filing);
     await step(page, 'step-confirm-completion');
     await expect(page.locator('h1 [data-testid=filing-state]')).toHaveText('已办结');
+    // Issue 17, item 6: the history reads as people do: the attachment by its kind, name and size
+    // (no hash, no MIME type), the announcement as a link that does not pass this page on.
+    const history = page.locator('[data-testid=history]');
+    await expect(history).toContainText('附件类型');
+    await expect(history).toContainText('公告截图');
+    await expect(history).toContainText('注销公告.png');
+    await expect(history).toContainText(/\d+ KB/);
+    await expect(history).not.toContainText('sha256');
+    await expect(history).not.toContainText('image/png');
+    await expect(history).not.toContainText('announcement_screenshot');
+    const announcement = history.locator('a[data-testid=history-link][href="https://www.cqsz.gov.cn/notice/2026-1126"]');
+    await expect(announcement).toHaveAttribute('rel', 'noopener noreferrer');
     await gotoReady(page, account);
     await expect(page.locator('.details')).toContainText('已注销');
+    // The account's history: fields by their labels, the filing by its number, linked; no JSON.
+    const accountHistory = page.locator('[data-testid=history]');
+    await expect(accountHistory.locator(`a[data-testid=history-filing][href="${filing}"]`)).toHaveText(/^\d{4}-\d{4}$/);
+    await expect(accountHistory).toContainText('已注销');
+    await expect(accountHistory).not.toContainText('{"');
+    await expect(accountHistory).not.toContainText('deregistered');
+    await switchLanguage(page, 'en');
+    await expect(accountHistory).toContainText('Deregistered');
+    await expect(accountHistory.locator(`a[data-testid=history-filing][href="${filing}"]`)).toBeVisible();
   });
 
   test('the queue finds a filing by tab, search and sort, with or without JavaScript', async ({ page }) => {

@@ -1,4 +1,5 @@
 //! Shared components, one per file.
+pub mod change_list;
 pub mod confirm_step;
 pub mod deadline_badge;
 pub mod done_notice;
@@ -7,7 +8,6 @@ pub mod field;
 pub mod filing_fields;
 pub mod filter_choice;
 pub mod header;
-pub mod change_list;
 pub mod history_table;
 pub mod lang_switch;
 pub mod loaded;

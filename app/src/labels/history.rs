@@ -113,7 +113,10 @@ pub fn file_size(bytes: &str, locale: Locale) -> String {
         return bytes.to_string();
     };
     if bytes < 1024 * 1024 {
-        locale.tf(Msg::HistorySizeKb, &[("n", &bytes.div_ceil(1024).to_string())])
+        locale.tf(
+            Msg::HistorySizeKb,
+            &[("n", &bytes.div_ceil(1024).to_string())],
+        )
     } else {
         let mb = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
         locale.tf(Msg::HistorySizeMb, &[("n", &mb)])
@@ -133,6 +136,9 @@ fn label(action: &str, key: &str, locale: Locale) -> String {
     let msg = match key {
         "kind" if about_attachment(action) => Some(Msg::FilingAttachmentKind),
         "file_name" => Some(Msg::HistoryFileName),
+        // Out of the form's custodian box, "name" and "mobile" say too little.
+        "custodian_name" => Some(Msg::AccountCustodian),
+        "custodian_mobile" => Some(Msg::HistoryCustodianMobile),
         "size_bytes" => Some(Msg::HistoryFileSize),
         "filing" => Some(Msg::AuditEntityFiling),
         "opened_on" => Some(Msg::AccountOpenedOn),
@@ -301,11 +307,26 @@ mod tests {
     fn only_web_addresses_become_links() {
         assert_eq!(safe_href("https://gov.cn/a"), Some("https://gov.cn/a"));
         assert_eq!(safe_href(" HTTP://gov.cn "), Some("HTTP://gov.cn"));
-        for bad in ["javascript:alert(1)", "JavaScript://x", "data:text/html,x", "/local", ""] {
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript://x",
+            "data:text/html,x",
+            "/local",
+            "",
+        ] {
             assert_eq!(safe_href(bad), None, "{bad}");
         }
-        let url = |u: &str| lines("filing.completion_recorded", &[change("announcement_url", "", u)], Locale::En);
-        assert_eq!(url("https://gov.cn/a")[0].new, Value::External("https://gov.cn/a".into()));
+        let url = |u: &str| {
+            lines(
+                "filing.completion_recorded",
+                &[change("announcement_url", "", u)],
+                Locale::En,
+            )
+        };
+        assert_eq!(
+            url("https://gov.cn/a")[0].new,
+            Value::External("https://gov.cn/a".into())
+        );
         assert_eq!(
             url("javascript:alert(1)")[0].new,
             Value::Text("javascript:alert(1)".into())

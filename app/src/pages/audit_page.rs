@@ -157,9 +157,9 @@ fn Filters(filter: AuditFilter, entity_types: Vec<String>, locale: Locale) -> im
 fn ActionChoice(selected: String, locale: Locale) -> impl IntoView {
     let groups = labels::audit_action_groups();
     let known = selected.is_empty()
-        || groups
-            .iter()
-            .any(|(prefix, actions)| *prefix == selected || actions.iter().any(|a| a.as_str() == selected));
+        || groups.iter().any(|(prefix, actions)| {
+            *prefix == selected || actions.iter().any(|a| a.as_str() == selected)
+        });
     let other = (!known).then(|| {
         let text = locale.tf(Msg::AuditActionBeginning, &[("prefix", &selected)]);
         view! { <option value=selected.clone() selected=true>{text}</option> }

@@ -3,10 +3,10 @@
 //! show it alike.
 use super::audit_trail;
 use super::entities::audit_event;
+use super::entities::filing;
 use crate::domain::{CustodianAccess, Role};
 use crate::error::AppError;
 use crate::model::HistoryEntry;
-use super::entities::filing;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,

@@ -17,6 +17,7 @@ mod filing_integrity;
 mod filing_pages;
 mod filings;
 mod headers;
+mod histories;
 mod i18n;
 mod import;
 mod mail;
