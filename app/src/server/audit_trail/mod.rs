@@ -53,6 +53,7 @@ fn may_read(uc: &UseCase) -> Result<(), AppError> {
 mod archive;
 mod export;
 mod filter;
+mod naming;
 mod personal;
 mod reading;
 
@@ -60,6 +61,7 @@ pub use archive::{ArchiveError, ArchiveOutcome, archive, latest_archivable};
 pub use export::{AuditExport, file_names, headers};
 #[cfg(test)]
 use filter::*;
+pub use naming::{filing_ids, lift_nested, named_filing};
 pub use personal::{holds_mobile, mask_mobiles, withhold_custodians};
 pub use reading::page;
 

@@ -1,9 +1,9 @@
 //! Reading the trail page by page (recorded as `audit.viewed`).
 use super::filter::*;
+use super::naming::{filing_ids, lift_nested, named_filing};
 use super::personal::*;
 use super::*;
 use crate::server::entities::{account, filing, user};
-use crate::server::history::{filing_ids, lift_nested, named_filing};
 use std::collections::HashMap;
 
 pub(super) fn text(value: &Value) -> String {
