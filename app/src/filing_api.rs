@@ -76,6 +76,7 @@ where
     let done = crate::model::Flash {
         error: None,
         done: Some(done.to_string()),
+        ..Default::default()
     };
     context::step(&format!("/filings/{id}"), move |uc| async move {
         body(uc, id).await.map(|_| context::set_flash(&done))

@@ -100,6 +100,7 @@ fn back_to_form(error: AppError, echo: &CalendarForm, secure: bool) -> Response 
     let flash = app::model::Flash {
         error: Some(error),
         done: None,
+        ..Default::default()
     };
     crate::middleware::redirect_with_flash(&target, &flash, secure)
 }

@@ -59,6 +59,7 @@ pub async fn upload(
             let flash = app::model::Flash {
                 error: Some(error),
                 done: None,
+                ..Default::default()
             };
             let secure = state.config.secure_cookies;
             crate::middleware::redirect_with_flash(&format!("/filings/{id}"), &flash, secure)

@@ -62,7 +62,7 @@ pub async fn password(
 ) -> Response {
     let next = after_sign_in(form.next.as_deref());
     if form.username.len() > 256 || form.password.len() > 1024 {
-        return redirect_back_failed(&next);
+        return redirect_back_failed(state, &next, "");
     }
     // Beside the per-address limit: guessing at one account from many addresses.
     if let Err(seconds) = state.limits.usernames.check(&form.username) {
@@ -111,7 +111,7 @@ pub async fn password(
             tracing::info!(user_id = signed_in.user.id, role = %signed_in.user.role, "signed in");
             signed_in_to(state, signed_in, &next)
         }
-        Err(AppError::Unauthenticated) => redirect_back_failed(&next),
+        Err(AppError::Unauthenticated) => redirect_back_failed(state, &next, &form.username),
         Err(error) => app_error_response(&error, locale),
     }
 }
@@ -180,13 +180,24 @@ pub async fn second_factor(
     }
 }
 
-fn redirect_back_failed(next: &str) -> Response {
+/// Back to the sign-in form, which says the sign-in failed, with the username typed back into it
+/// (issue 17, item 4) through the flash: not in the address, where it would reach logs and history.
+/// The password is never kept.
+fn redirect_back_failed(state: &AppState, next: &str, username: &str) -> Response {
     let location = if next == "/" {
         "/login?error=1".to_string()
     } else {
         format!("/login?error=1&next={}", urlencode(next))
     };
-    Redirect::to(&location).into_response()
+    let username: String = username.trim().chars().take(64).collect();
+    if username.is_empty() {
+        return Redirect::to(&location).into_response();
+    }
+    let flash = app::model::Flash {
+        kept: vec![("username".to_string(), username)],
+        ..Default::default()
+    };
+    crate::middleware::redirect_with_flash(&location, &flash, state.config.secure_cookies)
 }
 
 /// Signing out (`POST /logout`): ends this session and clears its cookie (also for a person who

@@ -28,6 +28,22 @@ pub fn flash_done() -> Option<String> {
     }
 }
 
+/// What was typed into the field `name` of the refused form that led to this page, if it was kept
+/// (issue 17, item 4).
+pub fn flash_kept(name: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::context::flash()?
+            .kept(name)
+            .map(str::to_string)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
 /// The error a form post handed over, if any, above the page, taking the focus (the browser's
 /// `autofocus`, so also without JavaScript) so that keyboard and screen-reader users start there.
 #[component]

@@ -56,6 +56,10 @@ pub use registry::*;
 pub struct Flash {
     pub error: Option<crate::error::AppError>,
     pub done: Option<String>,
+    /// Short values of the refused form, by field name, typed back into it (issue 17, item 4):
+    /// the username of a failed sign-in. Never a secret: the flash is a cookie.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<(String, String)>,
 }
 
 impl Flash {
@@ -71,5 +75,13 @@ impl Flash {
     #[cfg(feature = "ssr")]
     pub fn from_cookie(value: &str) -> Option<Flash> {
         serde_json::from_slice(&hex::decode(value.trim()).ok()?).ok()
+    }
+
+    /// What was typed into the field `name` of the refused form, if it was kept.
+    pub fn kept(&self, name: &str) -> Option<&str> {
+        self.kept
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
     }
 }

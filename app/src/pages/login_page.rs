@@ -1,5 +1,6 @@
 //! Sign-in. A plain form posted to `/login`: it works the same with and without JavaScript, and the
 //! server answers a wrong password and an unknown user alike.
+use crate::components::error_notice::flash_kept;
 use crate::i18n::{Msg, use_locale};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +13,9 @@ pub fn LoginPage() -> impl IntoView {
     let failed = move || query.read().get("error").is_some();
     let signed_out = move || query.read().get("signed_out").is_some();
     let next = move || query.read().get("next").unwrap_or_default();
+    // Issue 17, item 4: a failed sign-in keeps the username, and the password field takes the focus.
+    let username = flash_kept("username");
+    let again = username.is_some();
 
     view! {
         <Title text=format!("{} · {}", locale.t(Msg::LoginTitle), locale.t(Msg::AppTitle)) />
@@ -27,9 +31,9 @@ pub fn LoginPage() -> impl IntoView {
             <form method="post" action="/login" class="stacked">
                 <input type="hidden" name="next" value=next />
                 <label for="username">{locale.t(Msg::LoginUsername)}</label>
-                <input id="username" name="username" type="text" autocomplete="username" required maxlength="64" />
+                <input id="username" name="username" type="text" autocomplete="username" required maxlength="64" value=username />
                 <label for="password">{locale.t(Msg::LoginPassword)}</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256" />
+                <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256" autofocus=again />
                 <button type="submit" data-testid="sign-in">{locale.t(Msg::LoginSubmit)}</button>
             </form>
         </section>

@@ -161,6 +161,7 @@ pub fn conclude(path: &str, result: Result<(), AppError>) -> Result<(), AppError
             set_flash(&Flash {
                 error: Some(error),
                 done: None,
+                ..Default::default()
             });
             leptos_axum::redirect(path);
             Ok(())

@@ -32,7 +32,9 @@ pub fn redirect_with_flash(location: &str, flash: &Flash, secure: bool) -> Respo
 
 /// Takes the flash into the request of the page that renders it, and clears it on the response.
 pub async fn take_flash(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let page = req.method() == Method::GET && super::todo::may_be_page(req.uri().path());
+    // The sign-in form is the one public page a flash lands on (a failed sign-in's username).
+    let path = req.uri().path();
+    let page = req.method() == Method::GET && (path == "/login" || super::todo::may_be_page(path));
     let Some(value) = cookie(req.headers(), Flash::COOKIE).filter(|_| page) else {
         return next.run(req).await;
     };
